@@ -1,0 +1,148 @@
+"""The `devenv` command group, its global options and the one error boundary."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Optional
+
+import click
+
+from devenv import __version__
+from devenv.cli.output import Output
+from devenv.errors import DevenvError, ExitCode
+
+# name -> "module:attribute". Modules load only when their command runs (or for `--help`
+# listings, which read just the short help), so `devenv --help` imports neither docker nor watchdog.
+COMMANDS: dict[str, str] = {
+    "up": "devenv.cli.stack_cmds:up",
+    "down": "devenv.cli.stack_cmds:down",
+    "status": "devenv.cli.stack_cmds:status",
+    "logs": "devenv.cli.stack_cmds:logs",
+    "exec": "devenv.cli.stack_cmds:exec_",
+    "shell": "devenv.cli.stack_cmds:shell",
+    "watch": "devenv.cli.watch_cmds:watch",
+    "env": "devenv.cli.env_cmds:env",
+    "login": "devenv.cli.registry_cmds:login",
+    "pull": "devenv.cli.registry_cmds:pull",
+    "lock": "devenv.cli.registry_cmds:lock",
+    "images": "devenv.cli.image_cmds:images",
+    "config": "devenv.cli.config_cmds:config",
+    "init": "devenv.cli.init_cmds:init",
+    "export": "devenv.cli.export_cmds:export",
+    "test": "devenv.cli.test_cmds:test",
+    "doctor": "devenv.cli.doctor_cmds:doctor",
+}
+
+SHORT_HELP: dict[str, str] = {
+    "up": "Create and start the stack (only what changed), then watch.",
+    "down": "Remove the stack's containers and network; volumes and data stay.",
+    "status": "Services, state, health, image digest, env hash, URLs.",
+    "logs": "Show (or follow) service logs.",
+    "exec": "Run a command in a service container, with its real env.",
+    "shell": "Open an interactive shell in a service container.",
+    "watch": "Watch files and reload services of a running stack.",
+    "env": "Show, diff and check the layered environment.",
+    "login": "Log in to a registry (stored the way docker stores it).",
+    "pull": "Pull every service image (locked digests first).",
+    "lock": "Pin every image tag to its digest in devenv.lock.",
+    "images": "Build, push and list the team's standard images.",
+    "config": "Inspect devenv.toml: validate, schema, reference.",
+    "init": "Write a commented devenv.toml (or convert compose/devcontainer).",
+    "export": "Export the stack to compose or Kubernetes manifests.",
+    "test": "Run a command against a fresh, isolated stack, then tear it down.",
+    "doctor": "Check this machine can run the stack; every problem with its fix.",
+}
+
+
+class AppContext:
+    """What every command needs: output, the project folder, and a lazily loaded project."""
+
+    def __init__(self, project_dir: Optional[Path], output: Output):
+        self.project_dir = project_dir
+        self.output = output
+        self._project: Any = None
+
+    def project(self) -> Any:
+        if self._project is None:
+            from devenv.config.loader import load_project
+
+            start = self.project_dir or Path.cwd()
+            self._project = load_project(start, explicit=self.project_dir is not None)
+        return self._project
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The listing uses SHORT_HELP, so `devenv --help` imports no command module.
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="devenv")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DEVENV_PROJECT_DIR",
+    help="Folder holding devenv.toml (default: search upward from the current folder).",
+)
+@click.option("-v", "--verbose", count=True, help="More detail (and a traceback on internal errors).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and requested data.")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Optional[Path], verbose: int, quiet: bool) -> None:
+    """devenv — production's stack on your machine, with your code mounted and reloaded.
+
+    \b
+    Quick start:  devenv doctor   then   devenv up
+    Docs:         docs/ in the project, or `devenv COMMAND --help`.
+    """
+    ctx.obj = AppContext(project_dir.resolve() if project_dir else None, Output(verbose, quiet))
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point: run the command, turn every failure into one line and a named exit code."""
+    verbose = any(a in ("-v", "--verbose") or a.startswith("-vv") for a in (argv or sys.argv[1:]))
+    out = Output(verbosity=1 if verbose else 0)
+    try:
+        code = cli.main(args=argv, prog_name="devenv", standalone_mode=False)
+    except DevenvError as err:
+        out.error(str(err), err.hint)
+        code = int(err.exit_code)
+    except click.exceptions.Abort:
+        out.error("interrupted")
+        code = int(ExitCode.INTERRUPTED)
+    except click.ClickException as err:
+        err.show()
+        code = err.exit_code
+    except KeyboardInterrupt:
+        out.error("interrupted")
+        code = int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # Output piped into `head` and closed: not an error worth a message.
+        sys.stderr.close()
+        code = int(ExitCode.OK)
+    except Exception as err:  # the last line of defence: never a traceback unless asked
+        if verbose:
+            traceback.print_exc()
+        out.error(
+            f"internal error: {type(err).__name__}: {err}",
+            "this is a bug in devenv; run again with -v and report the trace",
+        )
+        code = int(ExitCode.INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)

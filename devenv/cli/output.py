@@ -1,0 +1,68 @@
+"""Output rendering: data to stdout, messages for people to stderr, colour only on a TTY."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Optional
+
+import click
+
+SCHEMA_PREFIX = "devenv"
+
+
+class Output:
+    """One per command run. `quiet` hides progress and notes; `verbose` shows details."""
+
+    def __init__(self, verbosity: int = 0, quiet: bool = False):
+        self.verbosity = verbosity
+        self.quiet = quiet
+        self.color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
+        self.stdout_color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        self.redactor: Optional[Any] = None  # set once secrets are known; applied to every line
+
+    def _clean(self, text: str) -> str:
+        return self.redactor.redact(text) if self.redactor is not None else text
+
+    def style(self, text: str, *, fg: Optional[str] = None, bold: bool = False, stream: str = "err") -> str:
+        enabled = self.color if stream == "err" else self.stdout_color
+        return click.style(text, fg=fg, bold=bold) if enabled else text
+
+    # --- for people (stderr) ---
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(self._clean(message), err=True)
+
+    def detail(self, message: str) -> None:
+        if self.verbosity > 0 and not self.quiet:
+            click.echo(self._clean(message), err=True)
+
+    def warn(self, message: str) -> None:
+        click.echo(self.style("warning: ", fg="yellow", bold=True) + self._clean(message), err=True)
+
+    def error(self, message: str, hint: Optional[str] = None) -> None:
+        click.echo(self.style("error: ", fg="red", bold=True) + self._clean(message), err=True)
+        if hint:
+            click.echo(self.style("hint: ", fg="cyan") + self._clean(hint), err=True)
+
+    # --- for scripts (stdout) ---
+    def line(self, text: str = "") -> None:
+        click.echo(self._clean(text))
+
+    def data(self, kind: str, payload: dict[str, Any]) -> None:
+        """A schema-versioned JSON document on stdout."""
+        doc = {"schema": f"{SCHEMA_PREFIX}.{kind}/v1", **payload}
+        click.echo(self._clean(json.dumps(doc, indent=2, sort_keys=False, default=str)))
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    """Plain aligned columns (no box drawing: pastes cleanly into issues and chat)."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    return "\n".join(lines)

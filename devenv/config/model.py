@@ -1,0 +1,143 @@
+"""The typed model of devenv.toml. Built by `config.loader`, read by every other layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    host: int  # requested host port (0 = any free port)
+    container: int
+    protocol: str = "tcp"
+    host_ip: str = "127.0.0.1"
+    strict: bool = False  # taken host port -> error instead of the next free one
+
+
+@dataclass(frozen=True)
+class DataMount:
+    source: Path  # absolute, resolved
+    target: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
+class VolumeMount:
+    name: str  # logical name as in the file; the engine name adds project and instance
+    target: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Health:
+    cmd: tuple[str, ...]
+    interval_s: float = 1.0
+    timeout_s: float = 5.0
+    retries: int = 30
+    start_period_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    context: Path  # absolute
+    dockerfile: str = "Dockerfile"
+    args: tuple[tuple[str, str], ...] = ()
+    target: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class WatchRule:
+    """Paths matching `paths` trigger `action` (the first matching rule wins)."""
+
+    paths: tuple[str, ...]
+    action: str
+
+
+@dataclass(frozen=True)
+class WatchSpec:
+    paths: tuple[str, ...] = ()  # project-relative; empty = the whole project
+    ignore: tuple[str, ...] = ()
+    action: str = "restart"  # restart | restart-container | sync | rebuild | exec | none
+    debounce_ms: int = 100
+    max_wait_ms: int = 2000
+    exec: tuple[str, ...] = ()  # for action = "exec"
+    restart_after_exec: bool = False
+    sync_target: Optional[str] = None  # for action = "sync"; default: the service's `code` path
+    rules: tuple[WatchRule, ...] = ()
+    include_ignored: bool = False  # watch node_modules/.venv etc. too
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    image: Optional[str] = None  # as written in the file
+    build: Optional[BuildSpec] = None
+    command: Optional[tuple[str, ...]] = None
+    entrypoint: Optional[tuple[str, ...]] = None
+    workdir: Optional[str] = None
+    ports: tuple[PortSpec, ...] = ()
+    code: Optional[str] = None  # container path the project folder is mounted at
+    data: tuple[DataMount, ...] = ()
+    volumes: tuple[VolumeMount, ...] = ()
+    environment: Optional[tuple[tuple[str, str], ...]] = None  # literal env; None = use the layered env
+    env: Optional[str] = None  # "prod" = receive the layered project env
+    depends_on: tuple[str, ...] = ()
+    health: Optional[Health] = None
+    user: Optional[str] = None  # "host", "uid:gid", a name, or None (image default)
+    read_only: bool = False
+    privileged: bool = False
+    docker_socket: bool = False  # mount /var/run/docker.sock (explicit opt-in only)
+    stop_timeout_s: float = 1.0
+    restart: bool = True  # wrap the command in the supervisor shim (needs /bin/sh in the image)
+    watch: Optional[WatchSpec] = None
+    line: int = 0  # line of [services.NAME] in devenv.toml, for errors
+
+
+@dataclass(frozen=True)
+class VolumeDecl:
+    name: str
+    driver: str = "local"
+    options: tuple[tuple[str, str], ...] = ()
+    external: bool = False  # an existing engine volume used as is (never created or removed)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    extends: Optional[str] = None
+    set: tuple[tuple[str, str], ...] = ()
+    unset: tuple[str, ...] = ()
+    dev_only: tuple[str, ...] = ()  # keys `set` may add although prod lacks them
+    placeholder_secrets: bool = False  # a secret with no local value gets a placeholder
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    prod: tuple[str, ...] = ()  # source paths (project-relative), optional "#selector"
+    secrets: Optional[str] = None  # project-relative path of the local secrets dotenv file
+    profiles: tuple[Profile, ...] = ()
+    default_profile: str = "dev"
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    root: Path  # the folder holding devenv.toml
+    config_file: Path
+    registry: Optional[str] = None
+    services: tuple[Service, ...] = ()
+    volumes: tuple[VolumeDecl, ...] = ()
+    env: EnvSpec = field(default_factory=EnvSpec)
+    stop_timeout_s: float = 1.0
+
+    def service(self, name: str) -> Service:
+        for svc in self.services:
+            if svc.name == name:
+                return svc
+        raise KeyError(name)
+
+    @property
+    def service_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.services)
