@@ -1,0 +1,1 @@
+"""devenv.toml: declarations, validation, the typed model, schema and reference."""

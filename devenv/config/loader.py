@@ -1,0 +1,336 @@
+"""devenv.toml → `Project`: find the file, parse, validate against the declarations,
+then check what spans keys (dependencies, paths, duplicate ports)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from devenv.config import model
+from devenv.config.locate import dotted, line_of
+from devenv.config.schema import ROOT
+from devenv.config.types import Invalid, unknown_key_message
+from devenv.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+CONFIG_NAME = "devenv.toml"
+IMPLICIT_PROFILES = ("prod", "dev", "test")
+
+
+def find_config(start: Path, explicit: bool = False) -> Path:
+    """`start/devenv.toml`, or (unless `explicit`) the nearest one in a parent folder."""
+    start = start.resolve()
+    candidates = [start] if explicit else [start, *start.parents]
+    for folder in candidates:
+        path = folder / CONFIG_NAME
+        if path.is_file():
+            return path
+    where = str(start) if explicit else f"{start} or any parent folder"
+    raise ConfigError(
+        f"no {CONFIG_NAME} in {where}",
+        "run `devenv init` to write one, or pass --project-dir to the folder that has it",
+    )
+
+
+def load_project(start: Path, explicit: bool = False) -> model.Project:
+    path = find_config(start, explicit)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{_shown(path)}: cannot read: {err}", "check the file's permissions and encoding")
+    return parse_project(text, path)
+
+
+def parse_project(text: str, path: Path) -> model.Project:
+    """Parse and validate the text of `path`; every problem is one ConfigError with file:line key."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(_syntax_message(path, err), "fix the TOML syntax (https://toml.io)") from None
+    try:
+        data = ROOT.check(raw)
+    except Invalid as err:
+        raise _error(path, text, err.where, err.message) from None
+    return _Builder(path, text, data).build()
+
+
+def _syntax_message(path: Path, err: Exception) -> str:
+    message = str(err)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if match:
+        reason = message[: match.start()].strip().rstrip(".")
+        return f"{_shown(path)}:{match.group(1)}: invalid TOML: {reason} (column {match.group(2)})"
+    return f"{_shown(path)}: invalid TOML: {message}"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def _error(
+    path: Path, text: str, where: Sequence[Union[str, int]], message: str, hint: Optional[str] = None
+) -> ConfigError:
+    line = line_of(text, where)
+    location = f"{_shown(path)}:{line}" if line else _shown(path)
+    key = f" {dotted(where)}" if where else ""
+    return ConfigError(f"{location}{key}: {message}", hint)
+
+
+def _folder_name(root: Path) -> str:
+    name = re.sub(r"[^a-z0-9_-]+", "-", root.name.lower()).strip("-_")
+    return name[:63] or "project"
+
+
+class _Builder:
+    """Turns validated plain data into the frozen model, checking what spans several keys."""
+
+    def __init__(self, path: Path, text: str, data: dict[str, Any]):
+        self.path = path
+        self.text = text
+        self.data = data
+        self.root = path.parent.resolve()
+
+    def fail(self, where: Sequence[Union[str, int]], message: str, hint: Optional[str] = None) -> ConfigError:
+        return _error(self.path, self.text, where, message, hint)
+
+    def build(self) -> model.Project:
+        project = self.data["project"] or {}
+        stop_timeout = project.get("stop_timeout")
+        stop_timeout = 1.0 if stop_timeout is None else stop_timeout
+        services = tuple(
+            self.service(name, raw, stop_timeout) for name, raw in (self.data["services"] or {}).items()
+        )
+        if not services:
+            raise self.fail(
+                ["services"], "no services declared", 'add one, e.g. [services.web] image = "..."'
+            )
+        self.check_dependencies(services)
+        self.check_ports(services)
+        return model.Project(
+            name=project.get("name") or _folder_name(self.root),
+            root=self.root,
+            config_file=self.path.resolve(),
+            registry=project.get("registry"),
+            services=services,
+            volumes=self.volumes(),
+            env=self.env(),
+            stop_timeout_s=stop_timeout,
+        )
+
+    def service(self, name: str, raw: dict[str, Any], project_stop: float) -> model.Service:
+        where = ["services", name]
+        if not raw["image"] and not raw["build"]:
+            raise self.fail(
+                where,
+                "has neither image nor build",
+                'add image = "NAME:TAG" (from the team registry) or build = "FOLDER"',
+            )
+        code = raw["code"]
+        if code is True:
+            code = "/app"
+        elif code is False:
+            code = None
+        user = raw["user"] or ("host" if code else None)
+        environment = raw["environment"]
+        return model.Service(
+            name=name,
+            image=raw["image"],
+            build=self.build_spec(where, raw["build"]),
+            command=_tuple(raw["command"]),
+            entrypoint=_tuple(raw["entrypoint"]),
+            workdir=raw["workdir"] or code,
+            ports=tuple(model.PortSpec(**p) for p in raw["ports"] or ()),
+            code=code,
+            data=tuple(self.data_mount(where, i, d) for i, d in enumerate(raw["data"] or ())),
+            volumes=tuple(model.VolumeMount(**v) for v in raw["volumes"] or ()),
+            environment=tuple(sorted(environment.items())) if environment is not None else None,
+            env=raw["env"] or ("prod" if environment is None else None),
+            depends_on=tuple(raw["depends_on"] or ()),
+            health=self.health(raw["health"]),
+            user=user,
+            read_only=raw["read_only"],
+            privileged=raw["privileged"],
+            docker_socket=raw["docker_socket"],
+            stop_timeout_s=raw["stop_timeout"] if raw["stop_timeout"] is not None else project_stop,
+            restart=raw["supervise"],
+            watch=self.watch(raw["watch"]),
+            line=line_of(self.text, where),
+        )
+
+    def build_spec(self, where: list[Any], raw: Any) -> Optional[model.BuildSpec]:
+        if raw is None:
+            return None
+        if isinstance(raw, str):
+            raw = {"context": raw, "dockerfile": "Dockerfile", "args": None, "target": None}
+        context = (self.root / raw["context"]).resolve()
+        if not context.is_dir():
+            raise self.fail(
+                [*where, "build", "context"],
+                f'folder "{raw["context"]}" does not exist',
+                "give a folder relative to the project",
+            )
+        return model.BuildSpec(
+            context=context,
+            dockerfile=raw["dockerfile"],
+            args=tuple(sorted((raw["args"] or {}).items())),
+            target=raw["target"],
+        )
+
+    def data_mount(self, where: list[Any], index: int, raw: dict[str, Any]) -> model.DataMount:
+        source = Path(os.path.expanduser(raw["source"]))
+        if not source.is_absolute():
+            source = self.root / source
+        source = source.resolve()
+        if not source.exists():
+            raise self.fail(
+                [*where, "data", index, "source"],
+                f'data path "{raw["source"]}" does not exist ({source})',
+                "mount the disk or create the folder, or fix the path; devenv never creates or deletes data",
+            )
+        return model.DataMount(source=source, target=raw["target"], read_only=raw["read_only"])
+
+    def health(self, raw: Optional[dict[str, Any]]) -> Optional[model.Health]:
+        if raw is None:
+            return None
+        return model.Health(
+            cmd=tuple(raw["cmd"]),
+            interval_s=raw["interval"] if isinstance(raw["interval"], float) else 1.0,
+            timeout_s=raw["timeout"] if isinstance(raw["timeout"], float) else 5.0,
+            retries=raw["retries"],
+            start_period_s=raw["start_period"] if isinstance(raw["start_period"], float) else 0.0,
+        )
+
+    def watch(self, raw: Optional[dict[str, Any]]) -> Optional[model.WatchSpec]:
+        if raw is None:
+            return None
+        return model.WatchSpec(
+            paths=tuple(raw["paths"] or ()),
+            ignore=tuple(raw["ignore"] or ()),
+            action=raw["action"],
+            debounce_ms=raw["debounce_ms"],
+            max_wait_ms=raw["max_wait_ms"],
+            exec=tuple(raw["exec"] or ()),
+            restart_after_exec=raw["restart_after_exec"],
+            sync_target=raw["sync_target"],
+            rules=tuple(model.WatchRule(tuple(r["paths"]), r["action"]) for r in raw["rules"] or ()),
+            include_ignored=raw["include_ignored"],
+        )
+
+    def volumes(self) -> tuple[model.VolumeDecl, ...]:
+        return tuple(
+            model.VolumeDecl(
+                name=name,
+                driver=raw["driver"],
+                options=tuple(sorted((raw["options"] or {}).items())),
+                external=raw["external"],
+            )
+            for name, raw in (self.data["volumes"] or {}).items()
+        )
+
+    def env(self) -> model.EnvSpec:
+        raw = self.data["env"]
+        if raw is None:
+            return model.EnvSpec()
+        profiles = raw["profiles"] or {}
+        known = set(profiles) | set(IMPLICIT_PROFILES)
+        for name, profile in profiles.items():
+            parent = profile["extends"]
+            if parent is not None and parent not in known:
+                raise self.fail(
+                    ["env", "profiles", name, "extends"],
+                    unknown_key_message(parent, known)
+                    .replace("unknown key", "unknown profile")
+                    .replace("known keys", "known profiles"),
+                )
+        self.check_extends_cycles(profiles)
+        default = raw["default_profile"]
+        if default not in known:
+            raise self.fail(
+                ["env", "default_profile"],
+                f'unknown profile "{default}"',
+                f"declare [env.profiles.{default}] or use one of: {', '.join(sorted(known))}",
+            )
+        return model.EnvSpec(
+            prod=tuple(raw["prod"] or ()),
+            secrets=raw["secrets"],
+            profiles=tuple(
+                model.Profile(
+                    name=name,
+                    extends=p["extends"],
+                    set=tuple(sorted((p["set"] or {}).items())),
+                    unset=tuple(p["unset"] or ()),
+                    dev_only=tuple(p["dev_only"] or ()),
+                    placeholder_secrets=p["placeholder_secrets"],
+                )
+                for name, p in profiles.items()
+            ),
+            default_profile=default,
+        )
+
+    def check_extends_cycles(self, profiles: dict[str, Any]) -> None:
+        for start in profiles:
+            seen = [start]
+            current = profiles[start]["extends"]
+            while current is not None and current in profiles:
+                if current in seen:
+                    chain = " → ".join([*seen[seen.index(current) :], current])
+                    raise self.fail(
+                        ["env", "profiles", start, "extends"],
+                        f"profiles extend in a cycle: {chain}",
+                        "remove one `extends` so the chain ends",
+                    )
+                seen.append(current)
+                current = profiles[current]["extends"]
+
+    def check_dependencies(self, services: tuple[model.Service, ...]) -> None:
+        names = {s.name for s in services}
+        for svc in services:
+            for index, dep in enumerate(svc.depends_on):
+                where = ["services", svc.name, "depends_on", index]
+                if dep == svc.name:
+                    raise self.fail(
+                        where, f'service "{svc.name}" depends on itself', "remove it from depends_on"
+                    )
+                if dep not in names:
+                    message = unknown_key_message(dep, names).replace("unknown key", "unknown service")
+                    raise self.fail(where, message.replace("known keys", "services"))
+        from devenv.stack.order import CycleError, dependency_order
+
+        try:
+            dependency_order(services)
+        except CycleError as err:
+            raise self.fail(
+                ["services", err.cycle[0], "depends_on"],
+                f"depends_on forms a cycle: {' → '.join(err.cycle)}",
+                "remove one of these dependencies",
+            ) from None
+
+    def check_ports(self, services: tuple[model.Service, ...]) -> None:
+        taken: dict[tuple[str, int, str], str] = {}
+        for svc in services:
+            for index, port in enumerate(svc.ports):
+                if port.host == 0:
+                    continue
+                key = (port.host_ip, port.host, port.protocol)
+                if key in taken:
+                    raise self.fail(
+                        ["services", svc.name, "ports", index],
+                        f'host port {port.host}/{port.protocol} is also published by service "{taken[key]}"',
+                        "give one of them another host port",
+                    )
+                taken[key] = svc.name
+
+
+def _tuple(value: Optional[list[str]]) -> Optional[tuple[str, ...]]:
+    return tuple(value) if value is not None else None

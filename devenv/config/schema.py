@@ -1,0 +1,355 @@
+"""Every key of devenv.toml, declared once: type, default, one line of help.
+
+Validation (`loader`), `devenv config schema` (JSON Schema) and docs/config-reference.md
+(`reference`) all read these declarations.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from devenv.config.types import (
+    Bool,
+    Command,
+    Duration,
+    Enum,
+    EnvValue,
+    Int,
+    Invalid,
+    Key,
+    ListOf,
+    MapOf,
+    OneOf,
+    Str,
+    Table,
+    Type,
+)
+
+NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
+ENV_KEY = r"[A-Za-z_][A-Za-z0-9_.-]*"
+ACTIONS = ("restart", "restart-container", "sync", "rebuild", "exec", "none")
+
+_PORT = re.compile(
+    r"(?:(?P<ip>\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:(?P<host>\d{1,5}):)?(?P<container>\d{1,5})"
+    r"(?:/(?P<proto>tcp|udp))?"
+)
+
+
+class PortString(Type):
+    """ "8000:8000", "8000" (same port on the host), "0.0.0.0:8080:80", "53:53/udp", or a table."""
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, dict):
+            return _PORT_TABLE.check(value)
+        if not isinstance(value, str):
+            raise Invalid(f'expected a port like "8000:8000", got {value!r}')
+        match = _PORT.fullmatch(value.strip())
+        if not match:
+            raise Invalid(f'"{value}" is not HOST:CONTAINER — e.g. "8000:8000"')
+        container = int(match["container"])
+        host = int(match["host"]) if match["host"] is not None else container
+        for number in (host, container):
+            if not 0 <= number <= 65535 or (number == 0 and number == container):
+                raise Invalid(f'"{value}": port {number} is out of range 1-65535')
+        return {
+            "host": host,
+            "container": container,
+            "protocol": match["proto"] or "tcp",
+            "host_ip": (match["ip"] or "127.0.0.1").strip("[]"),
+            "strict": False,
+        }
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "anyOf": [
+                {"type": "string", "pattern": f"^{_PORT.pattern}$"},
+                {"type": "integer"},
+                _PORT_TABLE.schema(),
+            ]
+        }
+
+    def describe(self) -> str:
+        return '"HOST:CONTAINER[/udp]", "IP:HOST:CONTAINER", or a table'
+
+
+_PORT_TABLE = Table(
+    (
+        Key("container", Int(1, 65535), "Port inside the container.", required=True),
+        Key("host", Int(0, 65535), "Port on the host (0 = any free port; default: same as container).", 0),
+        Key("protocol", Enum(("tcp", "udp")), "Protocol.", "tcp"),
+        Key(
+            "host_ip",
+            Str(),
+            "Host address to bind; 127.0.0.1 keeps the port private to this machine.",
+            "127.0.0.1",
+        ),
+        Key("strict", Bool(), "Fail when the host port is taken instead of using the next free one.", False),
+    ),
+    what="a port table",
+)
+
+
+def _volume_string(value: str) -> dict[str, Any]:
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or not re.fullmatch(NAME, parts[0]) or not parts[1].startswith("/"):
+        raise Invalid(f'"{value}" is not NAME:/container/path[:ro] — e.g. "uploads:/srv/uploads"')
+    if len(parts) == 3 and parts[2] not in ("ro", "rw"):
+        raise Invalid(f'"{value}": mode "{parts[2]}" is not ro or rw')
+    return {"name": parts[0], "target": parts[1], "read_only": len(parts) == 3 and parts[2] == "ro"}
+
+
+class VolumeString(Type):
+    def check(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return _VOLUME_TABLE.check(value)
+        if not isinstance(value, str):
+            raise Invalid(f'expected "NAME:/path", got {value!r}')
+        return _volume_string(value)
+
+    def schema(self) -> dict[str, Any]:
+        return {"anyOf": [{"type": "string"}, _VOLUME_TABLE.schema()]}
+
+    def describe(self) -> str:
+        return '"NAME:/container/path[:ro]" or a table'
+
+
+CONTAINER_PATH = Str(pattern=r"/.*", example="/app", what="an absolute container path")
+
+_VOLUME_TABLE = Table(
+    (
+        Key("name", Str(pattern=NAME, what="a volume name (a-z, 0-9, _ -)"), "Volume name.", required=True),
+        Key("target", CONTAINER_PATH, "Where it is mounted in the container.", required=True),
+        Key("read_only", Bool(), "Mount read-only.", False),
+    ),
+    what="a volume table",
+)
+
+DATA = Table(
+    (
+        Key(
+            "source",
+            Str(what="a host path"),
+            "Host path (absolute, ~ or project-relative); must exist.",
+            required=True,
+        ),
+        Key("target", CONTAINER_PATH, "Where it is mounted in the container.", required=True),
+        Key("read_only", Bool(), "Mount read-only (external data is never written unless you say so).", True),
+    ),
+    help="An external data disk or folder, bind-mounted in. devenv never deletes it.",
+    what="a data table {source, target}",
+)
+
+HEALTH = Table(
+    (
+        Key("cmd", Command(), "Check command, run in the container; exit 0 = healthy.", required=True),
+        Key("interval", Duration(), "Time between checks.", "1s"),
+        Key("timeout", Duration(), "A check running longer than this fails.", "5s"),
+        Key("retries", Int(1, 10000), "Failed checks before the service counts as unhealthy.", 30),
+        Key("start_period", Duration(), "Grace period after start in which failures do not count.", "0s"),
+    ),
+    what="a health table {cmd = [...]}",
+)
+
+BUILD = Table(
+    (
+        Key("context", Str(what="a project-relative folder"), "Build context folder.", "."),
+        Key("dockerfile", Str(), "Dockerfile path, relative to the context.", "Dockerfile"),
+        Key("args", MapOf(EnvValue()), "Build arguments.", None),
+        Key("target", Str(), "Build stage to stop at.", None),
+    ),
+    help="Build the service's image from the working tree (honours .dockerignore).",
+    what="a build table {context = ...}",
+)
+
+WATCH_RULE = Table(
+    (
+        Key("paths", ListOf(Str()), "Project-relative globs this rule matches.", required=True),
+        Key("action", Enum(ACTIONS), "Action for changes matching these paths.", required=True),
+    ),
+    what="a rule table {paths, action}",
+)
+
+WATCH = Table(
+    (
+        Key("paths", ListOf(Str()), "Project-relative folders/files to watch (default: the project).", None),
+        Key(
+            "ignore",
+            ListOf(Str()),
+            "Extra ignore globs (.gitignore and .dockerignore are honoured too).",
+            None,
+        ),
+        Key("action", Enum(ACTIONS), "What a change does.", "restart"),
+        Key("debounce_ms", Int(0, 60000), "Quiet window before a reload.", 100),
+        Key("max_wait_ms", Int(0, 600000), "Reload at the latest this long after the first change.", 2000),
+        Key("exec", Command(), 'Command run in the container for action = "exec".', None),
+        Key("restart_after_exec", Bool(), "Restart the service after the exec command succeeds.", False),
+        Key("sync_target", CONTAINER_PATH, 'Container folder for action = "sync" (default: `code`).', None),
+        Key(
+            "rules",
+            ListOf(WATCH_RULE),
+            "Path rules mapping changes to other actions; first match wins.",
+            None,
+        ),
+        Key("include_ignored", Bool(), "Also watch node_modules, .venv and other ignored folders.", False),
+    ),
+    help="File watching: which changes reload the service, and how.",
+    what="a watch table",
+)
+
+SERVICE = Table(
+    (
+        Key("image", Str(), 'Image; a short name ("python:3.12") resolves against [project] registry.', None),
+        Key(
+            "build",
+            OneOf((Str(), BUILD), "a context folder or a build table"),
+            "Build the image from the working tree instead of pulling it.",
+            None,
+        ),
+        Key("command", Command(), "Command to run (default: the image's).", None),
+        Key("entrypoint", Command(), "Entrypoint override.", None),
+        Key(
+            "workdir", CONTAINER_PATH, "Working directory (default: `code` when set, else the image's).", None
+        ),
+        Key("ports", ListOf(PortString()), "Published ports; the host side binds 127.0.0.1.", None),
+        Key(
+            "code",
+            OneOf((Bool(), CONTAINER_PATH), "a container path or true"),
+            "Mount the project folder here, read-write (true = /app).",
+            None,
+        ),
+        Key("data", ListOf(DATA), "External data disks/folders (read-only unless read_only = false).", None),
+        Key("volumes", ListOf(VolumeString()), "Named volumes, shared by every service naming them.", None),
+        Key(
+            "environment",
+            MapOf(EnvValue(), ENV_KEY, "a variable name"),
+            "Literal environment (instead of the layered project env).",
+            None,
+        ),
+        Key(
+            "env",
+            Enum(("prod", "none")),
+            'Receive the layered project env ("prod", default without `environment`) or none.',
+            None,
+        ),
+        Key(
+            "depends_on",
+            ListOf(Str(pattern=NAME, what="a service name"), unique=True),
+            "Services started (and healthy) first.",
+            None,
+        ),
+        Key("health", HEALTH, "Health check; dependants wait for it.", None),
+        Key("user", Str(), '"host" (your uid:gid; default with `code`), "UID:GID", or a user name.', None),
+        Key("read_only", Bool(), "Read-only root filesystem with a tmpfs /tmp, as in production.", False),
+        Key("privileged", Bool(), "Run privileged (shown in status; off unless you say so).", False),
+        Key(
+            "docker_socket",
+            Bool(),
+            "Mount the engine's socket (shown in status; off unless you say so).",
+            False,
+        ),
+        Key("stop_timeout", Duration(), "Grace period on stop before SIGKILL (default: [project]'s).", None),
+        Key(
+            "supervise",
+            Bool(),
+            "Run the command under devenv's supervisor so `restart` reloads in-place (needs /bin/sh).",
+            True,
+        ),
+        Key("watch", WATCH, "File watching and reload.", None),
+    ),
+    help="One container of the stack.",
+    what="a service table",
+)
+
+PROFILE = Table(
+    (
+        Key("extends", Str(pattern=NAME, what="a profile name"), "Profile this one starts from.", None),
+        Key("set", MapOf(EnvValue(), ENV_KEY, "a variable name"), "Values that differ from prod.", None),
+        Key(
+            "unset",
+            ListOf(Str(pattern=ENV_KEY, what="a variable name")),
+            "Prod keys removed on purpose.",
+            None,
+        ),
+        Key(
+            "dev_only",
+            ListOf(Str(pattern=ENV_KEY, what="a variable name")),
+            "Keys `set` may add although prod lacks them (not drift).",
+            None,
+        ),
+        Key(
+            "placeholder_secrets",
+            Bool(),
+            "A secret with no local value gets a placeholder instead of an error.",
+            False,
+        ),
+    ),
+    what="a profile table",
+)
+
+ENV = Table(
+    (
+        Key(
+            "prod",
+            ListOf(Str()),
+            "Production config files (dotenv, k8s YAML, compose, JSON), later wins; "
+            "`file#selector` picks a container/service.",
+            None,
+        ),
+        Key("secrets", Str(), "Local dotenv file with real values for secret keys (gitignored).", None),
+        Key("default_profile", Str(pattern=NAME), "Profile used when --profile is not given.", "dev"),
+        Key(
+            "profiles",
+            MapOf(PROFILE, NAME, "a profile name (a-z, 0-9, _ -)"),
+            "Declared differences from prod.",
+            None,
+        ),
+    ),
+    help="Production's environment, mirrored: prod sources → profile overrides → local secrets.",
+    what="an env table",
+)
+
+VOLUME = Table(
+    (
+        Key("driver", Str(), "Volume driver.", "local"),
+        Key("options", MapOf(EnvValue()), "Driver options (e.g. an NFS share).", None),
+        Key("external", Bool(), "An existing volume, used as is: never created or removed by devenv.", False),
+    ),
+    what="a volume table",
+)
+
+PROJECT = Table(
+    (
+        Key(
+            "name",
+            Str(pattern=NAME, example="shop", what="a project name (a-z, 0-9, _ -)"),
+            "Project name (default: the folder name).",
+            None,
+        ),
+        Key("registry", Str(), "Team registry for short image names; DEVENV_REGISTRY overrides.", None),
+        Key("stop_timeout", Duration(), "Grace period on stop before SIGKILL (dev stacks stop fast).", "1s"),
+    ),
+    what="a project table",
+)
+
+ROOT = Table(
+    (
+        Key("project", PROJECT, "The project.", None),
+        Key("env", ENV, "The layered environment.", None),
+        Key(
+            "services",
+            MapOf(SERVICE, NAME, "a service name (a-z, 0-9, _ -)"),
+            "The stack's services.",
+            required=True,
+        ),
+        Key(
+            "volumes",
+            MapOf(VOLUME, NAME, "a volume name (a-z, 0-9, _ -)"),
+            "Named volumes with a driver or options.",
+            None,
+        ),
+    ),
+    what="devenv.toml",
+)

@@ -1,0 +1,363 @@
+"""Value types for config declarations: each validates, normalizes, and describes itself
+(as JSON Schema and as one phrase for the docs), so one declaration serves all three."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Union
+
+PathPart = Union[str, int]
+
+
+class Invalid(Exception):
+    """A value does not fit its declaration. `where` is the path below the value being checked."""
+
+    def __init__(self, message: str, where: tuple[PathPart, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return repr(value)
+
+
+def _kind(value: Any) -> str:
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+class Type:
+    """Base: subclasses implement `check` (normalize or raise Invalid), `schema` and `describe`."""
+
+    def check(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def schema(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Str(Type):
+    pattern: Optional[str] = None
+    example: Optional[str] = None
+    what: str = "a string"
+
+    def check(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise Invalid(f"expected {self.what}, got {_kind(value)} {_show(value)}")
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            example = f' — e.g. "{self.example}"' if self.example else ""
+            raise Invalid(f"{_show(value)} is not {self.what}{example}")
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "string"}
+        if self.pattern:
+            out["pattern"] = f"^(?:{self.pattern})$"
+        return out
+
+    def describe(self) -> str:
+        return self.what
+
+
+@dataclass(frozen=True)
+class Bool(Type):
+    def check(self, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise Invalid(f"expected true or false, got {_kind(value)} {_show(value)}")
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+    def describe(self) -> str:
+        return "boolean"
+
+
+@dataclass(frozen=True)
+class Int(Type):
+    minimum: Optional[int] = None
+    maximum: Optional[int] = None
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"expected an integer, got {_kind(value)} {_show(value)}")
+        if self.minimum is not None and value < self.minimum:
+            raise Invalid(f"{value} is below the minimum {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise Invalid(f"{value} is above the maximum {self.maximum}")
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "integer"}
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+    def describe(self) -> str:
+        bounds = ""
+        if self.minimum is not None or self.maximum is not None:
+            bounds = f" ({self.minimum if self.minimum is not None else ''}..{self.maximum or ''})"
+        return "integer" + bounds
+
+
+@dataclass(frozen=True)
+class Enum(Type):
+    choices: tuple[str, ...]
+
+    def check(self, value: Any) -> Any:
+        if value not in self.choices:
+            raise Invalid(f"{_show(value)} is not one of {', '.join(self.choices)}")
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"enum": list(self.choices)}
+
+    def describe(self) -> str:
+        return " | ".join(f'"{c}"' for c in self.choices)
+
+
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)(ms|s|m|h))+")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+@dataclass(frozen=True)
+class Duration(Type):
+    """ "500ms", "2s", "1m30s" or a number of seconds; normalized to float seconds."""
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value < 0:
+                raise Invalid(f'{value} is negative — a duration is e.g. "500ms" or "2s"')
+            return float(value)
+        if isinstance(value, str) and _DURATION.fullmatch(value.strip()):
+            return sum(float(n) * _UNIT[u] for n, u in _DURATION_PART.findall(value))
+        raise Invalid(f'{_show(value)} is not a duration — e.g. "500ms", "2s" or "1m30s"')
+
+    def schema(self) -> dict[str, Any]:
+        return {"oneOf": [{"type": "string", "pattern": r"^(\d+(\.\d+)?(ms|s|m|h))+$"}, {"type": "number"}]}
+
+    def describe(self) -> str:
+        return 'duration ("500ms", "2s", "1m")'
+
+
+@dataclass(frozen=True)
+class ListOf(Type):
+    item: Type
+    unique: bool = False
+
+    def check(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise Invalid(f"expected an array of {self.item.describe()}, got {_kind(value)} {_show(value)}")
+        out = []
+        for index, entry in enumerate(value):
+            try:
+                out.append(self.item.check(entry))
+            except Invalid as err:
+                raise Invalid(err.message, (index, *err.where)) from None
+        if self.unique:
+            seen: set[Any] = set()
+            for index, entry in enumerate(value):
+                if repr(entry) in seen:
+                    raise Invalid(f"{_show(entry)} is listed twice", (index,))
+                seen.add(repr(entry))
+        return out
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": self.item.schema()}
+
+    def describe(self) -> str:
+        return f"array of {self.item.describe()}"
+
+
+@dataclass(frozen=True)
+class Command(Type):
+    """A command: an array of strings (exec form) or one string (run by /bin/sh -c)."""
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                raise Invalid('is empty — give a command, e.g. ["python", "app.py"]')
+            return ["/bin/sh", "-c", value]
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return list(value)
+        raise Invalid(f"expected a non-empty array of strings or a string, got {_kind(value)} {_show(value)}")
+
+    def schema(self) -> dict[str, Any]:
+        return {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
+
+    def describe(self) -> str:
+        return "array of strings, or a shell string"
+
+
+@dataclass(frozen=True)
+class MapOf(Type):
+    """A table with free keys (e.g. environment variables)."""
+
+    value: Type
+    key_pattern: Optional[str] = None
+    key_what: str = "a key"
+
+    def check(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise Invalid(f"expected a table, got {_kind(value)} {_show(value)}")
+        out = {}
+        for key, entry in value.items():
+            if self.key_pattern and not re.fullmatch(self.key_pattern, key):
+                raise Invalid(f'"{key}" is not {self.key_what}', (key,))
+            try:
+                out[key] = self.value.check(entry)
+            except Invalid as err:
+                raise Invalid(err.message, (key, *err.where)) from None
+        return out
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "object", "additionalProperties": self.value.schema()}
+        if self.key_pattern:
+            out["propertyNames"] = {"pattern": f"^(?:{self.key_pattern})$"}
+        return out
+
+    def describe(self) -> str:
+        return f"table of {self.value.describe()}"
+
+
+@dataclass(frozen=True)
+class EnvValue(Type):
+    """Environment values: strings; numbers and booleans are accepted and turned into strings."""
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (str, int, float)):
+            return str(value)
+        raise Invalid(f"expected a string, got {_kind(value)} {_show(value)}")
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": ["string", "number", "boolean"]}
+
+    def describe(self) -> str:
+        return "string"
+
+
+@dataclass(frozen=True)
+class OneOf(Type):
+    """Either of several types (first that fits wins); `what` names the accepted forms."""
+
+    options: tuple[Type, ...]
+    what: str
+
+    def check(self, value: Any) -> Any:
+        errors = []
+        for option in self.options:
+            try:
+                return option.check(value)
+            except Invalid as err:
+                errors.append(err)
+        deepest = max(errors, key=lambda e: len(e.where))
+        if deepest.where:
+            raise deepest
+        raise Invalid(f"expected {self.what}, got {_kind(value)} {_show(value)}")
+
+    def schema(self) -> dict[str, Any]:
+        return {"anyOf": [o.schema() for o in self.options]}
+
+    def describe(self) -> str:
+        return self.what
+
+
+@dataclass(frozen=True)
+class Key:
+    """One declared key: its type, default, one line of help."""
+
+    name: str
+    type: Type
+    help: str
+    default: Any = None
+    required: bool = False
+    example: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Table(Type):
+    """A table with declared keys; unknown keys are errors with a "did you mean"."""
+
+    keys: tuple[Key, ...]
+    help: str = ""
+    what: str = "a table"
+    post: Optional[Callable[[dict[str, Any]], dict[str, Any]]] = field(default=None, compare=False)
+
+    def key(self, name: str) -> Optional[Key]:
+        for key in self.keys:
+            if key.name == name:
+                return key
+        return None
+
+    def check(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise Invalid(f"expected {self.what}, got {_kind(value)} {_show(value)}")
+        known = {k.name for k in self.keys}
+        for name in value:
+            if name not in known:
+                raise Invalid(unknown_key_message(name, known), (name,))
+        out: dict[str, Any] = {}
+        for key in self.keys:
+            if key.name in value:
+                try:
+                    out[key.name] = key.type.check(value[key.name])
+                except Invalid as err:
+                    raise Invalid(err.message, (key.name, *err.where)) from None
+            elif key.required:
+                raise Invalid(f'missing required key "{key.name}" ({key.help})', ())
+            else:
+                out[key.name] = key.default
+        return self.post(out) if self.post else out
+
+    def schema(self) -> dict[str, Any]:
+        props = {}
+        for key in self.keys:
+            prop = dict(key.type.schema())
+            prop["description"] = key.help
+            if key.default is not None:
+                prop["default"] = key.default
+            props[key.name] = prop
+        out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+        required = [k.name for k in self.keys if k.required]
+        if required:
+            out["required"] = required
+        if self.help:
+            out["description"] = self.help
+        return out
+
+    def describe(self) -> str:
+        return self.what
+
+
+def unknown_key_message(name: str, known: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    if close:
+        return f'unknown key "{name}" — did you mean "{close[0]}"?'
+    return f'unknown key "{name}" — known keys: {", ".join(sorted(known))}'

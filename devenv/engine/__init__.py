@@ -1,0 +1,1 @@
+"""The one adapter over docker-py: connects, runs actions, translates docker errors."""

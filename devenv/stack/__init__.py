@@ -1,0 +1,1 @@
+"""Pure planning: desired state vs what runs → ordered actions."""

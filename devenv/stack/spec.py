@@ -1,0 +1,179 @@
+"""The desired container of each service: everything the engine needs to create it,
+computed purely from the model, the resolved image and the resolved env.
+
+The config hash covers exactly what a container is created from (not host ports, which are
+allocated at create time), so `up` recreates a service only when its definition changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from devenv.config.model import PortSpec, Project, Service
+from devenv.stack import names
+
+HOST_SOCKET = "/var/run/docker.sock"
+
+
+@dataclass(frozen=True)
+class Mount:
+    kind: str  # "bind" | "volume" | "tmpfs"
+    source: str  # host path or engine volume name ("" for tmpfs)
+    target: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    service: str
+    name: str
+    image: str  # what to run: an image id or repo@digest
+    image_label: str  # what the file asked for, resolved (registry/repo:tag)
+    image_digest: str  # repo digest or image id, shown in status
+    command: Optional[tuple[str, ...]]
+    entrypoint: Optional[tuple[str, ...]]
+    environment: tuple[tuple[str, str], ...]
+    env_hash: str
+    workdir: Optional[str]
+    user: Optional[str]
+    mounts: tuple[Mount, ...]
+    ports: tuple[PortSpec, ...]
+    health: Optional[dict[str, Any]]
+    read_only: bool
+    privileged: bool
+    stop_timeout_s: float
+    labels: Mapping[str, str] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def config_hash(self) -> str:
+        return self.labels[names.CONFIG_HASH]
+
+
+@dataclass(frozen=True)
+class ResolvedService:
+    """What `up` learned about a service before planning: its image and its env."""
+
+    image: str
+    image_label: str
+    image_digest: str
+    environment: Mapping[str, str]
+    env_hash: str  # public hash (no secret values): shown in status
+    env_full_hash: str  # includes secret values: decides recreation
+
+
+def host_user(user: Optional[str]) -> Optional[str]:
+    if user == "host":
+        return f"{os.getuid()}:{os.getgid()}" if hasattr(os, "getuid") else None
+    return user
+
+
+def container_spec(
+    project: Project,
+    service: Service,
+    instance: str,
+    resolved: ResolvedService,
+    *,
+    shim_dir: Optional[str],
+    wrap: Optional[Any] = None,
+    extra_labels: Optional[Mapping[str, str]] = None,
+) -> ContainerSpec:
+    """`shim_dir`/`wrap`: the supervisor's host folder and command wrapper (None = not supervised)."""
+    mounts: list[Mount] = []
+    if service.code:
+        mounts.append(Mount("bind", str(project.root), service.code))
+    for data in service.data:
+        mounts.append(Mount("bind", str(data.source), data.target, data.read_only))
+    declared = {v.name: v for v in project.volumes}
+    for volume in service.volumes:
+        decl = declared.get(volume.name)
+        engine_name = (
+            volume.name if decl and decl.external else names.volume_name(project.name, instance, volume.name)
+        )
+        mounts.append(Mount("volume", engine_name, volume.target, volume.read_only))
+    if service.docker_socket:
+        mounts.append(Mount("bind", HOST_SOCKET, HOST_SOCKET))
+    command = service.command
+    supervised = bool(service.restart and command and shim_dir and wrap)
+    if supervised:
+        mounts.append(Mount("bind", str(shim_dir), "/.devenv", read_only=True))
+        command = tuple(wrap(command))
+    health = None
+    if service.health:
+        h = service.health
+        test = ["CMD-SHELL", h.cmd[2]] if h.cmd[:2] == ("/bin/sh", "-c") else ["CMD", *h.cmd]
+        health = {
+            "test": test,
+            "interval": int(h.interval_s * 1e9),
+            "timeout": int(h.timeout_s * 1e9),
+            "retries": h.retries,
+            "start_period": int(h.start_period_s * 1e9),
+        }
+    security = [
+        s for s, on in (("privileged", service.privileged), ("docker-socket", service.docker_socket)) if on
+    ]
+    labels = {
+        **names.base_labels(project.name, instance),
+        names.SERVICE: service.name,
+        names.PROJECT_DIR: str(project.root),
+        names.IMAGE_REF: resolved.image_label,
+        names.IMAGE_DIGEST: resolved.image_digest,
+        names.ENV_HASH: resolved.env_hash,
+        **({names.SECURITY: ",".join(security)} if security else {}),
+        **(extra_labels or {}),
+    }
+    spec = ContainerSpec(
+        service=service.name,
+        name=names.container_name(project.name, instance, service.name),
+        image=resolved.image,
+        image_label=resolved.image_label,
+        image_digest=resolved.image_digest,
+        command=command,
+        entrypoint=service.entrypoint,
+        environment=tuple(sorted(resolved.environment.items())),
+        env_hash=resolved.env_hash,
+        workdir=service.workdir,
+        user=host_user(service.user),
+        mounts=tuple(mounts),
+        ports=service.ports,
+        health=health,
+        read_only=service.read_only,
+        privileged=service.privileged,
+        stop_timeout_s=service.stop_timeout_s,
+        labels=labels,
+        depends_on=service.depends_on,
+    )
+    digest = _hash(spec, resolved.env_full_hash)
+    return _with_label(spec, names.CONFIG_HASH, digest)
+
+
+def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
+    stable_labels = {k: v for k, v in spec.labels.items() if k not in (names.OWNER_PID, names.OWNER_HOST)}
+    doc = {
+        "v": 1,
+        "image": spec.image,
+        "command": spec.command,
+        "entrypoint": spec.entrypoint,
+        "env": env_full_hash,
+        "workdir": spec.workdir,
+        "user": spec.user,
+        "mounts": [m.__dict__ for m in spec.mounts],
+        "ports": [p.__dict__ for p in spec.ports],
+        "health": spec.health,
+        "read_only": spec.read_only,
+        "privileged": spec.privileged,
+        "stop_timeout": spec.stop_timeout_s,
+        "labels": stable_labels,
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _with_label(spec: ContainerSpec, key: str, value: str) -> ContainerSpec:
+    from dataclasses import replace
+
+    return replace(spec, labels={**spec.labels, key: value})
