@@ -45,7 +45,7 @@ def load_project(start: Path, explicit: bool = False) -> model.Project:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{_shown(path)}: cannot read: {err}", "check the file's permissions and encoding")
+        raise ConfigError(f"{_shown(path)}: cannot read: {err}", "check the file's permissions and encoding") from None
     return parse_project(text, path)
 
 
