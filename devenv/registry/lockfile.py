@@ -1,0 +1,141 @@
+"""`devenv.lock`: every service image pinned to a manifest digest, plus the env hash.
+
+TOML, sorted and stable so re-locking an unchanged project rewrites the same bytes."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from devenv.errors import ConfigError
+from devenv.fsutil import atomic_write
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+LOCK_NAME = "devenv.lock"
+VERSION = 1
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+HEADER = (
+    "# devenv.lock — written by `devenv lock`; do not edit by hand. Commit it.\n"
+    "# Pins every service image to the manifest digest its tag pointed at, so every machine\n"
+    "# runs byte-identical images. `devenv lock --check` fails when a tag has moved.\n"
+)
+
+
+@dataclass(frozen=True)
+class LockedImage:
+    image: str  # as written in devenv.toml
+    reference: str  # resolved, e.g. "127.0.0.1:5555/python:3.12"
+    digest: str  # "sha256:..."
+
+
+@dataclass
+class LockFile:
+    images: dict[str, LockedImage] = field(default_factory=dict)  # key: service name
+    env_hash: Optional[str] = None
+    env_sources: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Optional[LockFile]:
+        """None when the file does not exist; ConfigError naming `devenv.lock:line` on bad content."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise ConfigError(f"{path.name}: cannot read ({err.strerror})") from err
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            line = re.search(r"line (\d+)", str(err))
+            raise ConfigError(
+                f"{path.name}:{line.group(1) if line else '?'}: not valid TOML ({str(err).split(' (at')[0]})",
+                hint="regenerate it with `devenv lock`",
+            ) from err
+        return cls._from_data(path, text, data)
+
+    @classmethod
+    def _from_data(cls, path: Path, text: str, data: dict[str, Any]) -> LockFile:
+        def fail(key: str, why: str, anchor: Optional[str] = None) -> ConfigError:
+            return ConfigError(
+                f"{path.name}:{_line_of(text, anchor or key)} {key}: {why}",
+                hint="regenerate it with `devenv lock`",
+            )
+
+        version = data.get("version")
+        if not isinstance(version, int):
+            raise fail("version", "missing or not an integer (expected 1)")
+        if version > VERSION:
+            raise ConfigError(
+                f"{path.name}: written by a newer devenv (lock version {version}; this devenv reads {VERSION})",
+                hint="upgrade devenv (pip install -U devenv-stack)",
+            )
+        images: dict[str, LockedImage] = {}
+        for name, entry in (data.get("images") or {}).items():
+            anchor = f"[images.{name}]"
+            if not isinstance(entry, dict):
+                raise fail(f"images.{name}", "must be a table", anchor)
+            values = {}
+            for key in ("image", "reference", "digest"):
+                value = entry.get(key)
+                if not isinstance(value, str) or not value:
+                    raise fail(f"images.{name}.{key}", "missing or not a string", anchor)
+                values[key] = value
+            if not _DIGEST.match(values["digest"]):
+                raise fail(f"images.{name}.digest", f"'{values['digest']}' is not sha256:<64 hex>", anchor)
+            images[name] = LockedImage(**values)
+        env = data.get("env") or {}
+        sources = env.get("sources") or {}
+        if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
+            raise fail("env.sources", "must map file paths to hashes", "[env]")
+        env_hash = env.get("hash")
+        if env_hash is not None and not isinstance(env_hash, str):
+            raise fail("env.hash", "must be a string", "[env]")
+        return cls(images=images, env_hash=env_hash, env_sources=dict(sources))
+
+    def dumps(self) -> str:
+        lines = [HEADER, f"version = {VERSION}", ""]
+        for name in sorted(self.images):
+            item = self.images[name]
+            lines += [
+                f"[images.{_key(name)}]",
+                f"image = {_str(item.image)}",
+                f"reference = {_str(item.reference)}",
+                f"digest = {_str(item.digest)}",
+                "",
+            ]
+        if self.env_hash is not None or self.env_sources:
+            lines.append("[env]")
+            if self.env_hash is not None:
+                lines.append(f"hash = {_str(self.env_hash)}")
+            if self.env_sources:
+                pairs = ", ".join(f"{_key(k)} = {_str(v)}" for k, v in sorted(self.env_sources.items()))
+                lines.append(f"sources = {{ {pairs} }}")
+            lines.append("")
+        return "\n".join(lines).rstrip("\n") + "\n"
+
+    def save(self, path: Path) -> None:
+        atomic_write(path, self.dumps())
+
+
+def _str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def _key(name: str) -> str:
+    return name if re.match(r"^[A-Za-z0-9_-]+$", name) else _str(name)
+
+
+def _line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith(needle) or stripped.startswith(needle.rsplit(".", 1)[-1] + " "):
+            return number
+    return 1

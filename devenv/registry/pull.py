@@ -1,0 +1,172 @@
+"""Make an image present on the engine: locked digests first, a no-network fast path, progress
+events per layer, and an offline fallback when the registry is down but the image is here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from devenv.errors import DevenvError, EngineError, RegistryError
+from devenv.registry.api import RegistryUnreachable
+from devenv.registry.reference import ImageRef
+from devenv.registry.resolve import engine_auth, resolve_digest
+
+POLICIES = ("missing", "always", "never")
+
+
+@dataclass(frozen=True)
+class PullEvent:
+    image: str  # the reference being pulled (display form)
+    layer: Optional[str]  # short layer id; None for whole-image events
+    status: str  # engine status text: "Downloading", "Pull complete", "Already exists", ...
+    current: Optional[int] = None  # bytes so far for this layer
+    total: Optional[int] = None  # layer size in bytes, when the engine knows it
+
+
+@dataclass(frozen=True)
+class EnsuredImage:
+    ref: ImageRef  # pinned when a digest is known
+    run_ref: str  # what to create containers from: "reg/repo@sha256:..." (or "reg/repo:tag" if unknown)
+    image_id: str
+    digest: Optional[str]
+    pulled: bool
+    warning: Optional[str] = None  # set when the registry was unreachable and the local copy was used
+
+
+def ensure_image(
+    client: Any,
+    ref: ImageRef,
+    *,
+    locked_digest: Optional[str] = None,
+    policy: str = "missing",
+    progress: Optional[Callable[[PullEvent], None]] = None,
+    environ: Mapping[str, str] = os.environ,
+) -> EnsuredImage:
+    """Return the image to run for `ref`. `missing` pulls only what is absent, `always` asks the
+    registry every time (falls back to the local copy, with a warning, when it is unreachable),
+    `never` uses only local images. A digest (locked or written) always wins over the tag."""
+    if policy not in POLICIES:
+        raise DevenvError(f"pull policy '{policy}' is not one of {', '.join(POLICIES)}")
+    digest = locked_digest or ref.digest
+    if digest:
+        pinned = ref.pinned(digest)
+        local = _inspect(client, str(pinned))
+        if local is not None and policy != "always":
+            return _ensured(pinned, local, digest, pulled=False)  # the fast path: one engine call
+        if local is None and policy == "never":
+            raise _absent(pinned)
+        try:
+            resolve_digest(pinned)  # our deadlines, auth and "does it exist" before the engine's pull
+        except RegistryUnreachable as err:
+            if local is not None:
+                return _ensured(pinned, local, digest, pulled=False, warning=_offline(err, pinned))
+            raise _unreachable_absent(err, pinned) from err
+        if local is not None:
+            return _ensured(pinned, local, digest, pulled=False)
+        return _ensured(pinned, _pull(client, pinned, progress, environ), digest, pulled=True)
+
+    local = _inspect(client, str(ref))
+    if local is not None and policy != "always":
+        return _ensured(ref, local, _repo_digest(local, ref), pulled=False)
+    if local is None and policy == "never":
+        raise _absent(ref)
+    try:
+        digest = resolve_digest(ref)
+    except RegistryUnreachable as err:
+        if local is not None:
+            return _ensured(ref, local, _repo_digest(local, ref), pulled=False, warning=_offline(err, ref))
+        raise _unreachable_absent(err, ref) from err
+    pinned = ref.pinned(digest)
+    present = _inspect(client, str(pinned))
+    info = present if present is not None else _pull(client, pinned, progress, environ)
+    client.api.tag(info["Id"], ref.name, ref.tag or "latest")  # keep the tag pointing where the registry says
+    return _ensured(pinned, info, digest, pulled=present is None)
+
+
+def _ensured(ref: ImageRef, info: dict[str, Any], digest: Optional[str], **kw: Any) -> EnsuredImage:
+    run_ref = str(ref) if ref.digest else info["Id"]
+    return EnsuredImage(ref=ref, run_ref=run_ref, image_id=info["Id"], digest=digest, **kw)
+
+
+def _inspect(client: Any, name: str) -> Optional[dict[str, Any]]:
+    import docker.errors
+
+    try:
+        return client.api.inspect_image(name)
+    except docker.errors.ImageNotFound:
+        return None
+    except docker.errors.APIError as err:
+        if err.status_code == 404:
+            return None
+        raise EngineError(f"engine failed to inspect image {name}: {err.explanation or err}") from err
+    except docker.errors.DockerException as err:
+        raise EngineError(
+            f"Docker engine unreachable ({err})", hint="is dockerd running? see `devenv doctor`"
+        ) from err
+
+
+def _repo_digest(info: dict[str, Any], ref: ImageRef) -> Optional[str]:
+    for entry in info.get("RepoDigests") or []:
+        name, _, digest = entry.partition("@")
+        if name == ref.name:
+            return digest
+    return None
+
+
+def _pull(
+    client: Any, pinned: ImageRef, progress: Optional[Callable[[PullEvent], None]], environ: Mapping[str, str]
+) -> dict[str, Any]:
+    import docker.errors
+
+    display = pinned.display
+    try:
+        stream = client.api.pull(
+            pinned.name, tag=pinned.digest, stream=True, decode=True, auth_config=engine_auth(pinned, environ)
+        )
+        for event in stream:
+            if "error" in event:
+                raise _engine_pull_error(pinned, str(event.get("error")))
+            if progress is not None and event.get("status"):
+                detail = event.get("progressDetail") or {}
+                progress(
+                    PullEvent(
+                        display, event.get("id"), event["status"], detail.get("current"), detail.get("total")
+                    )
+                )
+    except docker.errors.APIError as err:
+        raise _engine_pull_error(pinned, str(err.explanation or err)) from err
+    except docker.errors.DockerException as err:
+        raise EngineError(
+            f"Docker engine unreachable ({err})", hint="is dockerd running? see `devenv doctor`"
+        ) from err
+    info = _inspect(client, str(pinned))
+    if info is None:
+        raise RegistryError(f"the engine reported no error but {display} is not present after the pull")
+    return info
+
+
+def _engine_pull_error(ref: ImageRef, text: str) -> RegistryError:
+    lowered = text.lower()
+    if "unauthorized" in lowered or "authentication required" in lowered or "no basic auth" in lowered:
+        return RegistryError(
+            f"registry {ref.registry} refused the pull of {ref.display}",
+            hint=f"run `devenv login {ref.registry}`",
+        )
+    return RegistryError(f"engine could not pull {ref.display}: {text.strip()[:300]}")
+
+
+def _absent(ref: ImageRef) -> DevenvError:
+    return DevenvError(
+        f"image {ref.display} is not on this machine and the pull policy is 'never'",
+        hint="run `devenv pull`, or use --pull missing",
+    )
+
+
+def _unreachable_absent(err: RegistryError, ref: ImageRef) -> RegistryUnreachable:
+    return RegistryUnreachable(f"{err.message}, and {ref.display} is not on this machine", hint=err.hint)
+
+
+def _offline(err: RegistryError, ref: ImageRef) -> str:
+    return f"{err.message}; using the local copy of {ref.display} (offline)"

@@ -1,0 +1,128 @@
+"""Image references: parse what devenv.toml says and resolve short names against the team registry."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from devenv.errors import ConfigError
+
+DOCKER_HUB = "docker.io"
+_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$")
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(?::[0-9]+)?$|^\[[0-9a-fA-F:]+\](?::[0-9]+)?$")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    registry: str  # host[:port], e.g. "127.0.0.1:5555" or "docker.io"
+    repository: str  # path inside the registry, e.g. "team/python"
+    tag: Optional[str] = None
+    digest: Optional[str] = None
+
+    @property
+    def name(self) -> str:
+        """`registry/repository`, the name the engine knows the image by (no tag, no digest)."""
+        return f"{self.registry}/{self.repository}"
+
+    def __str__(self) -> str:
+        if self.digest:
+            return f"{self.name}@{self.digest}"
+        return f"{self.name}:{self.tag or 'latest'}"
+
+    @property
+    def display(self) -> str:
+        """For people: keeps the tag next to the digest (`reg/repo:tag@sha256:…`)."""
+        if self.digest and self.tag:
+            return f"{self.name}:{self.tag}@{self.digest}"
+        return str(self)
+
+    @property
+    def reference(self) -> str:
+        """What the registry API calls the manifest: the digest if pinned, else the tag."""
+        return self.digest or self.tag or "latest"
+
+    def pinned(self, digest: str) -> ImageRef:
+        return replace(self, digest=digest)
+
+    def with_tag(self, tag: str) -> ImageRef:
+        return replace(self, tag=tag, digest=None)
+
+
+def _is_host(component: str) -> bool:
+    return "." in component or ":" in component or component == "localhost"
+
+
+def parse_reference(text: str, *, where: str = "image") -> ImageRef:
+    """Parse a full reference. A first component without '.', ':' or 'localhost' means Docker Hub."""
+    value = text.strip()
+    digest: Optional[str] = None
+    if "@" in value:
+        value, digest = value.split("@", 1)
+        if not _DIGEST.match(digest):
+            raise _bad(text, where, f"'{digest}' is not a digest (sha256:<64 hex>)")
+    parts = value.split("/")
+    if len(parts) > 1 and _is_host(parts[0]):
+        registry, path = parts[0], parts[1:]
+        if not _HOST.match(registry):
+            raise _bad(text, where, f"'{registry}' is not a registry host[:port]")
+    else:
+        registry, path = DOCKER_HUB, parts
+    tag: Optional[str] = None
+    if ":" in path[-1]:
+        path[-1], tag = path[-1].split(":", 1)
+        if not _TAG.match(tag):
+            raise _bad(text, where, f"'{tag}' is not a valid tag")
+    for comp in path:
+        if not _COMPONENT.match(comp):
+            raise _bad(
+                text, where, f"'{comp}' is not a valid repository name part (lowercase, digits, . _ -)"
+            )
+    if registry == DOCKER_HUB and len(path) == 1:
+        path = ["library", *path]
+    if tag is None and digest is None:
+        tag = "latest"
+    return ImageRef(registry=registry, repository="/".join(path), tag=tag, digest=digest)
+
+
+def _bad(text: str, where: str, why: str) -> ConfigError:
+    return ConfigError(
+        f"{where}: '{text}' is not an image reference: {why}",
+        hint='write e.g. "python:3.12", "team/python:3.12" or "registry.example.com/team/python:3.12"',
+    )
+
+
+def is_full_reference(image: str) -> bool:
+    """A registry host or a digest makes a reference full: it is used as written."""
+    first = image.split("/", 1)[0]
+    return "@" in image or ("/" in image and _is_host(first))
+
+
+def effective_registry(
+    project_registry: Optional[str], environ: Mapping[str, str] = os.environ
+) -> Optional[str]:
+    """`DEVENV_REGISTRY` (e.g. a mirror) wins over `[project] registry`."""
+    value = environ.get("DEVENV_REGISTRY") or project_registry
+    return value.strip().rstrip("/") if value else None
+
+
+def resolve_image(
+    image: str, project_registry: Optional[str], environ: Mapping[str, str] = os.environ
+) -> ImageRef:
+    """`python:3.12` -> `<registry>/python:3.12`; full references are used as is."""
+    if is_full_reference(image):
+        return parse_reference(image)
+    registry = effective_registry(project_registry, environ)
+    if not registry:
+        return parse_reference(image)
+    return parse_reference(f"{registry}/{image}")
+
+
+def registry_host(registry: str) -> str:
+    """`registry.example.com/team` -> `registry.example.com` (what auth and the API address)."""
+    host = registry.split("/", 1)[0]
+    return DOCKER_HUB if host in ("index.docker.io", "registry-1.docker.io") else host
