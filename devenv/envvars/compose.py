@@ -1,0 +1,153 @@
+"""A compose file's service as an env source: its `env_file`s, then its `environment` (which wins).
+
+Values are interpolated as compose does, against the `.env` beside the compose file; the shell's
+environment is not consulted, so prod resolves the same on every machine. A variable compose would
+take from the shell (`environment: [KEY]` or `KEY:` with no value) is reported as not mirrorable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Optional
+
+from devenv.envvars import yamlnodes as yn
+from devenv.envvars.dotenv import parse_dotenv
+from devenv.envvars.interpolate import InterpolationError, interpolate
+from devenv.envvars.model import EnvValue, Unmirrorable
+from devenv.errors import ConfigError
+
+_SHELL = "compose takes this value from the shell that runs it; set it in a profile"
+ReadFile = Callable[[str, Optional[str]], str]  # (project-relative path, referencing place) -> text
+
+
+@dataclass
+class ComposeEnv:
+    values: list[EnvValue] = field(default_factory=list)
+    unmirrorable: list[Unmirrorable] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def is_compose(nodes: list[Any]) -> bool:
+    return len(nodes) == 1 and yn.get(nodes[0], "services") is not None
+
+
+def _sibling(label: str, name: str) -> str:
+    return str(PurePosixPath(label).parent / name)
+
+
+def env_files(nodes: list[Any], label: str) -> list[tuple[str, bool, int]]:
+    """(project-relative path, required, line) of every env_file of every service."""
+    return [f for _, _, svc in yn.items(yn.get(nodes[0], "services")) for f in _service_env_files(svc, label)]
+
+
+def _service_env_files(svc: Any, label: str) -> list[tuple[str, bool, int]]:
+    node = yn.get(svc, "env_file")
+    if node is None:
+        return []
+    out: list[tuple[str, bool, int]] = []
+    for entry in [node] if yn.is_scalar(node) else yn.elements(node):
+        if yn.is_mapping(entry):
+            path, required = yn.text(yn.get(entry, "path")), yn.text(yn.get(entry, "required"))
+            is_required = (required or "true").lower() != "false"
+        else:
+            path, is_required = yn.text(entry), True
+        if path:
+            out.append((_sibling(label, path), is_required, yn.line(entry)))
+    return out
+
+
+def select_service(
+    nodes: list[Any], label: str, selector: Optional[str], service: Optional[str]
+) -> tuple[str, Any]:
+    services = yn.items(yn.get(nodes[0], "services"))
+    names = [name for name, _, _ in services]
+    wanted = selector or (service if service in names else None)
+    if wanted is None and len(services) == 1:
+        wanted = names[0]
+    for name, _, node in services:
+        if name == wanted:
+            return name, node
+    if wanted is None:
+        raise ConfigError(
+            f"{label}: {len(names)} services ({', '.join(names)}); devenv cannot tell which one's env to mirror",
+            f'pick one in [env] prod, e.g. "{label}#{names[0] if names else "web"}"',
+        )
+    raise ConfigError(f'{label}: no service "{wanted}" (services: {", ".join(names)})', f"use {label}#NAME")
+
+
+def compose_env(
+    root: Path, nodes: list[Any], label: str, selector: Optional[str], service: Optional[str], read: ReadFile
+) -> ComposeEnv:
+    result = ComposeEnv()
+    name, svc = select_service(nodes, label, selector, service)
+    dot_env = _sibling(label, ".env")
+    project_vars: dict[str, str] = {}
+    if (root / dot_env).is_file():
+        parsed = parse_dotenv(read(dot_env, None), dot_env)
+        project_vars = {e.key: e.value for e in parsed.entries if e.value is not None}
+        result.warnings.extend(parsed.warnings)
+    env: dict[str, EnvValue] = {}
+    for path, required, ref_line in _service_env_files(svc, label):
+        if not (root / path).is_file():
+            if required:
+                raise ConfigError(
+                    f"{label}:{ref_line}: service {name} env_file {path} does not exist",
+                    "create it, fix the path (relative to the compose file), or set required: false",
+                )
+            continue
+        parsed = parse_dotenv(read(path, f"{label}:{ref_line}"), path, project_vars.get)
+        result.warnings.extend(parsed.warnings)
+        for entry in parsed.entries:
+            if entry.value is None:
+                result.unmirrorable.append(Unmirrorable(entry.key, f"{path}:{entry.line}", _SHELL))
+                env.pop(entry.key, None)
+            else:
+                env[entry.key] = EnvValue(
+                    entry.key, entry.value, f"{path}:{entry.line}", via=f"{label}:{ref_line}"
+                )
+    for key, value, where in _environment(yn.get(svc, "environment"), label, name):
+        if value is None:
+            result.unmirrorable.append(Unmirrorable(key, where, _SHELL))
+            env.pop(key, None)
+            continue
+        unset: list[str] = []
+        try:
+            text = interpolate(value, project_vars.get, unset)
+        except InterpolationError as err:
+            raise ConfigError(
+                f"{where}: {err}", "define the variable in the .env beside the compose file"
+            ) from None
+        result.warnings.extend(
+            f"{where}: the {v} variable is not set, defaulting to a blank string" for v in unset
+        )
+        env[key] = EnvValue(key, text, where)
+    result.values = list(env.values())
+    return result
+
+
+def _environment(node: Any, label: str, service: str) -> list[tuple[str, Optional[str], str]]:
+    out: list[tuple[str, Optional[str], str]] = []
+    if node is None:
+        return out
+    if yn.is_mapping(node):
+        for key, key_node, value in yn.items(node):
+            where = f"{label}:{yn.line(key_node)}"
+            kind = yn.scalar_kind(value)
+            if kind == "boolean":
+                raise ConfigError(
+                    f"{where}: services.{service}.environment.{key} is a YAML boolean",
+                    'compose needs booleans quoted: write "true" / "false"',
+                )
+            if kind not in ("string", "number", "null", "other") or not yn.is_scalar(value):
+                raise ConfigError(
+                    f"{where}: services.{service}.environment.{key} must be a string", "quote it"
+                )
+            out.append((key, yn.text(value), where))
+        return out
+    for item in yn.elements(node):
+        text = yn.text(item) or ""
+        where = f"{label}:{yn.line(item)}"
+        key, sep, value = text.partition("=")
+        out.append((key, value if sep else None, where))
+    return out

@@ -1,0 +1,217 @@
+"""Layering: prod's env → the profile's declared overrides → local values for secret keys.
+
+Profiles `prod`, `dev` and `test` always exist (`dev`/`test` change nothing unless declared);
+a profile changes only the keys it names (`set`, `unset`), after the profiles it `extends`.
+Secret keys (from a Secret source) get their dev/test values from the local secrets file, else
+the process environment; a profile's own `set` is kept when neither has one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Optional
+
+from devenv.config.model import EnvSpec, Profile
+from devenv.envvars.dotenv import parse_dotenv
+from devenv.envvars.model import EnvValue, LayeredEnv, Unmirrorable
+from devenv.envvars.sources import ProdEnv, load_prod
+from devenv.errors import ConfigError
+
+BUILTIN_PROFILES = ("prod", "dev", "test")
+PLACEHOLDER = "devenv-placeholder"
+
+
+def known_profiles(spec: EnvSpec) -> list[str]:
+    return sorted(set(BUILTIN_PROFILES) | {p.name for p in spec.profiles})
+
+
+def profile_chain(spec: EnvSpec, name: str) -> list[Profile]:
+    """The profiles applied for `name`, base first (`prod` -> none)."""
+    declared = {p.name: p for p in spec.profiles}
+    if "prod" in declared:
+        raise ConfigError(
+            "devenv.toml [env.profiles.prod]: prod is production itself and cannot be overridden",
+            "put the overrides in another profile (dev, test, ...)",
+        )
+    chain: list[Profile] = []
+    current: Optional[str] = name
+    while current not in (None, "prod"):
+        if current in (p.name for p in chain):
+            cycle = " -> ".join([p.name for p in reversed(chain)] + [current])
+            raise ConfigError(
+                f"devenv.toml [env.profiles]: extends forms a cycle: {cycle}", "remove one extends"
+            )
+        profile = declared.get(current)
+        if profile is None:
+            if current in BUILTIN_PROFILES:
+                profile = Profile(name=current)
+            else:
+                whose = f" (extended by profile {chain[-1].name})" if chain else ""
+                raise ConfigError(
+                    f'unknown env profile "{current}"{whose}; known: {", ".join(known_profiles(spec))}',
+                    f"declare [env.profiles.{current}] in devenv.toml, or use one of those",
+                )
+        chain.append(profile)
+        current = profile.extends
+    return list(reversed(chain))
+
+
+@dataclass
+class Layers:
+    """Everything resolve_env knows, including what drift checks need."""
+
+    prod: ProdEnv
+    chain: list[Profile]
+    values: dict[str, EnvValue]
+    unmirrorable: dict[str, Unmirrorable]
+    missing_secrets: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def apply_profiles(
+    prod: ProdEnv, chain: list[Profile]
+) -> tuple[dict[str, EnvValue], dict[str, Unmirrorable]]:
+    values = dict(prod.values)
+    unmirrorable = dict(prod.unmirrorable)
+    secret_keys = prod.secret_keys
+    for profile in chain:
+        both = sorted(set(profile.unset) & {k for k, _ in profile.set})
+        if both:
+            raise ConfigError(
+                f"devenv.toml [env.profiles.{profile.name}]: {', '.join(both)} is both set and unset",
+                "keep it in one of the two",
+            )
+        for key in profile.unset:
+            values.pop(key, None)
+            unmirrorable.pop(key, None)
+        for key, value in profile.set:
+            values[key] = EnvValue(key, value, f"profile {profile.name}", secret=key in secret_keys)
+            unmirrorable.pop(key, None)
+    return values, unmirrorable
+
+
+def read_secrets_file(root: Path, spec: EnvSpec) -> tuple[dict[str, EnvValue], list[str]]:
+    if not spec.secrets or not (root / spec.secrets).is_file():
+        return {}, []
+    label = spec.secrets
+    result = parse_dotenv((root / label).read_text(encoding="utf-8"), label)
+    found = {
+        e.key: EnvValue(e.key, e.value, f"secrets file {label}:{e.line}", secret=True)
+        for e in result.entries
+        if e.value is not None
+    }
+    return found, result.warnings
+
+
+def layer(
+    root: Path,
+    spec: EnvSpec,
+    profile: str,
+    *,
+    service: Optional[str] = None,
+    process_env: Optional[Mapping[str, str]] = None,
+    prod: Optional[ProdEnv] = None,
+) -> Layers:
+    chain = profile_chain(spec, profile)
+    prod = prod if prod is not None else load_prod(root, spec.prod, service)
+    values, unmirrorable = apply_profiles(prod, chain)
+    layers = Layers(prod, chain, values, unmirrorable, warnings=list(prod.warnings))
+    if profile == "prod":
+        return layers  # production's own values, secrets as the manifests hold them
+    env = os.environ if process_env is None else process_env
+    local, warnings = read_secrets_file(root, spec)
+    layers.warnings.extend(warnings)
+    placeholders = any(p.placeholder_secrets for p in chain)
+    set_by_profile = {k for p in chain for k, _ in p.set}
+    for key in sorted(prod.secret_keys & set(values)):
+        if key in local:
+            values[key] = local[key]
+        elif key in env:
+            values[key] = EnvValue(key, env[key], "process environment", secret=True)
+        elif key in set_by_profile:
+            continue
+        elif placeholders:
+            values[key] = EnvValue(
+                key, f"{PLACEHOLDER}-{key.lower()}", f"placeholder (profile {profile})", True
+            )
+        else:
+            layers.missing_secrets.append(key)
+    for key in sorted(set(local) - prod.secret_keys):
+        layers.warnings.append(f"{local[key].source}: {key} is not a secret key of prod's env; ignored")
+    return layers
+
+
+def resolve_env(
+    project_root: Path,
+    spec: EnvSpec,
+    profile: Optional[str] = None,
+    *,
+    service: Optional[str] = None,
+    process_env: Optional[Mapping[str, str]] = None,
+) -> LayeredEnv:
+    """The env a container of `profile` receives, every value with its provenance."""
+    name = profile or spec.default_profile
+    layers = layer(project_root, spec, name, service=service, process_env=process_env)
+    if layers.missing_secrets:
+        raise missing_secrets_error(spec, name, layers.missing_secrets)
+    return _finish(name, layers.values, layers.unmirrorable, layers.warnings)
+
+
+def missing_secrets_error(spec: EnvSpec, profile: str, keys: list[str]) -> ConfigError:
+    where = (
+        f"add them to {spec.secrets} (KEY=value; keep it out of git)"
+        if spec.secrets
+        else 'declare secrets = ".devenv/secrets.env" in [env] and add them there'
+    )
+    return ConfigError(
+        f"profile {profile}: no local value for secret {'key' if len(keys) == 1 else 'keys'} {', '.join(keys)}",
+        f"{where}, export them in the environment, or set placeholder_secrets = true in [env.profiles.{profile}]",
+    )
+
+
+def _finish(
+    profile: str,
+    values: Mapping[str, EnvValue],
+    unmirrorable: Mapping[str, Unmirrorable],
+    warnings: list[str],
+) -> LayeredEnv:
+    return LayeredEnv(
+        profile=profile,
+        values={k: values[k] for k in sorted(values)},
+        unmirrorable={k: unmirrorable[k] for k in sorted(unmirrorable)},
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def service_env(
+    project: Any,
+    service: str,
+    profile: Optional[str] = None,
+    *,
+    process_env: Optional[Mapping[str, str]] = None,
+) -> LayeredEnv:
+    """A service's env: its literal `environment` table, or the layered env (with the table on top
+    when the service also says `env = "prod"`)."""
+    try:
+        svc = project.service(service)
+    except KeyError:
+        names = ", ".join(project.service_names) or "none"
+        raise ConfigError(
+            f'no service "{service}" in devenv.toml (services: {names})', "use one of those"
+        ) from None
+    name = profile or project.env.default_profile
+    literal = {
+        k: EnvValue(k, v, f"devenv.toml services.{service}.environment") for k, v in (svc.environment or ())
+    }
+    if svc.environment is not None and svc.env != "prod":
+        profile_chain(project.env, name)  # an unknown profile is an error here too
+        return _finish(name, literal, {}, [])
+    env = resolve_env(project.root, project.env, name, service=service, process_env=process_env)
+    if not literal:
+        return env
+    secret = env.secret_keys()
+    values = {**env.values, **{k: replace(v, secret=k in secret) for k, v in literal.items()}}
+    return _finish(name, values, env.unmirrorable, list(env.warnings))

@@ -1,0 +1,72 @@
+"""Value types of the layered environment: every value carries where it came from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class EnvValue:
+    """One variable as the container receives it, with its provenance.
+
+    `source` is where the value is written: "deploy/k8s/configmap.yaml:12", "profile dev",
+    "secrets file .devenv/secrets.env:3" or "process environment". `via` is the line that
+    routes it to the container (an `envFrom` or `configMapKeyRef` in a Deployment), if any.
+    """
+
+    key: str
+    value: str
+    source: str
+    secret: bool = False
+    via: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Unmirrorable:
+    """A prod variable devenv cannot reproduce (a `fieldRef`, a value taken from the shell)."""
+
+    key: str
+    source: str
+    reason: str
+
+
+def _digest(rows: list[list[object]]) -> str:
+    return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LayeredEnv:
+    """The env of one profile: prod, then the profile's overrides, then local secret values."""
+
+    profile: str
+    values: Mapping[str, EnvValue]  # ordered by key
+    unmirrorable: Mapping[str, Unmirrorable] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, str]:
+        """What the container receives."""
+        return {key: v.value for key, v in self.values.items()}
+
+    def secret_values(self) -> set[str]:
+        """Raw values to redact from every output."""
+        return {v.value for v in self.values.values() if v.secret and v.value}
+
+    def secret_keys(self) -> set[str]:
+        return {key for key, v in self.values.items() if v.secret}
+
+    def public_hash(self) -> str:
+        """Keys, non-secret values and secret *keys* only: equal on every machine of the team."""
+        return _digest([[k, None if v.secret else v.value] for k, v in sorted(self.values.items())])
+
+    def full_hash(self) -> str:
+        """Everything, local secret values included: decides whether a container must be recreated."""
+        return _digest([[k, v.value, v.secret] for k, v in sorted(self.values.items())])
+
+
+def value_hash(value: str) -> str:
+    """How secrets are compared (diff): never by their text."""
+    return hashlib.sha256(value.encode()).hexdigest()

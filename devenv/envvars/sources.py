@@ -1,0 +1,235 @@
+"""Production's env, read from the sources listed in `[env] prod` (in order, later wins).
+
+Kinds are told by name and content: `.json` is a flat JSON object of strings; `.yaml`/`.yml` is
+Kubernetes manifests (documents with `kind:`) or a compose file (top-level `services:`); anything
+else is a dotenv file. When any Kubernetes source holds a workload (Deployment, StatefulSet, ...),
+the env is what its container receives, and ConfigMaps/Secrets are only looked up by reference;
+otherwise every ConfigMap/Secret key listed is a variable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Optional
+
+from devenv.envvars import compose, k8s
+from devenv.envvars import yamlnodes as yn
+from devenv.envvars.dotenv import parse_dotenv
+from devenv.envvars.model import EnvValue, Unmirrorable
+from devenv.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    entry: str  # as written: "deploy/k8s/deployment.yaml#web"
+    path: str  # project-relative, posix
+    selector: Optional[str]
+
+
+def parse_ref(entry: str) -> SourceRef:
+    path, _, selector = entry.partition("#")
+    return SourceRef(entry, str(PurePosixPath(path.strip())), selector.strip() or None)
+
+
+@dataclass
+class ProdEnv:
+    values: dict[str, EnvValue] = field(default_factory=dict)
+    unmirrorable: dict[str, Unmirrorable] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def put(self, value: EnvValue) -> None:
+        self.values[value.key] = value
+        self.unmirrorable.pop(value.key, None)
+
+    def put_unmirrorable(self, item: Unmirrorable) -> None:
+        self.values.pop(item.key, None)
+        self.unmirrorable[item.key] = item
+
+    @property
+    def secret_keys(self) -> set[str]:
+        return {k for k, v in self.values.items() if v.secret}
+
+
+def read_text(root: Path, path: str, referenced_from: Optional[str] = None) -> str:
+    where = referenced_from or "[env] prod in devenv.toml"
+    file = root / path
+    if not file.is_file():
+        raise ConfigError(
+            f"{path}: env source not found (listed in {where})",
+            "fix the path (relative to the project folder) or remove the entry",
+        )
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        line = file.read_bytes()[: err.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text", "save the file as UTF-8") from None
+    except OSError as err:
+        raise ConfigError(
+            f"{path}: cannot read env source: {err.strerror}", "check the file's permissions"
+        ) from None
+
+
+def source_kind(path: str) -> str:
+    suffix = PurePosixPath(path).suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    return "dotenv"
+
+
+@dataclass
+class _Loaded:
+    ref: SourceRef
+    kind: str  # dotenv | json | k8s | compose
+    text: str
+    nodes: list[Any] = field(default_factory=list)
+    manifest: Optional[k8s.Manifest] = None
+
+
+def _load(root: Path, ref: SourceRef) -> _Loaded:
+    text = read_text(root, ref.path)
+    kind = source_kind(ref.path)
+    if kind != "yaml":
+        return _Loaded(ref, kind, text)
+    nodes = yn.compose_documents(text, ref.path)
+    if k8s.is_manifest(nodes):
+        return _Loaded(ref, "k8s", text, nodes, k8s.parse_manifest(nodes, ref.path))
+    if compose.is_compose(nodes):
+        return _Loaded(ref, "compose", text, nodes)
+    raise ConfigError(
+        f"{ref.path}:1: neither Kubernetes manifests (no `kind:`) nor a compose file (no top-level `services:`)",
+        "list ConfigMap/Secret/Deployment manifests, a compose file, a dotenv file or a JSON object",
+    )
+
+
+def load_prod(root: Path, entries: tuple[str, ...], service: Optional[str] = None) -> ProdEnv:
+    """Read every prod source and layer them in order."""
+    loaded = [_load(root, parse_ref(e)) for e in entries]
+    catalog = k8s.Catalog([o for src in loaded if src.manifest for o in src.manifest.objects])
+    has_workload = any(src.manifest and src.manifest.containers for src in loaded)
+    prod = ProdEnv()
+    for src in loaded:
+        if src.kind == "dotenv":
+            _apply_dotenv(prod, src)
+        elif src.kind == "json":
+            for value in parse_json_object(src.text, src.ref.path):
+                prod.put(value)
+        elif src.kind == "compose":
+            result = compose.compose_env(
+                root, src.nodes, src.ref.path, src.ref.selector, service, lambda p, w: read_text(root, p, w)
+            )
+            for item in result.unmirrorable:
+                prod.put_unmirrorable(item)
+            for value in result.values:
+                prod.put(value)
+            prod.warnings.extend(result.warnings)
+        else:
+            _apply_k8s(prod, src, catalog, has_workload, service)
+    return prod
+
+
+def _apply_dotenv(prod: ProdEnv, src: _Loaded) -> None:
+    known = {k: v.value for k, v in prod.values.items()}
+    result = parse_dotenv(src.text, src.ref.path, known.get)
+    prod.warnings.extend(result.warnings)
+    for entry in result.entries:
+        where = f"{src.ref.path}:{entry.line}"
+        if entry.inherited:
+            if entry.key not in prod.values:  # a bare KEY keeps an earlier source's value
+                prod.put_unmirrorable(
+                    Unmirrorable(entry.key, where, "a bare KEY takes its value from the shell")
+                )
+        elif entry.value is not None:
+            prod.put(EnvValue(entry.key, entry.value, where))
+
+
+def _apply_k8s(
+    prod: ProdEnv, src: _Loaded, catalog: k8s.Catalog, has_workload: bool, service: Optional[str]
+) -> None:
+    manifest = src.manifest
+    assert manifest is not None
+    if manifest.containers:
+        container = k8s.select_container(manifest, src.ref.selector, service)
+        values, unmirrorable = k8s.container_env(container, catalog)
+        for item in unmirrorable:
+            prod.put_unmirrorable(item)
+        for value in values:
+            prod.put(value)
+        return
+    if src.ref.selector:
+        raise ConfigError(
+            f"{src.ref.entry}: a selector picks a container, but {src.ref.path} has no workload",
+            f"drop the #{src.ref.selector}",
+        )
+    if has_workload:
+        return  # ConfigMaps/Secrets are reached through the workload's references
+    for obj in manifest.objects:
+        for value in k8s.object_values(obj):
+            prod.put(value)
+
+
+def parse_json_object(text: str, label: str) -> list[EnvValue]:
+    """A flat JSON object of strings, each value with the line of its key."""
+    decoder = json.JSONDecoder()
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{label}:{err.lineno}: not valid JSON: {err.msg}", "fix the JSON syntax") from None
+    pos = _skip_ws(text, 0)
+    if not text.startswith("{", pos):
+        raise ConfigError(f"{label}:1: expected a JSON object of strings", 'write {"KEY": "value", ...}')
+    out: dict[str, EnvValue] = {}
+    pos = _skip_ws(text, pos + 1)
+    while not text.startswith("}", pos):
+        line = text.count("\n", 0, pos) + 1
+        key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
+        pos = _skip_ws(text, _skip_ws(text, pos) + 1)  # past ':'
+        value, pos = decoder.raw_decode(text, pos)
+        if not isinstance(value, str):
+            raise ConfigError(
+                f"{label}:{line}: {key} is {type(value).__name__}, not a string",
+                f'env values are strings: write "{key}": "{json.dumps(value)}"'
+                if not isinstance(value, (dict, list))
+                else "an env source is a flat object: KEY to string",
+            )
+        out[key] = EnvValue(key, value, f"{label}:{line}")
+        pos = _skip_ws(text, pos)
+        if text.startswith(",", pos):
+            pos = _skip_ws(text, pos + 1)
+    return list(out.values())
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def source_files(root: Path, entries: tuple[str, ...]) -> list[str]:
+    """Every file prod is read from: the listed sources plus compose `env_file`s and `.env`."""
+    files: list[str] = []
+    for entry in entries:
+        ref = parse_ref(entry)
+        if ref.path not in files:
+            files.append(ref.path)
+        if source_kind(ref.path) == "yaml":
+            nodes = yn.compose_documents(read_text(root, ref.path), ref.path)
+            if compose.is_compose(nodes):
+                extra = [p for p, _, _ in compose.env_files(nodes, ref.path)]
+                dot_env = str(PurePosixPath(ref.path).parent / ".env")
+                extra += [dot_env] if (root / dot_env).is_file() else []
+                files.extend(p for p in extra if p not in files and (root / p).is_file())
+    return files
+
+
+def hash_files(root: Path, entries: tuple[str, ...]) -> dict[str, str]:
+    """path -> sha256 (hex) of the file's bytes; what devenv.lock records under [env] sources."""
+    hashes: dict[str, str] = {}
+    for path in source_files(root, entries):
+        read_text(root, path)  # the same "not found" error as loading
+        hashes[path] = hashlib.sha256((root / path).read_bytes()).hexdigest()
+    return hashes
