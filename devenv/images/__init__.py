@@ -1,0 +1,1 @@
+"""The team's standard images (`images/<name>/`) and per-service builds."""
