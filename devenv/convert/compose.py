@@ -1,0 +1,363 @@
+"""docker-compose.yml → devenv.toml.
+
+Covers the compose spec's service forms that have a devenv meaning (see docs/init.md); every
+other key is listed as unconverted with the reason, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+from devenv.convert import compose_parts as parts
+from devenv.convert.draft import Conversion, Draft, safe_name
+from devenv.convert.mounts import MountMapper, parse_long, parse_short
+from devenv.errors import ConfigError
+
+# Keys with no devenv meaning, and why (shown to the user).
+_REASONS = {
+    "container_name": "devenv names containers after project, instance and service",
+    "restart": "devenv supervises the process and restarts it on code changes; no restart policy",
+    "networks": "devenv puts every service on one project network; services reach each other by name",
+    "network_mode": "devenv puts every service on one project network",
+    "profiles": "devenv starts every service, or the ones named on `devenv up SERVICE…`",
+    "deploy": "cluster settings; `devenv export k8s` writes Deployments for clusters",
+    "secrets": "put secret values in the [env] secrets file (gitignored) or a data mount",
+    "configs": "mount the file with `data` or `code` instead",
+    "extends": "flatten first (`docker compose config > flat.yml`) and convert that",
+    "stdin_open": "`devenv shell` and `devenv exec` give an interactive terminal",
+    "tty": "`devenv shell` and `devenv exec` give an interactive terminal",
+    "tmpfs": "tmpfs mounts are not supported by devenv (read_only = true gives a tmpfs /tmp)",
+}
+_TOP_REASONS = {
+    "networks": _REASONS["networks"],
+    "secrets": _REASONS["secrets"],
+    "configs": _REASONS["configs"],
+    "include": "convert each included file on its own",
+}
+_HANDLED = {
+    "image",
+    "build",
+    "command",
+    "entrypoint",
+    "working_dir",
+    "ports",
+    "expose",
+    "volumes",
+    "environment",
+    "env_file",
+    "depends_on",
+    "healthcheck",
+    "user",
+    "read_only",
+    "privileged",
+    "stop_grace_period",
+}
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    import yaml  # lazy: only init/export need it
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err}", "check the path given to --from") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(
+            f"{path}{where}: not valid YAML ({getattr(err, 'problem', err)})",
+            "fix the YAML syntax, then run `devenv init --from` again",
+        ) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict) or not doc["services"]:
+        raise ConfigError(
+            f"{path}: no `services:` mapping — is this a compose file?",
+            "pass a docker-compose.yml / compose.yaml with services",
+        )
+    return doc
+
+
+def convert_compose(path: Path, project_root: Path) -> Conversion:
+    """Convert the compose file at `path` into devenv.toml text for the project at `project_root`."""
+    doc = load_yaml(path)
+    label = _label(path, project_root)
+    draft = Draft(
+        source_label=label, project_name=safe_name(str(doc.get("name") or project_root.resolve().name))
+    )
+    ComposeConverter(draft, path.parent.resolve(), project_root, label).convert(doc)
+    return draft.conversion()
+
+
+def _label(path: Path, project_root: Path) -> str:
+    try:
+        return path.resolve().relative_to(project_root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class ComposeConverter:
+    """Fills a draft from a parsed compose document. Also used for devcontainers that name a compose file."""
+
+    def __init__(self, draft: Draft, base: Path, project_root: Path, label: str):
+        self.draft = draft
+        self.base = base
+        self.root = project_root.resolve()
+        self.label = label
+        self.mounts = MountMapper(draft, base, project_root)
+        self.names: dict[str, str] = {}
+        self.env_files: dict[str, list[str]] = {}
+
+    def convert(self, doc: dict[str, Any]) -> None:
+        doc = self._interpolated(doc)
+        for key in doc:
+            if key in ("services", "volumes", "name"):
+                continue
+            if key == "version":
+                self.draft.note("version", "the compose file format version has no devenv meaning")
+            elif str(key).startswith("x-"):
+                self.draft.skip(str(key), "extension field, not read by devenv")
+            else:
+                self.draft.skip(str(key), _TOP_REASONS.get(key, "not supported by devenv"))
+        self.names = {name: safe_name(str(name)) for name in doc["services"]}
+        for name, new in self.names.items():
+            if new != name:
+                self.draft.note(f"services.{name}", f'renamed "{new}" (devenv names are a-z, 0-9, _ -)')
+        for name, raw in doc["services"].items():
+            self.service(str(name), raw if isinstance(raw, dict) else {})
+        self._env_files(doc["services"])
+        self.top_volumes(doc.get("volumes") or {})
+
+    def _interpolated(self, doc: Any) -> Any:
+        """Compose expands ${VAR} from the .env beside the file. We do too, but never from this shell's
+        environment (that would write one person's values into a shared file)."""
+        from devenv.envvars.dotenv import parse_dotenv
+        from devenv.envvars.interpolate import InterpolationError, interpolate
+
+        dotenv = self.base / ".env"
+        values: dict[str, Optional[str]] = {}
+        if dotenv.is_file():
+            values = {
+                e.key: e.value for e in parse_dotenv(dotenv.read_text(encoding="utf-8"), ".env").entries
+            }
+
+        def walk(node: Any, where: str) -> Any:
+            if isinstance(node, dict):
+                return {k: walk(v, f"{where}.{k}" if where else str(k)) for k, v in node.items()}
+            if isinstance(node, list):
+                return [walk(v, f"{where}[{i}]") for i, v in enumerate(node)]
+            if not isinstance(node, str) or "$" not in node:
+                return node
+            unset: list[str] = []
+            try:
+                out = interpolate(node, values.get, unset)
+            except InterpolationError as err:
+                self.draft.skip(where, f"{err}; kept as written")
+                return node
+            if unset:
+                self.draft.skip(
+                    where,
+                    f"${{{unset[0]}}} is not set in .env and devenv.toml has no "
+                    "interpolation; kept as written — replace it with the value",
+                )
+                return node
+            return out
+
+        return walk(doc, "")
+
+    def service(self, name: str, raw: dict[str, Any]) -> None:
+        new = self.names[name]
+        where = f"services.{name}"
+        svc = self.draft.service(new)
+        self.draft.service_comments[new] = [f"from {where} in {self.label}"]
+        if raw.get("build") is not None:
+            build = self.build(raw["build"], f"{where}.build")
+            if build is not None:
+                svc["build"] = build
+                if raw.get("image"):
+                    self.draft.note(
+                        f"{where}.image",
+                        f'"{raw["image"]}" was the tag for the built image; devenv tags built images itself',
+                    )
+            elif raw.get("image"):
+                svc["image"] = str(raw["image"])
+        elif raw.get("image"):
+            svc["image"] = str(raw["image"])
+        else:
+            self.draft.skip(where, "has neither image nor build — add one")
+        for key in ("command", "entrypoint"):
+            if key in raw:
+                value = parts.command(raw[key], f"{where}.{key}", self.draft)
+                if value is not None:
+                    svc[key] = value
+        if raw.get("working_dir"):
+            svc["workdir"] = str(raw["working_dir"])
+        ports = [
+            p
+            for i, entry in enumerate(raw.get("ports") or [])
+            for p in parts.port(entry, f"{where}.ports[{i}]", self.draft)
+        ]
+        if ports:
+            svc["ports"] = ports
+            if any(p.count(":") == 1 for p in ports):
+                self.draft.note(
+                    f"{where}.ports",
+                    "published on 127.0.0.1 (compose publishes on every "
+                    'interface); write "0.0.0.0:HOST:CONTAINER" to share a port',
+                )
+        if raw.get("expose"):
+            self.draft.note(f"{where}.expose", "not needed: services reach each other's ports by name")
+        for i, entry in enumerate(raw.get("volumes") or []):
+            mount = parse_long(entry) if isinstance(entry, dict) else parse_short(str(entry))
+            if mount is None:
+                self.draft.skip(f"{where}.volumes[{i}]", f'"{entry}" is not SOURCE:TARGET[:MODE]')
+            else:
+                self.mounts.place(new, mount, f"{where}.volumes[{i}]")
+        if "environment" in raw:
+            env = parts.env_map(raw["environment"] or {}, f"{where}.environment", self.draft)
+            svc["environment"] = env
+        if raw.get("env_file"):
+            self.env_files[name] = self.env_file_paths(raw["env_file"], f"{where}.env_file")
+        deps = self.depends_on(raw.get("depends_on"), f"{where}.depends_on")
+        if deps:
+            svc["depends_on"] = deps
+        if raw.get("healthcheck") is not None:
+            check = parts.health(raw["healthcheck"], f"{where}.healthcheck", self.draft)
+            if check is not None:
+                svc["health"] = check
+        if raw.get("user") is not None:
+            svc["user"] = parts.as_string(raw["user"])
+        for key in ("read_only", "privileged"):
+            if raw.get(key) is True:
+                svc[key] = True
+        if raw.get("stop_grace_period") is not None:
+            grace = parts.duration(raw["stop_grace_period"], f"{where}.stop_grace_period", self.draft)
+            if grace is not None:
+                svc["stop_timeout"] = grace
+        for key in raw:
+            if key not in _HANDLED:
+                reason = "extension field, not read by devenv" if str(key).startswith("x-") else None
+                self.draft.skip(f"{where}.{key}", reason or _REASONS.get(key, "not supported by devenv"))
+        self.mounts.finish(new, where)
+
+    def build(self, raw: Any, where: str) -> Optional[dict[str, Any]]:
+        spec = {"context": raw} if isinstance(raw, str) else raw
+        if not isinstance(spec, dict):
+            self.draft.skip(where, f"expected a path or a mapping, got {raw!r}")
+            return None
+        context = str(spec.get("context", "."))
+        if "://" in context or context.startswith("git@"):
+            self.draft.skip(
+                f"{where}.context", f'"{context}" is a remote context; devenv builds from the working tree'
+            )
+            return None
+        if "dockerfile_inline" in spec:
+            self.draft.skip(f"{where}.dockerfile_inline", "write the Dockerfile to a file and name it")
+            return None
+        out: dict[str, Any] = {"context": self.relative(context)}
+        if spec.get("dockerfile"):
+            out["dockerfile"] = str(spec["dockerfile"])
+        if spec.get("args"):
+            out["args"] = parts.env_map(spec["args"], f"{where}.args", self.draft)
+        if spec.get("target"):
+            out["target"] = str(spec["target"])
+        for key in spec:
+            if key not in ("context", "dockerfile", "args", "target"):
+                self.draft.skip(f"{where}.{key}", "not supported by devenv builds")
+        return out
+
+    def relative(self, written: str) -> str:
+        """A compose path (relative to the compose file) as a project-relative path."""
+        absolute = (self.base / written).resolve()
+        rel = os.path.relpath(absolute, self.root).replace(os.sep, "/")
+        return rel
+
+    def env_file_paths(self, raw: Any, where: str) -> list[str]:
+        entries = raw if isinstance(raw, list) else [raw]
+        out = []
+        for i, entry in enumerate(entries):
+            spec = entry if isinstance(entry, dict) else {"path": entry}
+            path = self.relative(str(spec.get("path", "")))
+            if spec.get("format"):
+                self.draft.skip(f"{where}[{i}].format", "devenv reads dotenv files only")
+            if not (self.root / path).is_file():
+                if spec.get("required", True) is False:
+                    self.draft.note(f"{where}[{i}]", f'optional file "{path}" does not exist; left out')
+                    continue
+                self.draft.note(f"{where}[{i}]", f'"{path}" does not exist yet; devenv needs it to exist')
+            out.append(path)
+        return out
+
+    def _env_files(self, services: dict[str, Any]) -> None:
+        """env_file → [env] prod sources. devenv gives a service either its literal `environment` or the
+        layered project env, so a service with both keeps `environment` and the files are reported."""
+        union: list[str] = []
+        for files in self.env_files.values():
+            union.extend(f for f in files if f not in union)
+        if not union:
+            return
+        self.draft.env_prod.extend(f for f in union if f not in self.draft.env_prod)
+        for name in services:
+            svc = self.draft.service(self.names[name])
+            files = self.env_files.get(name)
+            where = f"services.{name}.env_file"
+            if files is None:
+                if "environment" not in svc:
+                    svc["env"] = "none"  # it had no env in compose; keep it that way
+            elif "environment" in svc:
+                self.draft.skip(
+                    where,
+                    "a service gets either `environment` or the layered env from [env] prod; "
+                    "kept `environment` — move its keys to a profile `set` to use the files",
+                )
+            else:
+                svc["env"] = "prod"
+                if files != union:
+                    self.draft.note(where, f"devenv gives it every [env] prod file ({', '.join(union)})")
+
+    def depends_on(self, raw: Any, where: str) -> list[str]:
+        if raw is None:
+            return []
+        if isinstance(raw, list):
+            return [self.names.get(str(n), safe_name(str(n))) for n in raw]
+        if not isinstance(raw, dict):
+            self.draft.skip(where, f"expected a list or a mapping, got {raw!r}")
+            return []
+        out = []
+        for name, spec in raw.items():
+            out.append(self.names.get(str(name), safe_name(str(name))))
+            condition = (spec or {}).get("condition", "service_started") if isinstance(spec, dict) else None
+            if condition == "service_completed_successfully":
+                self.draft.skip(
+                    f"{where}.{name}.condition",
+                    "devenv waits for a dependency to be healthy, not for it to exit",
+                )
+            for key in (spec or {}) if isinstance(spec, dict) else ():
+                if key not in ("condition",):
+                    self.draft.skip(f"{where}.{name}.{key}", "not supported by devenv")
+        return out
+
+    def top_volumes(self, raw: dict[str, Any]) -> None:
+        for name, spec in raw.items():
+            where = f"volumes.{name}"
+            new = safe_name(str(name))
+            decl: dict[str, Any] = {}
+            spec = spec or {}
+            if spec.get("driver"):
+                decl["driver"] = str(spec["driver"])
+            if spec.get("driver_opts"):
+                decl["options"] = {str(k): parts.as_string(v) for k, v in spec["driver_opts"].items()}
+            if spec.get("external"):
+                decl["external"] = True
+                if isinstance(spec["external"], dict) and spec["external"].get("name"):
+                    self.draft.skip(f"{where}.external.name", "devenv uses the volume under its own name")
+            for key in spec:
+                if key not in ("driver", "driver_opts", "external"):
+                    self.draft.skip(
+                        f"{where}.{key}",
+                        "devenv names and labels volumes itself"
+                        if key in ("name", "labels")
+                        else "not supported by devenv",
+                    )
+            if new in self.draft.volumes or decl:
+                self.draft.add_volume(new, decl)

@@ -1,0 +1,137 @@
+"""A fresh devenv.toml from a few answers, and the file writes `devenv init` does.
+
+Nothing is lost: an existing devenv.toml is replaced only on request, and then a `.bak` copy
+is kept; `.gitignore` gets `.devenv/` once, whatever else it holds.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from devenv.convert.draft import safe_name
+from devenv.convert.toml_text import key, value
+from devenv.errors import ConfigError
+from devenv.fsutil import atomic_write
+
+CONFIG_NAME = "devenv.toml"
+GITIGNORE_LINES = (".devenv/",)
+
+
+@dataclass(frozen=True)
+class ScaffoldAnswers:
+    name: str
+    registry: Optional[str] = None
+    image: Optional[str] = None
+    port: Optional[str] = None  # "8000" or "HOST:CONTAINER"
+    code: Optional[str] = None  # container path the project folder is mounted at
+    service: str = "app"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    path: Path
+    backup: Optional[Path]  # the previous file, kept when --force replaced it
+
+
+def port_string(raw: str) -> str:
+    """ "8000" → "8000:8000"; "8080:80" as is. Anything else is a usage error with an example."""
+    text = raw.strip()
+    pieces = text.split(":")
+    if not all(p.isdigit() and 0 < int(p) < 65536 for p in pieces) or len(pieces) > 2:
+        raise ConfigError(
+            f'--port "{raw}" is not PORT or HOST:CONTAINER', "e.g. --port 8000 or --port 8080:80"
+        )
+    return text if len(pieces) == 2 else f"{text}:{text}"
+
+
+def scaffold(answers: ScaffoldAnswers) -> str:
+    """The commented devenv.toml for a new project."""
+    lines = [
+        "# devenv.toml — one file describes the stack; `devenv up` runs it. Written by `devenv init`.",
+        "# Reference: `devenv config schema`, docs/init.md. Check this machine with `devenv doctor`.",
+        "",
+        "[project]",
+        f"name = {value(safe_name(answers.name))}  # containers, networks and volumes are labelled with it",
+    ]
+    registry = f"registry = {value(answers.registry or 'registry.example.com/team')}"
+    lines.append(
+        ("" if answers.registry else "# ") + registry + "  # team registry; DEVENV_REGISTRY overrides"
+    )
+    lines += [
+        "",
+        "# [env]                                  # production config is the single source of truth",
+        '# prod = ["deploy/k8s/configmap.yaml"]   # dotenv, k8s ConfigMap/Secret/Deployment, compose file',
+        '# secrets = ".devenv/secrets.env"        # local values for secret keys; never committed',
+        "",
+        f"[services.{key(safe_name(answers.service))}]",
+        f"image = {value(answers.image or 'busybox:latest')}  # short names resolve against [project] registry; "
+        "`devenv lock` pins the digest",
+    ]
+    if not answers.image:
+        lines.append(
+            'command = ["sh", "-c", "while sleep 1000; do :; done"]  # replace with your service\'s command'
+        )
+    else:
+        lines.append('# command = ["python", "-m", "app"]   # default: the image\'s command')
+    if answers.port:
+        lines.append(
+            f"ports = [{value(port_string(answers.port))}]  # host side binds 127.0.0.1; a taken port "
+            "moves to the next free one"
+        )
+    else:
+        lines.append('# ports = ["8000:8000"]                # host side binds 127.0.0.1')
+    if answers.code:
+        lines.append(
+            f"code = {value(answers.code)}  # the project folder, mounted read-write (runs as your uid:gid)"
+        )
+    else:
+        lines.append('# code = "/app"                         # mount the project folder here')
+    lines += [
+        '# data = [{ source = "~/datasets", target = "/data" }]   # host folders, read-only unless read_only = false',
+        '# volumes = ["cache:/var/cache/app"]    # named volumes, kept across `devenv down`',
+        '# depends_on = ["db"]                  # started (and healthy) first',
+        '# health = { cmd = ["sh", "-c", "wget -qO- localhost:8000/health"], interval = "1s" }',
+    ]
+    if answers.code:
+        lines += [
+            "",
+            f"[services.{key(safe_name(answers.service))}.watch]",
+            'action = "restart"  # restart | restart-container | sync | rebuild | exec | none',
+            '# paths = ["src/"]                     # project-relative; .gitignore is honoured',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_config(root: Path, text: str, force: bool = False) -> WriteResult:
+    """Write devenv.toml in `root`; refuse to replace one unless `force`, and then keep a .bak."""
+    path = root / CONFIG_NAME
+    backup: Optional[Path] = None
+    if path.exists():
+        if not force:
+            raise ConfigError(
+                f"{path} already exists",
+                "use --force to replace it (the old file is kept as devenv.toml.bak)",
+            )
+        backup = path.with_name(CONFIG_NAME + ".bak")
+        shutil.copy2(path, backup)
+    atomic_write(path, text)
+    return WriteResult(path, backup)
+
+
+def ensure_gitignore(root: Path, lines: tuple[str, ...] = GITIGNORE_LINES) -> list[str]:
+    """Add `lines` to root/.gitignore (creating it) unless present; returns the lines added."""
+    path = root / ".gitignore"
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    present = {line.strip() for line in current.splitlines()}
+    missing = [
+        line
+        for line in lines
+        if line not in present and line.rstrip("/") not in present and "/" + line not in present
+    ]
+    if missing:
+        prefix = current if not current or current.endswith("\n") else current + "\n"
+        atomic_write(path, prefix + "".join(f"{line}\n" for line in missing))
+    return missing
