@@ -242,10 +242,20 @@ def expand_refs(value: str, env: dict[str, EnvValue]) -> tuple[str, bool]:
     return "".join(out), used_secret
 
 
-def container_env(container: Container, catalog: Catalog) -> tuple[list[EnvValue], list[Unmirrorable]]:
+@dataclass
+class ContainerEnv:
+    values: list[EnvValue]
+    unmirrorable: list[Unmirrorable]
+    # env name -> Secret data key, where they differ (secretKeyRef, envFrom prefix): a local
+    # value given under the Secret's own key name fills every variable that reads it.
+    secret_aliases: dict[str, str]
+
+
+def container_env(container: Container, catalog: Catalog) -> ContainerEnv:
     label = container.label
     env: dict[str, EnvValue] = {}
     unmirrorable: dict[str, Unmirrorable] = {}
+    aliases: dict[str, str] = {}
     for item in yn.elements(yn.get(container.node, "envFrom")):
         via = f"{label}:{yn.line(item)}"
         prefix = yn.text(yn.get(item, "prefix")) or ""
@@ -258,6 +268,7 @@ def container_env(container: Container, catalog: Catalog) -> tuple[list[EnvValue
                 name = prefix + key
                 env[name] = EnvValue(name, entry.value, obj.where(key), secret=obj.secret, via=via)
                 unmirrorable.pop(name, None)
+                _alias(aliases, name, key if obj.secret else None)
     for item in yn.elements(yn.get(container.node, "env")):
         name = yn.text(yn.get(item, "name"))
         if not name:
@@ -272,13 +283,22 @@ def container_env(container: Container, catalog: Catalog) -> tuple[list[EnvValue
             where = f"{label}:{yn.line(node)}" if node is not None else here
             result = EnvValue(name, text, where, secret=secret)
         else:
-            result = _value_from(value_from, name, container, catalog, here, unmirrorable)
+            result, data_key = _value_from(value_from, name, container, catalog, here, unmirrorable)
+            _alias(aliases, name, data_key)
         if result is not None:
             env[name] = result
             unmirrorable.pop(name, None)
         elif name in unmirrorable:
             env.pop(name, None)
-    return list(env.values()), list(unmirrorable.values())
+    aliases = {k: v for k, v in aliases.items() if k in env}
+    return ContainerEnv(list(env.values()), list(unmirrorable.values()), aliases)
+
+
+def _alias(aliases: dict[str, str], name: str, secret_key: Optional[str]) -> None:
+    if secret_key is not None and secret_key != name:
+        aliases[name] = secret_key
+    else:
+        aliases.pop(name, None)
 
 
 def _value_from(
@@ -288,7 +308,8 @@ def _value_from(
     catalog: Catalog,
     here: str,
     unmirrorable: dict[str, Unmirrorable],
-) -> Optional[EnvValue]:
+) -> tuple[Optional[EnvValue], Optional[str]]:
+    """The value a valueFrom gives, and the Secret data key it reads (if a Secret)."""
     for kind, ref_key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
         ref = yn.get(node, ref_key)
         if ref is None:
@@ -296,16 +317,17 @@ def _value_from(
         obj = _referenced(catalog, kind, ref, container, yn.line(ref), ref_key)
         key = yn.text(yn.get(ref, "key")) or ""
         if obj is None:
-            return None
+            return None, None
         if key not in obj.data:
             if _optional(ref):
-                return None
+                return None, None
             raise ConfigError(
                 f'{container.label}:{yn.line(ref)}: {ref_key} for {name}: {kind} "{obj.name}" '
                 f"({obj.label}:{obj.line}) has no key {key!r}",
                 f"add {key} to the {kind}, fix the key name, or mark the reference optional: true",
             )
-        return EnvValue(name, obj.data[key].value, obj.where(key), secret=obj.secret, via=here)
+        value = EnvValue(name, obj.data[key].value, obj.where(key), secret=obj.secret, via=here)
+        return value, key if obj.secret else None
     for ref_key in ("fieldRef", "resourceFieldRef"):
         ref = yn.get(node, ref_key)
         if ref is not None:
@@ -313,7 +335,7 @@ def _value_from(
             unmirrorable[name] = Unmirrorable(
                 name, here, f"{ref_key} {target} is filled in by Kubernetes at run time; set it in a profile"
             )
-            return None
+            return None, None
     raise ConfigError(
         f"{here}: valueFrom for {name} is not configMapKeyRef, secretKeyRef, fieldRef or resourceFieldRef",
         "fix the manifest (kubectl apply --dry-run=client shows the same problem)",

@@ -127,10 +127,14 @@ def layer(
     placeholders = any(p.placeholder_secrets for p in chain)
     set_by_profile = {k for p in chain for k, _ in p.set}
     for key in sorted(prod.secret_keys & set(values)):
-        if key in local:
-            values[key] = local[key]
-        elif key in env:
-            values[key] = EnvValue(key, env[key], "process environment", secret=True)
+        names = [key] + ([prod.secret_aliases[key]] if key in prod.secret_aliases else [])
+        in_file = next((n for n in names if n in local), None)
+        in_env = next((n for n in names if n in env), None)
+        if in_file is not None:
+            found = local[in_file]
+            values[key] = replace(found, key=key, source=_named(found.source, in_file, key))
+        elif in_env is not None:
+            values[key] = EnvValue(key, env[in_env], _named("process environment", in_env, key), secret=True)
         elif key in set_by_profile:
             continue
         elif placeholders:
@@ -139,9 +143,13 @@ def layer(
             )
         else:
             layers.missing_secrets.append(key)
-    for key in sorted(set(local) - prod.secret_keys):
+    for key in sorted(set(local) - prod.secret_keys - set(prod.secret_aliases.values())):
         layers.warnings.append(f"{local[key].source}: {key} is not a secret key of prod's env; ignored")
     return layers
+
+
+def _named(source: str, found_as: str, key: str) -> str:
+    return source if found_as == key else f"{source} (as {found_as})"
 
 
 def resolve_env(
@@ -161,14 +169,15 @@ def resolve_env(
 
 
 def missing_secrets_error(spec: EnvSpec, profile: str, keys: list[str]) -> ConfigError:
+    them = "it" if len(keys) == 1 else "them"
     where = (
-        f"add them to {spec.secrets} (KEY=value; keep it out of git)"
+        f"add {them} to {spec.secrets} (KEY=value; keep it out of git)"
         if spec.secrets
-        else 'declare secrets = ".devenv/secrets.env" in [env] and add them there'
+        else f'declare secrets = ".devenv/secrets.env" in [env] and add {them} there'
     )
     return ConfigError(
         f"profile {profile}: no local value for secret {'key' if len(keys) == 1 else 'keys'} {', '.join(keys)}",
-        f"{where}, export them in the environment, or set placeholder_secrets = true in [env.profiles.{profile}]",
+        f"{where}, export {them} in the environment, or set placeholder_secrets = true in [env.profiles.{profile}]",
     )
 
 
@@ -193,8 +202,8 @@ def service_env(
     *,
     process_env: Optional[Mapping[str, str]] = None,
 ) -> LayeredEnv:
-    """A service's env: its literal `environment` table, or the layered env (with the table on top
-    when the service also says `env = "prod"`)."""
+    """A service's env: the layered env when it says `env = "prod"` (with its literal `environment`
+    table on top, if any); otherwise just that table."""
     try:
         svc = project.service(service)
     except KeyError:
@@ -206,7 +215,7 @@ def service_env(
     literal = {
         k: EnvValue(k, v, f"devenv.toml services.{service}.environment") for k, v in (svc.environment or ())
     }
-    if svc.environment is not None and svc.env != "prod":
+    if svc.env != "prod":  # a literal table only (env = "none": not even that)
         profile_chain(project.env, name)  # an unknown profile is an error here too
         return _finish(name, literal, {}, [])
     env = resolve_env(project.root, project.env, name, service=service, process_env=process_env)

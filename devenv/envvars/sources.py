@@ -39,10 +39,15 @@ class ProdEnv:
     values: dict[str, EnvValue] = field(default_factory=dict)
     unmirrorable: dict[str, Unmirrorable] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    secret_aliases: dict[str, str] = field(default_factory=dict)  # env key -> Secret data key
 
-    def put(self, value: EnvValue) -> None:
+    def put(self, value: EnvValue, alias: Optional[str] = None) -> None:
         self.values[value.key] = value
         self.unmirrorable.pop(value.key, None)
+        if alias:
+            self.secret_aliases[value.key] = alias
+        else:
+            self.secret_aliases.pop(value.key, None)
 
     def put_unmirrorable(self, item: Unmirrorable) -> None:
         self.values.pop(item.key, None)
@@ -154,11 +159,11 @@ def _apply_k8s(
     assert manifest is not None
     if manifest.containers:
         container = k8s.select_container(manifest, src.ref.selector, service)
-        values, unmirrorable = k8s.container_env(container, catalog)
-        for item in unmirrorable:
+        result = k8s.container_env(container, catalog)
+        for item in result.unmirrorable:
             prod.put_unmirrorable(item)
-        for value in values:
-            prod.put(value)
+        for value in result.values:
+            prod.put(value, result.secret_aliases.get(value.key))
         return
     if src.ref.selector:
         raise ConfigError(

@@ -1,0 +1,221 @@
+"""`devenv env show|diff|check`: the layered env with the source of every value, secrets as ***."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import click
+
+from devenv.cli.output import table
+from devenv.errors import ConfigError, DriftError
+
+LOCK_NAME = "devenv.lock"
+PROFILE_HELP = "Profile to resolve (prod, dev, test or one declared in devenv.toml; default: dev)."
+
+
+def _shown(value: Any) -> str:
+    """A value as one table cell: secrets masked, control characters escaped."""
+    from devenv.envvars import MASK
+
+    if value.secret:
+        return MASK
+    text = value.value
+    return json.dumps(text)[1:-1] if any(c < " " for c in text) else text
+
+
+def _where(value: Any) -> str:
+    return f"{value.source} (via {value.via})" if value.via else value.source
+
+
+def _value_doc(value: Any) -> dict[str, Any]:
+    from devenv.envvars import MASK
+
+    return {
+        "key": value.key,
+        "value": MASK if value.secret else value.value,
+        "secret": value.secret,
+        "source": value.source,
+        "via": value.via,
+    }
+
+
+def _resolve(app: Any, profile: Optional[str], service: Optional[str] = None) -> Any:
+    from devenv.envvars import resolve_env, service_env
+
+    project = app.project()
+    if service:
+        return service_env(project, service, profile)
+    return resolve_env(project.root, project.env, profile)
+
+
+def _guard(app: Any, *envs: Any) -> None:
+    """From here on every printed line is redacted, whatever prints it."""
+    from devenv.envvars import Redactor
+
+    secrets: set[str] = set()
+    for env in envs:
+        secrets |= env.secret_values()
+    app.output.redactor = Redactor(secrets)
+
+
+@click.group(name="env")
+def env() -> None:
+    """Show, diff and check the layered environment (prod → profile overrides → local secrets)."""
+
+
+@env.command("show")
+@click.argument("service", required=False)
+@click.option("--profile", "-p", help=PROFILE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
+@click.pass_obj
+def show(app: Any, service: Optional[str], profile: Optional[str], as_json: bool) -> None:
+    """Every variable a container receives, its value (secrets as ***) and where it came from."""
+    layered = _resolve(app, profile, service)
+    _guard(app, layered)
+    out = app.output
+    for warning in layered.warnings:
+        out.warn(warning)
+    values = list(layered.values.values())
+    if as_json:
+        out.data(
+            "env",
+            {
+                "profile": layered.profile,
+                "service": service,
+                "public_hash": layered.public_hash(),
+                "variables": [_value_doc(v) for v in values],
+                "unmirrorable": [
+                    {"key": u.key, "source": u.source, "reason": u.reason}
+                    for u in layered.unmirrorable.values()
+                ],
+                "warnings": list(layered.warnings),
+            },
+        )
+        return
+    target = f"service {service}, " if service else ""
+    out.info(
+        f"{target}profile {layered.profile}: {len(values)} variable{'' if len(values) == 1 else 's'}, env hash {layered.public_hash()[:12]}"
+    )
+    if values:
+        out.line(table([[v.key, _shown(v), _where(v)] for v in values], ["KEY", "VALUE", "SOURCE"]))
+    for item in layered.unmirrorable.values():
+        out.info(f"not mirrored: {item.key} ({item.source}): {item.reason}")
+
+
+@env.command("diff")
+@click.argument("a")
+@click.argument("b")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
+@click.pass_obj
+def diff(app: Any, a: str, b: str, as_json: bool) -> None:
+    """Keys added, removed and changed from profile A to profile B (either may be `prod`).
+
+    Secret values are compared by hash and never shown.
+    """
+    from devenv.envvars import MASK, diff_envs
+
+    env_a, env_b = _resolve(app, a), _resolve(app, b)
+    _guard(app, env_a, env_b)
+    result = diff_envs(env_a, env_b)
+    out = app.output
+    if as_json:
+        out.data(
+            "env-diff",
+            {
+                "a": a,
+                "b": b,
+                "same": result.same,
+                "added": [_value_doc(v) for v in result.added],
+                "removed": [_value_doc(v) for v in result.removed],
+                "changed": [
+                    {"key": c.key, "secret": c.secret, "a": _value_doc(c.a), "b": _value_doc(c.b)}
+                    for c in result.changed
+                ],
+                "unchanged": result.unchanged,
+            },
+        )
+        return
+    out.info(
+        f"{a} → {b}: {len(result.added)} added, {len(result.removed)} removed, "
+        f"{len(result.changed)} changed, {result.unchanged} the same"
+    )
+    rows = [["+", v.key, "", _shown(v), _where(v)] for v in result.added]
+    rows += [["-", v.key, _shown(v), "", _where(v)] for v in result.removed]
+    for c in result.changed:
+        note = f"{MASK} (secret; differs)" if c.secret else _shown(c.b)
+        rows.append(["~", c.key, _shown(c.a), note, _where(c.b)])
+    rows.sort(key=lambda r: r[1])
+    if rows:
+        out.line(table(rows, ["", "KEY", a.upper(), b.upper(), "SOURCE"]))
+
+
+def read_locked_sources(root: Path) -> Optional[dict[str, str]]:
+    """`[env] sources = { "path" = "sha256 hex" }` of devenv.lock; None when there is no lock."""
+    path = root / LOCK_NAME
+    if not path.is_file():
+        return None
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(
+            f"{LOCK_NAME}: not valid TOML: {err}", "run `devenv lock` to write it again"
+        ) from None
+    sources = (data.get("env") or {}).get("sources") or {}
+    return {str(k): str(v) for k, v in sources.items()}
+
+
+@env.command("check")
+@click.option("--profile", "-p", help="Check one profile (default: dev, test and every declared profile).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document (for CI).")
+@click.pass_obj
+def check(app: Any, profile: Optional[str], as_json: bool) -> None:
+    """Exit non-zero (6) on drift: profile keys prod lacks, prod keys a profile lost, sources changed
+    since devenv.lock. Needs no secret values, so CI can run it."""
+    from devenv.envvars import check_drift
+
+    project = app.project()
+    report = check_drift(project.root, project.env, profile, read_locked_sources(project.root))
+    out = app.output
+    if as_json:
+        out.data(
+            "env-check",
+            {
+                "ok": report.ok,
+                "profiles": list(report.profiles),
+                "problems": [
+                    {
+                        "kind": p.kind,
+                        "message": p.message,
+                        "hint": p.hint,
+                        "key": p.key,
+                        "file": p.file,
+                        "profile": p.profile,
+                    }
+                    for p in report.problems
+                ],
+                "notes": list(report.notes),
+                "sources": dict(report.sources),
+            },
+        )
+    else:
+        for note in report.notes:
+            out.info(f"note: {note}")
+        for problem in report.problems:
+            out.line(f"drift: {problem.message}")
+            out.line(f"  fix: {problem.hint}")
+        if report.ok:
+            out.info(
+                f"env check: no drift (profiles {', '.join(report.profiles)}; {len(report.sources)} sources)"
+            )
+    if not report.ok:
+        count = len(report.problems)
+        raise DriftError(
+            f"env check: {count} drift problem{'s' if count != 1 else ''}",
+            "fix the profile in devenv.toml, or review the source change and run `devenv lock`",
+        )
