@@ -118,19 +118,22 @@ def cli(ctx: click.Context, project_dir: Optional[Path], verbose: int, quiet: bo
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the command, turn every failure into one line and a named exit code."""
     verbose = any(a in ("-v", "--verbose") or a.startswith("-vv") for a in (argv or sys.argv[1:]))
-    out = Output(verbosity=1 if verbose else 0)
+    Output(verbosity=1 if verbose else 0)
     try:
         code = cli.main(args=argv, prog_name="devenv", standalone_mode=False)
     except DevenvError as err:
+        out = Output.current or Output()  # the command's own, which knows the secrets to redact
         out.error(str(err), err.hint)
         code = int(err.exit_code)
     except click.exceptions.Abort:
+        out = Output.current or Output()
         out.error("interrupted")
         code = int(ExitCode.INTERRUPTED)
     except click.ClickException as err:
         err.show()
         code = err.exit_code
     except KeyboardInterrupt:
+        out = Output.current or Output()
         out.error("interrupted")
         code = int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
@@ -138,6 +141,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         sys.stderr.close()
         code = int(ExitCode.OK)
     except Exception as err:  # the last line of defence: never a traceback unless asked
+        out = Output.current or Output()
         if verbose:
             traceback.print_exc()
         out.error(

@@ -15,12 +15,23 @@ SCHEMA_PREFIX = "devenv"
 class Output:
     """One per command run. `quiet` hides progress and notes; `verbose` shows details."""
 
+    current: Optional[Output] = None  # the run's Output, so the error boundary redacts too
+
     def __init__(self, verbosity: int = 0, quiet: bool = False):
         self.verbosity = verbosity
         self.quiet = quiet
         self.color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
         self.stdout_color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         self.redactor: Optional[Any] = None  # set once secrets are known; applied to every line
+        self.secrets: set[str] = set()
+        Output.current = self
+
+    def add_secrets(self, values: Any) -> None:
+        """Redact these raw values from every line printed from now on (errors included)."""
+        from devenv.envvars.redact import Redactor
+
+        self.secrets = self.secrets | set(values)
+        self.redactor = Redactor(self.secrets)
 
     def _clean(self, text: str) -> str:
         return self.redactor.redact(text) if self.redactor is not None else text

@@ -45,7 +45,9 @@ def load_project(start: Path, explicit: bool = False) -> model.Project:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{_shown(path)}: cannot read: {err}", "check the file's permissions and encoding") from None
+        raise ConfigError(
+            f"{_shown(path)}: cannot read: {err}", "check the file's permissions and encoding"
+        ) from None
     return parse_project(text, path)
 
 
@@ -106,8 +108,7 @@ class _Builder:
 
     def build(self) -> model.Project:
         project = self.data["project"] or {}
-        stop_timeout = project.get("stop_timeout")
-        stop_timeout = 1.0 if stop_timeout is None else stop_timeout
+        stop_timeout = project.get("stop_timeout") or 1.0
         services = tuple(
             self.service(name, raw, stop_timeout) for name, raw in (self.data["services"] or {}).items()
         )
@@ -205,10 +206,10 @@ class _Builder:
             return None
         return model.Health(
             cmd=tuple(raw["cmd"]),
-            interval_s=raw["interval"] if isinstance(raw["interval"], float) else 1.0,
-            timeout_s=raw["timeout"] if isinstance(raw["timeout"], float) else 5.0,
+            interval_s=raw["interval"],
+            timeout_s=raw["timeout"],
             retries=raw["retries"],
-            start_period_s=raw["start_period"] if isinstance(raw["start_period"], float) else 0.0,
+            start_period_s=raw["start_period"],
         )
 
     def watch(self, raw: Optional[dict[str, Any]]) -> Optional[model.WatchSpec]:

@@ -331,7 +331,8 @@ class Table(Type):
             elif key.required:
                 raise Invalid(f'missing required key "{key.name}" ({key.help})', ())
             else:
-                out[key.name] = key.default
+                # Defaults go through the same normalization (e.g. "1s" → 1.0) as written values.
+                out[key.name] = key.type.check(key.default) if key.default is not None else None
         return self.post(out) if self.post else out
 
     def schema(self) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 
@@ -19,7 +19,12 @@ class CycleError(ValueError):
 
 def dependency_waves(services: Iterable[_HasDeps]) -> list[list[str]]:
     """Services grouped so each wave depends only on earlier waves; names sorted within a wave."""
-    deps = {s.name: set(s.depends_on) for s in services}
+    return waves_of({s.name: s.depends_on for s in services})
+
+
+def waves_of(dependencies: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """The same, from a mapping of name → names it depends on (unknown names are ignored)."""
+    deps = {name: set(d) & set(dependencies) for name, d in dependencies.items()}
     done: set[str] = set()
     waves: list[list[str]] = []
     while len(done) < len(deps):

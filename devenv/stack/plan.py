@@ -7,11 +7,12 @@ file is removed. Creation happens in dependency waves so health can be awaited b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from devenv.stack.order import dependency_waves
+from devenv.stack.order import waves_of
 from devenv.stack.spec import ContainerSpec
 
 CREATE = "create"
@@ -92,7 +93,7 @@ def plan(
 
     specs = {s.service: s for s in desired if s.service in wanted}
     waves: list[tuple[Action, ...]] = []
-    for wave in dependency_waves(specs.values()):
+    for wave in waves_of({name: spec.depends_on for name, spec in specs.items()}):
         actions = []
         for service in wave:
             spec = specs[service]
@@ -125,20 +126,25 @@ class PortAllocator:
     `is_free` is injected (a socket bind test in real use) so the logic is unit-testable.
     """
 
-    is_free: object
+    is_free: Callable[[str, int, str], bool]
     reserved: set[tuple[str, int, str]] = field(default_factory=set)
     search_span: int = 100
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def allocate(self, host_ip: str, port: int, protocol: str, strict: bool) -> Optional[int]:
         """The host port to use, or None when `strict` and the port is taken."""
         if port == 0:
             return 0  # the engine picks one
         candidates = [port] if strict else range(port, min(port + self.search_span, 65536))
+        with self._lock:  # services of one wave are created in parallel
+            return self._first_free(host_ip, candidates, protocol)
+
+    def _first_free(self, host_ip: str, candidates: Iterable[int], protocol: str) -> Optional[int]:
         for candidate in candidates:
             key = (host_ip, candidate, protocol)
             if key in self.reserved:
                 continue
-            if self.is_free(host_ip, candidate, protocol):  # type: ignore[operator]
+            if self.is_free(host_ip, candidate, protocol):
                 self.reserved.add(key)
                 return candidate
         return None

@@ -1,0 +1,29 @@
+"""Interrupts: SIGTERM is handled like Ctrl-C; a second Ctrl-C exits at once, saying so."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Any
+
+_count = 0
+
+
+def _handler(signum: int, frame: Any) -> None:
+    global _count
+    _count += 1
+    if _count > 1:
+        sys.stderr.write(
+            "\ninterrupted again: exiting now. Objects created so far carry devenv labels; "
+            "the next `devenv up` converges from them, `devenv down` removes them.\n"
+        )
+        sys.stderr.flush()
+        os._exit(130)
+    raise KeyboardInterrupt
+
+
+def install() -> None:
+    """For commands that change the engine: first interrupt unwinds cleanly, second one exits."""
+    signal.signal(signal.SIGINT, _handler)
+    signal.signal(signal.SIGTERM, _handler)

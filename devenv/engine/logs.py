@@ -1,0 +1,75 @@
+"""Service logs: the tail, or followed live, from several containers at once, line by line."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Sequence
+from typing import Any, Callable, Optional
+
+from devenv.engine.client import translated
+
+LineSink = Callable[[str, str], None]  # (service, line)
+
+
+def _lines(client: Any, container_id: str, follow: bool, tail: Optional[int]) -> Any:
+    stream = client.api.logs(
+        container_id,
+        stream=True,
+        follow=follow,
+        stdout=True,
+        stderr=True,
+        tail="all" if tail is None else tail,
+    )
+    buffer = b""
+    for chunk in stream:
+        buffer += chunk
+        *complete, buffer = buffer.split(b"\n")
+        for raw in complete:
+            yield raw.decode(errors="replace").rstrip("\r")
+    if buffer:
+        yield buffer.decode(errors="replace")
+
+
+def show_logs(
+    client: Any,
+    targets: Sequence[tuple[str, str]],
+    sink: LineSink,
+    *,
+    follow: bool = False,
+    tail: Optional[int] = None,
+    stop: Optional[threading.Event] = None,
+) -> None:
+    """`targets`: (service, container id). Without `follow`, prints each service's tail in order;
+    with it, interleaves lines as they come until every stream ends or `stop` is set."""
+    if not follow:
+        for service, container_id in targets:
+            with translated("reading logs", service=service):
+                for line in _lines(client, container_id, False, tail):
+                    sink(service, line)
+        return
+    lines: queue.Queue[Optional[tuple[str, str]]] = queue.Queue()
+
+    def reader(service: str, container_id: str) -> None:
+        try:
+            for line in _lines(client, container_id, True, tail):
+                lines.put((service, line))
+        except Exception as err:  # a container removed mid-stream ends its stream, not the others
+            lines.put((service, f"[log stream ended: {err.__class__.__name__}]"))
+        finally:
+            lines.put(None)
+
+    for service, container_id in targets:
+        threading.Thread(
+            target=reader, args=(service, container_id), daemon=True, name=f"logs-{service}"
+        ).start()
+    open_streams = len(targets)
+    while open_streams and not (stop and stop.is_set()):
+        try:
+            item = lines.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if item is None:
+            open_streams -= 1
+        else:
+            sink(*item)

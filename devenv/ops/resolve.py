@@ -1,0 +1,112 @@
+"""Before planning: each service's image (lock, pull, build) and env (layered, with secrets)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from devenv.config.model import Project, Service
+from devenv.stack.spec import ResolvedService
+
+LOCK_NAME = "devenv.lock"
+
+
+@dataclass
+class Resolution:
+    services: dict[str, ResolvedService] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    secret_values: set[str] = field(default_factory=set)
+    pulled: list[str] = field(default_factory=list)
+
+
+def load_lock(project: Project) -> Any:
+    from devenv.registry.lockfile import LockFile
+
+    return LockFile.load(project.root / LOCK_NAME)
+
+
+def service_env(
+    project: Project, service: Service, profile: Optional[str]
+) -> tuple[dict[str, str], str, str, set[str]]:
+    """(environment, public hash, full hash, secret values) for one service."""
+    env: dict[str, str] = {}
+    public = full = ""
+    secrets: set[str] = set()
+    if service.env == "prod" and (project.env.prod or project.env.profiles or project.env.secrets):
+        from devenv.envvars import resolve_env
+
+        layered = resolve_env(project.root, project.env, profile, service=service.name)
+        env.update(layered.as_dict())
+        public, full = layered.public_hash(), layered.full_hash()
+        secrets = layered.secret_values()
+    if service.environment:
+        env.update(dict(service.environment))
+        literal = hashlib.sha256(repr(service.environment).encode()).hexdigest()
+        public = hashlib.sha256((public + literal).encode()).hexdigest()
+        full = hashlib.sha256((full + literal).encode()).hexdigest()
+    return env, public[:16], full[:16], secrets
+
+
+def resolve_services(
+    client: Any,
+    project: Project,
+    services: list[Service],
+    *,
+    profile: Optional[str],
+    pull: str = "missing",
+    build: bool = False,
+    progress: Optional[Callable[[Any], None]] = None,
+) -> Resolution:
+    from devenv.registry.locking import locked_digest
+    from devenv.registry.pull import ensure_image
+    from devenv.registry.reference import resolve_image
+
+    out = Resolution()
+    lock = load_lock(project)
+    for service in services:
+        env, public, full, secrets = service_env(project, service, profile)
+        out.secret_values |= secrets
+        if service.build is not None:
+            image_id = _built_image(client, project, service, rebuild=build, progress=progress)
+            label = service.image or f"devenv/{project.name}-{service.name}:dev"
+            resolved = ResolvedService(image_id, label, image_id, env, public, full)
+        else:
+            ref = resolve_image(service.image or "", project.registry)
+            ensured = ensure_image(
+                client,
+                ref,
+                locked_digest=locked_digest(lock, service.name, service.image),
+                policy=pull,
+                progress=progress,
+            )
+            if ensured.warning:
+                out.warnings.append(f"{service.name}: {ensured.warning}")
+            if ensured.pulled:
+                out.pulled.append(service.name)
+            label = str(resolve_image(service.image or "", project.registry))
+            resolved = ResolvedService(
+                ensured.run_ref, label, ensured.digest or ensured.image_id, env, public, full
+            )
+        out.services[service.name] = resolved
+    return out
+
+
+def _built_image(
+    client: Any,
+    project: Project,
+    service: Service,
+    *,
+    rebuild: bool,
+    progress: Optional[Callable[[Any], None]],
+) -> str:
+    from devenv.images.service_build import build_service_image, service_image_tag
+
+    if not rebuild:
+        import docker.errors
+
+        try:
+            return client.api.inspect_image(service_image_tag(project, service))["Id"]
+        except docker.errors.ImageNotFound:
+            pass
+    return build_service_image(client, project, service, progress=progress)

@@ -1,0 +1,82 @@
+"""`devenv status`: what runs for an instance, as data the CLI renders (table or JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+from devenv.config.model import Project
+from devenv.engine.client import connect
+from devenv.engine.observe import list_containers
+from devenv.stack import names
+
+
+@dataclass
+class ServiceStatus:
+    service: str
+    state: str  # running | exited | created | not created
+    health: Optional[str]
+    container: Optional[str]
+    image: Optional[str]
+    digest: Optional[str]
+    env_hash: Optional[str]
+    urls: list[str] = field(default_factory=list)
+    ports: list[str] = field(default_factory=list)
+    security: list[str] = field(default_factory=list)  # "privileged", "docker-socket"
+    up_to_date: Optional[bool] = None
+
+
+@dataclass
+class StackStatus:
+    project: str
+    instance: str
+    services: list[ServiceStatus]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "instance": self.instance,
+            "services": [asdict(s) for s in self.services],
+        }
+
+
+def url_for(host_ip: str, host_port: int, proto: str) -> str:
+    host = "127.0.0.1" if host_ip in ("", "0.0.0.0", "::") else host_ip
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{host_port}" if proto == "tcp" else f"{proto}://{host}:{host_port}"
+
+
+def status(project: Project, instance: str, *, client: Any = None) -> StackStatus:
+    client = client or connect()
+    containers = {c.service: c for c in list_containers(client, project.name, instance)}
+    rows = []
+    for name in [*project.service_names, *sorted(set(containers) - set(project.service_names))]:
+        c = containers.get(name)
+        if c is None:
+            rows.append(ServiceStatus(name, "not created", None, None, None, None, None))
+            continue
+        seen: set[tuple[int, str]] = set()
+        urls, ports = [], []
+        for host_ip, host_port, container_port, proto in c.ports:
+            if (host_port, proto) in seen:  # IPv4 and IPv6 entries of one binding
+                continue
+            seen.add((host_port, proto))
+            urls.append(url_for(host_ip, host_port, proto))
+            ports.append(f"{host_ip or '0.0.0.0'}:{host_port}->{container_port}/{proto}")
+        security = [s for s in c.labels.get(names.SECURITY, "").split(",") if s]
+        rows.append(
+            ServiceStatus(
+                service=name,
+                state=c.state,
+                health=c.health,
+                container=c.id[:12],
+                image=c.labels.get(names.IMAGE_REF),
+                digest=c.labels.get(names.IMAGE_DIGEST),
+                env_hash=c.labels.get(names.ENV_HASH) or None,
+                urls=urls,
+                ports=ports,
+                security=security,
+            )
+        )
+    return StackStatus(project.name, instance, rows)

@@ -1,0 +1,160 @@
+"""`devenv up`: converge the stack to devenv.toml — create only what changed, in dependency
+order, waiting for health — and report what runs where."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from devenv.config.model import Project
+from devenv.engine.apply import apply_plan
+from devenv.engine.client import connect
+from devenv.engine.observe import list_containers
+from devenv.errors import DevenvError
+from devenv.ops.instance_lock import instance_lock
+from devenv.ops.resolve import resolve_services
+from devenv.stack import names
+from devenv.stack.plan import Plan, plan
+from devenv.stack.spec import ContainerSpec, container_spec
+
+
+@dataclass
+class UpOptions:
+    instance: str = names.DEFAULT_INSTANCE
+    services: Sequence[str] = ()  # empty = all
+    profile: Optional[str] = None
+    pull: str = "missing"
+    build: bool = False
+    force_recreate: Sequence[str] = ()
+    wait: bool = True
+    extra_labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class UpResult:
+    plan: Plan
+    specs: list[ContainerSpec]
+    warnings: list[str]
+    secret_values: set[str]
+    seconds: float
+
+    @property
+    def changed(self) -> list[str]:
+        return [a.service for a in self.plan.changes]
+
+
+Progress = Callable[[str, str], None]
+
+
+def check_selection(project: Project, selected: Sequence[str], instance: str) -> None:
+    if not names.valid_instance(instance):
+        raise DevenvError(
+            f'instance name "{instance}" is not valid',
+            "use 1-31 characters: lower-case letters, digits, - and _",
+        )
+    known = set(project.service_names)
+    for name in selected:
+        if name not in known:
+            raise DevenvError(
+                f'unknown service "{name}"', f"services in devenv.toml: {', '.join(sorted(known))}"
+            )
+
+
+def desired_specs(
+    client: Any, project: Project, options: UpOptions, progress: Optional[Progress]
+) -> tuple[list[ContainerSpec], Any]:
+    from devenv.stack.plan import with_dependencies
+
+    placeholder = [container_spec_stub(s) for s in project.services]
+    wanted = (
+        with_dependencies(placeholder, options.services) if options.services else set(project.service_names)
+    )
+    services = [s for s in project.services if s.name in wanted]
+    resolution = resolve_services(
+        client,
+        project,
+        services,
+        profile=options.profile,
+        pull=options.pull,
+        build=options.build,
+        progress=(lambda event: progress(getattr(event, "image", ""), _pull_text(event)))
+        if progress
+        else None,
+    )
+    shim_dir, wrap = _supervisor() if any(s.restart and s.command for s in services) else (None, None)
+    specs = [
+        container_spec(
+            project,
+            s,
+            options.instance,
+            resolution.services[s.name],
+            shim_dir=shim_dir,
+            wrap=wrap,
+            extra_labels={
+                **options.extra_labels,
+                **({names.PROFILE: options.profile} if options.profile else {}),
+            },
+        )
+        for s in services
+    ]
+    return specs, resolution
+
+
+def container_spec_stub(service: Any) -> Any:
+    """Just enough of a spec for dependency closure before images are resolved."""
+
+    @dataclass(frozen=True)
+    class _Stub:
+        service: str
+        depends_on: tuple[str, ...]
+
+    return _Stub(service.name, service.depends_on)
+
+
+def _supervisor() -> tuple[Optional[str], Optional[Callable[[Sequence[str]], list[str]]]]:
+    from devenv.watch.supervisor import shim_host_dir, wrap_command
+
+    return str(shim_host_dir()), wrap_command
+
+
+def _pull_text(event: Any) -> str:
+    layer = f"{event.layer} " if getattr(event, "layer", None) else ""
+    size = ""
+    if getattr(event, "total", None):
+        size = f" {event.current or 0}/{event.total} bytes"
+    return f"{layer}{event.status}{size}"
+
+
+def up(
+    project: Project,
+    options: UpOptions,
+    *,
+    progress: Optional[Progress] = None,
+    waiting: Optional[Callable[[str], None]] = None,
+    client: Any = None,
+) -> UpResult:
+    started = time.monotonic()
+    check_selection(project, options.services, options.instance)
+    client = client or connect()
+    with instance_lock(project.root, project.name, options.instance, waiting=waiting):
+        specs, resolution = desired_specs(client, project, options, progress)
+        observed = [c.observed() for c in list_containers(client, project.name, options.instance)]
+        the_plan = plan(
+            specs, observed, selected=options.services or None, force_recreate=options.force_recreate
+        )
+        apply_plan(client, project, options.instance, the_plan, specs, progress=progress, wait=options.wait)
+    return UpResult(
+        the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started
+    )
+
+
+def rebuild_service(
+    project: Project, instance: str, service: str, *, profile: Optional[str] = None
+) -> UpResult:
+    """The watch `rebuild` action: build the service's image again and recreate only it."""
+    options = UpOptions(
+        instance=instance, services=[service], profile=profile, build=True, force_recreate=[service]
+    )
+    return up(project, options)
