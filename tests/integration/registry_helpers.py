@@ -1,0 +1,101 @@
+"""A private `docker-registry` per test module (optionally with htpasswd auth), so tests can stop
+it, re-push tags and check credentials without touching the shared registry."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class PrivateRegistry:
+    addr: str
+    root: Path
+    user: Optional[str] = None
+    password: Optional[str] = None
+    proc: Optional[subprocess.Popen] = None
+
+    @property
+    def auth_config(self) -> Optional[dict[str, str]]:
+        return {"username": self.user, "password": self.password} if self.user else None
+
+    def answering(self) -> bool:
+        try:
+            urllib.request.urlopen(f"http://{self.addr}/v2/", timeout=1)
+        except urllib.error.HTTPError as err:
+            return err.code == 401
+        except OSError:
+            return False
+        return True
+
+    def start(self) -> PrivateRegistry:
+        auth = ""
+        if self.user:
+            htpasswd = self.root / "htpasswd"
+            line = subprocess.run(
+                ["htpasswd", "-Bbn", self.user, self.password], check=True, capture_output=True
+            )
+            htpasswd.write_bytes(line.stdout)
+            auth = f"auth:\n  htpasswd:\n    realm: devenv-test\n    path: {htpasswd}\n"
+        config = self.root / "registry.yml"
+        config.write_text(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
+            f"    rootdirectory: {self.root / 'data'}\n  delete:\n    enabled: true\n"
+            f"http:\n  addr: {self.addr}\n{auth}"
+        )
+        # The registry reads every REGISTRY_* variable as configuration: give it none of ours.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+        log = open(self.root / "registry.log", "wb")  # noqa: SIM115 - lives as long as the process
+        self.proc = subprocess.Popen(
+            ["docker-registry", "serve", str(config)], env=env, stdout=log, stderr=log
+        )
+        deadline = time.monotonic() + 30
+        while not self.answering():  # readiness poll, not a timing assertion
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"registry on {self.addr} did not start: {(self.root / 'registry.log').read_text()}"
+                )
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+
+def push(client: Any, source: str, ref: str, auth_config: Optional[dict[str, str]] = None) -> str:
+    """Tag `source` as `ref` (repo:tag), push it, return the pushed digest."""
+    repo, tag = ref.rsplit(":", 1)
+    client.api.tag(source, repo, tag)
+    digest = None
+    for event in client.api.push(repo, tag=tag, stream=True, decode=True, auth_config=auth_config):
+        if "error" in event:
+            raise RuntimeError(event["error"])
+        if isinstance(event.get("aux"), dict):
+            digest = event["aux"].get("Digest")
+    assert digest, f"no digest reported for {ref}"
+    return digest
+
+
+def remove_image(client: Any, name: str) -> None:
+    import docker.errors
+
+    try:
+        client.api.remove_image(name, force=True)
+    except docker.errors.ImageNotFound:
+        pass
