@@ -78,7 +78,9 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return doc
 
 
-def convert_compose(path: Path, project_root: Path) -> Conversion:
+def convert_compose(
+    path: Path, project_root: Path, *, name: Optional[str] = None, registry: Optional[str] = None
+) -> Conversion:
     """Convert the compose file at `path` into devenv.toml text for the project at `project_root`."""
     doc = load_yaml(path)
     label = _label(path, project_root)
@@ -86,6 +88,9 @@ def convert_compose(path: Path, project_root: Path) -> Conversion:
         source_label=label, project_name=safe_name(str(doc.get("name") or project_root.resolve().name))
     )
     ComposeConverter(draft, path.parent.resolve(), project_root, label).convert(doc)
+    if name:
+        draft.project_name = safe_name(name)
+    draft.registry = registry
     return draft.conversion()
 
 
@@ -289,8 +294,8 @@ class ComposeConverter:
         return out
 
     def _env_files(self, services: dict[str, Any]) -> None:
-        """env_file → [env] prod sources. devenv gives a service either its literal `environment` or the
-        layered project env, so a service with both keeps `environment` and the files are reported."""
+        """env_file → [env] prod sources, received by the services with `env = "prod"` (their literal
+        `environment` goes on top, as compose puts `environment` over `env_file`)."""
         union: list[str] = []
         for files in self.env_files.values():
             union.extend(f for f in files if f not in union)
@@ -304,12 +309,6 @@ class ComposeConverter:
             if files is None:
                 if "environment" not in svc:
                     svc["env"] = "none"  # it had no env in compose; keep it that way
-            elif "environment" in svc:
-                self.draft.skip(
-                    where,
-                    "a service gets either `environment` or the layered env from [env] prod; "
-                    "kept `environment` — move its keys to a profile `set` to use the files",
-                )
             else:
                 svc["env"] = "prod"
                 if files != union:

@@ -34,7 +34,7 @@ def as_string(raw: Any) -> str:
 def duration(raw: Any, where: str, draft: Draft) -> Optional[str]:
     """Compose duration ("1m30s", "500ms", "10s") → devenv duration ("90s", "500ms")."""
     text = as_string(raw).strip()
-    if not text or not _DURATION_PART.sub("", text) == "":
+    if not text or _DURATION_PART.sub("", text) != "":
         draft.skip(where, f'"{text}" is not a duration devenv can read — write it as e.g. "2s"')
         return None
     seconds = sum(float(n) * _UNIT[u] for n, u in _DURATION_PART.findall(text))

@@ -79,7 +79,9 @@ def parse_jsonc(text: str) -> Any:
     return json.loads(re.sub(r",(\s*[}\]])", r"\1", "".join(out)))
 
 
-def convert_devcontainer(path: Path, project_root: Path) -> Conversion:
+def convert_devcontainer(
+    path: Path, project_root: Path, *, name: Optional[str] = None, registry: Optional[str] = None
+) -> Conversion:
     """Convert the devcontainer.json at `path` into devenv.toml text for the project at `project_root`."""
     try:
         doc = parse_jsonc(path.read_text(encoding="utf-8"))
@@ -92,6 +94,9 @@ def convert_devcontainer(path: Path, project_root: Path) -> Conversion:
     root = project_root.resolve()
     draft = Draft(source_label=_label(path, root), project_name=safe_name(str(doc.get("name") or root.name)))
     _Converter(draft, path.parent.resolve(), root).convert(doc)
+    if name:
+        draft.project_name = safe_name(name)
+    draft.registry = registry
     return draft.conversion()
 
 
@@ -122,7 +127,8 @@ class _Converter:
         return _VAR.sub(lambda m: known[m.group(1).split(":-")[0]], text)
 
     def convert(self, doc: dict[str, Any]) -> None:
-        self.workspace = str(doc.get("workspaceFolder") or self.workspace)
+        if doc.get("workspaceFolder"):
+            self.workspace = self.resolve(str(doc["workspaceFolder"]), "workspaceFolder") or self.workspace
         compose_mode = bool(doc.get("dockerComposeFile"))
         if compose_mode:
             self.compose(doc)
@@ -151,7 +157,8 @@ class _Converter:
         for key in doc:
             if key not in _HANDLED and key not in _IGNORED:
                 self.draft.skip(str(key), _REASONS.get(key, "not supported by devenv"))
-        MountMapper(self.draft, self.base, self.root).finish(self.service, where)
+        if not compose_mode:  # the compose converter already said it for its services
+            MountMapper(self.draft, self.root, self.root).finish(self.service, where)
 
     def single(self, doc: dict[str, Any]) -> None:
         svc = self.draft.service(self.service)
@@ -177,7 +184,7 @@ class _Converter:
                 "devcontainer", "has no image, build.dockerfile or dockerComposeFile — add an image"
             )
         svc["workdir"] = self.workspace
-        mounts = MountMapper(self.draft, self.base, self.root)
+        mounts = MountMapper(self.draft, self.root, self.root)
         if doc.get("workspaceMount"):
             mount = self.mount(doc["workspaceMount"], "workspaceMount")
             if mount is not None:
@@ -214,7 +221,7 @@ class _Converter:
         for i, raw in enumerate(doc.get("mounts") or []):
             mount = self.mount(raw, f"mounts[{i}]")
             if mount is not None:
-                MountMapper(self.draft, self.base, self.root).place(self.service, mount, f"mounts[{i}]")
+                MountMapper(self.draft, self.root, self.root).place(self.service, mount, f"mounts[{i}]")
 
     def mount(self, raw: Any, where: str) -> Optional[Mount]:
         if isinstance(raw, str):
@@ -234,6 +241,9 @@ class _Converter:
         if source is None or target is None:
             return None
         read_only = fields.get("readonly") in ("true", "1") or fields.get("ro") in ("true", "1")
+        if source.startswith("/") and Path(source).resolve().is_relative_to(self.root):
+            # ${localWorkspaceFolder}/x: written project-relative so the file works on every machine
+            source = "./" + Path(source).resolve().relative_to(self.root).as_posix()
         return Mount(fields.get("type", "volume"), source, target, read_only)
 
     def ports(self, doc: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ KEY_HELP = {
     "data": "host folders; read-only unless read_only = false; never deleted",
     "volumes": "named volumes, shared by every service naming them",
     "env": "receive the layered project env ([env] prod sources + profile)",
-    "environment": "literal env (instead of the layered project env)",
+    "environment": 'literal env (on top of the layered env when env = "prod")',
     "depends_on": "started (and healthy) first",
     "health": "dependants wait until this passes",
     "user": '"host" = your uid:gid',

@@ -1,0 +1,123 @@
+"""`devenv init`: a commented devenv.toml, from prompts, flags, a compose file or a devcontainer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import click
+
+from devenv.errors import ConfigError
+
+
+def _kind(source: Path) -> str:
+    if (
+        source.suffix == ".json"
+        or source.parent.name == ".devcontainer"
+        or source.name.startswith(".devcontainer")
+    ):
+        return "devcontainer"
+    return "compose"
+
+
+@click.command("init")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Convert docker-compose.yml / compose.yaml or .devcontainer/devcontainer.json.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing devenv.toml (the old one is kept as .bak).")
+@click.option("--name", help="Project name (default: the folder name).")
+@click.option("--registry", help="Team registry for short image names, e.g. registry.example.com/team.")
+@click.option("--image", help="Image of the first service, e.g. python:3.12.")
+@click.option("--port", help="Port of the first service: PORT or HOST:CONTAINER.")
+@click.option("--code", "code", help="Mount the project folder at this container path, e.g. /app.")
+@click.option("--service", default="app", show_default=True, help="Name of the first service.")
+@click.option("-y", "--yes", is_flag=True, help="Never prompt; take flags and defaults.")
+@click.pass_obj
+def init(
+    app: Any,
+    source: Optional[Path],
+    force: bool,
+    name: Optional[str],
+    registry: Optional[str],
+    image: Optional[str],
+    port: Optional[str],
+    code: Optional[str],
+    service: str,
+    yes: bool,
+) -> None:
+    """Write a commented devenv.toml in the project folder (and `.devenv/` in .gitignore).
+
+    \b
+    devenv init                                    ask (on a terminal) or take flags
+    devenv init --image python:3.12 --port 8000 --code /app --yes
+    devenv init --from docker-compose.yml          convert; what cannot be converted is listed
+    devenv init --from .devcontainer/devcontainer.json
+    """
+    from devenv.convert import ScaffoldAnswers, ensure_gitignore, scaffold, write_config
+
+    out = app.output
+    root = (app.project_dir or Path.cwd()).resolve()
+    if not force and (root / "devenv.toml").exists():
+        # Checked before any prompt, so nobody answers questions for a file that will not be written.
+        raise ConfigError(
+            f"{root / 'devenv.toml'} already exists", "use --force to replace it (kept as .bak)"
+        )
+    unconverted: list[str] = []
+    notes: list[str] = []
+    if source is not None:
+        if not source.is_file():
+            raise ConfigError(
+                f"{source}: no such file", "pass the path of a compose file or devcontainer.json"
+            )
+        if _kind(source) == "devcontainer":
+            from devenv.convert import convert_devcontainer as convert
+        else:
+            from devenv.convert import convert_compose as convert
+        conversion = convert(source, root, name=name, registry=registry)
+        text, unconverted, notes = conversion.toml_text, conversion.unconverted, conversion.notes
+    else:
+        answers = ScaffoldAnswers(name or root.name, registry, image, port, code, service)
+        if not yes and sys.stdin.isatty():
+            answers = _ask(answers)
+        text = scaffold(answers)
+    result = write_config(root, text, force=force)
+    if result.backup is not None:
+        out.info(f"kept the previous file as {result.backup.name}")
+    added = ensure_gitignore(root)
+    if added:
+        out.info(f"added {', '.join(added)} to .gitignore")
+    out.line(str(result.path))
+    for item in notes:
+        out.detail(f"note: {item}")
+    if unconverted:
+        out.warn(f"{len(unconverted)} item(s) not converted (also listed at the top of devenv.toml):")
+        for item in unconverted:
+            out.info(f"  - {item}")
+    out.info("next: `devenv doctor`, then `devenv up`")
+
+
+def _ask(defaults: Any) -> Any:
+    from devenv.convert import ScaffoldAnswers
+    from devenv.convert.scaffold import port_string
+
+    name = click.prompt("Project name", default=defaults.name, err=True)
+    registry = click.prompt("Team registry (empty: none)", default=defaults.registry or "", err=True) or None
+    image = (
+        click.prompt("First service image (e.g. python:3.12)", default=defaults.image or "", err=True) or None
+    )
+    while True:
+        port = click.prompt("Port to publish (empty: none)", default=defaults.port or "", err=True) or None
+        try:
+            if port:
+                port_string(port)
+            break
+        except ConfigError as err:
+            click.echo(f"{err} — {err.hint}", err=True)
+    code = click.prompt(
+        "Mount the project folder at (empty: no mount)", default=defaults.code or "/app", err=True
+    )
+    return ScaffoldAnswers(name, registry, image, port, code or None, defaults.service)

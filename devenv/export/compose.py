@@ -1,0 +1,162 @@
+"""The stack as a compose file that `docker-compose config` (1.29) accepts.
+
+Images are the locked digests, ports keep their declared host address (127.0.0.1 by default),
+the code mount is a bind of the project folder, and secret env values are `${KEY}` references
+filled from the shell (or a .env beside the file) when compose runs — never written here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Optional
+
+from devenv.config.model import PortSpec, Project, Service
+from devenv.export.common import Envs, dump_yaml, duration, pinned_image, service_env
+
+HOST_USER = "${DEVENV_UID:-1000}:${DEVENV_GID:-1000}"  # compose has no "the caller's uid"
+DOCKER_SOCKET = "/var/run/docker.sock"
+
+
+def export_compose(
+    project: Project,
+    *,
+    images: Mapping[str, str],
+    envs: Envs,
+    base_dir: Optional[Path] = None,
+    profile: Optional[str] = None,
+) -> str:
+    """Compose YAML for `project`. `base_dir` is where the file will live (default: the project root);
+    bind sources are written relative to it."""
+    base = (base_dir or project.root).resolve()
+    services: dict[str, Any] = {}
+    secrets: list[str] = []
+    for svc in project.services:
+        services[svc.name] = _service(project, svc, images, envs, base, secrets)
+    doc: dict[str, Any] = {"services": services}
+    volumes = _volumes(project)
+    if volumes:
+        doc["volumes"] = volumes
+    header = [
+        f"Exported by `devenv export compose` from devenv.toml (project {project.name}"
+        + (f", profile {profile}" if profile else "")
+        + "). Regenerate it; do not edit.",
+        "Images are pinned to the digests in devenv.lock.",
+    ]
+    if secrets:
+        header += [
+            "Secret values are not in this file: set these in the shell or in a .env beside it first:",
+            "  " + ", ".join(sorted(set(secrets))),
+        ]
+    if any(s.user == "host" for s in project.services):
+        header.append(
+            'user = "host" is ${DEVENV_UID}:${DEVENV_GID}: export DEVENV_UID=$(id -u) DEVENV_GID=$(id -g)'
+        )
+    return dump_yaml(doc, header)
+
+
+def _service(
+    project: Project, svc: Service, images: Mapping[str, str], envs: Envs, base: Path, secrets: list[str]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    image = pinned_image(project, svc, images)
+    if image:
+        out["image"] = image
+    elif svc.build is not None:
+        build: dict[str, Any] = {"context": _bind_source(svc.build.context, base)}
+        if svc.build.dockerfile != "Dockerfile":
+            build["dockerfile"] = svc.build.dockerfile
+        if svc.build.args:
+            build["args"] = dict(svc.build.args)
+        if svc.build.target:
+            build["target"] = svc.build.target
+        out["build"] = build
+    if svc.entrypoint:
+        out["entrypoint"] = list(svc.entrypoint)
+    if svc.command:
+        out["command"] = list(svc.command)
+    if svc.workdir:
+        out["working_dir"] = svc.workdir
+    if svc.ports:
+        out["ports"] = [_port(p) for p in svc.ports]
+    mounts = []
+    if svc.code:
+        mounts.append(f"{_bind_source(project.root, base)}:{svc.code}")
+    for data in svc.data:
+        mounts.append(f"{_bind_source(data.source, base)}:{data.target}" + (":ro" if data.read_only else ""))
+    for vol in svc.volumes:
+        mounts.append(f"{vol.name}:{vol.target}" + (":ro" if vol.read_only else ""))
+    if svc.docker_socket:
+        mounts.append(f"{DOCKER_SOCKET}:{DOCKER_SOCKET}")
+    if mounts:
+        out["volumes"] = mounts
+    env = service_env(svc, envs)
+    if env:
+        out["environment"] = {}
+        for key, item in env.items():
+            if item.secret:
+                secrets.append(key)
+                out["environment"][key] = "${" + key + "}"
+            else:
+                # `$` would be interpolated by compose; `$$` is a literal dollar.
+                out["environment"][key] = item.value.replace("$", "$$")
+    if svc.health:
+        out["healthcheck"] = {
+            "test": ["CMD", *svc.health.cmd],
+            "interval": duration(svc.health.interval_s),
+            "timeout": duration(svc.health.timeout_s),
+            "retries": svc.health.retries,
+            "start_period": duration(svc.health.start_period_s),
+        }
+    if svc.depends_on:
+        out["depends_on"] = {
+            dep: {"condition": "service_healthy" if project.service(dep).health else "service_started"}
+            for dep in svc.depends_on
+        }
+    if svc.user:
+        out["user"] = HOST_USER if svc.user == "host" else svc.user
+    if svc.read_only:
+        out["read_only"] = True
+        out["tmpfs"] = ["/tmp"]  # as devenv runs it: a writable /tmp on a read-only root
+    if svc.privileged:
+        out["privileged"] = True
+    out["stop_grace_period"] = duration(svc.stop_timeout_s)
+    return out
+
+
+def _port(port: PortSpec) -> str:
+    host_ip = f"[{port.host_ip}]" if ":" in port.host_ip else port.host_ip
+    host = str(port.host) if port.host else ""
+    text = f"{host_ip}:{host}:{port.container}"
+    return text + ("/udp" if port.protocol == "udp" else "")
+
+
+def _bind_source(path: Path, base: Path) -> str:
+    """Relative to the compose file when under it or its project (portable), else absolute."""
+    path = Path(path).resolve()
+    rel = os.path.relpath(path, base).replace(os.sep, "/")
+    if rel.startswith("../../") or os.path.isabs(rel):
+        return str(path)
+    return rel if rel.startswith(".") else f"./{rel}"
+
+
+def _volumes(project: Project) -> dict[str, Any]:
+    names: list[str] = []
+    for svc in project.services:
+        names.extend(v.name for v in svc.volumes if v.name not in names)
+    decls = {v.name: v for v in project.volumes}
+    out: dict[str, Any] = {}
+    for name in names + [n for n in decls if n not in names]:
+        decl = decls.get(name)
+        spec: dict[str, Any] = {}
+        if decl is not None:
+            if decl.external:
+                spec["external"] = True
+            else:
+                if decl.driver != "local" or decl.options:
+                    spec["driver"] = decl.driver
+                if decl.options:
+                    spec["driver_opts"] = dict(decl.options)
+        out[name] = spec
+    return out

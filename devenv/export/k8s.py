@@ -1,0 +1,255 @@
+"""The stack as Kubernetes manifests: per service a Deployment, a Service (when it has ports)
+and a ConfigMap of its non-secret env; a PersistentVolumeClaim per named volume.
+
+Secret env values become `secretKeyRef`s to the Secret `<project>-secrets`, which is never
+written here: its values live in the cluster's secret store. Host-only pieces (the code
+mount, data disks, the engine socket, `user = "host"`) have no cluster meaning and are listed
+in each file's header instead of being dropped silently.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from devenv.config.model import Project, Service
+from devenv.errors import ConfigError
+from devenv.export.common import Envs, dump_yaml, pinned_image, service_env
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+PVC_SIZE = "1Gi"
+
+
+def k8s_name(raw: str) -> str:
+    """A DNS-1123 label (what Deployments, Services and PVCs are named with)."""
+    name = re.sub(r"[^a-z0-9-]+", "-", raw.lower()).strip("-")[:63].rstrip("-")
+    return name or "x"
+
+
+def secret_name(project: Project) -> str:
+    return k8s_name(f"{project.name}-secrets")
+
+
+def export_k8s(
+    project: Project, *, images: Mapping[str, str], envs: Envs, profile: Optional[str] = None
+) -> dict[str, str]:
+    """filename → YAML text, in the order `kubectl apply -f` should see them."""
+    files: dict[str, str] = {}
+    volume_users: dict[str, list[str]] = {}
+    for svc in project.services:
+        for vol in svc.volumes:
+            volume_users.setdefault(vol.name, []).append(svc.name)
+    external = {v.name for v in project.volumes if v.external}
+    for name, users in volume_users.items():
+        if name not in external:
+            files[f"pvc-{k8s_name(name)}.yaml"] = _pvc(project, name, users)
+    for svc in project.services:
+        image = pinned_image(project, svc, images)
+        if image is None:
+            raise ConfigError(
+                f"service {svc.name} builds its image and devenv.lock has no pushed digest for it",
+                "push the image (`devenv images push`) and run `devenv lock`; a cluster cannot build it",
+            )
+        env = service_env(svc, envs)
+        plain = {k: v.value for k, v in env.items() if not v.secret}
+        secret_keys = [k for k, v in env.items() if v.secret]
+        if plain:
+            files[f"configmap-{k8s_name(svc.name)}.yaml"] = _configmap(project, svc, plain, profile)
+        files[f"deployment-{k8s_name(svc.name)}.yaml"] = _deployment(
+            project, svc, image, bool(plain), secret_keys, external
+        )
+        if svc.ports:
+            files[f"service-{k8s_name(svc.name)}.yaml"] = _service(project, svc)
+    return files
+
+
+def _labels(project: Project, svc_name: Optional[str] = None) -> dict[str, str]:
+    labels = {"app.kubernetes.io/part-of": k8s_name(project.name), "app.kubernetes.io/managed-by": "devenv"}
+    if svc_name is not None:
+        labels = {"app.kubernetes.io/name": k8s_name(svc_name), **labels}
+    return labels
+
+
+def _selector(project: Project, svc: Service) -> dict[str, str]:
+    return {"app.kubernetes.io/name": k8s_name(svc.name), "app.kubernetes.io/part-of": k8s_name(project.name)}
+
+
+def _configmap(project: Project, svc: Service, values: dict[str, str], profile: Optional[str]) -> str:
+    doc = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": _configmap_name(project, svc), "labels": _labels(project, svc.name)},
+        "data": values,
+    }
+    where = f"profile {profile}" if profile else "devenv.toml"
+    return dump_yaml(doc, [f"Non-secret env of {svc.name} ({where}), exported by `devenv export k8s`."])
+
+
+def _configmap_name(project: Project, svc: Service) -> str:
+    return k8s_name(f"{project.name}-{svc.name}-env")
+
+
+def _deployment(
+    project: Project, svc: Service, image: str, has_config: bool, secret_keys: list[str], external: set[str]
+) -> str:
+    header = [f"Service {svc.name} of project {project.name}, exported by `devenv export k8s`."]
+    container: dict[str, Any] = {"name": k8s_name(svc.name), "image": image}
+    if svc.entrypoint:
+        container["command"] = list(svc.entrypoint)  # k8s `command` replaces the image ENTRYPOINT
+    if svc.command:
+        container["args"] = list(svc.command)  # and `args` replaces its CMD
+    if svc.workdir:
+        container["workingDir"] = svc.workdir
+    ports = _unique_ports(svc)
+    if ports:
+        container["ports"] = [{"name": n, "containerPort": c, "protocol": p} for n, c, p in ports]
+    if has_config:
+        container["envFrom"] = [{"configMapRef": {"name": _configmap_name(project, svc)}}]
+    if secret_keys:
+        container["env"] = [
+            {"name": key, "valueFrom": {"secretKeyRef": {"name": secret_name(project), "key": key}}}
+            for key in secret_keys
+        ]
+        header += [
+            f"Needs the Secret {secret_name(project)} with keys: {', '.join(secret_keys)}.",
+            "Its values are not exported; create it from your secret store, e.g.",
+            f"  kubectl create secret generic {secret_name(project)} --from-env-file=<file with the real values>",
+        ]
+    if svc.health:
+        container["readinessProbe"] = {
+            "exec": {"command": list(svc.health.cmd)},
+            "periodSeconds": max(1, math.ceil(svc.health.interval_s)),
+            "timeoutSeconds": max(1, math.ceil(svc.health.timeout_s)),
+            "failureThreshold": svc.health.retries,
+            "initialDelaySeconds": int(svc.health.start_period_s),
+        }
+    mounts: list[dict[str, Any]] = []
+    volumes: list[dict[str, Any]] = []
+    for vol in svc.volumes:
+        claim = vol.name if vol.name in external else k8s_name(f"{project.name}-{vol.name}")
+        vname = k8s_name(f"vol-{vol.name}")
+        mount: dict[str, Any] = {"name": vname, "mountPath": vol.target}
+        if vol.read_only:
+            mount["readOnly"] = True
+        mounts.append(mount)
+        if all(v["name"] != vname for v in volumes):
+            volumes.append({"name": vname, "persistentVolumeClaim": {"claimName": claim}})
+    security: dict[str, Any] = {}
+    if svc.read_only:
+        security["readOnlyRootFilesystem"] = True
+        mounts.append({"name": "tmp", "mountPath": "/tmp"})
+        volumes.append({"name": "tmp", "emptyDir": {}})
+    if svc.privileged:
+        security["privileged"] = True
+    header += _user(svc, security)
+    if security:
+        container["securityContext"] = security
+    if mounts:
+        container["volumeMounts"] = mounts
+    header += _host_only(svc)
+    pod: dict[str, Any] = {
+        "containers": [container],
+        "terminationGracePeriodSeconds": math.ceil(svc.stop_timeout_s),
+    }
+    if volumes:
+        pod["volumes"] = volumes
+    doc = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": k8s_name(svc.name), "labels": _labels(project, svc.name)},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": _selector(project, svc)},
+            "template": {"metadata": {"labels": _labels(project, svc.name)}, "spec": pod},
+        },
+    }
+    return dump_yaml(doc, header)
+
+
+def _user(svc: Service, security: dict[str, Any]) -> list[str]:
+    if not svc.user:
+        return []
+    uid, _, gid = svc.user.partition(":")
+    if uid.isdigit() and (not gid or gid.isdigit()):
+        security["runAsUser"] = int(uid)
+        if gid:
+            security["runAsGroup"] = int(gid)
+        return []
+    if svc.user == "host":
+        return ['Not exported: user = "host" (your uid:gid) — the image\'s user runs in the cluster.']
+    return [
+        f'Not exported: user = "{svc.user}" — Kubernetes needs a numeric uid (securityContext.runAsUser).'
+    ]
+
+
+def _host_only(svc: Service) -> list[str]:
+    notes = []
+    if svc.code:
+        notes.append(
+            f"Not exported: the code mount at {svc.code} — the cluster runs the code baked into the image."
+        )
+    for data in svc.data:
+        notes.append(
+            f"Not exported: data {data.source} at {data.target} — give the cluster a volume with that data."
+        )
+    if svc.docker_socket:
+        notes.append("Not exported: the engine socket (docker_socket = true).")
+    if svc.depends_on:
+        notes.append(
+            f"Start order ({', '.join(svc.depends_on)} first) is not a Kubernetes concept; the "
+            "readiness probes gate traffic instead."
+        )
+    return notes
+
+
+def _unique_ports(svc: Service) -> list[tuple[str, int, str]]:
+    seen: list[tuple[str, int, str]] = []
+    for port in svc.ports:
+        proto = port.protocol.upper()
+        if all((c, p) != (port.container, proto) for _, c, p in seen):
+            seen.append((f"{port.protocol}-{port.container}", port.container, proto))
+    return seen
+
+
+def _service(project: Project, svc: Service) -> str:
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": k8s_name(svc.name), "labels": _labels(project, svc.name)},
+        "spec": {
+            "selector": _selector(project, svc),
+            "ports": [
+                {"name": n, "port": c, "targetPort": c, "protocol": p} for n, c, p in _unique_ports(svc)
+            ],
+        },
+    }
+    header = [
+        f"In the cluster, {svc.name} answers on its container ports under the name {k8s_name(svc.name)}, "
+        "as on the devenv network."
+    ]
+    return dump_yaml(doc, header)
+
+
+def _pvc(project: Project, name: str, users: list[str]) -> str:
+    decl = next((v for v in project.volumes if v.name == name), None)
+    shared = len(set(users)) > 1
+    doc = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": k8s_name(f"{project.name}-{name}"), "labels": _labels(project)},
+        "spec": {
+            "accessModes": ["ReadWriteMany" if shared else "ReadWriteOnce"],
+            "resources": {"requests": {"storage": PVC_SIZE}},
+        },
+    }
+    header = [f"Named volume {name} (used by {', '.join(users)}). Size {PVC_SIZE}: adjust for the cluster."]
+    if shared:
+        header.append("Shared by several services: needs a storage class that supports ReadWriteMany.")
+    if decl is not None and (decl.driver != "local" or decl.options):
+        header.append(
+            f"devenv mounts it with driver {decl.driver} and options "
+            f"{dict(decl.options)}; bind it to a matching PersistentVolume."
+        )
+    return dump_yaml(doc, header)
