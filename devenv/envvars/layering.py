@@ -142,7 +142,7 @@ def layer(
                 key, f"{PLACEHOLDER}-{key.lower()}", f"placeholder (profile {profile})", True
             )
         else:
-            layers.missing_secrets.append(key)
+            layers.missing_secrets.append(" (or ".join(names) + ")" * (len(names) - 1))
     for key in sorted(set(local) - prod.secret_keys - set(prod.secret_aliases.values())):
         layers.warnings.append(f"{local[key].source}: {key} is not a secret key of prod's env; ignored")
     return layers

@@ -93,7 +93,10 @@ def test_lookup_is_consulted_after_the_file():
 
 def test_bare_key_is_inherited_from_the_lookup():
     entries = parse("HOME\nOTHER # comment\n", {"HOME": "/root"}.get).entries
-    assert [(e.key, e.value, e.inherited) for e in entries] == [("HOME", "/root", True), ("OTHER", None, True)]
+    assert [(e.key, e.value, e.inherited) for e in entries] == [
+        ("HOME", "/root", True),
+        ("OTHER", None, True),
+    ]
 
 
 def test_crlf_bom_and_escaped_dollar():
@@ -101,7 +104,7 @@ def test_crlf_bom_and_escaped_dollar():
 
 
 def test_empty_values_and_comment_right_after_equals():
-    assert as_dict('A=\nB=""\nC=\'\'\nD= # only a comment\nE=#hash\n') == {
+    assert as_dict("A=\nB=\"\"\nC=''\nD= # only a comment\nE=#hash\n") == {
         "A": "",
         "B": "",
         "C": "",
@@ -116,11 +119,17 @@ def test_empty_values_and_comment_right_after_equals():
         ('A=1\nB="never closed\nC=3\n', 'app.env:2: unterminated "quoted value"'),
         ("A=1\n=oops\n", "app.env:2: expected KEY=VALUE (a key starts with a letter or _)"),
         ("A B=1\n", "app.env:1: unexpected 'B' after key A: keys are letters, digits, _ . -"),
-        ('A="x" trailing\n', "app.env:1: unexpected text after the closing quote (only a # comment may follow)"),
+        (
+            'A="x" trailing\n',
+            "app.env:1: unexpected text after the closing quote (only a # comment may follow)",
+        ),
         ("A=${B:?B is required}\n", "app.env:1: required variable B is missing a value: B is required"),
         ("A=${B?}\n", "app.env:1: required variable B is missing a value: is not set"),
         ("A=${B\n", "app.env:1: unterminated ${ (no closing })"),
-        ("A=${B/x/y}\n", "app.env:1: invalid interpolation format ${B/x/y}: only :- - :? ? :+ + are supported"),
+        (
+            "A=${B/x/y}\n",
+            "app.env:1: invalid interpolation format ${B/x/y}: only :- - :? ? :+ + are supported",
+        ),
     ],
 )
 def test_errors_name_file_and_line(text, message):
@@ -161,11 +170,17 @@ def _double_quote(value: str) -> str:
     return '"' + escaped.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + '"'
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+)
 def test_any_value_survives_double_quoting(value):
     assert as_dict(f"K={_double_quote(value)}\n") == {"K": value}
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="'\\\x00\r"), max_size=40))
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="'\\\x00\r"), max_size=40
+    )
+)
 def test_single_quoted_values_are_literal(value):
     assert as_dict(f"K='{value}'\n") == {"K": value}

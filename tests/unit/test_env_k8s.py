@@ -113,7 +113,10 @@ def test_stringdata_wins_over_data(root):
 
 
 def test_selector_forms_and_service_choice(root):
-    assert "QUEUE" in load_prod(root, ("k8s/configmap.yaml", "k8s/secret.yaml", "k8s/deployment.yaml#worker")).values
+    assert (
+        "QUEUE"
+        in load_prod(root, ("k8s/configmap.yaml", "k8s/secret.yaml", "k8s/deployment.yaml#worker")).values
+    )
     both = ("k8s/configmap.yaml", "k8s/secret.yaml", "k8s/deployment.yaml#shop/web")
     assert "PORT" in load_prod(root, both).values
     no_selector = ("k8s/configmap.yaml", "k8s/secret.yaml", "k8s/deployment.yaml")
@@ -164,12 +167,16 @@ def test_missing_key_in_referenced_configmap(root):
                     configMapKeyRef: {name: c, key: B}
         """,
     )
-    with pytest.raises(ConfigError, match=r"d.yaml:13: configMapKeyRef for X: ConfigMap \"c\" \(d.yaml:1\) has no key 'B'"):
+    with pytest.raises(
+        ConfigError, match=r"d.yaml:13: configMapKeyRef for X: ConfigMap \"c\" \(d.yaml:1\) has no key 'B'"
+    ):
         load_prod(root, ("d.yaml",))
 
 
 def test_invalid_base64_names_file_line_and_key(root):
-    write(root, "s.yaml", "kind: Secret\nmetadata:\n  name: app\ndata:\n  OK: b2s=\n  DB_PASSWORD: not*base64\n")
+    write(
+        root, "s.yaml", "kind: Secret\nmetadata:\n  name: app\ndata:\n  OK: b2s=\n  DB_PASSWORD: not*base64\n"
+    )
     with pytest.raises(ConfigError) as err:
         load_prod(root, ("s.yaml",))
     assert str(err.value) == 's.yaml:6: Secret "app" data.DB_PASSWORD is not valid base64'
@@ -191,7 +198,10 @@ def test_yaml_syntax_error_has_a_line_and_no_snippet(root):
 
 def test_duplicate_configmap_names_are_ambiguous(root):
     write(root, "dup.yaml", "kind: ConfigMap\nmetadata: {name: shop-config}\ndata: {A: '1'}\n")
-    with pytest.raises(ConfigError, match=r'ConfigMap "shop-config" is ambiguous: defined at k8s/configmap.yaml:2, dup.yaml:1'):
+    with pytest.raises(
+        ConfigError,
+        match=r'ConfigMap "shop-config" is ambiguous: defined at k8s/configmap.yaml:2, dup.yaml:1',
+    ):
         load_prod(root, ("k8s/configmap.yaml", "dup.yaml", "k8s/secret.yaml", "k8s/deployment.yaml#web"))
 
 
