@@ -125,12 +125,9 @@ def ensure_gitignore(root: Path, lines: tuple[str, ...] = GITIGNORE_LINES) -> li
     """Add `lines` to root/.gitignore (creating it) unless present; returns the lines added."""
     path = root / ".gitignore"
     current = path.read_text(encoding="utf-8") if path.exists() else ""
-    present = {line.strip() for line in current.splitlines()}
-    missing = [
-        line
-        for line in lines
-        if line not in present and line.rstrip("/") not in present and "/" + line not in present
-    ]
+    # ".devenv", "/.devenv" and "/.devenv/" already ignore the folder: do not add a second spelling.
+    present = {line.strip().strip("/") for line in current.splitlines()}
+    missing = [line for line in lines if line.strip("/") not in present]
     if missing:
         prefix = current if not current or current.endswith("\n") else current + "\n"
         atomic_write(path, prefix + "".join(f"{line}\n" for line in missing))
