@@ -24,10 +24,11 @@ def _show(value: Any) -> str:
         return f'"{value}"'
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
+    if isinstance(value, (dict, list)):
+        import json
+
+        shown = json.dumps(value, default=str)
+        return shown if len(shown) <= 40 else shown[:37] + "..."
     return repr(value)
 
 

@@ -1,0 +1,37 @@
+"""`devenv config`: validate the file, print its JSON Schema or the reference page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+
+@click.group(short_help="Inspect devenv.toml: validate, schema, reference.")
+def config() -> None:
+    """Inspect devenv.toml and the declarations behind it."""
+
+
+@config.command()
+@click.pass_obj
+def validate(obj: Any) -> None:
+    """Check devenv.toml; exit 1 with file:line key and a fix on the first problem."""
+    project = obj.project()
+    obj.output.info(f"{project.config_file}: valid ({len(project.services)} services)")
+
+
+@config.command()
+def schema() -> None:
+    """Print the JSON Schema of devenv.toml (for editors: Taplo / Even Better TOML)."""
+    from devenv.config.reference import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+@config.command()
+def reference() -> None:
+    """Print the Markdown reference of every key (docs/config-reference.md is this output)."""
+    from devenv.config.reference import markdown
+
+    click.echo(markdown(), nl=False)

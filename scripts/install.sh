@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install what devenv and its tests need on a fresh Debian/Ubuntu machine (as root), then devenv itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+  missing=()
+  for pair in docker:docker.io docker-registry:docker-registry busybox:busybox-static htpasswd:apache2-utils \
+              curl:curl git:git setpriv:util-linux; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  done
+  if ((${#missing[@]})); then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+# docker-compose 1.29 (PyPI) in its own venv: the validator for `devenv export compose`.
+if [[ ! -x /opt/devenv-compose/bin/docker-compose ]]; then
+  python3 -m venv /opt/devenv-compose
+  /opt/devenv-compose/bin/pip install -q --disable-pip-version-check 'cython<3' wheel 'setuptools<70'
+  /opt/devenv-compose/bin/pip install -q --disable-pip-version-check --no-build-isolation pyyaml==5.4.1
+  /opt/devenv-compose/bin/pip install -q --disable-pip-version-check docker-compose==1.29.2 'docker<7' 'requests<2.32'
+fi

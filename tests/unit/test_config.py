@@ -1,0 +1,170 @@
+"""Config loading: valid files become the model; broken ones give one exact line each."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from devenv.config.loader import find_config, load_project, parse_project
+from devenv.errors import ConfigError
+
+
+def parse(tmp_path: Path, text: str):
+    path = tmp_path / "devenv.toml"
+    path.write_text(textwrap.dedent(text))
+    return parse_project(path.read_text(), path)
+
+
+def error_of(tmp_path: Path, text: str, monkeypatch) -> str:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        parse(tmp_path, text)
+    return str(caught.value)
+
+
+def test_full_example_becomes_model(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    project = parse(
+        tmp_path,
+        """
+        [project]
+        name = "shop"
+        registry = "registry.example.com/team"
+
+        [services.web]
+        image = "python:3.12"
+        command = ["python", "-m", "shop.server"]
+        ports = ["8000:8000", "0.0.0.0:9000:9000/udp", { container = 7000, strict = true }]
+        code = "/app"
+        data = [{ source = "data", target = "/data" }]
+        volumes = ["uploads:/srv/uploads", "cache:/cache:ro"]
+        depends_on = ["db"]
+
+        [services.web.watch]
+        paths = ["shop/"]
+        debounce_ms = 50
+
+        [services.db]
+        image = "postgres:16"
+        environment = { POSTGRES_PASSWORD = "app", PORT = 5432 }
+        health = { cmd = ["pg_isready"], interval = "500ms", retries = 60 }
+    """,
+    )
+    web = project.service("web")
+    assert project.name == "shop"
+    assert [(p.host, p.container, p.protocol, p.host_ip, p.strict) for p in web.ports] == [
+        (8000, 8000, "tcp", "127.0.0.1", False),
+        (9000, 9000, "udp", "0.0.0.0", False),
+        (0, 7000, "tcp", "127.0.0.1", True),
+    ]
+    assert web.user == "host" and web.workdir == "/app" and web.env == "prod"
+    assert web.data[0].source == (tmp_path / "data").resolve() and web.data[0].read_only
+    assert [(v.name, v.read_only) for v in web.volumes] == [("uploads", False), ("cache", True)]
+    assert web.watch is not None and web.watch.debounce_ms == 50 and web.watch.action == "restart"
+    db = project.service("db")
+    assert db.environment == (("PORT", "5432"), ("POSTGRES_PASSWORD", "app"))
+    assert db.env is None and db.user is None
+    assert db.health is not None and db.health.interval_s == 0.5 and db.health.retries == 60
+    assert db.stop_timeout_s == 1.0
+
+
+def test_project_name_defaults_to_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "My Shop"
+    folder.mkdir()
+    path = folder / "devenv.toml"
+    path.write_text('[services.web]\nimage = "x:1"\n')
+    assert parse_project(path.read_text(), path).name == "my-shop"
+
+
+def test_found_by_walking_up(tmp_path: Path) -> None:
+    (tmp_path / "devenv.toml").write_text('[services.web]\nimage = "x:1"\n')
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert find_config(deep) == tmp_path / "devenv.toml"
+    assert load_project(deep).root == tmp_path.resolve()
+    with pytest.raises(ConfigError, match="no devenv.toml in"):
+        find_config(deep, explicit=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[services.web]\nimage = "x"\nports = ["80:80:80"]\n',
+            'devenv.toml:3 services.web.ports[0]: "80:80:80" is not HOST:CONTAINER — e.g. "8000:8000"',
+        ),
+        (
+            '[services.web]\nimage = "x"\nportz = ["80:80"]\n',
+            'devenv.toml:3 services.web.portz: unknown key "portz" — did you mean "ports"?',
+        ),
+        (
+            '[services.web]\nimage = "x"\ncode = 3\n',
+            "devenv.toml:3 services.web.code: expected a container path or true, got an integer 3",
+        ),
+        (
+            "[services.web]\ncommand = []\n",
+            "devenv.toml:2 services.web.command: expected a non-empty array of strings or a string, got an array []",
+        ),
+        (
+            '[services.web]\nimage = "x"\n[services.web.health]\ncmd = ["true"]\ninterval = "soon"\n',
+            'devenv.toml:5 services.web.health.interval: "soon" is not a duration — e.g. "500ms", "2s" or "1m30s"',
+        ),
+        (
+            '[services.web]\nimage = "x"\ndepends_on = ["dbb"]\n[services.db]\nimage = "y"\n',
+            'devenv.toml:3 services.web.depends_on[0]: unknown service "dbb" — did you mean "db"?',
+        ),
+        (
+            '[services.a]\nimage = "x"\ndepends_on = ["b"]\n[services.b]\nimage = "x"\ndepends_on = ["a"]\n',
+            "devenv.toml:3 services.a.depends_on: depends_on forms a cycle: a → b → a",
+        ),
+        (
+            '[services.web]\nimage = "x"\n[services.web.watch]\naction = "reload"\n',
+            'devenv.toml:4 services.web.watch.action: "reload" is not one of restart, restart-container, sync, rebuild, exec, none',
+        ),
+        (
+            '[services.web]\nports = ["8000:8000"]\n',
+            "devenv.toml:1 services.web: has neither image nor build",
+        ),
+        (
+            '[services.web]\nimage = "x"\ndata = [{ source = "nope", target = "/d" }]\n',
+            'devenv.toml:3 services.web.data[0].source: data path "nope" does not exist',
+        ),
+        ("[services.web\nimage = 1\n", "devenv.toml:1: invalid TOML"),
+        (
+            '[project]\nname = "Shop!"\n[services.web]\nimage = "x"\n',
+            'devenv.toml:2 project.name: "Shop!" is not a project name (a-z, 0-9, _ -) — e.g. "shop"',
+        ),
+        (
+            '[services.web]\nimage = "x"\nports = ["8000:80"]\n[services.api]\nimage = "x"\nports = ["8000:81"]\n',
+            'devenv.toml:6 services.api.ports[0]: host port 8000/tcp is also published by service "web"',
+        ),
+        (
+            '[env]\ndefault_profile = "staging"\n[services.web]\nimage = "x"\n',
+            'devenv.toml:2 env.default_profile: unknown profile "staging"',
+        ),
+        (
+            '[env.profiles.dev]\nextends = "qa"\n[services.web]\nimage = "x"\n',
+            'devenv.toml:2 env.profiles.dev.extends: unknown profile "qa"',
+        ),
+        ("[project]\n", 'devenv.toml: missing required key "services"'),
+        (
+            '[services.web]\nimage = "x"\nvolumes = ["/abs:/data"]\n',
+            'devenv.toml:3 services.web.volumes[0]: "/abs:/data" is not NAME:/container/path[:ro] — e.g. "uploads:/srv/uploads"',
+        ),
+        (
+            '[services.web]\nimage = "x"\nports = ["70000:80"]\n',
+            'devenv.toml:3 services.web.ports[0]: "70000:80": port 70000 is out of range 1-65535',
+        ),
+    ],
+)
+def test_broken_files_give_exact_messages(tmp_path: Path, monkeypatch, text: str, expected: str) -> None:
+    assert error_of(tmp_path, text, monkeypatch).startswith(expected)
+
+
+def test_error_hint_for_missing_data_path(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        parse(tmp_path, '[services.web]\nimage = "x"\ndata = [{ source = "nope", target = "/d" }]\n')
+    assert "never creates or deletes data" in (caught.value.hint or "")
