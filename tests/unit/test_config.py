@@ -84,7 +84,7 @@ def test_found_by_walking_up(tmp_path: Path) -> None:
     deep.mkdir(parents=True)
     assert find_config(deep) == tmp_path / "devenv.toml"
     assert load_project(deep).root == tmp_path.resolve()
-    with pytest.raises(ConfigError, match="no devenv.toml in"):
+    with pytest.raises(ConfigError, match=r"no devenv\.toml in"):
         find_config(deep, explicit=True)
 
 
