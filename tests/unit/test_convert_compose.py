@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from devenv.config.loader import parse_project
-from devenv.convert import convert_compose
 from devenv.convert import compose_parts as parts
+from devenv.convert import convert_compose
 from devenv.convert.draft import Draft
 from devenv.errors import ConfigError
 
@@ -35,12 +35,20 @@ def test_web_and_db(tmp_path):
     assert web["command"] == ["python", "manage.py", "runserver", "0.0.0.0:8000"]
     assert web["ports"] == ["8000:8000"]
     assert web["code"] == "/code"
-    assert web["environment"] == {"DATABASE_URL": "postgres://app:app@db:5432/app", "DEBUG": "true", "WORKERS": "4"}
+    assert web["environment"] == {
+        "DATABASE_URL": "postgres://app:app@db:5432/app",
+        "DEBUG": "true",
+        "WORKERS": "4",
+    }
     assert web["depends_on"] == ["db"]
     assert db["volumes"] == ["dbdata:/var/lib/postgresql/data"]
     assert db["environment"] == {"POSTGRES_PASSWORD": "app", "POSTGRES_USER": "app"}
-    assert db["health"] == {"cmd": ["/bin/sh", "-c", "pg_isready -U app"], "interval": "5s", "timeout": "3s",
-                            "retries": 10}
+    assert db["health"] == {
+        "cmd": ["/bin/sh", "-c", "pg_isready -U app"],
+        "interval": "5s",
+        "timeout": "3s",
+        "retries": 10,
+    }
     assert conv.unconverted == []
     project = parse_project(conv.toml_text, root / "devenv.toml")  # the real loader accepts it
     assert project.service("web").code == "/code"
@@ -48,16 +56,27 @@ def test_web_and_db(tmp_path):
 
 
 def test_full_spec_forms(tmp_path):
-    root, conv, doc = convert("fullspec", "compose.yaml", tmp_path)
+    _root, conv, doc = convert("fullspec", "compose.yaml", tmp_path)
     assert doc["project"]["name"] == "full_spec"
     assert doc["env"]["prod"] == ["common.env", "web.env"]
     proxy, api, worker, db = (doc["services"][n] for n in ("proxy", "api", "worker", "db"))
     assert proxy["image"] == "nginx:1.25"  # ${TAG} from the .env beside the compose file
-    assert proxy["ports"] == ["80:80", "127.0.0.1:8443:443", "9090:8080", "9091:8081", "53:53/udp",
-                              "127.0.0.1:9000:9000", "[::1]:6001:6001"]
+    assert proxy["ports"] == [
+        "80:80",
+        "127.0.0.1:8443:443",
+        "9090:8080",
+        "9091:8081",
+        "53:53/udp",
+        "127.0.0.1:9000:9000",
+        "[::1]:6001:6001",
+    ]
     assert proxy["env"] == "none"  # it had no env in compose; the [env] prod files are not for it
-    assert api["build"] == {"context": "api", "dockerfile": "Dockerfile.dev", "args": {"PYTHON": "3.12"},
-                            "target": "dev"}
+    assert api["build"] == {
+        "context": "api",
+        "dockerfile": "Dockerfile.dev",
+        "args": {"PYTHON": "3.12"},
+        "target": "dev",
+    }
     assert "image" not in api
     assert api["entrypoint"] == ["/entry.sh"] and api["command"] == ["serve", "--port", "8080"]
     assert api["workdir"] == "/srv" and api["code"] == "/srv"
@@ -66,8 +85,13 @@ def test_full_spec_forms(tmp_path):
     assert api["docker_socket"] is True
     assert api["env"] == "prod"
     assert api["depends_on"] == ["db", "migrate"]
-    assert api["health"] == {"cmd": ["curl", "-f", "http://localhost:8080/health"], "interval": "90s",
-                             "timeout": "500ms", "start_period": "10s", "retries": 3}
+    assert api["health"] == {
+        "cmd": ["curl", "-f", "http://localhost:8080/health"],
+        "interval": "90s",
+        "timeout": "500ms",
+        "start_period": "10s",
+        "retries": 3,
+    }
     assert api["user"] == "1000:1000" and api["read_only"] is True and api["stop_timeout"] == "2s"
     assert worker["command"] == ["celery", "-A", "shop", "worker", "--loglevel", "info"]
     assert worker["environment"] == {"QUEUE": "default"} and worker["env"] == "prod"
@@ -76,8 +100,10 @@ def test_full_spec_forms(tmp_path):
     assert db["data"] == [{"source": "../outside-data", "target": "/import", "read_only": True}]
     assert doc["volumes"] == {
         "cache": {"external": True},
-        "db-data": {"driver": "local", "options": {"type": "nfs", "o": "addr=nas.internal,ro",
-                                                   "device": ":/exports/db"}},
+        "db-data": {
+            "driver": "local",
+            "options": {"type": "nfs", "o": "addr=nas.internal,ro", "device": ":/exports/db"},
+        },
     }
     expected = {
         "services.db.environment.POSTGRES_PASSWORD",
@@ -115,8 +141,11 @@ def test_node_app_anonymous_volume_and_env_file(tmp_path):
     assert app["data"] == [{"source": "fixtures", "target": "/app/fixtures", "read_only": True}]
     assert doc["env"]["prod"] == [".env.frontend"] and app["env"] == "prod"
     assert [i.split(":")[0] for i in conv.unconverted] == [
-        "services.frontend.tmpfs", "services.frontend.restart", "services.frontend.stdin_open",
-        "services.frontend.tty"]
+        "services.frontend.tmpfs",
+        "services.frontend.restart",
+        "services.frontend.stdin_open",
+        "services.frontend.tty",
+    ]
     parse_project(conv.toml_text, root / "devenv.toml")
 
 
@@ -159,8 +188,15 @@ def test_port_forms_not_mapped(raw):
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"), [("10s", "10s"), ("1m30s", "90s"), ("500ms", "500ms"), ("1h", "3600s"),
-                          ("1.5s", "1500ms"), ("2600us", "3ms")]
+    ("raw", "expected"),
+    [
+        ("10s", "10s"),
+        ("1m30s", "90s"),
+        ("500ms", "500ms"),
+        ("1h", "3600s"),
+        ("1.5s", "1500ms"),
+        ("2600us", "3ms"),
+    ],
 )
 def test_durations(raw, expected):
     assert parts.duration(raw, "d", Draft("x", "x")) == expected
@@ -173,7 +209,9 @@ def test_health_forms():
     assert parts.health({"test": "a && b"}, "h", draft) == {"cmd": ["/bin/sh", "-c", "a && b"]}
     assert parts.health({"test": ["NONE"]}, "h", draft) is None
     assert parts.health({"interval": "1s"}, "h", draft) is None  # no test: the image's own check
-    assert draft.unconverted == ["h: no `test`: the image's own HEALTHCHECK is not read by devenv — add health.cmd"]
+    assert draft.unconverted == [
+        "h: no `test`: the image's own HEALTHCHECK is not read by devenv — add health.cmd"
+    ]
 
 
 def test_environment_forms():

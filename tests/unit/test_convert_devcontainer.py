@@ -33,7 +33,7 @@ def test_jsonc_comments_and_trailing_commas():
 
 
 def test_image_based(tmp_path):
-    root, conv, doc = convert("image", tmp_path)
+    _root, conv, doc = convert("image", tmp_path)
     assert doc["project"]["name"] == "python-api"
     dev = doc["services"]["dev"]
     assert dev["image"] == "mcr.microsoft.com/devcontainers/python:3.12"
@@ -47,20 +47,33 @@ def test_image_based(tmp_path):
     assert dev["environment"] == {"PYTHONUNBUFFERED": "1", "URL": "http://x//y", "EDITOR": "vim"}
     assert dev["command"] == ["/bin/sh", "-c", f"pip install -e .\n{KEEP_ALIVE}"]
     assert [i.split(":")[0] for i in conv.unconverted] == [
-        "mounts[3]", "remoteEnv.PATH", "features", "customizations", "remoteUser"]
+        "mounts[3]",
+        "remoteEnv.PATH",
+        "features",
+        "customizations",
+        "remoteUser",
+    ]
 
 
 def test_dockerfile_based(tmp_path):
     root, conv, doc = convert("dockerfile", tmp_path)
     dev = doc["services"]["dev"]
-    assert dev["build"] == {"context": ".", "dockerfile": ".devcontainer/Dockerfile", "args": {"GO_VERSION": "1.22"},
-                            "target": "dev"}
+    assert dev["build"] == {
+        "context": ".",
+        "dockerfile": ".devcontainer/Dockerfile",
+        "args": {"GO_VERSION": "1.22"},
+        "target": "dev",
+    }
     assert dev["code"] == "/src" and dev["workdir"] == "/src"
     assert dev["ports"] == ["127.0.0.1:9000:9000", "2345:2345"]
     assert dev["user"] == "1000:1000" and dev["privileged"] is True
     assert dev["command"] == ["/bin/sh", "-c", f"go mod download\necho started > /tmp/started\n{KEEP_ALIVE}"]
     assert [i.split(":")[0] for i in conv.unconverted] == [
-        "build.cacheFrom", "postAttachCommand", "initializeCommand", "runArgs"]
+        "build.cacheFrom",
+        "postAttachCommand",
+        "initializeCommand",
+        "runArgs",
+    ]
     project = parse_project(conv.toml_text, root / "devenv.toml")
     assert project.service("dev").build.dockerfile == ".devcontainer/Dockerfile"
 
@@ -76,8 +89,13 @@ def test_compose_based(tmp_path):
     assert app["command"] == ["sleep", "infinity"]  # compose devcontainers keep the service's command
     assert db["volumes"] == ["postgres-data:/var/lib/postgresql/data"]
     assert [i.split(":")[0] for i in conv.unconverted] == [
-        "dockerComposeFile[1]", "services.app.network_mode", "services.db.restart", "postCreateCommand",
-        "runServices", "shutdownAction"]
+        "dockerComposeFile[1]",
+        "services.app.network_mode",
+        "services.db.restart",
+        "postCreateCommand",
+        "runServices",
+        "shutdownAction",
+    ]
     parse_project(conv.toml_text, root / "devenv.toml")
 
 
@@ -86,7 +104,7 @@ def test_unknown_compose_service(tmp_path):
     shutil.copytree(FIXTURES / "compose", root)
     path = root / ".devcontainer" / "devcontainer.json"
     path.write_text(path.read_text().replace('"service": "app"', '"service": "nope"'))
-    with pytest.raises(ConfigError, match='service "nope" is not in docker-compose.yml') as err:
+    with pytest.raises(ConfigError, match=r'service "nope" is not in docker-compose\.yml') as err:
         convert_devcontainer(path, root)
     assert "app, db" in err.value.hint
 

@@ -11,7 +11,9 @@ from devenv.errors import ConfigError
 
 
 def test_full_answers_make_a_valid_file(tmp_path):
-    text = scaffold(ScaffoldAnswers("My Shop", "registry.example.com/team", "python:3.12", "8000", "/app", "web"))
+    text = scaffold(
+        ScaffoldAnswers("My Shop", "registry.example.com/team", "python:3.12", "8000", "/app", "web")
+    )
     project = parse_project(text, tmp_path / "devenv.toml")
     assert project.name == "my-shop" and project.registry == "registry.example.com/team"
     web = project.service("web")
