@@ -43,8 +43,8 @@ class TransferProgress:
     def __call__(self, event: Any) -> None:
         self.image = event.image
         layer = event.layer
-        if not layer or layer == event.image.rsplit("@", 1)[-1]:
-            return
+        if not layer or ":" in layer or event.status.startswith(("Pulling from", "Digest:", "Status:")):
+            return  # whole-image events carry the tag or digest as their id: not a layer
         info = self.layers.setdefault(layer, {"current": 0, "total": None})
         if event.total and event.status in ("Downloading", "Pushing"):
             info["total"], info["current"] = event.total, event.current or 0
