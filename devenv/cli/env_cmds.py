@@ -71,7 +71,7 @@ def env() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
 @click.pass_obj
 def show(app: Any, service: Optional[str], profile: Optional[str], as_json: bool) -> None:
-    """Every variable a container receives, its value (secrets as ***) and where it came from."""
+    """List every variable a container receives, its value (secrets as ***) and its source."""
     layered = _resolve(app, profile, service)
     _guard(app, layered)
     out = app.output
@@ -110,7 +110,7 @@ def show(app: Any, service: Optional[str], profile: Optional[str], as_json: bool
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
 @click.pass_obj
 def diff(app: Any, a: str, b: str, as_json: bool) -> None:
-    """Keys added, removed and changed from profile A to profile B (either may be `prod`).
+    """Compare two profiles (either may be `prod`): keys added, removed, changed.
 
     Secret values are compared by hash and never shown.
     """
@@ -175,8 +175,11 @@ def read_locked_sources(root: Path) -> Optional[dict[str, str]]:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document (for CI).")
 @click.pass_obj
 def check(app: Any, profile: Optional[str], as_json: bool) -> None:
-    """Exit non-zero (6) on drift: profile keys prod lacks, prod keys a profile lost, sources changed
-    since devenv.lock. Needs no secret values, so CI can run it."""
+    """Fail (exit 6) on drift between prod, the profiles and devenv.lock.
+
+    Drift: a key a profile sets or unsets that prod lacks (unless dev_only), a prod key a profile
+    lost without unset, a source changed since devenv.lock. Needs no secret values, so CI can run it.
+    """
     from devenv.envvars import check_drift
 
     project = app.project()

@@ -60,7 +60,8 @@ def _service_env_files(svc: Any, label: str) -> list[tuple[str, bool, int]]:
 def select_service(
     nodes: list[Any], label: str, selector: Optional[str], service: Optional[str]
 ) -> tuple[str, Any]:
-    services = yn.items(yn.get(nodes[0], "services"))
+    services_node = yn.get(nodes[0], "services")
+    services = yn.items(services_node)
     names = [name for name, _, _ in services]
     wanted = selector or (service if service in names else None)
     if wanted is None and len(services) == 1:
@@ -70,10 +71,14 @@ def select_service(
             return name, node
     if wanted is None:
         raise ConfigError(
-            f"{label}: {len(names)} services ({', '.join(names)}); devenv cannot tell which one's env to mirror",
+            f"{label}:{yn.line(services_node)}: {len(names)} services ({', '.join(names)}); "
+            "devenv cannot tell which one's env to mirror",
             f'pick one in [env] prod, e.g. "{label}#{names[0] if names else "web"}"',
         )
-    raise ConfigError(f'{label}: no service "{wanted}" (services: {", ".join(names)})', f"use {label}#NAME")
+    raise ConfigError(
+        f'{label}:{yn.line(services_node)}: no service "{wanted}" (services: {", ".join(names)})',
+        f"use {label}#NAME",
+    )
 
 
 def compose_env(

@@ -74,7 +74,7 @@ def test_compose_list_form_and_service_choice(compose_root):
 
 
 def test_compose_with_several_services_needs_a_selector(compose_root):
-    with pytest.raises(ConfigError, match=r"deploy/compose.yaml: 2 services \(web, worker\)"):
+    with pytest.raises(ConfigError, match=r"deploy/compose.yaml:2: 2 services \(web, worker\)"):
         load_prod(compose_root, ("deploy/compose.yaml",))
 
 
