@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -26,26 +25,12 @@ def load_lock(project: Project) -> Any:
     return LockFile.load(project.root / LOCK_NAME)
 
 
-def service_env(
-    project: Project, service: Service, profile: Optional[str]
-) -> tuple[dict[str, str], str, str, set[str]]:
-    """(environment, public hash, full hash, secret values) for one service."""
-    env: dict[str, str] = {}
-    public = full = ""
-    secrets: set[str] = set()
-    if service.env == "prod" and (project.env.prod or project.env.profiles or project.env.secrets):
-        from devenv.envvars import resolve_env
+def service_env(project: Project, service: Service, profile: Optional[str]) -> tuple[dict[str, str], str, str, set[str]]:
+    """(environment, public hash, full hash, secret values): exactly what `env show SERVICE` shows."""
+    from devenv.envvars import service_env as layered_env
 
-        layered = resolve_env(project.root, project.env, profile, service=service.name)
-        env.update(layered.as_dict())
-        public, full = layered.public_hash(), layered.full_hash()
-        secrets = layered.secret_values()
-    if service.environment:
-        env.update(dict(service.environment))
-        literal = hashlib.sha256(repr(service.environment).encode()).hexdigest()
-        public = hashlib.sha256((public + literal).encode()).hexdigest()
-        full = hashlib.sha256((full + literal).encode()).hexdigest()
-    return env, public[:16], full[:16], secrets
+    layered = layered_env(project, service.name, profile)
+    return layered.as_dict(), layered.public_hash()[:16], layered.full_hash()[:16], layered.secret_values()
 
 
 def resolve_services(
