@@ -84,10 +84,11 @@ def export(app: Any, target: str, out_dir: Optional[Path], profile: Optional[str
     from devenv.fsutil import atomic_write
 
     project = app.project()
+    out_dir = out_dir.resolve() if out_dir is not None else None
     images = locked_images(project)
     envs = layered_envs(project, profile)
     if target == "compose":
-        base = out_dir.resolve() if out_dir else project.root
+        base = out_dir or project.root
         files = {
             COMPOSE_FILE: export_compose(project, images=images, envs=envs, base_dir=base, profile=profile)
         }
