@@ -167,8 +167,14 @@ def pull(app: Any, services: tuple[str, ...], as_json: bool) -> None:
 
 
 def _fill_env(project: Any, lockfile: Any) -> None:
-    """Hook for the env part of the lock (env hash and source hashes); the env module fills it.
-    Until then the existing [env] section is kept as it was."""
+    """The env part of the lock: the hash of production's env (no secret values in it) and the
+    hash of every source file, which `devenv env check` compares to catch drift."""
+    if not project.env.prod:
+        return
+    from devenv.envvars import resolve_env, source_hashes
+
+    lockfile.env_hash = resolve_env(project.root, project.env, "prod").public_hash()
+    lockfile.env_sources = source_hashes(project.root, project.env)
 
 
 @click.command(short_help="Pin every image tag to its digest in devenv.lock.")

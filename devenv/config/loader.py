@@ -112,10 +112,6 @@ class _Builder:
         services = tuple(
             self.service(name, raw, stop_timeout) for name, raw in (self.data["services"] or {}).items()
         )
-        if not services:
-            raise self.fail(
-                ["services"], "no services declared", 'add one, e.g. [services.web] image = "..."'
-            )
         self.check_dependencies(services)
         self.check_ports(services)
         return model.Project(

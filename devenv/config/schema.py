@@ -341,8 +341,8 @@ ROOT = Table(
         Key(
             "services",
             MapOf(SERVICE, NAME, "a service name (a-z, 0-9, _ -)"),
-            "The stack's services.",
-            required=True,
+            "The stack's services (a repo holding only the image catalog may have none).",
+            None,
         ),
         Key(
             "volumes",

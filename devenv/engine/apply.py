@@ -104,7 +104,7 @@ def create_container(client: Any, spec: ContainerSpec, network: str, allocator: 
         read_only=spec.read_only or None,
         tmpfs={"/tmp": "rw,exec,mode=1777"} if spec.read_only else None,
         privileged=spec.privileged,
-        init=None,
+        init=spec.init or None,
     )
     networking = client.api.create_networking_config(
         {network: client.api.create_endpoint_config(aliases=[spec.service])}

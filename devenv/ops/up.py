@@ -55,6 +55,9 @@ def check_selection(project: Project, selected: Sequence[str], instance: str) ->
             "use 1-31 characters: lower-case letters, digits, - and _",
         )
     known = set(project.service_names)
+    if not known:
+        raise DevenvError(f"{project.config_file.name} declares no services",
+                          'add one, e.g. [services.web] with image = "NAME:TAG"')
     for name in selected:
         if name not in known:
             raise DevenvError(
@@ -120,6 +123,8 @@ def _supervisor() -> tuple[Optional[str], Optional[Callable[[Sequence[str]], lis
 
 
 def _pull_text(event: Any) -> str:
+    if isinstance(event, str):  # a build output line
+        return event.rstrip()
     layer = f"{event.layer} " if getattr(event, "layer", None) else ""
     size = ""
     if getattr(event, "total", None):

@@ -47,6 +47,7 @@ class ContainerSpec:
     read_only: bool
     privileged: bool
     stop_timeout_s: float
+    init: bool = True  # docker's tiny init as PID 1 (signals, zombies) unless the supervisor is PID 1
     labels: Mapping[str, str] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
 
@@ -145,6 +146,7 @@ def container_spec(
         read_only=service.read_only,
         privileged=service.privileged,
         stop_timeout_s=service.stop_timeout_s,
+        init=not supervised,
         labels=labels,
         depends_on=service.depends_on,
     )
@@ -168,6 +170,7 @@ def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
         "read_only": spec.read_only,
         "privileged": spec.privileged,
         "stop_timeout": spec.stop_timeout_s,
+        "init": spec.init,
         "labels": stable_labels,
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]

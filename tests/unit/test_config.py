@@ -148,7 +148,10 @@ def test_found_by_walking_up(tmp_path: Path) -> None:
             '[env.profiles.dev]\nextends = "qa"\n[services.web]\nimage = "x"\n',
             'devenv.toml:2 env.profiles.dev.extends: unknown profile "qa"',
         ),
-        ("[project]\n", 'devenv.toml: missing required key "services"'),
+        (
+            '[project]\nname = "x"\n[services.web.health]\ninterval = "1s"\n',
+            'devenv.toml:3 services.web.health: missing required key "cmd"',
+        ),
         (
             '[services.web]\nimage = "x"\nvolumes = ["/abs:/data"]\n',
             'devenv.toml:3 services.web.volumes[0]: "/abs:/data" is not NAME:/container/path[:ro] — e.g. "uploads:/srv/uploads"',
