@@ -1,0 +1,357 @@
+"""`devenv doctor`: can this machine run the project's stack? One `Check` per line, each
+problem with its exact fix. Machine checks live in `doctor_checks`; this module runs them and
+adds the project's: config, registries, images, data paths, ports.
+
+An invalid devenv.toml (a missing data path included) is itself a failed check: the checks that
+need no project still run, so a new hire sees every problem at once."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from devenv.config.model import Project
+from devenv.errors import ConfigError, DevenvError, ExitCode
+from devenv.ops.doctor_checks import (
+    FAIL,
+    OK,
+    SKIP,
+    WARN,
+    Check,
+    clock_check,
+    disk_check,
+    engine_check,
+    inotify_check,
+    socket_check,
+)
+
+DOCTOR_TIMEOUT_S = 10.0  # the engine connection; registries use their own deadlines
+NEEDS_ENGINE = "skipped: needs the engine"
+
+
+@dataclass
+class DoctorReport:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(c.status == FAIL for c in self.checks)
+
+    @property
+    def exit_code(self) -> int:
+        """0, or the exit code of the first check that blocks `devenv up`."""
+        for check in self.checks:
+            if check.status == FAIL:
+                return check.exit_code
+        return int(ExitCode.OK)
+
+    def to_dict(self) -> dict[str, Any]:
+        checks = []
+        for check in self.checks:
+            row = asdict(check)
+            row["exit_code"] = check.exit_code if check.status == FAIL else None  # only blockers have one
+            checks.append(row)
+        return {"ok": self.ok, "exit_code": self.exit_code, "checks": checks}
+
+
+def run_doctor(start: Path, explicit: bool = False, environ: Mapping[str, str] = os.environ) -> DoctorReport:
+    from devenv.engine.client import engine_host
+
+    report = DoctorReport()
+    project, root, config = _config(start, explicit)
+    report.checks.append(config)
+    host = engine_host()
+    client, engine = _engine(host)
+    report.checks += [engine, socket_check(host)]
+    if client is None:
+        report.checks += [
+            Check("disk", "disk", SKIP, NEEDS_ENGINE),
+            Check("clock", "clock", SKIP, NEEDS_ENGINE),
+        ]
+    else:
+        before = time.time()
+        info = _info(client)
+        after = time.time()
+        report.checks += [
+            disk_check(host, info.get("DockerRootDir")),
+            clock_check(info.get("SystemTime"), before, after),
+        ]
+    if project is not None:
+        report.checks += registry_and_image_checks(client, project, environ)
+        report.checks += [data_check(project), *port_checks(client, project)]
+    if root is None:
+        report.checks.append(Check("inotify", "inotify", SKIP, "no project folder to count"))
+    else:
+        report.checks.append(inotify_check(root))
+    if client is not None:
+        client.close()
+    return report
+
+
+def _config(start: Path, explicit: bool) -> tuple[Optional[Project], Optional[Path], Check]:
+    from devenv.config.loader import find_config, load_project
+
+    try:
+        root = find_config(start, explicit).parent
+    except ConfigError as err:
+        return None, None, Check("config", "devenv.toml", FAIL, err.message, err.hint)
+    try:
+        project = load_project(start, explicit)
+    except ConfigError as err:
+        return None, root, Check("config", "devenv.toml", FAIL, err.message, err.hint)
+    count = len(project.services)
+    detail = (
+        f"{project.config_file} is valid: project {project.name}, {count} service{'s' if count != 1 else ''}"
+    )
+    return project, project.root, Check("config", "devenv.toml", OK, detail)
+
+
+def _engine(host: str) -> tuple[Any, Check]:
+    from devenv.engine.client import connect
+
+    try:
+        client = connect(timeout=DOCTOR_TIMEOUT_S)
+        version = client.version()
+    except DevenvError as err:
+        return None, engine_check(host, None, err)
+    except Exception as err:  # the version call itself failed: report it as unreachable
+        return None, engine_check(host, None, DevenvError(f"the engine at {host} failed: {err}"))
+    return client, engine_check(host, version, None)
+
+
+def _info(client: Any) -> dict[str, Any]:
+    from devenv.engine.client import translated
+
+    try:
+        with translated("asking the engine for its info"):
+            return client.info()
+    except DevenvError:
+        return {}
+
+
+# --- registries and images ---
+@dataclass
+class _Registry:
+    host: str
+    user: Optional[str] = None  # logged in as
+    error: Optional[DevenvError] = None
+    unreachable: bool = False
+
+
+def registry_and_image_checks(client: Any, project: Project, environ: Mapping[str, str]) -> list[Check]:
+    """One line per registry the project pulls from, then one per service image. A registry that
+    is down blocks `up` only when some image is not on the engine already."""
+    from devenv.registry.reference import effective_registry, registry_host, resolve_image
+
+    hosts: list[str] = []
+    project_registry = effective_registry(project.registry, environ)
+    if project_registry:
+        hosts.append(registry_host(project_registry))
+    refs: dict[str, Any] = {}
+    image_errors: dict[str, Check] = {}
+    for service in project.services:
+        if service.build is not None or not service.image:
+            continue
+        try:
+            ref = resolve_image(service.image, project.registry, environ)
+        except ConfigError as err:
+            image_errors[service.name] = _image_line(service.name, FAIL, err.message, err.hint)
+            continue
+        refs[service.name] = ref
+        if ref.registry not in hosts:
+            hosts.append(ref.registry)
+    registries = {host: _probe_registry(host, environ) for host in hosts}
+    images = [*image_errors.values(), *_image_checks(client, project, refs, registries)]
+    missing = any(c.status == FAIL for c in images)
+    lines = [_registry_line(r, blocking=missing or client is None) for r in registries.values()]
+    return lines + sorted(images, key=lambda c: c.id)
+
+
+def _probe_registry(host: str, environ: Mapping[str, str]) -> _Registry:
+    from devenv.registry.api import RegistryUnreachable
+    from devenv.registry.resolve import client_for
+
+    probe = _Registry(host)
+    try:
+        api = client_for(host, environ)
+        api.check_login()
+        creds = api.credentials
+        probe.user = (creds.username or "token") if creds is not None else None
+    except RegistryUnreachable as err:
+        probe.error, probe.unreachable = err, True
+    except DevenvError as err:
+        probe.error = err
+    return probe
+
+
+def _registry_line(probe: _Registry, *, blocking: bool) -> Check:
+    check_id, title, code = f"registry:{probe.host}", "registry", int(ExitCode.REGISTRY)
+    if probe.error is None:
+        who = f"logged in as {probe.user}" if probe.user else "no login needed"
+        return Check(check_id, title, OK, f"{probe.host} reachable, {who}")
+    message, hint = probe.error.message, probe.error.hint
+    if probe.unreachable and not blocking:
+        return Check(
+            check_id,
+            title,
+            WARN,
+            f"{message}; every image is already on the engine, so `up` works offline",
+            hint,
+        )
+    return Check(check_id, title, FAIL, message, hint, code)
+
+
+def _image_line(
+    service: str, status: str, detail: str, fix: Optional[str] = None, code: ExitCode = ExitCode.REGISTRY
+) -> Check:
+    return Check(f"image:{service}", f"image {service}", status, detail, fix, int(code))
+
+
+def _image_checks(
+    client: Any, project: Project, refs: dict[str, Any], registries: dict[str, _Registry]
+) -> list[Check]:
+    from devenv.ops.resolve import load_lock
+    from devenv.registry.locking import locked_digest
+    from devenv.registry.resolve import client_for
+
+    checks = []
+    for service in project.services:
+        if service.build is not None:
+            dockerfile = service.build.context / service.build.dockerfile
+            if dockerfile.is_file():
+                checks.append(_image_line(service.name, OK, f"built from {dockerfile}"))
+            else:
+                checks.append(
+                    _image_line(
+                        service.name,
+                        FAIL,
+                        f"no Dockerfile at {dockerfile}",
+                        f"add it, or fix services.{service.name}.build in devenv.toml",
+                        ExitCode.USER_ERROR,
+                    )
+                )
+    try:
+        lock = load_lock(project)
+    except DevenvError as err:
+        return [*checks, Check("lock", "devenv.lock", FAIL, err.message, err.hint)]
+    for name, ref in refs.items():
+        digest = locked_digest(lock, name, project.service(name).image)
+        wanted = ref.pinned(digest) if digest else ref
+        if client is None:
+            checks.append(_image_line(name, SKIP, f"{wanted.display}: {NEEDS_ENGINE}"))
+            continue
+        if _present(client, str(wanted)):
+            checks.append(_image_line(name, OK, f"{wanted.display} is on the engine"))
+            continue
+        probe = registries.get(ref.registry)
+        if probe is not None and probe.error is not None:
+            checks.append(
+                _image_line(
+                    name,
+                    FAIL,
+                    f"{wanted.display} is not on the engine and its registry cannot serve it",
+                    "fix the registry line above, then `devenv pull`",
+                )
+            )
+            continue
+        try:
+            client_for(ref.registry).manifest_digest(wanted.repository, wanted.reference)
+        except DevenvError as err:
+            checks.append(_image_line(name, FAIL, err.message, err.hint))
+            continue
+        checks.append(_image_line(name, OK, f"{wanted.display} can be pulled (`devenv pull`)"))
+    return checks
+
+
+def _present(client: Any, name: str) -> bool:
+    import docker.errors
+
+    try:
+        client.api.inspect_image(name)
+    except docker.errors.ImageNotFound:
+        return False
+    except docker.errors.APIError as err:
+        if err.status_code == 404:
+            return False
+        raise
+    return True
+
+
+# --- data paths and ports ---
+def data_check(project: Project) -> Check:
+    """The loader already refused missing data paths; here: can this user read them?"""
+    mounts = [(s.name, m) for s in project.services for m in s.data]
+    if not mounts:
+        return Check("data", "data paths", OK, "none declared")
+    for service, mount in mounts:
+        if not os.access(mount.source, os.R_OK):
+            return Check(
+                "data",
+                "data paths",
+                FAIL,
+                f"{mount.source} (services.{service}.data) exists but you may not read it",
+                f"check its permissions: `ls -ld {mount.source}`",
+            )
+    shown = ", ".join(str(m.source) for _, m in mounts)
+    return Check("data", "data paths", OK, f"{len(mounts)} present: {shown}")
+
+
+def port_checks(client: Any, project: Project) -> list[Check]:
+    """Each fixed host port: free, or published by this project's own containers. A taken port
+    blocks `up` only when it is `strict`; otherwise `up` takes the next free one."""
+    from devenv.stack.ports import port_is_free
+
+    ours = _published_by_project(client, project)
+    checks = []
+    for service in project.services:
+        for port in service.ports:
+            if port.host == 0:
+                continue
+            where = f"{port.host_ip}:{port.host}/{port.protocol}"
+            check_id, title = f"port:{service.name}:{port.host}", f"port {port.host}"
+            owner = ours.get((port.host, port.protocol))
+            if owner:
+                checks.append(Check(check_id, title, OK, f"{where} is published by {owner}"))
+            elif port_is_free(port.host_ip, port.host, port.protocol):
+                checks.append(Check(check_id, title, OK, f"{where} is free ({service.name})"))
+            else:
+                fix = (
+                    f"stop what listens there (`ss -ltnp 'sport = :{port.host}'` shows it), "
+                    f"or change services.{service.name}.ports in devenv.toml"
+                )
+                if port.strict:
+                    checks.append(
+                        Check(
+                            check_id,
+                            title,
+                            FAIL,
+                            f"{where} is taken and {service.name}'s port is strict",
+                            fix,
+                        )
+                    )
+                else:
+                    detail = (
+                        f"{where} is taken: {service.name} will get the next free port (see `devenv status`)"
+                    )
+                    checks.append(Check(check_id, title, WARN, detail, fix))
+    return checks
+
+
+def _published_by_project(client: Any, project: Project) -> dict[tuple[int, str], str]:
+    if client is None:
+        return {}
+    from devenv.engine.observe import list_containers
+
+    try:
+        containers = list_containers(client, project.name)
+    except DevenvError:
+        return {}
+    return {
+        (host_port, proto): f"{project.name} ({c.instance}) {c.service}"
+        for c in containers
+        for _ip, host_port, _container_port, proto in c.ports
+    }
