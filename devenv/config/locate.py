@@ -31,7 +31,9 @@ def key_lines(text: str) -> dict[tuple[str, ...], int]:
             header = _HEADER.match(line)
             if header:
                 table = _split(header.group(1))
-                lines.setdefault(table, number)
+                # `[servces.web]` also locates `servces`: errors about a parent table need its line.
+                for i in range(1, len(table) + 1):
+                    lines.setdefault(table[:i], number)
                 continue
             key = _KEY.match(line)
             if key:
