@@ -15,6 +15,7 @@ from devenv.engine.observe import list_containers
 from devenv.errors import DevenvError
 from devenv.ops.instance_lock import instance_lock
 from devenv.ops.resolve import resolve_services
+from devenv.ops.testrun import cleanup_stale
 from devenv.stack import names
 from devenv.stack.plan import Plan, plan
 from devenv.stack.spec import ContainerSpec, container_spec
@@ -143,6 +144,7 @@ def up(
     started = time.monotonic()
     check_selection(project, options.services, options.instance)
     client = client or connect()
+    cleanup_stale(client, project.name, progress)  # leftovers of `devenv test` runs whose devenv died
     with instance_lock(project.root, project.name, options.instance, waiting=waiting):
         specs, resolution = desired_specs(client, project, options, progress)
         observed = [c.observed() for c in list_containers(client, project.name, options.instance)]
