@@ -1,0 +1,88 @@
+"""`devenv test [--profile test] [-s SERVICE] [--keep] -- CMD`: a fresh, isolated stack for one
+command, always torn down; exits with the command's exit code."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional
+
+import click
+
+from devenv.cli.output import Output
+
+
+@click.command(
+    short_help="Run a command against a fresh, isolated stack, then tear it down.",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.option("--profile", default=None, help="Env profile for the stack.  [default: test]")
+@click.option(
+    "-s", "--service", default=None, help="Run CMD inside this service's container (default: on this host)."
+)
+@click.option(
+    "--keep", is_flag=True, help="Leave the instance running afterwards (remove it with `devenv down`)."
+)
+@click.option(
+    "--pull",
+    type=click.Choice(["missing", "always", "never"]),
+    default="missing",
+    show_default=True,
+    help="When to pull images from the registry.",
+)
+@click.option("--build", is_flag=True, help="Rebuild services that have `build` first.")
+@click.pass_obj
+def test(
+    obj: Any,
+    command: tuple[str, ...],
+    profile: Optional[str],
+    service: Optional[str],
+    keep: bool,
+    pull: str,
+    build: bool,
+) -> None:
+    """Start a fresh instance of the stack (named test-XXXXXXXX, so parallel runs never clash),
+    wait for health, run CMD, then remove the instance with its volumes — on success, failure or
+    Ctrl-C — and exit with CMD's exit code.
+
+    \b
+    On the host, CMD gets the stack's addresses in its environment:
+      DEVENV_PROJECT, DEVENV_INSTANCE,
+      DEVENV_URL_<SERVICE>               e.g. DEVENV_URL_WEB=http://127.0.0.1:32781
+      DEVENV_PORT_<SERVICE>_<PORT>       e.g. DEVENV_PORT_DB_5432=32782
+    \b
+    Examples:
+      devenv test -- pytest -q tests/e2e
+      devenv test -s web -- python -m pytest
+    """
+    from devenv.cli import signals
+    from devenv.cli.stack_cmds import _progress
+    from devenv.ops.testrun import TestOptions, run_test
+
+    signals.install()
+    out: Output = obj.output
+    project = obj.project()
+    options = TestOptions(
+        command=tuple(command), profile=profile, service=service, keep=keep, pull=pull, build=build
+    )
+    say = _progress(out)
+
+    def started(instance: str, result: Any) -> None:
+        out.add_secrets(result.secret_values)
+        for warning in result.warnings:
+            out.warn(warning)
+        where = f"in {service}" if service else "on this host"
+        out.info(
+            f"{project.name} ({instance}): up in {result.seconds:.1f} s; running {' '.join(command)} {where}"
+        )
+
+    outcome = run_test(project, options, progress=say, waiting=out.info, started=started)
+    if outcome.kept:
+        out.info(
+            f"kept {project.name} ({outcome.instance}); remove it with "
+            f"`devenv down --instance {outcome.instance} --volumes`"
+        )
+    else:
+        out.info(f"{project.name} ({outcome.instance}): removed; command exited {outcome.exit_code}")
+    sys.stdout.flush()
+    raise SystemExit(outcome.exit_code)

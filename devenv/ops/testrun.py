@@ -1,0 +1,235 @@
+"""`devenv test`: a fresh instance with a generated name, up with health waits, run a command
+(in a service, or on the host with the stack's URLs in its env), then always tear down.
+
+Teardown runs in `finally` (success, failure, Ctrl-C, SIGTERM). If devenv itself dies, the
+instance's containers carry the owner pid and host: once that pid is gone, the next `devenv up`,
+`devenv test` or `devenv down --all-stale` removes them (`cleanup_stale`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from devenv.config.model import Project
+from devenv.errors import DevenvError
+from devenv.stack import names
+
+Progress = Callable[[str, str], None]
+TEST_PREFIX = "test-"
+CHILD_GRACE_S = 3.0  # after Ctrl-C: how long each stop step waits for the command to exit
+
+
+@dataclass(frozen=True)
+class TestOptions:
+    __test__ = False  # not a pytest class, despite the name
+
+    command: tuple[str, ...]
+    profile: Optional[str] = None  # default "test"
+    service: Optional[str] = None  # run inside this service; None = on the host
+    keep: bool = False  # leave the instance running (no owner labels: nothing cleans it but you)
+    pull: str = "missing"
+    build: bool = False
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    __test__ = False
+
+    instance: str
+    exit_code: int
+    kept: bool
+
+
+def new_instance_name() -> str:
+    """`test-` + 8 random hex digits: unique per run, so parallel runs never share anything."""
+    return f"{TEST_PREFIX}{secrets.token_hex(4)}"
+
+
+def owner_labels() -> dict[str, str]:
+    return {names.OWNER_PID: str(os.getpid()), names.OWNER_HOST: socket.gethostname()}
+
+
+def env_key(service: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "_", service.upper())
+
+
+def host_env(project_name: str, instance: str, rows: Sequence[Any]) -> dict[str, str]:
+    """What a host-side command learns about the stack: DEVENV_PROJECT, DEVENV_INSTANCE,
+    DEVENV_URL_<SERVICE> (its first published port) and DEVENV_PORT_<SERVICE>_<CONTAINER_PORT>."""
+    env = {"DEVENV_PROJECT": project_name, "DEVENV_INSTANCE": instance}
+    for row in rows:
+        key = env_key(row.service)
+        if row.urls:
+            env[f"DEVENV_URL_{key}"] = row.urls[0]
+        for published in row.ports:  # "127.0.0.1:32768->8080/tcp"
+            match = re.fullmatch(r"(.*):(\d+)->(\d+)/(\w+)", published)
+            if match:
+                suffix = "" if match[4] == "tcp" else f"_{match[4].upper()}"
+                env.setdefault(f"DEVENV_PORT_{key}_{match[3]}{suffix}", match[2])
+    return env
+
+
+def isolated_stack(project: Project) -> Project:
+    """The project with every published port on a host port the engine picks: parallel runs
+    cannot race for the same port, and the command learns the real ones from its env."""
+    from dataclasses import replace
+
+    services = tuple(
+        replace(s, ports=tuple(replace(p, host=0, strict=False) for p in s.ports)) for s in project.services
+    )
+    return replace(project, services=services)
+
+
+def cleanup_stale(client: Any, project_name: str, progress: Optional[Progress] = None) -> list[str]:
+    """Remove test instances of this project whose devenv process died. Returns their names."""
+    from devenv.ops.down import remove_instance, stale_instances
+
+    removed = []
+    for project, instance in stale_instances(client, project_name):
+        remove_instance(client, project, instance, volumes=True, stop_timeout=0, progress=progress)
+        removed.append(instance)
+    return removed
+
+
+def run_test(
+    project: Project,
+    options: TestOptions,
+    *,
+    progress: Optional[Progress] = None,
+    waiting: Optional[Callable[[str], None]] = None,
+    started: Optional[Callable[[str, Any], None]] = None,
+    client: Any = None,
+    environ: Mapping[str, str] = os.environ,
+) -> TestOutcome:
+    """Up a fresh instance, run the command, tear down (unless `keep`). `started(instance,
+    up_result)` is called once the stack is healthy, before the command runs."""
+    from devenv.engine.client import connect
+    from devenv.ops.down import remove_instance
+    from devenv.ops.up import UpOptions, check_selection, up
+
+    if options.service:
+        check_selection(project, (options.service,), names.DEFAULT_INSTANCE)
+    client = client or connect()
+    instance = new_instance_name()  # `up` itself removes leftovers of dead test runs first
+    up_options = UpOptions(
+        instance=instance,
+        profile=options.profile or "test",
+        pull=options.pull,
+        build=options.build,
+        extra_labels={} if options.keep else owner_labels(),
+    )
+    try:
+        result = up(isolated_stack(project), up_options, progress=progress, waiting=waiting, client=client)
+        if started is not None:
+            started(instance, result)
+        if options.service:
+            code = _in_service(client, project, instance, options)
+        else:
+            code = _on_host(client, project, instance, options.command, environ)
+    finally:
+        if not options.keep:
+            # Ctrl-C during teardown would leave half a stack: finish it first, then let it through.
+            with _deferred_interrupts():
+                remove_instance(
+                    client, project.name, instance, volumes=True, stop_timeout=0, progress=progress
+                )
+    return TestOutcome(instance, code, options.keep)
+
+
+def _in_service(client: Any, project: Project, instance: str, options: TestOptions) -> int:
+    import sys
+
+    from devenv.engine.attach import run_in_container
+    from devenv.engine.observe import list_containers
+
+    for container in list_containers(client, project.name, instance):
+        if container.service == options.service and container.running:
+            tty = sys.stdin.isatty() and sys.stdout.isatty()
+            return run_in_container(
+                client,
+                container.id,
+                options.command,
+                service=container.service,
+                tty=tty,
+                stdin=tty or not sys.stdin.isatty(),
+            )
+    raise DevenvError(
+        f"service {options.service} is not running in test instance {instance}",
+        "give it a long-running command in devenv.toml, or run the tests on the host (drop --service)",
+    )
+
+
+def _on_host(
+    client: Any, project: Project, instance: str, command: Sequence[str], environ: Mapping[str, str]
+) -> int:
+    from devenv.ops.status import status
+
+    rows = status(project, instance, client=client).services
+    env = {**environ, **host_env(project.name, instance, rows)}
+    try:
+        child = subprocess.Popen(list(command), env=env, cwd=project.root)
+    except FileNotFoundError:
+        raise DevenvError(
+            f"command not found: {command[0]}",
+            "check the command after `--`, or use `--service` to run it in a container",
+        ) from None
+    except PermissionError:
+        raise DevenvError(f"command {command[0]} is not executable", f"chmod +x {command[0]}") from None
+    try:
+        return _exit_code(child.wait())
+    except KeyboardInterrupt:
+        _stop_child(child)
+        raise
+
+
+def _stop_child(child: subprocess.Popen[bytes]) -> None:
+    """After Ctrl-C (which the terminal sent to the child too) or a SIGTERM to devenv alone:
+    a moment to exit on its own, then SIGTERM, then SIGKILL."""
+    for step in (None, child.terminate, child.kill):
+        if step is not None:
+            step()
+        try:
+            child.wait(timeout=CHILD_GRACE_S)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+        except KeyboardInterrupt:  # impatient: go straight to the next step
+            continue
+
+
+def _exit_code(returncode: int) -> int:
+    """A child killed by signal N exits like a shell reports it: 128 + N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+class _deferred_interrupts:
+    """Hold the first SIGINT/SIGTERM while the block runs and re-deliver it afterwards as
+    KeyboardInterrupt; a second one interrupts at once."""
+
+    def __enter__(self) -> _deferred_interrupts:
+        self.pending = False
+        self.saved: dict[int, Any] = {}
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.saved[sig] = signal.signal(sig, self._note)
+        except ValueError:  # not the main thread: signals cannot be handled here anyway
+            self.saved = {}
+        return self
+
+    def _note(self, signum: int, frame: Any) -> None:
+        if self.pending:  # a second interrupt: stop waiting; owner labels let a later run clean up
+            raise KeyboardInterrupt
+        self.pending = True
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+        if self.pending and exc[0] is None:
+            raise KeyboardInterrupt
