@@ -1,0 +1,152 @@
+"""The supervisor shim on the real engine: restart in place, stop, crash and recovery."""
+
+from __future__ import annotations
+
+import pytest
+
+from devenv.watch.supervisor import EXIT_MARKER, STATUS_FILE, parse_status, restart_command
+from tests.integration.test_watch_support import (
+    app_url,
+    exec_out,
+    remove_project,
+    run_app,
+    served,
+    unique_project,
+    wait_for,
+    write_app,
+)
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture
+def proj(docker_client, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEVENV_STATE_DIR", str(tmp_path / "state"))
+    name = unique_project()
+    yield name
+    remove_project(docker_client, name)
+
+
+def status(container) -> dict[str, str]:
+    code, out = exec_out(container, ["cat", STATUS_FILE])
+    assert code == 0, out
+    return parse_status(out)
+
+
+def httpd_count(container) -> int:
+    code, out = exec_out(container, ["ps", "-o", "comm"])
+    assert code == 0, out
+    return sum(1 for line in out.splitlines() if line.strip() == "httpd")
+
+
+def test_restart_serves_new_content_in_the_same_container(docker_client, busybox_image, proj, tmp_path):
+    src = tmp_path / "src"
+    write_app(src, "v1")
+    container = run_app(docker_client, busybox_image, proj, src)
+    url = app_url(container)
+    served(url, "v1")
+    before = status(container)
+
+    (src / "content").write_text("v2\n")
+    code, out = exec_out(container, restart_command())
+    assert code == 0, out
+
+    served(url, "v2")
+    container.reload()
+    assert container.status == "running"
+    after = status(container)
+    assert int(after["generation"]) == int(before["generation"]) + 1
+    assert after["pid"] != before["pid"]
+    assert httpd_count(container) == 1
+    assert (
+        docker_client.containers.get(container.id).attrs["State"]["StartedAt"]
+        == container.attrs["State"]["StartedAt"]
+    )
+
+
+def test_sighup_to_the_container_restarts_the_process(docker_client, busybox_image, proj, tmp_path):
+    src = tmp_path / "src"
+    write_app(src, "one")
+    container = run_app(docker_client, busybox_image, proj, src)
+    url = app_url(container)
+    served(url, "one")
+    (src / "content").write_text("two\n")
+    container.kill(signal="SIGHUP")
+    served(url, "two")
+    assert httpd_count(container) == 1
+
+
+def test_restart_kills_daemonized_grandchildren(docker_client, busybox_image, proj, tmp_path):
+    # httpd without -f forks into the background and is re-parented to PID 1 (the shim);
+    # if the shim left it running, the new httpd could not bind the port and v1 would stay.
+    src = tmp_path / "src"
+    write_app(src, "v1")
+    (src / "daemon.sh").write_text(
+        "mkdir -p /www; cp /src/content /www/index.html; httpd -p 8080 -h /www; exec sleep 100000\n"
+    )
+    container = run_app(docker_client, busybox_image, proj, src, command=["/bin/sh", "/src/daemon.sh"])
+    url = app_url(container)
+    served(url, "v1")
+    (src / "content").write_text("v2\n")
+    code, out = exec_out(container, restart_command())
+    assert code == 0, out
+    served(url, "v2")
+    assert httpd_count(container) == 1
+
+
+def test_restart_escalates_to_kill_for_a_process_ignoring_term(docker_client, busybox_image, proj, tmp_path):
+    src = tmp_path / "src"
+    write_app(src, "v1")
+    (src / "stubborn.sh").write_text("trap '' TERM\n/bin/sh /src/app.sh & wait\n")
+    container = run_app(
+        docker_client,
+        busybox_image,
+        proj,
+        src,
+        command=["/bin/sh", "/src/stubborn.sh"],
+        environment={"DEVENV_GRACE": "1"},
+    )
+    url = app_url(container)
+    served(url, "v1")
+    (src / "content").write_text("v2\n")
+    code, out = exec_out(container, restart_command())
+    assert code == 0, out
+    served(url, "v2")
+
+
+def test_term_stops_the_container_with_the_childs_code(docker_client, busybox_image, proj, tmp_path):
+    src = tmp_path / "src"
+    write_app(src, "v1")
+    container = run_app(docker_client, busybox_image, proj, src)
+    served(app_url(container), "v1")
+    # A generous timeout: if the shim ignored SIGTERM, docker would SIGKILL it (exit 137).
+    container.stop(timeout=30)
+    container.reload()
+    assert container.status == "exited"
+    assert container.attrs["State"]["ExitCode"] == 143  # httpd ended by SIGTERM, passed on
+
+
+def test_crash_keeps_the_container_and_a_restart_recovers(docker_client, busybox_image, proj, tmp_path):
+    src = tmp_path / "src"
+    write_app(src, "v1")
+    container = run_app(docker_client, busybox_image, proj, src)
+    url = app_url(container)
+    served(url, "v1")
+
+    (src / "crash").write_text("")
+    code, out = exec_out(container, restart_command())
+    assert code in (0, 1), out  # 1 when the crash was already recorded by the time it looked
+    crashed = wait_for(lambda: status(container)["state"] == "exited" and status(container), 30, "crash")
+    assert crashed["code"] == "3"
+    logs = container.logs().decode()
+    assert f"{EXIT_MARKER}3" in logs
+    assert "app: crashing on purpose" in logs
+    container.reload()
+    assert container.status == "running"
+
+    (src / "crash").unlink()
+    (src / "content").write_text("fixed\n")
+    code, out = exec_out(container, restart_command())
+    assert code == 0, out
+    served(url, "fixed")
+    assert status(container)["state"] == "running"
