@@ -64,8 +64,13 @@ def run_doctor(start: Path, explicit: bool = False, environ: Mapping[str, str] =
     report = DoctorReport()
     project, root, config = _config(start, explicit)
     report.checks.append(config)
-    host = engine_host()
-    client, engine = _engine(host)
+    try:
+        host = engine_host()
+    except DevenvError as err:  # a broken docker context: nothing engine-side can be checked
+        host = "(no engine address)"
+        client, engine = None, engine_check(host, None, err)
+    else:
+        client, engine = _engine(host)
     report.checks += [engine, socket_check(host)]
     if client is None:
         report.checks += [
@@ -215,7 +220,7 @@ def _image_checks(
     client: Any, project: Project, refs: dict[str, Any], registries: dict[str, _Registry]
 ) -> list[Check]:
     from devenv.ops.resolve import load_lock
-    from devenv.registry.locking import locked_digest
+    from devenv.registry.lockfile import locked_digest
     from devenv.registry.resolve import client_for
 
     checks = []
