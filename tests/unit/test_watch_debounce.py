@@ -1,0 +1,79 @@
+"""The debouncer with a fake clock: a burst gives one batch, the max wait flushes a stream."""
+
+from __future__ import annotations
+
+from devenv.watch.debounce import Debouncer
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_nothing_pending():
+    debouncer = Debouncer(0.1, 2.0, clock=FakeClock())
+    assert debouncer.time_until_due() is None
+    assert not debouncer.due()
+    assert debouncer.flush() == frozenset()
+
+
+def test_burst_becomes_one_batch_after_the_quiet_window():
+    clock = FakeClock()
+    debouncer = Debouncer(0.125, 2.0, clock=clock)  # binary fractions: exact float arithmetic
+    for i in range(5000):
+        debouncer.add(f"src/f{i}.py")
+        clock.advance(1 / 16384)  # 5,000 files in 0.3 s
+        assert not debouncer.due()
+    assert debouncer.time_until_due() == 0.125 - 1 / 16384
+    clock.advance(0.0625)
+    assert not debouncer.due()
+    clock.advance(0.0625)
+    assert debouncer.due()
+    batch = debouncer.flush()
+    assert len(batch) == 5000
+    assert not debouncer.due()
+    assert debouncer.time_until_due() is None
+
+
+def test_same_path_twice_is_one_entry():
+    clock = FakeClock()
+    debouncer = Debouncer(0.1, 2.0, clock=clock)
+    debouncer.add("a.py")
+    debouncer.add("a.py")
+    assert debouncer.pending() == 1
+
+
+def test_max_wait_flushes_a_stream_that_never_goes_quiet():
+    clock = FakeClock()
+    debouncer = Debouncer(0.125, 2.0, clock=clock)
+    flushes = 0
+    for i in range(400):  # an event every 62.5 ms for 25 s: never quiet for 125 ms
+        debouncer.add(f"log{i % 7}")
+        clock.advance(0.0625)
+        if debouncer.due():
+            assert debouncer.flush()
+            flushes += 1
+    assert flushes == 12  # one every 2 s (32 events), no more
+
+
+def test_time_until_due_is_the_earlier_deadline():
+    clock = FakeClock()
+    debouncer = Debouncer(0.5, 1.0, clock=clock)
+    debouncer.add("a")
+    clock.advance(0.4)
+    debouncer.add("b")  # quiet deadline moves to +0.9, max wait stays at +1.0
+    assert abs(debouncer.time_until_due() - 0.5) < 1e-9
+    clock.advance(0.4)
+    debouncer.add("c")  # quiet deadline +1.3 is later than max wait +1.0
+    assert abs(debouncer.time_until_due() - 0.2) < 1e-9
+
+
+def test_max_wait_never_shorter_than_quiet():
+    debouncer = Debouncer(0.3, 0.1, clock=FakeClock())
+    assert debouncer.max_wait_s == 0.3
