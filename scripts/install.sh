@@ -8,6 +8,10 @@ if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
               curl:curl git:git setpriv:util-linux; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
   done
+  # Debian's python3 with devenv's dependencies: the tests run devenv as an unprivileged user
+  # with it (a venv under /root is not readable by other users).
+  /usr/bin/python3 -c "import click, docker, watchdog, platformdirs, pathspec, yaml" 2>/dev/null || missing+=(
+    python3-click python3-docker python3-watchdog python3-platformdirs python3-pathspec python3-yaml)
   if ((${#missing[@]})); then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -123,8 +123,8 @@ def pull(app: Any, services: tuple[str, ...], as_json: bool) -> None:
     """Make every service image present: a locked digest is pulled only if absent (no network
     otherwise); an unlocked tag is resolved through the registry and pulled."""
     from devenv.engine.client import connect
-    from devenv.registry.lockfile import LockFile
-    from devenv.registry.locking import image_services, locked_digest
+    from devenv.registry.lockfile import LockFile, locked_digest
+    from devenv.registry.locking import image_services
     from devenv.registry.pull import ensure_image
 
     project = app.project()

@@ -287,6 +287,10 @@ def exec_(
     with its exit code:  devenv exec web -- python manage.py migrate"""
     from devenv.engine.attach import run_in_container
 
+    if command and command[0] == "--":  # `devenv exec web -- cmd`: the separator is ours, not the command's
+        command = command[1:]
+    if not command:
+        raise click.UsageError("give a command after the service, e.g. devenv exec web -- sh")
     client, container_id = _container_of(obj, service, instance)
     tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
     code = run_in_container(

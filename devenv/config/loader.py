@@ -31,8 +31,13 @@ def find_config(start: Path, explicit: bool = False) -> Path:
     candidates = [start] if explicit else [start, *start.parents]
     for folder in candidates:
         path = folder / CONFIG_NAME
-        if path.is_file():
-            return path
+        try:
+            if path.is_file():
+                return path
+        except PermissionError:
+            raise ConfigError(
+                f"cannot read {path}: permission denied", "check the folder's permissions (or use --project-dir)"
+            ) from None
     where = str(start) if explicit else f"{start} or any parent folder"
     raise ConfigError(
         f"no {CONFIG_NAME} in {where}",
@@ -56,7 +61,12 @@ def parse_project(text: str, path: Path) -> model.Project:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(_syntax_message(path, err), "fix the TOML syntax (https://toml.io)") from None
+        raise ConfigError(_syntax_message(path, text, err), "fix the TOML syntax (https://toml.io)") from None
+    except RecursionError:  # tomllib recurses per nesting level: `a = [[[[…` would be a traceback
+        raise ConfigError(
+            f"{_shown(path)}:1: invalid TOML: arrays or tables nested too deeply",
+            "a devenv.toml needs a few levels of nesting at most",
+        ) from None
     try:
         data = ROOT.check(raw)
     except Invalid as err:
@@ -64,12 +74,16 @@ def parse_project(text: str, path: Path) -> model.Project:
     return _Builder(path, text, data).build()
 
 
-def _syntax_message(path: Path, err: Exception) -> str:
+def _syntax_message(path: Path, text: str, err: Exception) -> str:
     message = str(err)
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     if match:
         reason = message[: match.start()].strip().rstrip(".")
         return f"{_shown(path)}:{match.group(1)}: invalid TOML: {reason} (column {match.group(2)})"
+    if "(at end of document)" in message:  # still a place a person can look at: the last line
+        reason = message.replace("(at end of document)", "").strip().rstrip(".")
+        last = max(1, len(text.splitlines()))
+        return f"{_shown(path)}:{last}: invalid TOML: {reason} (at the end of the file)"
     return f"{_shown(path)}: invalid TOML: {message}"
 
 

@@ -43,7 +43,7 @@ def resolve_services(
     build: bool = False,
     progress: Optional[Callable[[Any], None]] = None,
 ) -> Resolution:
-    from devenv.registry.locking import locked_digest
+    from devenv.registry.lockfile import locked_digest
     from devenv.registry.pull import ensure_image
     from devenv.registry.reference import resolve_image
 
@@ -88,10 +88,9 @@ def _built_image(
     from devenv.images.service_build import build_service_image, service_image_tag
 
     if not rebuild:
-        import docker.errors
+        from devenv.engine.client import inspect_image_or_none
 
-        try:
-            return client.api.inspect_image(service_image_tag(project, service))["Id"]
-        except docker.errors.ImageNotFound:
-            pass
+        present = inspect_image_or_none(client, service_image_tag(project, service))
+        if present is not None:
+            return present["Id"]
     return build_service_image(client, project, service, progress=progress)

@@ -139,3 +139,11 @@ def _line_of(text: str, needle: str) -> int:
         if stripped.startswith(needle) or stripped.startswith(needle.rsplit(".", 1)[-1] + " "):
             return number
     return 1
+
+
+def locked_digest(lock: Optional[LockFile], service: str, image: Optional[str]) -> Optional[str]:
+    """The digest to run for `service`, if the lock has one for the image devenv.toml names now."""
+    if lock is None or image is None:
+        return None
+    entry = lock.images.get(service)
+    return entry.digest if entry is not None and entry.image == image else None

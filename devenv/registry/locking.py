@@ -86,11 +86,3 @@ def check_lock(project: Any, lock: LockFile, *, environ: Mapping[str, str] = os.
         if digests[ref] != lock.images[name].digest:
             drifts.append(LockDrift(name, "tag moved", locked=lock.images[name].digest, current=digests[ref]))
     return sorted(drifts, key=lambda d: d.service)
-
-
-def locked_digest(lock: Optional[LockFile], service: str, image: Optional[str]) -> Optional[str]:
-    """The digest to run for `service`, if the lock has one for the image devenv.toml names now."""
-    if lock is None or image is None:
-        return None
-    entry = lock.images.get(service)
-    return entry.digest if entry is not None and entry.image == image else None

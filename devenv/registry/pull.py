@@ -91,20 +91,9 @@ def _ensured(ref: ImageRef, info: dict[str, Any], digest: Optional[str], **kw: A
 
 
 def _inspect(client: Any, name: str) -> Optional[dict[str, Any]]:
-    import docker.errors
+    from devenv.engine.client import inspect_image_or_none
 
-    try:
-        return client.api.inspect_image(name)
-    except docker.errors.ImageNotFound:
-        return None
-    except docker.errors.APIError as err:
-        if err.status_code == 404:
-            return None
-        raise EngineError(f"engine failed to inspect image {name}: {err.explanation or err}") from err
-    except docker.errors.DockerException as err:
-        raise EngineError(
-            f"Docker engine unreachable ({err})", hint="is dockerd running? see `devenv doctor`"
-        ) from err
+    return inspect_image_or_none(client, name)
 
 
 def _repo_digest(info: dict[str, Any], ref: ImageRef) -> Optional[str]:

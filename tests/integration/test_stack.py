@@ -7,8 +7,8 @@ import json
 import os
 import random
 import subprocess
-import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -184,35 +184,50 @@ def test_read_only_root_has_writable_tmp(stack) -> None:
     stack.ok("exec", "db", "--", "touch", "/var/lib/db/yes")  # volumes stay writable
 
 
+SYSTEM_PYTHON = "/usr/bin/python3"  # readable by every user, unlike a venv under /root
+
+
+def _system_python_runs_devenv() -> bool:
+    probe = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import click, docker, platformdirs, yaml"], capture_output=True
+    )
+    return probe.returncode == 0
+
+
 def test_files_written_under_code_belong_to_the_host_user(stack, tmp_path) -> None:
-    """Run devenv as an unprivileged user (in the docker group): files the container writes in
-    the code folder must be owned by that user, not root."""
+    """Run devenv as an unprivileged user (in the docker group), from Debian's python3 and its
+    packages (scripts/install.sh installs them): files the container writes in the code folder
+    must be owned by that user, not root."""
     import grp
     import pwd
     import shutil
 
     if os.getuid() != 0:
         pytest.skip("needs root to switch to an unprivileged user")
-    try:
-        user = pwd.getpwnam("nobody")
-        docker_gid = grp.getgrnam("docker").gr_gid
-    except KeyError:
-        pytest.skip("no nobody user or docker group")
+    if not _system_python_runs_devenv():
+        message = f"{SYSTEM_PYTHON} lacks devenv's dependencies (run scripts/install.sh)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    user = pwd.getpwnam("nobody")
+    docker_gid = grp.getgrnam("docker").gr_gid
     root = tmp_path / "userproj"
     shutil.copytree(stack.root, root)
     state = tmp_path / "userstate"
     state.mkdir()
     for path in [root, state, *root.rglob("*"), *state.rglob("*")]:
         os.chown(path, user.pw_uid, user.pw_gid)
-    os.chmod(tmp_path, 0o755)
-    env = stack.env(HOME=str(state))
-    env["DEVENV_STATE_DIR"] = str(state)
+    for folder in [tmp_path, *tmp_path.parents]:  # pytest's tmp folders are private to root
+        if folder == Path("/tmp"):
+            break
+        os.chmod(folder, folder.stat().st_mode | 0o011)
+    env = stack.env(
+        HOME=str(state), DEVENV_STATE_DIR=str(state), PYTHONPATH=str(Path(__file__).resolve().parents[2])
+    )
     cmd = [
         "setpriv",
         f"--reuid={user.pw_uid}",
         f"--regid={user.pw_gid}",
         f"--groups={docker_gid}",
-        sys.executable,
+        SYSTEM_PYTHON,
         "-m",
         "devenv",
     ]

@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 
 from devenv.errors import ConfigError
-from devenv.registry.lockfile import LockedImage, LockFile
-from devenv.registry.locking import locked_digest
+from devenv.registry.lockfile import LockedImage, LockFile, locked_digest
 
 D1, D2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
 
