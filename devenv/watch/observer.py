@@ -1,0 +1,333 @@
+"""The file-system watcher: watchdog's native observer (inotify, FSEvents, kqueue) where the
+file system sends events, watchdog's polling observer where it does not (network mounts), and
+never a silent partial watch.
+
+Ignored folders (`node_modules`, `.venv`, ...) are never watched: a folder whose subtree holds
+no ignored folder gets one recursive watch, any other folder a non-recursive one and its
+children are considered in turn. On Linux every folder costs one inotify watch and watchdog
+skips, without a word, the folders it cannot add once `fs.inotify.max_user_watches` is used
+up; so after scheduling we count the watches the kernel really holds (/proc/self/fdinfo),
+name the exact sysctl fix, and poll the folders that were left out.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+# Change events from these never reach a local watcher (the writes happen on another machine).
+NO_EVENT_FILESYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "vboxsf", "davfs", "virtiofs"}
+)
+NO_EVENT_FUSE = ("sshfs", "rclone", "vmhgfs", "glusterfs", "gcsfuse", "s3fs")
+MAX_WATCHES_FILE = "/proc/sys/fs/inotify/max_user_watches"
+USERNS_WATCHES_FILE = "/proc/sys/user/max_inotify_watches"  # per user namespace (Linux >= 5.11)
+POLL_GROUPS_LIMIT = 32  # more separate polled subtrees than this: poll the whole roots instead
+
+OnChange = Callable[[str, bool], None]  # (absolute path, is_dir)
+Prune = Callable[[Path], bool]  # True: never watch this folder (nor anything below it)
+
+
+@dataclass
+class WatchReport:
+    mode: str  # "native" (inotify/fsevents/kqueue/...), "polling", or "native+polling"
+    backend: str  # the watchdog observer class used for events, e.g. "InotifyObserver"
+    folders: int  # folders devenv meant to watch
+    watched: int  # of those, folders with native watches the kernel confirmed
+    polled: int  # folders left to polling
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Tree:
+    folders: list[Path]  # every folder under the root that is not pruned, parents first
+    clean: dict[Path, bool]  # True: no pruned folder anywhere below (one recursive watch will do)
+    children: dict[Path, list[Path]]
+    inodes: dict[int, Path]  # to find the folders the kernel did not take
+
+
+def _scan(root: Path, prune: Prune) -> _Tree:
+    folders: list[Path] = []
+    clean: dict[Path, bool] = {}
+    inodes: dict[int, Path] = {}
+    children: dict[Path, list[Path]] = {}
+    try:
+        inodes[root.stat().st_ino] = root
+    except OSError:
+        return _Tree([], {}, {}, {})
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        folders.append(folder)
+        kids: list[Path] = []
+        dirty = False
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if not entry.is_dir(follow_symlinks=False):
+                        continue
+                    path = Path(entry.path)
+                    if prune(path):
+                        dirty = True
+                        continue
+                    kids.append(path)
+                    inodes[entry.inode()] = path
+        except OSError:
+            pass  # vanished or unreadable: nothing to watch there
+        children[folder] = kids
+        clean[folder] = not dirty
+        stack.extend(kids)
+    for folder in reversed(folders):  # children come after parents in `folders`
+        if clean[folder] and not all(clean[kid] for kid in children[folder]):
+            clean[folder] = False
+    return _Tree(folders, clean, children, inodes)
+
+
+def _schedule_plan(root: Path, tree: _Tree) -> list[tuple[Path, bool]]:
+    """(folder, recursive) pairs covering every folder of `tree` and no pruned one."""
+    plan: list[tuple[Path, bool]] = []
+    stack = [root] if root in tree.clean else []
+    while stack:
+        folder = stack.pop()
+        if tree.clean[folder]:
+            plan.append((folder, True))
+            continue
+        plan.append((folder, False))
+        stack.extend(tree.children[folder])
+    return plan
+
+
+def filesystem_type(path: Path) -> Optional[str]:
+    """The mount type holding `path` (Linux /proc/mounts), or None where unknown."""
+    try:
+        lines = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best, best_type = "", None
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount = parts[1].replace("\\040", " ")
+        if (target == mount or target.startswith(mount.rstrip("/") + "/")) and len(mount) >= len(best):
+            best, best_type = mount, parts[2]
+    return best_type
+
+
+def gives_no_events(fstype: Optional[str]) -> bool:
+    if fstype is None:
+        return False
+    if fstype in NO_EVENT_FILESYSTEMS:
+        return True
+    return fstype.startswith("fuse.") and any(name in fstype for name in NO_EVENT_FUSE)
+
+
+def inotify_watched_inodes() -> Optional[list[int]]:
+    """Inode numbers of every inotify watch this process holds (None off Linux)."""
+    fd_dir = Path("/proc/self/fd")
+    if not fd_dir.is_dir():
+        return None
+    inodes: list[int] = []
+    for fd in os.listdir(fd_dir):
+        try:
+            if os.readlink(fd_dir / fd) != "anon_inode:inotify":
+                continue
+            info = Path(f"/proc/self/fdinfo/{fd}").read_text()
+        except OSError:
+            continue
+        for line in info.splitlines():
+            if line.startswith("inotify wd:"):
+                for part in line.split():
+                    if part.startswith("ino:"):
+                        inodes.append(int(part[4:], 16))
+    return inodes
+
+
+def max_user_watches() -> Optional[int]:
+    """The watch limit in force: the sysctl, or a lower one of this user namespace."""
+    limits = []
+    for name in (MAX_WATCHES_FILE, USERNS_WATCHES_FILE):
+        try:
+            limits.append(int(Path(name).read_text().strip()))
+        except (OSError, ValueError):
+            continue
+    return min(limits) if limits else None
+
+
+def inotify_fix(limit: Optional[int], missing: int) -> str:
+    """The exact commands that raise the limit now and after a reboot."""
+    wanted = 524288
+    while limit is not None and wanted < (limit + missing) * 2:
+        wanted *= 2
+    return (
+        f"sudo sysctl fs.inotify.max_user_watches={wanted} && "
+        f"echo fs.inotify.max_user_watches={wanted} | sudo tee /etc/sysctl.d/90-devenv-inotify.conf"
+    )
+
+
+def _top_most(paths: Sequence[Path]) -> list[Path]:
+    chosen: list[Path] = []
+    for path in sorted(paths, key=lambda p: len(p.parts)):
+        if not any(path == c or c in path.parents for c in chosen):
+            chosen.append(path)
+    return chosen
+
+
+class TreeWatcher:
+    """Watches `roots` (folders), calling `on_change(path, is_dir)` from a watcher thread."""
+
+    def __init__(
+        self,
+        roots: Sequence[Path],
+        prune: Prune,
+        on_change: OnChange,
+        *,
+        poll_interval_s: float = 1.0,
+        force_polling: bool = False,
+    ):
+        self.roots = [Path(r) for r in roots]
+        self.prune = prune
+        self.on_change = on_change
+        self.poll_interval_s = poll_interval_s
+        self.force_polling = force_polling or os.environ.get("DEVENV_WATCH_POLL", "") not in ("", "0")
+        self._observers: list[Any] = []
+        self._native: Any = None
+        self._nonrecursive: set[Path] = set()
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    # --- events ---
+    def _handler(self) -> Any:
+        from watchdog.events import FileSystemEventHandler
+
+        watcher = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: Any) -> None:
+                if event.event_type in ("opened", "closed_no_write"):
+                    return
+                if event.is_directory and event.event_type == "modified":
+                    return  # a folder's mtime: the file events say more
+                watcher._dispatch(os.fsdecode(event.src_path), event.is_directory, event.event_type)
+                dest = getattr(event, "dest_path", "")
+                if dest:
+                    watcher._dispatch(os.fsdecode(dest), event.is_directory, "created")
+
+        return Handler()
+
+    def _dispatch(self, path: str, is_dir: bool, kind: str) -> None:
+        if is_dir and kind == "created" and self._native is not None:
+            folder = Path(path)
+            if folder.parent in self._nonrecursive and not self.prune(folder):
+                self._watch_tree(folder)  # a new folder where watches are not recursive
+        self.on_change(path, is_dir)
+
+    def _listdir(self, path: Optional[str]) -> Iterator[os.DirEntry]:
+        """scandir without pruned folders, so polling never walks node_modules either."""
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False) and self.prune(Path(entry.path)):
+                    continue
+                yield entry
+
+    # --- lifecycle ---
+    def _watch_tree(self, root: Path) -> _Tree:
+        tree = _scan(root, self.prune)
+        handler = self._handler()
+        for folder, recursive in _schedule_plan(root, tree):
+            if not recursive:
+                self._nonrecursive.add(folder)
+            try:
+                self._native.schedule(handler, str(folder), recursive=recursive)
+            except OSError:
+                pass  # counted below: every folder not confirmed by the kernel is polled
+        return tree
+
+    def start(self) -> WatchReport:
+        """Schedule every watch; returns once events are being delivered."""
+        notes: list[str] = []
+        roots = [r for r in self.roots if r.is_dir()]
+        for root in self.roots:
+            if not root.is_dir():
+                notes.append(f"watch path {root} does not exist or is not a folder: not watched")
+        polling_roots: list[Path] = []
+        native_roots: list[Path] = []
+        for root in roots:
+            fstype = filesystem_type(root)
+            if self.force_polling:
+                polling_roots.append(root)
+            elif gives_no_events(fstype):
+                polling_roots.append(root)
+                notes.append(
+                    f"{root} is on {fstype}, which sends no change events: polling every "
+                    f"{self.poll_interval_s:g} s"
+                )
+            else:
+                native_roots.append(root)
+
+        folders_total = watched = 0
+        if native_roots:
+            from watchdog.observers import Observer
+
+            self._native = Observer()
+            before = inotify_watched_inodes()
+            all_inodes: dict[int, Path] = {}
+            for root in native_roots:
+                tree = self._watch_tree(root)
+                folders_total += len(tree.folders)
+                all_inodes.update(tree.inodes)
+            self._native.start()
+            self._observers.append(self._native)
+            watched = folders_total
+            after = inotify_watched_inodes() if type(self._native).__name__ == "InotifyObserver" else None
+            if after is not None and before is not None:
+                held = set(after)
+                missing = [path for ino, path in all_inodes.items() if ino not in held]
+                watched = folders_total - len(missing)
+                if missing:
+                    limit = max_user_watches()
+                    notes.append(
+                        f"inotify watch limit reached: watching {watched:,} of {folders_total:,} folders "
+                        f"(fs.inotify.max_user_watches = {limit if limit is not None else '?'}, shared by "
+                        f"all your programs); polling the other {len(missing):,} every "
+                        f"{self.poll_interval_s:g} s. Fix: {inotify_fix(limit, len(missing))}"
+                    )
+                    groups = _top_most(missing)
+                    polling_roots.extend(groups if len(groups) <= POLL_GROUPS_LIMIT else native_roots)
+        polled = folders_total - watched
+        if polling_roots:
+            from watchdog.observers.polling import PollingObserverVFS
+
+            poller = PollingObserverVFS(os.stat, self._listdir, polling_interval=self.poll_interval_s)
+            handler = self._handler()
+            for root in polling_roots:
+                poller.schedule(handler, str(root), recursive=True)
+                if root not in native_roots:  # a whole root polled (no-event file system)
+                    count = len(_scan(root, self.prune).folders)
+                    folders_total += count
+                    polled += count
+            poller.start()
+            self._observers.append(poller)
+        mode = (
+            "native+polling" if native_roots and polling_roots else ("polling" if polling_roots else "native")
+        )
+        backend = type(self._native).__name__ if self._native is not None else "PollingObserverVFS"
+        return WatchReport(mode, backend, folders_total, watched, polled, notes)
+
+    def stop(self) -> None:
+        """Stop every observer; safe to call twice or before start."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            observers, self._observers = self._observers, []
+        for observer in observers:
+            observer.stop()
+        for observer in observers:
+            if observer.is_alive():
+                observer.join(timeout=5)
