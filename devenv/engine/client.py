@@ -1,33 +1,56 @@
 """Connecting to the engine (DOCKER_HOST, then the current docker context), and translating
-docker-py's exceptions into DevenvErrors with a hint — in this one place."""
+engine errors into DevenvErrors with a hint — in this one place.
+
+docker-py is imported only when a command really talks to the engine through it; errors are
+recognized by type name and status code so translating one never imports docker either.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Optional
 
 from devenv.errors import DevenvError, EngineError, ExitCode
 
 API_VERSION = "1.41"  # Debian's dockerd 20.10: pin API features to what it speaks
 DEFAULT_TIMEOUT = 60
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+
+
+def _docker_config_dir() -> Path:
+    return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def context_host() -> Optional[str]:
+    """The engine of the current docker context (`docker context use`), read from its files."""
+    name = os.environ.get("DOCKER_CONTEXT")
+    config_dir = _docker_config_dir()
+    if not name:
+        try:
+            name = json.loads((config_dir / "config.json").read_text()).get("currentContext")
+        except (OSError, ValueError):
+            return None
+    if not name or name == "default":
+        return None
+    meta = config_dir / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest() / "meta.json"
+    try:
+        endpoint = json.loads(meta.read_text())["Endpoints"]["docker"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise EngineError(
+            f'docker context "{name}" is selected but its definition is missing or unreadable ({meta})',
+            "run `docker context use default` or fix the context",
+        ) from None
+    return endpoint.get("Host") or None
 
 
 def engine_host() -> str:
     """Where the engine is: DOCKER_HOST, else the current docker context, else the default socket."""
-    host = os.environ.get("DOCKER_HOST")
-    if host:
-        return host
-    try:
-        from docker.context import ContextAPI
-
-        context = ContextAPI.get_current_context()
-        if context is not None and context.Host:
-            return str(context.Host)
-    except Exception:  # a broken ~/.docker/contexts must not stop us from trying the default
-        pass
-    return "unix:///var/run/docker.sock"
+    return os.environ.get("DOCKER_HOST") or context_host() or DEFAULT_HOST
 
 
 def connect(timeout: float = DEFAULT_TIMEOUT) -> Any:
@@ -37,10 +60,11 @@ def connect(timeout: float = DEFAULT_TIMEOUT) -> Any:
     host = engine_host()
     try:
         kwargs: dict[str, Any] = {"version": API_VERSION, "timeout": timeout}
-        if os.environ.get("DOCKER_HOST"):
-            client = docker.from_env(**kwargs)
-        else:
-            client = docker.DockerClient(base_url=host, **kwargs)
+        client = (
+            docker.from_env(**kwargs)
+            if os.environ.get("DOCKER_HOST")
+            else docker.DockerClient(base_url=host, **kwargs)
+        )
         client.ping()
     except Exception as err:
         raise unreachable(host, err) from None
@@ -49,7 +73,7 @@ def connect(timeout: float = DEFAULT_TIMEOUT) -> Any:
 
 def unreachable(host: str, err: BaseException) -> EngineError:
     text = str(err)
-    if "Permission denied" in text or "PermissionError" in text:
+    if "Permission denied" in text or isinstance(err, PermissionError):
         path = host.replace("unix://", "")
         return EngineError(
             f"permission denied on the Docker socket {path}",
@@ -62,42 +86,73 @@ def unreachable(host: str, err: BaseException) -> EngineError:
     )
 
 
+def is_not_found(err: BaseException) -> bool:
+    return getattr(err, "status_code", None) == 404 or type(err).__name__ in ("NotFound", "ImageNotFound")
+
+
+def inspect_image_or_none(client: Any, name: str) -> Optional[dict[str, Any]]:
+    """The engine's view of an image, or None when it is not there."""
+    try:
+        return client.api.inspect_image(name)
+    except Exception as err:
+        if is_not_found(err):
+            return None
+        mapped = translate(err, f"inspecting image {name}")
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
 @contextmanager
 def translated(doing: str, *, service: Optional[str] = None) -> Iterator[None]:
-    """Run a block of engine calls; docker errors come out as DevenvErrors saying what failed."""
-    import docker.errors
-    import requests.exceptions
-
-    subject = f"{service}: " if service else ""
+    """Run a block of engine calls; engine errors come out as DevenvErrors saying what failed."""
     try:
         yield
     except DevenvError:
         raise
-    except docker.errors.ImageNotFound as err:
-        raise DevenvError(
-            f"{subject}{doing}: image not found ({_explain(err)})",
-            "check the image name and tag, then `devenv pull`",
-            ExitCode.REGISTRY,
-        ) from None
-    except docker.errors.NotFound as err:
-        raise EngineError(
-            f"{subject}{doing}: {_explain(err)}", "something removed it meanwhile; run `devenv up` again"
-        ) from None
-    except docker.errors.APIError as err:
-        raise _api_error(subject, doing, err) from None
-    except (requests.exceptions.ConnectionError, ConnectionError) as err:
-        raise EngineError(
-            f"{subject}{doing}: lost the connection to the Docker engine ({err.__class__.__name__})",
+    except Exception as err:
+        mapped = translate(err, doing, service)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+def _family(err: BaseException) -> str:
+    return type(err).__module__.split(".")[0]
+
+
+def translate(err: BaseException, doing: str, service: Optional[str] = None) -> Optional[DevenvError]:
+    """The DevenvError for an engine-side failure, or None if `err` is not one (a bug: re-raise)."""
+    subject = f"{service}: " if service else ""
+    name = type(err).__name__
+    family = _family(err)
+    if family in ("requests", "urllib3") or isinstance(err, (ConnectionError, TimeoutError)):
+        if "Timeout" in name or isinstance(err, TimeoutError):
+            return EngineError(
+                f"{subject}{doing}: the Docker engine did not answer in time",
+                "the engine is overloaded or hung: check `docker info`, restart it if needed",
+            )
+        return EngineError(
+            f"{subject}{doing}: lost the connection to the Docker engine ({name})",
             "is dockerd still running? Start it, then run the same command again; "
             "devenv converges from whatever state is left",
-        ) from None
-    except requests.exceptions.ReadTimeout:
-        raise EngineError(
-            f"{subject}{doing}: the Docker engine did not answer in time",
-            "the engine is overloaded or hung: check `docker info`, restart it if needed",
-        ) from None
-    except docker.errors.DockerException as err:
-        raise EngineError(f"{subject}{doing}: {err}", "check the engine with `devenv doctor`") from None
+        )
+    if family != "docker" and not hasattr(err, "status_code"):
+        return None
+    text = _explain(err)
+    if name == "ImageNotFound":
+        return DevenvError(
+            f"{subject}{doing}: image not found ({text})",
+            "check the image name and tag, then `devenv pull`",
+            ExitCode.REGISTRY,
+        )
+    if is_not_found(err):
+        return EngineError(
+            f"{subject}{doing}: {text}", "something removed it meanwhile; run `devenv up` again"
+        )
+    if hasattr(err, "status_code"):
+        return _api_error(subject, doing, text)
+    return EngineError(f"{subject}{doing}: {err}", "check the engine with `devenv doctor`")
 
 
 def _explain(err: Any) -> str:
@@ -107,8 +162,7 @@ def _explain(err: Any) -> str:
     return str(explanation or err).strip()
 
 
-def _api_error(subject: str, doing: str, err: Any) -> DevenvError:
-    text = _explain(err)
+def _api_error(subject: str, doing: str, text: str) -> DevenvError:
     lowered = text.lower()
     if "port is already allocated" in lowered or "address already in use" in lowered:
         return DevenvError(

@@ -5,11 +5,34 @@ prod sources (dotenv, Kubernetes, compose, JSON) → profile `set`/`unset` → l
 
 from __future__ import annotations
 
-from devenv.envvars.diff import Change, EnvDiff, diff_envs
-from devenv.envvars.drift import DriftProblem, DriftReport, check_drift, source_hashes
-from devenv.envvars.layering import known_profiles, resolve_env, service_env
-from devenv.envvars.model import EnvValue, LayeredEnv, Unmirrorable
-from devenv.envvars.redact import MASK, Redactor
+import importlib
+from typing import Any
+
+# Names load on first use (PEP 562): `up` needs only layering, not diff and drift.
+_WHERE = {
+    "Change": "diff",
+    "EnvDiff": "diff",
+    "diff_envs": "diff",
+    "DriftProblem": "drift",
+    "DriftReport": "drift",
+    "check_drift": "drift",
+    "source_hashes": "drift",
+    "known_profiles": "layering",
+    "resolve_env": "layering",
+    "service_env": "layering",
+    "EnvValue": "model",
+    "LayeredEnv": "model",
+    "Unmirrorable": "model",
+    "MASK": "redact",
+    "Redactor": "redact",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'devenv.envvars' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"devenv.envvars.{_WHERE[name]}"), name)
+
 
 __all__ = [
     "MASK",

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from devenv.config.model import Project
 from devenv.engine.client import connect
+from devenv.engine.lite import lite_client
 from devenv.engine.observe import list_containers
 from devenv.stack import names
 
@@ -48,7 +49,7 @@ def url_for(host_ip: str, host_port: int, proto: str) -> str:
 
 
 def status(project: Project, instance: str, *, client: Any = None) -> StackStatus:
-    client = client or connect()
+    client = client or lite_client() or connect()  # read-only: the lite client is enough
     containers = {c.service: c for c in list_containers(client, project.name, instance)}
     rows = []
     for name in [*project.service_names, *sorted(set(containers) - set(project.service_names))]:

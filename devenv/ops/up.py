@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional
 
 from devenv.config.model import Project
-from devenv.engine.apply import apply_plan
 from devenv.engine.client import connect
+from devenv.engine.lite import lite_client
 from devenv.engine.observe import list_containers
 from devenv.errors import DevenvError
 from devenv.ops.instance_lock import instance_lock
 from devenv.ops.resolve import resolve_services
-from devenv.ops.testrun import cleanup_stale
 from devenv.stack import names
 from devenv.stack.plan import Plan, plan
 from devenv.stack.spec import ContainerSpec, container_spec
@@ -57,8 +56,10 @@ def check_selection(project: Project, selected: Sequence[str], instance: str) ->
         )
     known = set(project.service_names)
     if not known:
-        raise DevenvError(f"{project.config_file.name} declares no services",
-                          'add one, e.g. [services.web] with image = "NAME:TAG"')
+        raise DevenvError(
+            f"{project.config_file.name} declares no services",
+            'add one, e.g. [services.web] with image = "NAME:TAG"',
+        )
     for name in selected:
         if name not in known:
             raise DevenvError(
@@ -143,7 +144,14 @@ def up(
 ) -> UpResult:
     started = time.monotonic()
     check_selection(project, options.services, options.instance)
-    client = client or connect()
+    if client is None:
+        settled = _settled(project, options, started, waiting)
+        if settled is not None:
+            return settled
+        client = connect()
+    from devenv.engine.apply import apply_plan
+    from devenv.ops.testrun import cleanup_stale
+
     cleanup_stale(client, project.name, progress)  # leftovers of `devenv test` runs whose devenv died
     with instance_lock(project.root, project.name, options.instance, waiting=waiting):
         specs, resolution = desired_specs(client, project, options, progress)
@@ -152,6 +160,35 @@ def up(
             specs, observed, selected=options.services or None, force_recreate=options.force_recreate
         )
         apply_plan(client, project, options.instance, the_plan, specs, progress=progress, wait=options.wait)
+    return UpResult(
+        the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started
+    )
+
+
+def _settled(
+    project: Project, options: UpOptions, started: float, waiting: Optional[Callable[[str], None]]
+) -> Optional[UpResult]:
+    """The no-op check over the lite client: when every image is present, every container
+    matches its spec and runs, and no stale test instance waits for cleanup, the result comes
+    without importing docker-py at all (its import costs more than the whole check). Else None."""
+    if options.force_recreate or options.build or options.pull == "always":
+        return None
+    lite = lite_client()
+    if lite is None:
+        return None
+    from devenv.ops.down import stale_instances
+
+    with instance_lock(project.root, project.name, options.instance, waiting=waiting):
+        try:
+            specs, resolution = desired_specs(lite, project, replace(options, pull="never"), None)
+        except DevenvError:
+            return None  # an image to pull or build: the full path does it (and reports errors)
+        containers = list_containers(lite, project.name, options.instance)
+        the_plan = plan(specs, [c.observed() for c in containers], selected=options.services or None)
+    if not the_plan.is_noop or any(c.health == "unhealthy" for c in containers):
+        return None
+    if stale_instances(lite, project.name):
+        return None
     return UpResult(
         the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started
     )
