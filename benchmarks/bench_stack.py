@@ -1,0 +1,130 @@
+"""Stack benchmark: cold `up` of a 2-service stack, no-op `up`, and `down`, each against the raw
+docker CLI sequence doing the same work, in the same run (median of N rounds, alternating peers).
+Also `devenv --help` and, when installed, docker-compose 1.29 as a second peer.
+
+    DOCKER_HOST=... DEVENV_TEST_REGISTRY=127.0.0.1:5555 python benchmarks/bench_stack.py [--rounds 7]
+
+Targets (issue 3): cold up ≤ 1.2× the raw sequential floor; no-op up ≤ 200 ms whole process;
+down of containers whose PID 1 ignores SIGTERM must not wait out docker's 10 s default;
+`devenv --help` ≤ 100 ms. Prints a table and a JSON line; exits 0 (a report, not a gate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+DEVENV = [sys.executable, "-m", "devenv"]
+COMPOSE = os.environ.get("DEVENV_COMPOSE_BIN", "/opt/devenv-compose/bin/docker-compose")
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def sh(script: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(["bash", "-ec", script], env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def write_project(root: Path, name: str, image: str) -> None:
+    # PID 1 `sleep` ignores SIGTERM unless something forwards it: the down benchmark shows
+    # devenv does not wait out a 10 s default.
+    (root / "devenv.toml").write_text(f"""
+[project]
+name = "{name}"
+
+[services.web]
+image = "{image}"
+command = ["sleep", "100000"]
+supervise = false
+
+[services.worker]
+image = "{image}"
+command = ["sleep", "100000"]
+supervise = false
+""")
+    (root / "docker-compose.yml").write_text(f"""
+version: "3.8"
+services:
+  web:
+    image: {image}
+    command: ["sleep", "100000"]
+  worker:
+    image: {image}
+    command: ["sleep", "100000"]
+""")
+
+
+def median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    registry = os.environ.get("DEVENV_TEST_REGISTRY", "127.0.0.1:5555")
+    image = f"{registry}/busybox:test"
+    env = dict(os.environ, NO_COLOR="1")
+    subprocess.run(["docker", "pull", "-q", image], check=True, stdout=subprocess.DEVNULL)
+    have_compose = os.access(COMPOSE, os.X_OK)
+    results: dict[str, list[float]] = {k: [] for k in (
+        "raw_cold_up", "devenv_cold_up", "compose_cold_up", "devenv_noop_up", "compose_noop_up",
+        "raw_noop_ps", "raw_down", "devenv_down", "compose_down", "devenv_help", "python_startup")}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        name = "bench" + uuid.uuid4().hex[:6]
+        write_project(root, name, image)
+        env["DEVENV_STATE_DIR"] = str(root / "state")
+        raw = f"rb{uuid.uuid4().hex[:6]}"
+        for _ in range(args.rounds):
+            # raw docker CLI: network + 2 × run -d (sequential, as a person would type them)
+            results["raw_cold_up"].append(sh(
+                f"docker network create {raw} >/dev/null; "
+                f"docker run -d --name {raw}-web --network {raw} {image} sleep 100000 >/dev/null; "
+                f"docker run -d --name {raw}-worker --network {raw} {image} sleep 100000 >/dev/null", env))
+            results["raw_noop_ps"].append(sh(f"docker ps -q --filter name={raw} >/dev/null", env))
+            results["raw_down"].append(sh(
+                f"docker rm -f {raw}-web {raw}-worker >/dev/null; docker network rm {raw} >/dev/null", env))
+            results["devenv_cold_up"].append(timed([*DEVENV, "up", "-d"], root, env))
+            results["devenv_noop_up"].append(timed([*DEVENV, "up", "-d"], root, env))
+            results["devenv_down"].append(timed([*DEVENV, "down"], root, env))
+            if have_compose:
+                cenv = dict(env, COMPOSE_PROJECT_NAME=name + "c")
+                results["compose_cold_up"].append(timed([COMPOSE, "up", "-d"], root, cenv))
+                results["compose_noop_up"].append(timed([COMPOSE, "up", "-d"], root, cenv))
+                results["compose_down"].append(timed([COMPOSE, "down", "-t", "1"], root, cenv))
+            results["devenv_help"].append(timed([*DEVENV, "--help"], root, env))
+            results["python_startup"].append(timed([sys.executable, "-c", "pass"], root, env))
+    med = {k: round(median_ms(v), 1) for k, v in results.items() if v}
+    ratios = {
+        "cold_up_vs_raw": round(med["devenv_cold_up"] / med["raw_cold_up"], 2),
+        "down_vs_raw": round(med["devenv_down"] / med["raw_down"], 2),
+    }
+    if have_compose:
+        ratios["cold_up_vs_compose"] = round(med["devenv_cold_up"] / med["compose_cold_up"], 2)
+        ratios["noop_up_vs_compose"] = round(med["devenv_noop_up"] / med["compose_noop_up"], 2)
+    print(f"{'measure':<20} {'median ms':>10}   (rounds: {args.rounds}, cores: {os.cpu_count()})")
+    for key, value in med.items():
+        print(f"{key:<20} {value:>10.1f}")
+    for key, value in ratios.items():
+        print(f"{key:<20} {value:>10.2f}x")
+    print(json.dumps({"bench": "stack", "median_ms": med, "ratios": ratios}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
