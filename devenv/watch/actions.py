@@ -1,0 +1,277 @@
+"""Reload actions on a running container (docker-py `Container` objects).
+
+Each returns when its work is done and raises `ActionError` (a DevenvError) with the
+container's last log lines when it fails, so the watch loop can report and keep going.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tarfile
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Callable, Optional
+
+from devenv.errors import DevenvError, EngineError
+from devenv.watch.supervisor import is_supervised, restart_command
+
+Ignored = Callable[[str, bool], bool]  # (project-relative posix path, is_dir) -> ignored?
+DELETE_BATCH = 200  # paths per `rm` exec: stays far below ARG_MAX
+
+
+class ActionError(DevenvError):
+    """A reload step failed; `last_logs` holds the container's last log lines."""
+
+    def __init__(self, message: str, hint: Optional[str] = None, last_logs: Optional[list[str]] = None):
+        super().__init__(message, hint)
+        self.last_logs = last_logs or []
+
+
+@dataclass
+class SyncResult:
+    copied: int = 0
+    deleted: int = 0
+    skipped: list[str] = field(default_factory=list)  # changed paths that were ignored
+
+
+def last_log_lines(container: Any, n: int = 20) -> list[str]:
+    try:
+        raw = container.logs(tail=n)
+    except Exception:  # the logs are a courtesy in an error report, never a second error
+        return []
+    return raw.decode(errors="replace").splitlines()[-n:]
+
+
+def _name(container: Any) -> str:
+    return container.labels.get("dev.devenv.service") or container.name
+
+
+def _api(what: str, container: Any, call: Callable[[], Any]) -> Any:
+    import docker.errors
+
+    try:
+        return call()
+    except docker.errors.NotFound as err:
+        raise ActionError(
+            f"{what} {_name(container)}: the container is gone",
+            "start the stack again with `devenv up`",
+        ) from err
+    except docker.errors.APIError as err:
+        raise ActionError(
+            f"{what} {_name(container)}: {err.explanation or err}",
+            "check the service with `devenv status` and `devenv logs`",
+            last_log_lines(container),
+        ) from err
+    except OSError as err:
+        raise EngineError(f"{what} {_name(container)}: engine connection failed: {err}") from err
+
+
+def restart(container: Any, *, wait: bool = True) -> None:
+    """Restart the service's process inside its container through the supervisor shim.
+
+    `wait`: exec the shim's restart script, which returns once the new process runs (and
+    says so if it died at once); otherwise just send SIGHUP (faster, fire and forget).
+    """
+    args = [container.attrs.get("Path", ""), *container.attrs.get("Args", [])]
+    if not is_supervised(args):
+        raise ActionError(
+            f"restart {_name(container)}: the container was not started under the devenv supervisor",
+            "set `restart = true` for the service (and `devenv up` to recreate it), "
+            'or use `action = "restart-container"`',
+        )
+    if not wait:
+        _api("restart", container, lambda: container.kill(signal="SIGHUP"))
+        return
+    result = _api("restart", container, lambda: container.exec_run(restart_command(), user="0"))
+    if result.exit_code == 0:
+        return
+    output = result.output.decode(errors="replace").strip()
+    if result.exit_code == 1:
+        raise ActionError(
+            f"{_name(container)}: the process exited right after the restart ({output})",
+            "fix the error shown in its log and save again",
+            last_log_lines(container),
+        )
+    raise ActionError(f"restart {_name(container)}: {output or 'the supervisor did not answer'}")
+
+
+def restart_container(container: Any, timeout: float = 1.0) -> None:
+    _api("restart-container", container, lambda: container.restart(timeout=max(0, round(timeout))))
+
+
+def _tar_add(tar: tarfile.TarFile, path: Path, arcname: str, uid: int, gid: int) -> int:
+    """Add one file system entry (not its children) owned by uid:gid; 0 if it vanished."""
+    try:
+        info = tar.gettarinfo(str(path), arcname)
+    except OSError:
+        return 0
+    info.uid, info.gid, info.uname, info.gname = uid, gid, "", ""
+    if info.isreg():
+        try:
+            with open(path, "rb") as handle:
+                tar.addfile(info, handle)
+        except OSError:
+            return 0
+    elif info.isdir() or info.issym() or stat.S_ISLNK(info.mode):
+        tar.addfile(info)
+    else:
+        return 0  # sockets, fifos, devices: nothing to copy
+    return 1
+
+
+def _walk(root: Path, rel: str, ignored: Optional[Ignored]) -> Iterable[str]:
+    """`rel` and, for a folder, everything below it that is not ignored."""
+    yield rel
+    base = root / rel if rel else root
+    if not base.is_dir() or base.is_symlink():
+        return
+    for folder, dirs, files in os.walk(base):
+        here = Path(folder).relative_to(root).as_posix()
+        here = "" if here == "." else here
+        kept = []
+        for d in sorted(dirs):
+            sub = f"{here}/{d}" if here else d
+            if ignored is None or not ignored(sub, True):
+                kept.append(d)
+                yield sub
+        dirs[:] = kept
+        for f in sorted(files):
+            sub = f"{here}/{f}" if here else f
+            if ignored is None or not ignored(sub, False):
+                yield sub
+
+
+def _put(container: Any, archive: IO[bytes]) -> None:
+    archive.seek(0)
+    ok = _api("sync", container, lambda: container.put_archive("/", archive))
+    if not ok:
+        raise ActionError(f"sync {_name(container)}: the engine refused the archive")
+
+
+def sync(
+    container: Any,
+    root: Path,
+    changed_paths: Iterable[str],
+    target: str,
+    uid: int,
+    gid: int,
+    *,
+    ignored: Optional[Ignored] = None,
+) -> SyncResult:
+    """Copy changed project-relative paths into `target` in the container, owned by uid:gid;
+    paths that no longer exist on the host are deleted there."""
+    root = Path(root)
+    dest = PurePosixPath(target)
+    result = SyncResult()
+    deleted: list[str] = []
+    with tempfile.TemporaryFile() as spool:
+        with tarfile.open(fileobj=spool, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            folders_added: set[str] = set()
+            for rel in sorted(set(changed_paths)):
+                rel = rel.strip("/")
+                if not rel or rel.startswith("../"):
+                    continue
+                path = root / rel
+                if not os.path.lexists(path):
+                    deleted.append(rel)
+                    continue
+                # Parent folders first, so ones the container lacks get the right owner too.
+                parts = rel.split("/")[:-1]
+                for i in range(1, len(parts) + 1):
+                    parent = "/".join(parts[:i])
+                    if parent not in folders_added:
+                        folders_added.add(parent)
+                        _tar_add(tar, root / parent, str(dest / parent).lstrip("/"), uid, gid)
+                for sub in _walk(root, rel, ignored):
+                    if sub in folders_added:
+                        continue
+                    if (root / sub).is_dir() and not (root / sub).is_symlink():
+                        folders_added.add(sub)
+                    result.copied += _tar_add(tar, root / sub, str(dest / sub).lstrip("/"), uid, gid)
+        if result.copied:
+            _put(container, spool)
+    if deleted:
+        result.deleted = _delete(container, dest, deleted)
+    return result
+
+
+def _delete(container: Any, dest: PurePosixPath, rels: Sequence[str]) -> int:
+    for start in range(0, len(rels), DELETE_BATCH):
+        batch = [str(dest / rel) for rel in rels[start : start + DELETE_BATCH]]
+        res = _api("sync", container, lambda b=batch: container.exec_run(["rm", "-rf", "--", *b], user="0"))
+        if res.exit_code != 0:
+            raise ActionError(
+                f"sync {_name(container)}: could not delete {len(batch)} path(s): "
+                f"{res.output.decode(errors='replace').strip()}"
+            )
+    return len(rels)
+
+
+def initial_sync(
+    container: Any,
+    root: Path,
+    target: str,
+    uid: int,
+    gid: int,
+    *,
+    ignored: Optional[Ignored] = None,
+) -> SyncResult:
+    """Copy the whole project (minus ignored paths) into `target`, the folder itself included."""
+    root = Path(root)
+    dest = PurePosixPath(target)
+    result = SyncResult()
+    with tempfile.TemporaryFile() as spool:
+        with tarfile.open(fileobj=spool, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            _tar_add(tar, root, str(dest).lstrip("/"), uid, gid)
+            for sub in _walk(root, "", ignored):
+                if sub:
+                    result.copied += _tar_add(tar, root / sub, str(dest / sub).lstrip("/"), uid, gid)
+        _put(container, spool)
+    return result
+
+
+def exec_then_maybe_restart(
+    container: Any,
+    command: Sequence[str],
+    *,
+    restart_after: bool,
+    user: Optional[str] = None,
+    workdir: Optional[str] = None,
+) -> str:
+    """Run `command` in the container (e.g. a compiler); restart the process if asked and
+    the command succeeded. Returns the command's output."""
+    kwargs: dict[str, Any] = {}
+    if user:
+        kwargs["user"] = user
+    if workdir:
+        kwargs["workdir"] = workdir
+    res = _api("exec", container, lambda: container.exec_run(list(command), **kwargs))
+    output = res.output.decode(errors="replace")
+    if res.exit_code != 0:
+        raise ActionError(
+            f"{_name(container)}: `{' '.join(command)}` exited with code {res.exit_code}",
+            "fix the error and save again",
+            output.splitlines()[-20:],
+        )
+    if restart_after:
+        restart(container)
+    return output
+
+
+def owner_ids(container: Any, user: Optional[str], has_code: bool) -> tuple[int, int]:
+    """uid:gid that synced files get, from the service's `user` setting."""
+    if user == "host" or (user is None and has_code):
+        return (os.getuid(), os.getgid()) if hasattr(os, "getuid") else (0, 0)
+    if user is None:
+        return (0, 0)
+    uid_part, _, gid_part = user.partition(":")
+    if uid_part.isdigit() and (not gid_part or gid_part.isdigit()):
+        return int(uid_part), int(gid_part or uid_part)
+    res = _api("sync", container, lambda: container.exec_run(["id", "-u", uid_part]))
+    gres = _api("sync", container, lambda: container.exec_run(["id", "-g", uid_part]))
+    if res.exit_code != 0 or gres.exit_code != 0:
+        raise ActionError(f"sync {_name(container)}: user {uid_part!r} does not exist in the container")
+    return int(res.output.strip()), int(gres.output.strip())

@@ -1,0 +1,94 @@
+"""Follow the services' logs while watching: one thread per service, whole lines, a crash
+of the supervised process (the shim's exit line) reported with the lines before it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Any, Callable, Optional, Protocol
+
+from devenv.watch.supervisor import EXIT_MARKER
+
+
+class LogSink(Protocol):
+    def log(self, service: str, line: str) -> None: ...
+
+    def failed(self, service: str, message: str, last_logs: list[str]) -> None: ...
+
+
+class LogFollower:
+    """Streams the logs of one service, re-attaching when its container restarts or is
+    replaced (rebuild). `get_container` returns the service's current container."""
+
+    def __init__(self, service: str, get_container: Callable[[str], Any], sink: LogSink, *, keep: int = 20):
+        self.service = service
+        self.get_container = get_container
+        self.sink = sink
+        self.recent: deque[str] = deque(maxlen=keep)
+        self._stop = threading.Event()
+        self._stream: Optional[Any] = None
+        self._lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, name=f"devenv-logs-{service}", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            stream = self._stream
+        if stream is not None:
+            try:
+                stream.close()  # unblocks the reading thread
+            except Exception:  # closing a half-dead HTTP stream may fail; we are leaving anyway
+                pass
+
+    def _run(self) -> None:
+        since = int(time.time())
+        while not self._stop.is_set():
+            try:
+                container = self.get_container(self.service)
+                stream = container.logs(stream=True, follow=True, since=since)
+            except Exception:  # gone for now (rebuild in progress): try again shortly
+                self._stop.wait(0.5)
+                continue
+            with self._lock:
+                self._stream = stream
+            if self._stop.is_set():
+                break
+            try:
+                self._pump(stream)
+            except Exception:  # the stream broke (container removed): re-attach
+                pass
+            since = int(time.time())
+            self._stop.wait(0.2)
+
+    def _pump(self, stream: Any) -> None:
+        partial = b""
+        for chunk in stream:
+            if self._stop.is_set():
+                return
+            partial += chunk
+            *lines, partial = partial.split(b"\n")
+            for raw in lines:
+                self._line(raw.decode(errors="replace").rstrip("\r"))
+        if partial:
+            self._line(partial.decode(errors="replace"))
+
+    def _line(self, line: str) -> None:
+        if EXIT_MARKER in line:
+            code = line.split(EXIT_MARKER, 1)[1].split()[0]
+            self.sink.failed(self.service, f"exited with code {code}", list(self.recent))
+            self.recent.clear()
+            return
+        self.recent.append(line)
+        self.sink.log(self.service, line)
+
+
+def stream_logs(services: list[str], get_container: Callable[[str], Any], sink: LogSink) -> list[LogFollower]:
+    """Start a follower per service; call `.stop()` on each when done."""
+    followers = [LogFollower(name, get_container, sink) for name in services]
+    for follower in followers:
+        follower.start()
+    return followers

@@ -1,0 +1,255 @@
+"""The watch loop: file events -> per-service debouncers -> one plan per batch -> actions.
+
+Runs until `stop()` or Ctrl-C. A failing action is reported and the loop keeps watching;
+the next save tries again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional, Protocol
+
+from devenv.config.model import Project, Service, WatchSpec
+from devenv.errors import DevenvError
+from devenv.watch import actions
+from devenv.watch.debounce import Debouncer
+from devenv.watch.ignore import IgnoreMatcher
+from devenv.watch.observer import TreeWatcher, WatchReport
+from devenv.watch.rules import Plan, RuleSet
+
+
+class Reporter(Protocol):
+    def reloaded(self, service: str, ms: float, nfiles: int, action: str) -> None: ...
+
+    def failed(self, service: str, message: str, last_logs: list[str]) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+    def log(self, service: str, line: str) -> None: ...
+
+
+@dataclass
+class _Watched:
+    service: Service
+    spec: WatchSpec
+    roots: list[Path]  # absolute folders (recursive) to watch
+    files: set[Path]  # absolute single files named in `paths`
+    matcher: IgnoreMatcher
+    rules: RuleSet
+    debouncer: Debouncer
+
+    def covers(self, path: Path) -> bool:
+        return path in self.files or any(path == r or r in path.parents for r in self.roots)
+
+
+def _top_most(paths: Sequence[Path]) -> list[Path]:
+    chosen: list[Path] = []
+    for path in sorted(set(paths), key=lambda p: len(p.parts)):
+        if not any(path == c or c in path.parents for c in chosen):
+            chosen.append(path)
+    return chosen
+
+
+class WatchLoop:
+    def __init__(
+        self,
+        project: Project,
+        services: Sequence[Service],
+        *,
+        get_container: Callable[[str], Any],
+        rebuild: Callable[[str], None],
+        reporter: Reporter,
+        clock: Callable[[], float] = time.monotonic,
+        force_polling: bool = False,
+        poll_interval_s: float = 1.0,
+        restart_wait: bool = True,
+    ):
+        self.project = project
+        self.root = Path(project.root)
+        self.get_container = get_container
+        self.rebuild = rebuild
+        self.reporter = reporter
+        self.restart_wait = restart_wait
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._stopped_lock = threading.Lock()
+        self.report: Optional[WatchReport] = None
+        self.reloads = 0  # batches acted on (for tests and benchmarks)
+        self.watched = [self._prepare(svc, clock) for svc in services if svc.watch is not None]
+        self._watcher = TreeWatcher(
+            self._observer_roots(),
+            self._prune,
+            self._on_change,
+            force_polling=force_polling,
+            poll_interval_s=poll_interval_s,
+        )
+
+    # --- setup ---
+    def _prepare(self, svc: Service, clock: Callable[[], float]) -> _Watched:
+        spec = svc.watch or WatchSpec()
+        roots: list[Path] = []
+        files: set[Path] = set()
+        for rel in spec.paths or ("",):
+            path = (self.root / rel).resolve() if rel else self.root.resolve()
+            (files.add(path) if path.is_file() else roots.append(path))
+        matcher = IgnoreMatcher(self.root, spec.ignore, include_ignored=spec.include_ignored)
+        debouncer = Debouncer(spec.debounce_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock)
+        return _Watched(svc, spec, roots, files, matcher, RuleSet(spec), debouncer)
+
+    def _observer_roots(self) -> list[Path]:
+        folders: list[Path] = []
+        for w in self.watched:
+            folders.extend(w.roots)
+            folders.extend(f.parent for f in w.files)
+        return _top_most(folders)
+
+    def _rel(self, path: Path) -> Optional[str]:
+        try:
+            return path.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return None
+
+    def _prune(self, folder: Path) -> bool:
+        """Skip a folder unless a service watches it and not every such service ignores it."""
+        rel = self._rel(folder)
+        if rel is None:
+            return True
+        covering = [w for w in self.watched if any(folder == r or r in folder.parents for r in w.roots)]
+        if not covering:
+            # Beside a watched file, or on the way down to a watched folder.
+            return not any(folder in r.parents for w in self.watched for r in w.roots)
+        return all(w.matcher.ignored(rel, True) for w in covering)
+
+    # --- events ---
+    def _on_change(self, abs_path: str, is_dir: bool) -> None:
+        path = Path(abs_path)
+        rel = self._rel(path)
+        if rel is None or rel == ".":
+            return
+        for w in self.watched:
+            if not w.covers(path):
+                continue
+            if path.name == ".gitignore":
+                w.matcher.forget_gitignore(rel)
+            if is_dir and path.exists():
+                continue  # a new folder: the files in it come as their own events
+            if w.matcher.ignored(rel, is_dir):
+                continue
+            w.debouncer.add(rel)
+            self._wake.set()
+
+    # --- running ---
+    def start(self) -> WatchReport:
+        """Start watching (and the initial copy for `sync` services); returns the report."""
+        self.report = self._watcher.start()
+        for note in self.report.notes:
+            self.reporter.note(note)
+        for w in self.watched:
+            if w.spec.action == "sync":
+                self._guard(w, lambda w=w: self._initial_sync(w), "initial-sync", 0)
+        return self.report
+
+    def run(self) -> None:
+        """Block until `stop()` or Ctrl-C, acting on each due batch."""
+        if self.report is None:
+            self.start()
+        try:
+            while not self._stop.is_set():
+                waits = [t for t in (w.debouncer.time_until_due() for w in self.watched) if t is not None]
+                timeout = min(waits) if waits else 1.0
+                if timeout > 0:
+                    self._wake.wait(timeout)
+                    self._wake.clear()
+                for w in self.watched:
+                    if not self._stop.is_set() and w.debouncer.due():
+                        self._act(w, w.debouncer.flush())
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._watcher.stop()
+
+    def stop(self) -> None:
+        """Ask `run()` to return; safe from any thread, any number of times."""
+        self._stop.set()
+        self._wake.set()
+
+    def close(self) -> None:
+        """Stop watching without `run()` (e.g. after `start()` only)."""
+        self.stop()
+        self._watcher.stop()
+
+    # --- actions ---
+    def _act(self, w: _Watched, batch: frozenset[str]) -> None:
+        if not batch:
+            return
+        plan = w.rules.plan(batch)
+        if not plan.steps:
+            return
+        started = time.monotonic()
+        if self._guard(w, lambda: self._execute(w, plan), plan.action, len(batch)):
+            self.reloads += 1
+            ms = (time.monotonic() - started) * 1000.0
+            self.reporter.reloaded(w.service.name, ms, len(batch), plan.action)
+
+    def _guard(self, w: _Watched, work: Callable[[], None], action: str, nfiles: int) -> bool:
+        try:
+            work()
+            return True
+        except actions.ActionError as err:
+            message = err.message + (f" — {err.hint}" if err.hint else "")
+            self.reporter.failed(w.service.name, message, err.last_logs)
+        except DevenvError as err:
+            message = err.message + (f" — {err.hint}" if err.hint else "")
+            self.reporter.failed(w.service.name, message, [])
+        return False
+
+    def _sync_target(self, w: _Watched) -> str:
+        target = w.spec.sync_target or w.service.code
+        if not target:
+            raise DevenvError(
+                f"services.{w.service.name}.watch: action sync needs a target folder",
+                f"set services.{w.service.name}.watch.sync_target (or `code`) to a container path",
+            )
+        return target
+
+    def _initial_sync(self, w: _Watched) -> None:
+        container = self.get_container(w.service.name)
+        uid, gid = actions.owner_ids(container, w.service.user, has_code=True)
+        actions.initial_sync(container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored)
+
+    def _execute(self, w: _Watched, plan: Plan) -> None:
+        name = w.service.name
+        for step in plan.steps:
+            if step == "rebuild":
+                self.rebuild(name)
+            elif step == "initial-sync":
+                self._initial_sync(w)
+            elif step == "sync":
+                container = self.get_container(name)
+                uid, gid = actions.owner_ids(container, w.service.user, has_code=True)
+                actions.sync(
+                    container,
+                    self.root,
+                    plan.sync_paths,
+                    self._sync_target(w),
+                    uid,
+                    gid,
+                    ignored=w.matcher.ignored,
+                )
+            elif step == "exec":
+                if not w.spec.exec:
+                    raise DevenvError(
+                        f"services.{name}.watch: action exec needs a command",
+                        f'set services.{name}.watch.exec, e.g. ["make", "build"]',
+                    )
+                actions.exec_then_maybe_restart(
+                    self.get_container(name), w.spec.exec, restart_after=False, workdir=w.service.workdir
+                )
+            elif step == "restart":
+                actions.restart(self.get_container(name), wait=self.restart_wait)
+            elif step == "restart-container":
+                actions.restart_container(self.get_container(name), w.service.stop_timeout_s)
