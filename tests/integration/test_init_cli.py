@@ -104,7 +104,7 @@ def test_round_trip_compose_to_up(project, registry, busybox_image):
     assert "services.web.restart" in result.err  # listed, not silently dropped
     project.ok("up", "-d")
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/www/index.html", timeout=5) as answer:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=5) as answer:
             assert answer.read().decode() == "hello from compose\n"  # the code mount serves the project
         status = {s["service"]: s for s in json.loads(project.ok("status", "--json").out)["services"]}
         assert status["web"]["state"] == "running"
