@@ -78,6 +78,7 @@ class WatchLoop:
         self._stop = threading.Event()
         self._stopped_lock = threading.Lock()
         self.report: Optional[WatchReport] = None
+        self.batches = 0  # batches flushed, including those that needed no action
         self.reloads = 0  # batches acted on (for tests and benchmarks)
         self.watched = [self._prepare(svc, clock) for svc in services if svc.watch is not None]
         self._watcher = TreeWatcher(
@@ -186,6 +187,7 @@ class WatchLoop:
     def _act(self, w: _Watched, batch: frozenset[str]) -> None:
         if not batch:
             return
+        self.batches += 1
         plan = w.rules.plan(batch)
         if not plan.steps:
             return
