@@ -25,8 +25,9 @@ exec httpd -f -p 8080 -h /www
 """
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    """Poll `check` until it returns a truthy value; fail with `what` after `timeout` s."""
+def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: Any = "condition") -> Any:
+    """Poll `check` until it returns a truthy value; fail with `what` (a text, or a callable
+    giving one, e.g. the output so far) after `timeout` s."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -34,7 +35,8 @@ def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condi
         if last:
             return last
         time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+    text = what() if callable(what) else what
+    raise AssertionError(f"timed out waiting for {text} (last: {last!r})")
 
 
 def fetch(url: str) -> Optional[str]:
