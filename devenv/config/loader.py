@@ -36,7 +36,8 @@ def find_config(start: Path, explicit: bool = False) -> Path:
                 return path
         except PermissionError:
             raise ConfigError(
-                f"cannot read {path}: permission denied", "check the folder's permissions (or use --project-dir)"
+                f"cannot read {path}: permission denied",
+                "check the folder's permissions (or use --project-dir)",
             ) from None
     where = str(start) if explicit else f"{start} or any parent folder"
     raise ConfigError(

@@ -6,19 +6,28 @@ deepest known prefix of the path, which is the line a person would look at.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Union
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_BASIC = r"\"(?:[^\"\\]|\\.)*\""  # a basic string key, escapes included: "a\"b"
 _KEY = re.compile(
-    r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+    rf"^\s*((?:[A-Za-z0-9_-]+|{_BASIC}|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|{_BASIC}|'[^']*'))*)\s*="
 )
-_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+)")
+_PART = re.compile(r"(\"(?:[^\"\\]|\\.)*\")|'([^']*)'|([A-Za-z0-9_-]+)")
+
+
+def _unquote(basic: str) -> str:
+    try:
+        return json.loads(basic)  # TOML's basic-string escapes are JSON's (plus rare \e, \U)
+    except ValueError:
+        return basic[1:-1]
 
 
 def _split(dotted: str) -> tuple[str, ...]:
-    return tuple(a or b or c for a, b, c in _PART.findall(dotted))
+    return tuple(_unquote(a) if a else (b or c) for a, b, c in _PART.findall(dotted))
 
 
 def key_lines(text: str) -> dict[tuple[str, ...], int]:
@@ -48,16 +57,21 @@ def key_lines(text: str) -> dict[tuple[str, ...], int]:
 def _inline_keys(rest: str, path: tuple[str, ...], number: int, lines: dict[tuple[str, ...], int]) -> None:
     # `health = { cmd = [...], interval = "1s" }`: inline keys sit on the same line.
     if rest.lstrip().startswith("{"):
-        for match in re.finditer(r"([A-Za-z0-9_-]+)\s*=", rest):
-            lines.setdefault((*path, match.group(1)), number)
+        for match in re.finditer(rf"([A-Za-z0-9_-]+|{_BASIC}|'[^']*')\s*=", rest):
+            lines.setdefault((*path, *_split(match.group(1))), number)
 
 
 def _bracket_balance(line: str) -> int:
     balance = 0
     quote = ""
+    escaped = False
     for char in line:
         if quote:
-            if char == quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':  # `"a\"b"`: an escaped quote does not close
+                escaped = True
+            elif char == quote:
                 quote = ""
         elif char in "\"'":
             quote = char
@@ -90,6 +104,6 @@ def dotted(path: Sequence[Union[str, int]]) -> str:
             out += f"[{part}]"
         else:
             needs_quotes = not re.fullmatch(r"[A-Za-z0-9_-]+", part)
-            shown = f'"{part}"' if needs_quotes else part
+            shown = json.dumps(part, ensure_ascii=False) if needs_quotes else part
             out += f".{shown}" if out else shown
     return out
