@@ -23,7 +23,7 @@ profile_option = click.option(
 )
 
 
-def _progress(out: Output) -> Any:
+def progress_printer(out: Output) -> Any:
     width = 12
 
     def say(subject: str, message: str) -> None:
@@ -78,7 +78,7 @@ def up(
         build=build,
         force_recreate=list(services or project.service_names) if force_recreate else (),
     )
-    result = run_up(project, options, progress=_progress(out), waiting=out.info)
+    result = run_up(project, options, progress=progress_printer(out), waiting=out.info)
     out.add_secrets(result.secret_values)
     for warning in result.warnings:
         out.warn(warning)
@@ -151,7 +151,7 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
     out: Output = obj.output
     project = obj.project()
     client = connect()
-    say = _progress(out)
+    say = progress_printer(out)
     targets = [instance]
     if all_stale:
         targets = [i for p, i in stale_instances(client, project.name) if p == project.name]

@@ -56,7 +56,7 @@ def test(
       devenv test -s web -- python -m pytest
     """
     from devenv.cli import signals
-    from devenv.cli.stack_cmds import _progress
+    from devenv.cli.stack_cmds import progress_printer
     from devenv.ops.testrun import TestOptions, run_test
 
     signals.install()
@@ -65,7 +65,7 @@ def test(
     options = TestOptions(
         command=tuple(command), profile=profile, service=service, keep=keep, pull=pull, build=build
     )
-    say = _progress(out)
+    say = progress_printer(out)
 
     def started(instance: str, result: Any) -> None:
         out.add_secrets(result.secret_values)

@@ -30,7 +30,15 @@ class Applied:
     container_id: str
 
 
-def ensure_network(client: Any, project: Project, instance: str) -> str:
+def owner_labels(specs: Sequence[ContainerSpec]) -> dict[str, str]:
+    """The owner labels of a `devenv test` instance, carried by its network and volumes too, so
+    a run killed before its first container exists still leaves nothing cleanup cannot find."""
+    return {k: v for s in specs[:1] for k, v in s.labels.items() if k in (names.OWNER_PID, names.OWNER_HOST)}
+
+
+def ensure_network(
+    client: Any, project: Project, instance: str, extra_labels: Optional[dict[str, str]] = None
+) -> str:
     name = names.network_name(project.name, instance)
     with translated("creating the network"):
         existing = client.api.networks(
@@ -38,12 +46,21 @@ def ensure_network(client: Any, project: Project, instance: str) -> str:
         )
         if not any(n["Name"] == name for n in existing):
             client.api.create_network(
-                name, driver="bridge", labels=names.base_labels(project.name, instance), check_duplicate=True
+                name,
+                driver="bridge",
+                labels={**names.base_labels(project.name, instance), **(extra_labels or {})},
+                check_duplicate=True,
             )
     return name
 
 
-def ensure_volumes(client: Any, project: Project, instance: str, specs: Sequence[ContainerSpec]) -> None:
+def ensure_volumes(
+    client: Any,
+    project: Project,
+    instance: str,
+    specs: Sequence[ContainerSpec],
+    extra_labels: Optional[dict[str, str]] = None,
+) -> None:
     declared = {v.name: v for v in project.volumes}
     wanted = {m.source for s in specs for m in s.mounts if m.kind == "volume"}
     with translated("creating volumes"):
@@ -66,7 +83,11 @@ def ensure_volumes(client: Any, project: Project, instance: str, specs: Sequence
                     mount.source,
                     driver=decl.driver if decl else "local",
                     driver_opts=dict(decl.options) if decl and decl.options else None,
-                    labels={**names.base_labels(project.name, instance), names.VOLUME_NAME: logical},
+                    labels={
+                        **names.base_labels(project.name, instance),
+                        names.VOLUME_NAME: logical,
+                        **(extra_labels or {}),
+                    },
                 )
                 existing.add(mount.source)
 
@@ -154,8 +175,9 @@ def apply_plan(
     if not any(a.kind != KEEP for wave in plan.waves for a in wave):
         return [Applied(a.service, a.kind, a.container_id or "") for wave in plan.waves for a in wave]
 
-    network = ensure_network(client, project, instance)
-    ensure_volumes(client, project, instance, [by_service[a.service] for w in plan.waves for a in w])
+    owner = owner_labels(specs)
+    network = ensure_network(client, project, instance, owner)
+    ensure_volumes(client, project, instance, [by_service[a.service] for w in plan.waves for a in w], owner)
     allocator = PortAllocator(port_is_free)
     applied: list[Applied] = []
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="devenv-up") as pool:

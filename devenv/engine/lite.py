@@ -75,6 +75,12 @@ class LiteAPI:
             params["filters"] = json.dumps(filters)
         return self._get("/containers/json", params)
 
+    def networks(self, filters: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+        return self._get("/networks", {"filters": json.dumps(filters)} if filters else None)
+
+    def volumes(self, filters: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+        return self._get("/volumes", {"filters": json.dumps(filters)} if filters else None)
+
     def inspect_image(self, image: str) -> dict[str, Any]:
         return self._get(f"/images/{urllib.parse.quote(image, safe='')}/json")
 

@@ -87,18 +87,29 @@ def _remove_all(client: Any, containers: list[Any], stop_timeout: float, say: Pr
 
 
 def stale_instances(client: Any, project_name: Optional[str] = None) -> list[tuple[str, str]]:
-    """(project, instance) of `devenv test` instances whose owning devenv process is gone."""
+    """(project, instance) of `devenv test` instances whose owning devenv process is gone.
+    Networks and volumes count too: a run killed before its first container leaves only those."""
     here = socket.gethostname()
+    labelled: list[tuple[dict[str, str], str]] = [
+        (c.labels, c.instance) for c in list_all_devenv_containers(client)
+    ]
+    with translated("listing networks and volumes"):
+        owned = {"label": [names.OWNER_PID]}
+        labelled += [(n.get("Labels") or {}, "") for n in client.api.networks(filters=owned)]
+        if hasattr(client.api, "volumes"):  # the lite client lists containers and networks only
+            labelled += [
+                (v.get("Labels") or {}, "") for v in client.api.volumes(filters=owned).get("Volumes") or []
+            ]
     stale = set()
-    for container in list_all_devenv_containers(client):
-        pid = container.labels.get(names.OWNER_PID)
-        if not pid or container.labels.get(names.OWNER_HOST) != here:
+    for labels, instance in labelled:
+        pid = labels.get(names.OWNER_PID)
+        if not pid or labels.get(names.OWNER_HOST) != here:
             continue
-        project = container.labels.get(names.PROJECT, "")
+        project = labels.get(names.PROJECT, "")
         if project_name is not None and project != project_name:
             continue
         if not _alive(int(pid)):
-            stale.add((project, container.instance))
+            stale.add((project, instance or labels.get(names.INSTANCE, "")))
     return sorted(stale)
 
 

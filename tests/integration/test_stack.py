@@ -265,6 +265,8 @@ health = {{ cmd = ["false"], interval = "100ms", retries = 3 }}
 image = "{registry}/busybox:test"
 command = ["sh", "-c", "echo missing config >&2; exit 4"]
 supervise = false
+# a long health budget: the wait must end at the crash, with its exit code, not at the timeout
+health = {{ cmd = ["true"], interval = "200ms", retries = 1000 }}
 """)
     result = project.run("up", "-d")
     assert result.code == 5, str(result)

@@ -195,3 +195,21 @@ def test_sigkilled_run_is_cleaned_by_the_next_up(stack, docker_client) -> None:
     assert instances == {"default"}
     stack.ok("down", "--volumes")
     assert leftovers(docker_client, stack.name) == []
+
+
+def test_run_killed_before_its_first_container_leaves_nothing(stack, docker_client) -> None:
+    """A network and a volume created for a test instance whose devenv died before any container
+    existed carry the owner labels, so `down --all-stale` still finds and removes them."""
+    import socket
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    labels = {
+        "dev.devenv.project": stack.name,
+        "dev.devenv.instance": "test-deadbeef",
+        "dev.devenv.owner-pid": dead.stdout.strip(),
+        "dev.devenv.owner-host": socket.gethostname(),
+    }
+    docker_client.networks.create(f"{stack.name}-test-deadbeef", labels=labels)
+    docker_client.volumes.create(f"{stack.name}-test-deadbeef-dbdata", labels=labels)
+    stack.ok("down", "--all-stale")
+    assert leftovers(docker_client, stack.name) == []
