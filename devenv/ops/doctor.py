@@ -219,6 +219,7 @@ def _image_line(
 def _image_checks(
     client: Any, project: Project, refs: dict[str, Any], registries: dict[str, _Registry]
 ) -> list[Check]:
+    from devenv.engine.client import inspect_image_or_none
     from devenv.ops.resolve import load_lock
     from devenv.registry.lockfile import locked_digest
     from devenv.registry.resolve import client_for
@@ -249,7 +250,7 @@ def _image_checks(
         if client is None:
             checks.append(_image_line(name, SKIP, f"{wanted.display}: {NEEDS_ENGINE}"))
             continue
-        if _present(client, str(wanted)):
+        if inspect_image_or_none(client, str(wanted)) is not None:
             checks.append(_image_line(name, OK, f"{wanted.display} is on the engine"))
             continue
         probe = registries.get(ref.registry)
@@ -270,20 +271,6 @@ def _image_checks(
             continue
         checks.append(_image_line(name, OK, f"{wanted.display} can be pulled (`devenv pull`)"))
     return checks
-
-
-def _present(client: Any, name: str) -> bool:
-    import docker.errors
-
-    try:
-        client.api.inspect_image(name)
-    except docker.errors.ImageNotFound:
-        return False
-    except docker.errors.APIError as err:
-        if err.status_code == 404:
-            return False
-        raise
-    return True
 
 
 # --- data paths and ports ---
