@@ -6,6 +6,7 @@ The app is a start script that copies /src/content into the page httpd serves, s
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -43,7 +44,7 @@ def fetch(url: str) -> Optional[str]:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.read().decode().strip()
-    except (urllib.error.URLError, ConnectionError, OSError):
+    except (OSError, http.client.HTTPException):  # mid-restart: refused, reset, cut short
         return None
 
 
