@@ -7,20 +7,9 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.options import instance_option, profile_option, pull_option
 from devenv.cli.output import Output, table
 from devenv.errors import DevenvError
-
-instance_option = click.option(
-    "-i",
-    "--instance",
-    default="default",
-    envvar="DEVENV_INSTANCE",
-    show_default=True,
-    help="Which copy of the stack (separate containers, network, volumes, ports).",
-)
-profile_option = click.option(
-    "--profile", default=None, help="Env profile (default: [env] default_profile, dev)."
-)
 
 
 def progress_printer(out: Output) -> Any:
@@ -35,16 +24,10 @@ def progress_printer(out: Output) -> Any:
 @click.command(short_help="Create and start the stack (only what changed), then watch.")
 @click.argument("services", nargs=-1)
 @instance_option
-@profile_option
+@profile_option()
 @click.option("-d", "--detach", is_flag=True, help="Return once the stack is up (no watching, no logs).")
 @click.option("--no-watch", is_flag=True, help="Stay in the foreground with logs, but do not watch files.")
-@click.option(
-    "--pull",
-    type=click.Choice(["missing", "always", "never"]),
-    default="missing",
-    show_default=True,
-    help="When to pull images from the registry.",
-)
+@pull_option
 @click.option("--build", is_flag=True, help="Rebuild services that have `build` before starting.")
 @click.option("--force-recreate", is_flag=True, help="Recreate containers even if unchanged.")
 @click.option("--down-on-exit", is_flag=True, help="In the foreground: take the stack down on Ctrl-C.")

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.options import profile_option, pull_option
 from devenv.cli.output import Output
 
 
@@ -16,20 +17,14 @@ from devenv.cli.output import Output
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-@click.option("--profile", default=None, help="Env profile for the stack.  [default: test]")
+@profile_option("test")
 @click.option(
     "-s", "--service", default=None, help="Run CMD inside this service's container (default: on this host)."
 )
 @click.option(
     "--keep", is_flag=True, help="Leave the instance running afterwards (remove it with `devenv down`)."
 )
-@click.option(
-    "--pull",
-    type=click.Choice(["missing", "always", "never"]),
-    default="missing",
-    show_default=True,
-    help="When to pull images from the registry.",
-)
+@pull_option
 @click.option("--build", is_flag=True, help="Rebuild services that have `build` first.")
 @click.pass_obj
 def test(

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from devenv.cli.options import instance_option
 from devenv.cli.output import Output
 from devenv.errors import DevenvError
 
@@ -120,15 +121,12 @@ def run_watch(
     """Watch the running stack's services (all with a `watch` table, or those named) and
     stream their logs until Ctrl-C; leave the stack running unless `down_on_exit`."""
     from devenv.engine.client import connect
+    from devenv.ops.up import check_selection
     from devenv.watch.logs import stream_logs
     from devenv.watch.loop import WatchLoop
 
     out: Output = ctx_obj.output
-    for name in services:
-        if name not in project.service_names:
-            raise DevenvError(
-                f"unknown service {name!r}", f"services in devenv.toml: {', '.join(project.service_names)}"
-            )
+    check_selection(project, services, instance)
     client = connect()
     finder = ContainerFinder(client, project.name, instance)
     running = finder.running()
@@ -189,14 +187,7 @@ def run_watch(
 
 @click.command(short_help="Watch files and reload services of a running stack.")
 @click.argument("services", nargs=-1)
-@click.option(
-    "-i",
-    "--instance",
-    default="default",
-    envvar="DEVENV_INSTANCE",
-    show_default=True,
-    help="Which copy of the stack to attach to.",
-)
+@instance_option
 @click.option("--down-on-exit", is_flag=True, help="Take the stack down when watching stops (Ctrl-C).")
 @click.option("--poll", is_flag=True, help="Poll for changes instead of using file events.")
 @click.pass_obj
