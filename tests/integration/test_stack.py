@@ -280,3 +280,59 @@ def test_engine_unreachable_exits_3_with_hint(project, tmp_path) -> None:
     assert result.code == 3, str(result)
     assert "cannot reach the Docker engine" in result.err and "hint:" in result.err
     assert "Traceback" not in result.err
+
+
+def test_declared_volume_driver_options_are_used(project, registry, busybox_image, docker_client) -> None:
+    """[volumes.NAME] with a driver and options (a tmpfs standing in for an NFS share)."""
+    project.write(f"""
+[services.app]
+image = "{registry}/busybox:test"
+command = ["sleep", "100000"]
+volumes = ["scratch:/scratch"]
+
+[volumes.scratch]
+driver = "local"
+options = {{ type = "tmpfs", device = "tmpfs", o = "size=5m" }}
+""")
+    project.ok("up", "-d")
+    volume = docker_client.volumes.get(f"{project.name}-default-scratch")
+    assert volume.attrs["Options"] == {"type": "tmpfs", "device": "tmpfs", "o": "size=5m"}
+    mounts = project.ok("exec", "app", "--", "sh", "-c", "grep ' /scratch ' /proc/mounts").out
+    assert mounts.startswith("tmpfs /scratch tmpfs") and "size=5120k" in mounts
+
+
+def test_logs_shell_and_strict_port(project, registry, busybox_image) -> None:
+    port = free_port()
+    project.write(f"""
+[services.app]
+image = "{registry}/busybox:test"
+command = ["sh", "-c", "echo first line; echo second line; exec sleep 100000"]
+supervise = false
+""")
+    project.ok("up", "-d")
+    assert project.ok("logs", "app").out == "first line\nsecond line\n"
+    assert project.ok("logs", "app", "--tail", "1").out == "second line\n"
+    shell = project.run("shell", "app", input="echo in the shell; exit 3\n")
+    assert shell.code == 3 and "in the shell" in shell.out
+    import socket
+
+    with socket.socket() as holder:  # something else holds the port
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        project.write(f"""
+[services.app]
+image = "{registry}/busybox:test"
+command = ["sleep", "100000"]
+ports = [{{ container = 80, host = {port}, strict = true }}]
+""")
+        strict = project.run("up", "-d")
+        assert strict.code == 1 and f"host port {port} is taken and the port is strict" in strict.err
+        project.write(f"""
+[services.app]
+image = "{registry}/busybox:test"
+command = ["sleep", "100000"]
+ports = ["{port}:80"]
+""")
+        project.ok("up", "-d")
+        urls = json.loads(project.ok("status", "--json").out)["services"][0]["urls"]
+        assert urls and urls[0] != f"http://127.0.0.1:{port}"  # the next free port, shown in status
