@@ -1,0 +1,41 @@
+"""Run every benchmark in this folder, one after the other, and keep their JSON lines.
+
+    DOCKER_HOST=... DEVENV_TEST_REGISTRY=127.0.0.1:5555 python3 benchmarks/run_all.py
+
+Each benchmark measures devenv against raw docker (and peers) in the same run and prints its own
+table; the JSON lines go to benchmarks/results/<timestamp>.jsonl. Run on a quiet machine: the
+figures are ratios, but a loaded CPU still widens their spread.
+"""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHES = ["bench_stack.py", "bench_pull.py", "bench_watch.py"]
+
+
+def main() -> int:
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    out = results / f"{datetime.datetime.now():%Y%m%d-%H%M%S}.jsonl"
+    failed = 0
+    with out.open("w") as sink:
+        for bench in BENCHES:
+            print(f"== {bench}", flush=True)
+            run = subprocess.run([sys.executable, str(HERE / bench), *sys.argv[1:]], capture_output=True, text=True)
+            sys.stdout.write(run.stdout)
+            sys.stderr.write(run.stderr)
+            failed += run.returncode != 0
+            for line in run.stdout.splitlines():
+                if line.startswith("{"):
+                    sink.write(line + "\n")
+    print(f"results: {out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
