@@ -43,7 +43,10 @@ class _Watched:
     debouncer: Debouncer
 
     def covers(self, path: Path) -> bool:
-        return path in self.files or any(path == r or r in path.parents for r in self.roots)
+        if path in self.files:
+            return True
+        text = str(path)
+        return any(text == str(r) or text.startswith(str(r).rstrip("/") + "/") for r in self.roots)
 
 
 def _top_most(paths: Sequence[Path]) -> list[Path]:
@@ -70,6 +73,8 @@ class WatchLoop:
     ):
         self.project = project
         self.root = Path(project.root)
+        self._root_resolved = self.root.resolve()
+        self._root_prefix = str(self._root_resolved).rstrip("/") + "/"
         self.get_container = get_container
         self.rebuild = rebuild
         self.reporter = reporter
@@ -109,10 +114,10 @@ class WatchLoop:
         return _top_most(folders)
 
     def _rel(self, path: Path) -> Optional[str]:
-        try:
-            return path.relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return None
+        text = str(path)
+        if text.startswith(self._root_prefix):
+            return text[len(self._root_prefix) :].replace("\\", "/")
+        return "" if path == self._root_resolved else None
 
     def _prune(self, folder: Path) -> bool:
         """Skip a folder unless a service watches it and not every such service ignores it."""
@@ -129,7 +134,7 @@ class WatchLoop:
     def _on_change(self, abs_path: str, is_dir: bool) -> None:
         path = Path(abs_path)
         rel = self._rel(path)
-        if rel is None or rel == ".":
+        if not rel:
             return
         for w in self.watched:
             if not w.covers(path):
