@@ -20,10 +20,19 @@ def _handler(signum: int, frame: Any) -> None:
         )
         sys.stderr.flush()
         os._exit(130)
+    for stop in _on_interrupt:
+        stop()
     raise KeyboardInterrupt
+
+
+_on_interrupt: list[Any] = []
 
 
 def install() -> None:
     """For commands that change the engine: first interrupt unwinds cleanly, second one exits."""
+    from devenv.engine.health import stop_waiting  # no docker import; bound now, not in the handler
+
+    if stop_waiting not in _on_interrupt:
+        _on_interrupt.append(stop_waiting)  # health waits in worker threads end with the main thread
     signal.signal(signal.SIGINT, _handler)
     signal.signal(signal.SIGTERM, _handler)
