@@ -106,10 +106,14 @@ def start_app(client: Any, image: str, project: str, src: Path, port: int, *, bi
         command = wrap_command(["/bin/sh", "/src/app.sh"])
     else:  # sync: httpd serves straight from the synced folder
         command = wrap_command(["/bin/sh", "-c", "mkdir -p /app && exec httpd -f -p 8080 -h /app"])
+    # A network of our own: the default bridge is shared with whatever else uses the engine.
+    if not client.networks.list(names=[f"{project}-net"]):
+        client.networks.create(f"{project}-net", labels={LABEL: project})
     return client.containers.run(
         image,
         command,
         detach=True,
+        network=f"{project}-net",
         labels={LABEL: project, "dev.devenv.instance": "bench", "dev.devenv.service": "web"},
         volumes=volumes,
         ports={"8080/tcp": ("127.0.0.1", port)},
@@ -188,6 +192,8 @@ def bench_reloads(client: Any, image: str, rounds: int, work: Path) -> dict[str,
     finally:
         for c in client.containers.list(all=True, filters={"label": f"{LABEL}={project}"}):
             c.remove(force=True)
+        for n in client.networks.list(filters={"label": f"{LABEL}={project}"}):
+            n.remove()
     return results
 
 

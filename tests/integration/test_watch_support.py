@@ -78,6 +78,7 @@ def run_app(
         image,
         wrap_command(cmd) if supervised else cmd,
         detach=True,
+        network=project_network(client, project),
         labels={
             "dev.devenv.project": project,
             "dev.devenv.instance": "default",
@@ -89,6 +90,14 @@ def run_app(
         stop_signal="SIGTERM",
     )
     return container
+
+
+def project_network(client: Any, project: str) -> str:
+    """A network of the test's own (labelled, removed with it): the default bridge is shared."""
+    name = f"{project}-net"
+    if not client.networks.list(names=[name]):
+        client.networks.create(name, labels={"dev.devenv.project": project})
+    return name
 
 
 def app_url(container: Any) -> str:
@@ -105,8 +114,11 @@ def served(url: str, expected: str, timeout: float = 30.0) -> str:
 
 
 def remove_project(client: Any, project: str) -> None:
-    for container in client.containers.list(all=True, filters={"label": f"dev.devenv.project={project}"}):
+    label = f"dev.devenv.project={project}"
+    for container in client.containers.list(all=True, filters={"label": label}):
         container.remove(force=True)
+    for network in client.networks.list(filters={"label": label}):
+        network.remove()
 
 
 def exec_out(container: Any, cmd: list[str]) -> tuple[int, str]:
