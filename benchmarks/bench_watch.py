@@ -76,7 +76,8 @@ def free_port() -> int:
 
 def fetch(url: str) -> str:
     try:
-        with urllib.request.urlopen(url, timeout=2) as r:
+        # Short: a request that lands mid-restart can hang in docker-proxy; retry instead.
+        with urllib.request.urlopen(url, timeout=0.25) as r:
             return r.read().decode().strip()
     except (OSError, http.client.HTTPException):  # mid-restart: refused, reset, cut short
         return ""
@@ -138,8 +139,11 @@ def edit_rounds(url: str, path: Path, rounds: int, trigger: Callable[[], None] =
         value = f"r{i}-{uuid.uuid4().hex[:6]}"
         start = time.perf_counter()
         path.write_text(value + "\n")
-        trigger()
+        # The peer's command runs while we poll, as the watcher's action does: same conditions.
+        peer = threading.Thread(target=trigger)
+        peer.start()
         until_served(url, value)
+        peer.join()
         times.append(time.perf_counter() - start)
         time.sleep(0.15)  # let the app settle between rounds
     return times
