@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 from devenv.config.model import Project
 from devenv.engine.client import translated
 from devenv.engine.health import died, health_timeout, wait_healthy
-from devenv.errors import DevenvError
+from devenv.errors import DevenvError, EngineError
 from devenv.stack import names
 from devenv.stack.plan import CREATE, KEEP, RECREATE, START, Action, Plan, PortAllocator
 from devenv.stack.ports import port_is_free
@@ -215,8 +215,16 @@ def _bring_up(
         return action.container_id or ""
     if action.kind == START:
         say(spec.service, "starting")
-        start_container(client, action.container_id or "", spec.service)
-        return action.container_id or ""
+        try:
+            start_container(client, action.container_id or "", spec.service)
+            return action.container_id or ""
+        except EngineError as err:
+            # After dockerd was killed, containerd may keep the old task of a stopped container;
+            # starting it then fails with "task ...: already exists" on every try. Recreate it.
+            if "already exists" not in err.message:
+                raise
+        say(spec.service, "recreating (its old task outlived an engine restart)")
+        remove_container(client, action.container_id or "", spec.stop_timeout_s, spec.service)
     if action.kind == CREATE:
         say(spec.service, "creating")
     container_id = create_container(client, spec, network, allocator)
