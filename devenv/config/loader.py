@@ -176,7 +176,7 @@ class _Builder:
             docker_socket=raw["docker_socket"],
             stop_timeout_s=raw["stop_timeout"] if raw["stop_timeout"] is not None else project_stop,
             restart=raw["supervise"],
-            watch=self.watch(raw["watch"]),
+            watch=self.watch(raw["watch"]) or _implicit_watch(code, raw),
             line=line_of(self.text, where),
         )
 
@@ -342,6 +342,15 @@ class _Builder:
                         "give one of them another host port",
                     )
                 taken[key] = svc.name
+
+
+def _implicit_watch(code: Optional[str], raw: dict[str, Any]) -> Optional[model.WatchSpec]:
+    """A service with `code` and no [watch] table reloads on any change in the project: in place
+    when its command runs under the supervisor, else by restarting the container."""
+    if not code:
+        return None
+    in_place = raw["supervise"] and raw["command"] is not None
+    return model.WatchSpec(action="restart" if in_place else "restart-container")
 
 
 def _tuple(value: Optional[list[str]]) -> Optional[tuple[str, ...]]:

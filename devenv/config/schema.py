@@ -257,7 +257,12 @@ SERVICE = Table(
             "Run the command under devenv's supervisor so `restart` reloads in-place (needs /bin/sh).",
             True,
         ),
-        Key("watch", WATCH, "File watching and reload.", None),
+        Key(
+            "watch",
+            WATCH,
+            "File watching and reload (default with `code`: any change in the project restarts the service).",
+            None,
+        ),
     ),
     help="One container of the stack.",
     what="a service table",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from devenv.config.model import Project, Service
+from devenv.errors import DevenvError
 from devenv.stack.spec import ResolvedService
 
 LOCK_NAME = "devenv.lock"
@@ -25,7 +26,9 @@ def load_lock(project: Project) -> Any:
     return LockFile.load(project.root / LOCK_NAME)
 
 
-def service_env(project: Project, service: Service, profile: Optional[str]) -> tuple[dict[str, str], str, str, set[str]]:
+def service_env(
+    project: Project, service: Service, profile: Optional[str]
+) -> tuple[dict[str, str], str, str, set[str]]:
     """(environment, public hash, full hash, secret values): exactly what `env show SERVICE` shows."""
     from devenv.envvars import service_env as layered_env
 
@@ -42,7 +45,11 @@ def resolve_services(
     pull: str = "missing",
     build: bool = False,
     progress: Optional[Callable[[Any], None]] = None,
+    local_only: bool = False,
 ) -> Resolution:
+    """`local_only`: use only images already on the engine — no pull, no build (a DevenvError
+    says one is needed); the settle check of `up` runs this way over the read-only client."""
+    from devenv.images.service_build import service_image_tag
     from devenv.registry.lockfile import locked_digest
     from devenv.registry.pull import ensure_image
     from devenv.registry.reference import resolve_image
@@ -53,8 +60,10 @@ def resolve_services(
         env, public, full, secrets = service_env(project, service, profile)
         out.secret_values |= secrets
         if service.build is not None:
-            image_id = _built_image(client, project, service, rebuild=build, progress=progress)
-            label = service.image or f"devenv/{project.name}-{service.name}:dev"
+            image_id = _built_image(
+                client, project, service, rebuild=build, progress=progress, local_only=local_only
+            )
+            label = service.image or service_image_tag(project, service)
             resolved = ResolvedService(image_id, label, image_id, env, public, full)
         else:
             ref = resolve_image(service.image or "", project.registry)
@@ -62,7 +71,7 @@ def resolve_services(
                 client,
                 ref,
                 locked_digest=locked_digest(lock, service.name, service.image),
-                policy=pull,
+                policy="never" if local_only else pull,
                 progress=progress,
             )
             if ensured.warning:
@@ -84,6 +93,7 @@ def _built_image(
     *,
     rebuild: bool,
     progress: Optional[Callable[[Any], None]],
+    local_only: bool,
 ) -> str:
     from devenv.images.service_build import build_service_image, service_image_tag
 
@@ -93,4 +103,6 @@ def _built_image(
         present = inspect_image_or_none(client, service_image_tag(project, service))
         if present is not None:
             return present["Id"]
+    if local_only:
+        raise DevenvError(f"{service.name}: its image is not built yet", "`devenv up` builds it")
     return build_service_image(client, project, service, progress=progress)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from devenv.config.model import Project
@@ -68,7 +68,12 @@ def check_selection(project: Project, selected: Sequence[str], instance: str) ->
 
 
 def desired_specs(
-    client: Any, project: Project, options: UpOptions, progress: Optional[Progress]
+    client: Any,
+    project: Project,
+    options: UpOptions,
+    progress: Optional[Progress],
+    *,
+    local_only: bool = False,
 ) -> tuple[list[ContainerSpec], Any]:
     from devenv.stack.plan import with_dependencies
 
@@ -87,6 +92,7 @@ def desired_specs(
         progress=(lambda event: progress(getattr(event, "image", ""), _pull_text(event)))
         if progress
         else None,
+        local_only=local_only,
     )
     shim_dir, wrap = _supervisor() if any(s.restart and s.command for s in services) else (None, None)
     specs = [
@@ -180,7 +186,7 @@ def _settled(
 
     with instance_lock(project.root, project.name, options.instance, waiting=waiting):
         try:
-            specs, resolution = desired_specs(lite, project, replace(options, pull="never"), None)
+            specs, resolution = desired_specs(lite, project, options, None, local_only=True)
         except DevenvError:
             return None  # an image to pull or build: the full path does it (and reports errors)
         containers = list_containers(lite, project.name, options.instance)

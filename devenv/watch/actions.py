@@ -79,7 +79,7 @@ def restart(container: Any, *, wait: bool = True) -> None:
     if not is_supervised(args):
         raise ActionError(
             f"restart {_name(container)}: the container was not started under the devenv supervisor",
-            "set `restart = true` for the service (and `devenv up` to recreate it), "
+            "give the service a `command` with `supervise = true` (the default), then `devenv up`; "
             'or use `action = "restart-container"`',
         )
     if not wait:

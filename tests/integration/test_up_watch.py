@@ -1,0 +1,99 @@
+"""`devenv up` in the foreground, end to end: the stack comes up under the supervisor, a save
+reloads the service in place, a Dockerfile change rebuilds it, and Ctrl-C leaves it running."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.test_stack import free_port
+from tests.integration.test_watch_cli import Running
+from tests.integration.test_watch_support import served, wait_for, write_app
+
+pytestmark = pytest.mark.engine
+
+
+class RunningUp(Running):
+    """`devenv up` (foreground) in the background, its output collected line by line."""
+
+    def __init__(self, project, *args: str):
+        import subprocess
+        import sys
+        import threading
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "devenv", "up", *args],
+            cwd=project.root,
+            env=project.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.out, self.err = [], []
+        for stream, sink in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
+            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
+
+
+def container_ids(project) -> dict[str, str]:
+    return {s["service"]: s["container"] for s in json.loads(project.ok("status", "--json").out)["services"]}
+
+
+def test_up_watches_and_reloads_in_place(project, busybox_image) -> None:
+    port = free_port()
+    write_app(project.root, "v1")
+    project.write(f"""
+[services.web]
+image = "{busybox_image}"
+command = ["/bin/sh", "/src/app.sh"]
+code = "/src"
+ports = ["{port}:8080"]
+""")
+    url = f"http://127.0.0.1:{port}/"
+    run = RunningUp(project)
+    try:
+        wait_for(
+            lambda: run.said("watching web"), timeout=60, what=lambda: "the watching line\n" + run.dump()
+        )
+        served(url, "v1")
+        before = container_ids(project)
+        (project.root / "content").write_text("v2\n")
+        served(url, "v2")
+        wait_for(lambda: run.said("reloaded in"), what=lambda: "the reload line\n" + run.dump())
+        assert container_ids(project) == before  # the process restarted, not the container
+    finally:
+        code = run.interrupt()
+    assert code == 0, run.dump()
+    assert run.said("is still up")
+    served(url, "v2")  # Ctrl-C stopped watching only
+
+
+def test_dockerfile_change_rebuilds_the_service(project, busybox_image) -> None:
+    port = free_port()
+    (project.root / "Dockerfile").write_text(
+        'ARG BASE\nFROM ${BASE}\nCOPY version.txt /www/index.html\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n'
+    )
+    (project.root / "version.txt").write_text("build 1\n")
+    project.write(f"""
+[services.web]
+build = {{ context = ".", args = {{ BASE = "{busybox_image}" }} }}
+ports = ["{port}:8080"]
+
+[services.web.watch]
+action = "none"
+rules = [{{ paths = ["Dockerfile", "version.txt"], action = "rebuild" }}]
+""")
+    url = f"http://127.0.0.1:{port}/"
+    run = RunningUp(project)
+    try:
+        wait_for(
+            lambda: run.said("watching web"), timeout=90, what=lambda: "the watching line\n" + run.dump()
+        )
+        served(url, "build 1")
+        before = container_ids(project)["web"]
+        (project.root / "version.txt").write_text("build 2\n")
+        served(url, "build 2", timeout=90)
+        wait_for(lambda: run.said("reloaded (rebuild) in"), what=lambda: "the reload line\n" + run.dump())
+        assert container_ids(project)["web"] != before  # a new image means a new container
+    finally:
+        run.interrupt()
