@@ -24,7 +24,6 @@ class ServiceStatus:
     urls: list[str] = field(default_factory=list)
     ports: list[str] = field(default_factory=list)
     security: list[str] = field(default_factory=list)  # "privileged", "docker-socket"
-    up_to_date: Optional[bool] = None
 
 
 @dataclass
