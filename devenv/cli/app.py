@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -119,6 +120,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the command, turn every failure into one line and a named exit code."""
     verbose = any(a in ("-v", "--verbose") or a.startswith("-vv") for a in (argv or sys.argv[1:]))
     Output(verbosity=1 if verbose else 0)
+    from devenv.cli import signals
+
+    previous = signals.install()  # from the first moment: Ctrl-C and SIGTERM end in exit 130, cleanly
     try:
         code = cli.main(args=argv, prog_name="devenv", standalone_mode=False)
     except DevenvError as err:
@@ -149,4 +153,11 @@ def main(argv: Optional[list[str]] = None) -> None:
             "this is a bug in devenv; run again with -v and report the trace",
         )
         code = int(ExitCode.INTERNAL)
+    signals.restore(previous)  # for callers that run main() in-process (tests)
+    if code == ExitCode.INTERRUPTED and argv is None:
+        # CPython re-kills itself with SIGINT at exit when a KeyboardInterrupt crossed certain
+        # frames (exit status -2, not 130); everything is unwound by now, so leave directly.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code if isinstance(code, int) else 0)

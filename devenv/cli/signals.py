@@ -28,11 +28,21 @@ def _handler(signum: int, frame: Any) -> None:
 _on_interrupt: list[Any] = []
 
 
-def install() -> None:
-    """For commands that change the engine: first interrupt unwinds cleanly, second one exits."""
+def install() -> dict[int, Any]:
+    """First interrupt unwinds cleanly, second one exits. Returns the previous handlers."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, _handler)
+    signal.signal(signal.SIGTERM, _handler)
     from devenv.engine.health import stop_waiting  # no docker import; bound now, not in the handler
 
     if stop_waiting not in _on_interrupt:
         _on_interrupt.append(stop_waiting)  # health waits in worker threads end with the main thread
-    signal.signal(signal.SIGINT, _handler)
-    signal.signal(signal.SIGTERM, _handler)
+    return previous
+
+
+def restore(previous: dict[int, Any]) -> None:
+    global _count
+    for sig, handler in previous.items():
+        if handler is not None:
+            signal.signal(sig, handler)
+    _count = 0
