@@ -88,7 +88,7 @@ def build(
 @click.pass_obj
 def push(app: Any, names: tuple[str, ...], allow_dirty: bool, as_json: bool) -> None:
     """Push the tags `devenv images build` made for HEAD (default: every catalog image)."""
-    from devenv.cli.registry_cmds import TransferProgress
+    from devenv.cli.progress import TransferProgress
     from devenv.engine.client import connect
     from devenv.images.catalog import plan_builds, push_images
 

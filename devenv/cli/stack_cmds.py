@@ -61,7 +61,14 @@ def up(
         build=build,
         force_recreate=list(services or project.service_names) if force_recreate else (),
     )
-    result = run_up(project, options, progress=progress_printer(out), waiting=out.info)
+    from devenv.cli.progress import TransferProgress
+
+    transfer = None if out.quiet else TransferProgress(out)
+    try:
+        result = run_up(project, options, progress=progress_printer(out), transfer=transfer, waiting=out.info)
+    finally:
+        if transfer is not None:
+            transfer.finish()
     out.add_secrets(result.secret_values)
     for warning in result.warnings:
         out.warn(warning)

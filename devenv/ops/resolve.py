@@ -64,7 +64,7 @@ def resolve_services(
                 client, project, service, rebuild=build, progress=progress, local_only=local_only
             )
             label = service.image or service_image_tag(project, service)
-            resolved = ResolvedService(image_id, label, image_id, env, public, full)
+            resolved = ResolvedService(image_id, label, image_id, env, public, full, image_id)
         else:
             ref = resolve_image(service.image or "", project.registry)
             ensured = ensure_image(
@@ -80,7 +80,7 @@ def resolve_services(
                 out.pulled.append(service.name)
             label = str(resolve_image(service.image or "", project.registry))
             resolved = ResolvedService(
-                ensured.run_ref, label, ensured.digest or ensured.image_id, env, public, full
+                ensured.run_ref, label, ensured.digest or ensured.image_id, env, public, full, ensured.image_id
             )
         out.services[service.name] = resolved
     return out

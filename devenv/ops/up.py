@@ -73,8 +73,10 @@ def desired_specs(
     options: UpOptions,
     progress: Optional[Progress],
     *,
+    transfer: Optional[Callable[[Any], None]] = None,
     local_only: bool = False,
 ) -> tuple[list[ContainerSpec], Any]:
+    """`transfer` receives pull events and build lines as they are (else `progress` gets text)."""
     from devenv.stack.plan import with_dependencies
 
     placeholder = [container_spec_stub(s) for s in project.services]
@@ -89,9 +91,8 @@ def desired_specs(
         profile=options.profile,
         pull=options.pull,
         build=options.build,
-        progress=(lambda event: progress(getattr(event, "image", ""), _pull_text(event)))
-        if progress
-        else None,
+        progress=transfer
+        or ((lambda event: progress(getattr(event, "image", ""), _pull_text(event))) if progress else None),
         local_only=local_only,
     )
     shim_dir, wrap = _supervisor() if any(s.restart and s.command for s in services) else (None, None)
@@ -145,6 +146,7 @@ def up(
     options: UpOptions,
     *,
     progress: Optional[Progress] = None,
+    transfer: Optional[Callable[[Any], None]] = None,
     waiting: Optional[Callable[[str], None]] = None,
     client: Any = None,
 ) -> UpResult:
@@ -160,7 +162,7 @@ def up(
 
     cleanup_stale(client, project.name, progress)  # leftovers of `devenv test` runs whose devenv died
     with instance_lock(project.root, project.name, options.instance, waiting=waiting):
-        specs, resolution = desired_specs(client, project, options, progress)
+        specs, resolution = desired_specs(client, project, options, progress, transfer=transfer)
         observed = [c.observed() for c in list_containers(client, project.name, options.instance)]
         the_plan = plan(
             specs, observed, selected=options.services or None, force_recreate=options.force_recreate

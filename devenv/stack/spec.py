@@ -33,6 +33,7 @@ class ContainerSpec:
     service: str
     name: str
     image: str  # what to run: an image id or repo@digest
+    image_id: str  # the engine's id of that image (sha256:...), which the config hash covers
     image_label: str  # what the file asked for, resolved (registry/repo:tag)
     image_digest: str  # repo digest or image id, shown in status
     command: Optional[tuple[str, ...]]
@@ -66,6 +67,7 @@ class ResolvedService:
     environment: Mapping[str, str]
     env_hash: str  # public hash (no secret values): shown in status
     env_full_hash: str  # includes secret values: decides recreation
+    image_id: str = ""  # the engine's content id: what the config hash compares (run refs vary)
 
 
 def host_user(user: Optional[str]) -> Optional[str]:
@@ -132,6 +134,7 @@ def container_spec(
         service=service.name,
         name=names.container_name(project.name, instance, service.name),
         image=resolved.image,
+        image_id=resolved.image_id or resolved.image,
         image_label=resolved.image_label,
         image_digest=resolved.image_digest,
         command=command,
@@ -158,7 +161,7 @@ def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
     stable_labels = {k: v for k, v in spec.labels.items() if k not in (names.OWNER_PID, names.OWNER_HOST)}
     doc = {
         "v": 1,
-        "image": spec.image,
+        "image": spec.image_id,  # repo@digest and the bare id name the same image
         "command": spec.command,
         "entrypoint": spec.entrypoint,
         "env": env_full_hash,
