@@ -1,3 +1,3 @@
-from devenv.cli import main
+from devenv.entry import run
 
-main()
+run()

@@ -132,18 +132,20 @@ def test_second_interrupt_exits_at_once_saying_what_is_left(
     assert labelled(docker_client, faults_project.name) == {"containers": [], "networks": [], "volumes": []}
 
 
-@pytest.mark.xfail(
-    reason="needs a SIGINT/SIGTERM handler at the top of devenv/__main__.py and the console entry "
-    "point, before the CLI imports (integrator): until then a Ctrl-C in the first ~0.3 s shows "
-    "Python's KeyboardInterrupt traceback",
-    strict=False,
-)
 def test_interrupt_during_startup_is_clean(offline_project, busybox_image) -> None:
+    """From the moment devenv's entry point runs, a Ctrl-C exits 130 without a traceback. An
+    interrupt that lands while the interpreter itself is still starting (its `site` import,
+    before any devenv code) is Python's to report; such trials are counted, not judged."""
     offline_project.write(stack_toml(offline_project.name, busybox_image))
-    for delay in (0.05, 0.1, 0.15, 0.2, 0.25):
+    judged = 0
+    for delay in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4):
         running = Running(offline_project, "status")
         time.sleep(delay)
         running.signal(signal.SIGINT)
         result = running.finish()
+        if "init_import_site" in result.err:
+            continue
+        judged += 1
         assert_clean(result)
         assert result.code in (0, 130), str(result)
+    assert judged >= 3
