@@ -52,12 +52,10 @@ def _resolve(app: Any, profile: Optional[str], service: Optional[str] = None) ->
 
 def _guard(app: Any, *envs: Any) -> None:
     """From here on every printed line is redacted, whatever prints it."""
-    from devenv.envvars import Redactor
-
     secrets: set[str] = set()
     for env in envs:
         secrets |= env.secret_values()
-    app.output.redactor = Redactor(secrets)
+    app.output.add_secrets(secrets)
 
 
 @click.group(name="env")

@@ -62,7 +62,9 @@ def up(
         force_recreate=list(services or project.service_names) if force_recreate else (),
     )
     from devenv.cli.progress import TransferProgress
+    from devenv.ops.secrets import known_secret_values
 
+    out.add_secrets(known_secret_values(project, profile))  # before anything can quote a container's log
     transfer = None if out.quiet else TransferProgress(out)
     try:
         result = run_up(project, options, progress=progress_printer(out), transfer=transfer, waiting=out.info)
@@ -210,10 +212,12 @@ def logs(obj: Any, services: tuple[str, ...], instance: str, follow: bool, tail:
     from devenv.engine.client import connect
     from devenv.engine.logs import show_logs
     from devenv.engine.observe import list_containers
+    from devenv.ops.secrets import known_secret_values
 
     out: Output = obj.output
     project = obj.project()
     _check_services(project, services)
+    out.add_secrets(known_secret_values(project))
     client = connect()
     targets = [
         (c.service, c.id)

@@ -55,8 +55,11 @@ def test(
     from devenv.ops.testrun import TestOptions, run_test
 
     signals.install()
+    from devenv.ops.secrets import known_secret_values
+
     out: Output = obj.output
     project = obj.project()
+    out.add_secrets(known_secret_values(project, profile or "test"))
     options = TestOptions(
         command=tuple(command), profile=profile, service=service, keep=keep, pull=pull, build=build
     )

@@ -121,12 +121,14 @@ def run_watch(
     """Watch the running stack's services (all with a `watch` table, or those named) and
     stream their logs until Ctrl-C; leave the stack running unless `down_on_exit`."""
     from devenv.engine.client import connect
+    from devenv.ops.secrets import known_secret_values
     from devenv.ops.up import check_selection
     from devenv.watch.logs import stream_logs
     from devenv.watch.loop import WatchLoop
 
     out: Output = ctx_obj.output
     check_selection(project, services, instance)
+    ctx_obj.output.add_secrets(known_secret_values(project))  # the services' logs pass through it
     client = connect()
     finder = ContainerFinder(client, project.name, instance)
     running = finder.running()
