@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from devenv.cli.output import Output
-from devenv.cli.registry_cmds import TransferProgress, human_bytes
+from devenv.cli.progress import TransferProgress, human_bytes
 from devenv.registry.pull import PullEvent
 
 IMG = "127.0.0.1:5555/app:1@sha256:" + "a" * 64
