@@ -216,12 +216,19 @@ def test_files_written_under_code_belong_to_the_host_user(stack, tmp_path) -> No
     for path in [root, state, *root.rglob("*"), *state.rglob("*")]:
         os.chown(path, user.pw_uid, user.pw_gid)
     for folder in [tmp_path, *tmp_path.parents]:  # pytest's tmp folders are private to root
-        if folder == Path("/tmp"):
+        if folder in (Path("/tmp"), Path(tmp_path.anchor)):
             break
         os.chmod(folder, folder.stat().st_mode | 0o011)
-    env = stack.env(
-        HOME=str(state), DEVENV_STATE_DIR=str(state), PYTHONPATH=str(Path(__file__).resolve().parents[2])
+    # The checkout may sit in a folder only root can enter (CI clones into a private temp dir):
+    # the unprivileged user imports a copy of the package from the test's own folder.
+    package = tmp_path / "pkg"
+    shutil.copytree(
+        Path(__file__).resolve().parents[2] / "devenv",
+        package / "devenv",
+        ignore=shutil.ignore_patterns("__pycache__"),
     )
+    os.chmod(package, 0o755)
+    env = stack.env(HOME=str(state), DEVENV_STATE_DIR=str(state), PYTHONPATH=str(package))
     cmd = [
         "setpriv",
         f"--reuid={user.pw_uid}",
