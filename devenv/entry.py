@@ -8,6 +8,7 @@ from __future__ import annotations
 def run() -> None:
     import os
     import signal
+    import sys
 
     def interrupted_early(signum: int, frame: object) -> None:
         os.write(2, b"\ninterrupted\n")
@@ -17,4 +18,17 @@ def run() -> None:
     signal.signal(signal.SIGTERM, interrupted_early)
     from devenv.cli.app import main
 
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # one that lands after the command's own handling, while exiting
+        os.write(2, b"\ninterrupted\n")
+        os._exit(130)
+    except SystemExit as done:
+        # Leave at once: a Ctrl-C during the interpreter's own shutdown would otherwise kill the
+        # process by signal (status -2 instead of the command's code). Everything is unwound.
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if not isinstance(done.code, (int, type(None))):
+            sys.stderr.write(f"{done.code}\n")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
