@@ -23,8 +23,17 @@ REGISTRY = os.environ.get("DEVENV_TEST_REGISTRY", "127.0.0.1:5555")
 BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on right now (the kernel's pick)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _unavailable(what: str) -> None:
-    message = f"{what} (start it with: eval \"$(bash scripts/engine-up.sh)\")"
+    message = f'{what} (start it with: eval "$(bash scripts/engine-up.sh)")'
     if IN_CI:
         pytest.fail(f"CI=true but {message}", pytrace=False)
     pytest.skip(message)
@@ -55,7 +64,9 @@ def registry() -> str:
     return REGISTRY
 
 
-def busybox_context(extra_files: Optional[dict[str, bytes]] = None, dockerfile: Optional[str] = None) -> bytes:
+def busybox_context(
+    extra_files: Optional[dict[str, bytes]] = None, dockerfile: Optional[str] = None
+) -> bytes:
     """A tar build context: a static busybox plus the files dev tooling expects."""
     files = {
         "busybox": Path(BUSYBOX).read_bytes(),

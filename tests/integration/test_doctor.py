@@ -9,13 +9,9 @@ import socket
 
 import pytest
 
+from tests.conftest import free_port
+
 pytestmark = pytest.mark.engine
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def healthy_toml(registry: str, data: str, port: int) -> str:

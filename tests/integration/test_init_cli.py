@@ -4,13 +4,13 @@ round trip `init --from docker-compose.yml` → `devenv up` on the real engine."
 from __future__ import annotations
 
 import json
-import random
 import shutil
-import socket
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 try:
     import tomllib
@@ -18,18 +18,6 @@ except ImportError:  # Python < 3.11
     import tomli as tomllib
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-
-def free_port() -> int:
-    for _ in range(50):
-        port = random.randint(20000, 40000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port")
 
 
 def test_init_with_flags_writes_a_valid_commented_file(offline_project):

@@ -14,7 +14,8 @@ import pytest
 from devenv.registry.auth import store_credentials
 from devenv.registry.pull import ensure_image
 from devenv.registry.reference import resolve_image
-from tests.integration.registry_helpers import PrivateRegistry, free_port, push, remove_image
+from tests.conftest import free_port
+from tests.integration.registry_helpers import PrivateRegistry, push, remove_image
 
 pytestmark = pytest.mark.engine
 

@@ -5,28 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import subprocess
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
+
 pytestmark = pytest.mark.engine
-
-
-def free_port() -> int:
-    import socket
-
-    for _ in range(50):
-        port = random.randint(20000, 40000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port")
 
 
 def fetch(url: str) -> str:

@@ -7,32 +7,16 @@ import json
 
 import pytest
 
-from tests.integration.test_stack import free_port
+from tests.conftest import free_port
 from tests.integration.test_watch_cli import Running
 from tests.integration.test_watch_support import served, wait_for, write_app
 
 pytestmark = pytest.mark.engine
 
 
-class RunningUp(Running):
+def RunningUp(project, *args: str) -> Running:
     """`devenv up` (foreground) in the background, its output collected line by line."""
-
-    def __init__(self, project, *args: str):
-        import subprocess
-        import sys
-        import threading
-
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "devenv", "up", *args],
-            cwd=project.root,
-            env=project.env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.out, self.err = [], []
-        for stream, sink in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
-            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
+    return Running(project, *args, command="up")
 
 
 def container_ids(project) -> dict[str, str]:

@@ -16,11 +16,12 @@ pytestmark = pytest.mark.engine
 
 
 class Running:
-    """`devenv watch` in the background, its output collected line by line."""
+    """`devenv watch` (or another long-running command) in the background, its output collected
+    line by line."""
 
-    def __init__(self, project, *args: str):
+    def __init__(self, project, *args: str, command: str = "watch"):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "devenv", "watch", *args],
+            [sys.executable, "-m", "devenv", command, *args],
             cwd=project.root,
             env=project.env(),
             stdout=subprocess.PIPE,
