@@ -4,9 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
   missing=()
-  for pair in docker:docker.io docker-registry:docker-registry busybox:busybox-static htpasswd:apache2-utils \
-              curl:curl git:git setpriv:util-linux; do
-    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  # By package, not by command: images may ship a docker CLI without the engine (dockerd), or a
+  # dynamic busybox where the offline test images need the static one.
+  for pkg in docker.io docker-registry busybox-static apache2-utils curl git util-linux; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   # Debian's python3 with devenv's dependencies: the tests run devenv as an unprivileged user
   # with it (a venv under /root is not readable by other users).
