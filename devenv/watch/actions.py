@@ -10,6 +10,7 @@ import os
 import stat
 import tarfile
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -37,7 +38,15 @@ class SyncResult:
     skipped: list[str] = field(default_factory=list)  # changed paths that were ignored
 
 
-def last_log_lines(container: Any, n: int = 20) -> list[str]:
+# The engine copies a container's stdout and stderr through separate pipes: the app's last
+# stdout line can land after the shim's stderr exit line. A crash report waits this long so the
+# lines it quotes are complete.
+LOG_SETTLE_S = 0.25
+
+
+def last_log_lines(container: Any, n: int = 20, *, settle_s: float = 0.0) -> list[str]:
+    if settle_s:
+        time.sleep(settle_s)
     try:
         raw = container.logs(tail=n)
     except Exception:  # the logs are a courtesy in an error report, never a second error
@@ -93,7 +102,7 @@ def restart(container: Any, *, wait: bool = True) -> None:
         raise ActionError(
             f"{_name(container)}: the process exited right after the restart ({output})",
             "fix the error shown in its log and save again",
-            last_log_lines(container),
+            last_log_lines(container, settle_s=LOG_SETTLE_S),
         )
     raise ActionError(f"restart {_name(container)}: {output or 'the supervisor did not answer'}")
 

@@ -79,11 +79,25 @@ class LogFollower:
     def _line(self, line: str) -> None:
         if EXIT_MARKER in line:
             code = line.split(EXIT_MARKER, 1)[1].split()[0]
-            self.sink.failed(self.service, f"exited with code {code}", list(self.recent))
+            self.sink.failed(self.service, f"exited with code {code}", self._crash_lines())
             self.recent.clear()
             return
         self.recent.append(line)
         self.sink.log(self.service, line)
+
+    def _crash_lines(self) -> list[str]:
+        """The lines before the crash: the engine's own tail once both streams have settled
+        (stdout may trail the shim's stderr line), else what this follower saw."""
+        from devenv.watch.actions import LOG_SETTLE_S, last_log_lines
+
+        try:
+            tail = last_log_lines(
+                self.get_container(self.service), len(self.recent) + 5, settle_s=LOG_SETTLE_S
+            )
+        except Exception:  # a courtesy for the report: fall back to what we saw
+            tail = []
+        lines = [line for line in tail if EXIT_MARKER not in line]
+        return lines or list(self.recent)
 
 
 def stream_logs(services: list[str], get_container: Callable[[str], Any], sink: LogSink) -> list[LogFollower]:
