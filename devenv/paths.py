@@ -1,4 +1,4 @@
-"""Where devenv keeps its own files: platformdirs locations, each overridable by an env var."""
+"""Where devenv keeps its own files: a platformdirs location, overridable by an env var."""
 
 from __future__ import annotations
 
@@ -21,8 +21,3 @@ def _dir(env_var: str, kind: str) -> Path:
 def state_dir() -> Path:
     """Locks, per-instance state, the supervisor shim copy. `DEVENV_STATE_DIR` overrides."""
     return _dir("DEVENV_STATE_DIR", "state")
-
-
-def cache_dir() -> Path:
-    """Registry answers and other re-creatable data. `DEVENV_CACHE_DIR` overrides."""
-    return _dir("DEVENV_CACHE_DIR", "cache")

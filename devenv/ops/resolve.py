@@ -17,7 +17,6 @@ class Resolution:
     services: dict[str, ResolvedService] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     secret_values: set[str] = field(default_factory=set)
-    pulled: list[str] = field(default_factory=list)
 
 
 def load_lock(project: Project) -> Any:
@@ -76,11 +75,15 @@ def resolve_services(
             )
             if ensured.warning:
                 out.warnings.append(f"{service.name}: {ensured.warning}")
-            if ensured.pulled:
-                out.pulled.append(service.name)
             label = str(resolve_image(service.image or "", project.registry))
             resolved = ResolvedService(
-                ensured.run_ref, label, ensured.digest or ensured.image_id, env, public, full, ensured.image_id
+                ensured.run_ref,
+                label,
+                ensured.digest or ensured.image_id,
+                env,
+                public,
+                full,
+                ensured.image_id,
             )
         out.services[service.name] = resolved
     return out

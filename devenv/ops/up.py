@@ -79,10 +79,8 @@ def desired_specs(
     """`transfer` receives pull events and build lines as they are (else `progress` gets text)."""
     from devenv.stack.plan import with_dependencies
 
-    placeholder = [container_spec_stub(s) for s in project.services]
-    wanted = (
-        with_dependencies(placeholder, options.services) if options.services else set(project.service_names)
-    )
+    deps = {s.name: s.depends_on for s in project.services}
+    wanted = with_dependencies(deps, options.services) if options.services else set(deps)
     services = [s for s in project.services if s.name in wanted]
     resolution = resolve_services(
         client,
@@ -112,17 +110,6 @@ def desired_specs(
         for s in services
     ]
     return specs, resolution
-
-
-def container_spec_stub(service: Any) -> Any:
-    """Just enough of a spec for dependency closure before images are resolved."""
-
-    @dataclass(frozen=True)
-    class _Stub:
-        service: str
-        depends_on: tuple[str, ...]
-
-    return _Stub(service.name, service.depends_on)
 
 
 def _supervisor() -> tuple[Optional[str], Optional[Callable[[Sequence[str]], list[str]]]]:

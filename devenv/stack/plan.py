@@ -8,7 +8,7 @@ file is removed. Creation happens in dependency waves so health can be awaited b
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -56,9 +56,8 @@ class Plan:
         return not self.changes
 
 
-def with_dependencies(specs: Sequence[ContainerSpec], selected: Iterable[str]) -> set[str]:
+def with_dependencies(dependencies: Mapping[str, Sequence[str]], selected: Iterable[str]) -> set[str]:
     """The selected services plus everything they (transitively) depend on."""
-    by_name = {s.service: s for s in specs}
     todo = list(selected)
     out: set[str] = set()
     while todo:
@@ -66,7 +65,7 @@ def with_dependencies(specs: Sequence[ContainerSpec], selected: Iterable[str]) -
         if name in out:
             continue
         out.add(name)
-        todo.extend(by_name[name].depends_on)
+        todo.extend(dependencies[name])
     return out
 
 
@@ -79,7 +78,8 @@ def plan(
 ) -> Plan:
     """`selected`: only these services (and their dependencies); orphans are then left alone."""
     force = set(force_recreate)
-    wanted = with_dependencies(desired, selected) if selected is not None else {s.service for s in desired}
+    deps = {s.service: s.depends_on for s in desired}
+    wanted = with_dependencies(deps, selected) if selected is not None else set(deps)
     by_service: dict[str, list[Observed]] = {}
     for container in observed:
         by_service.setdefault(container.service, []).append(container)
