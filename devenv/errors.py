@@ -52,6 +52,10 @@ class RegistryError(DevenvError):
     exit_code = ExitCode.REGISTRY
 
 
+class RegistryUnreachable(RegistryError):
+    """No answer at all (refused, DNS, timeout): the one registry failure an offline cache can cover."""
+
+
 class HealthError(DevenvError):
     exit_code = ExitCode.HEALTH_TIMEOUT
 

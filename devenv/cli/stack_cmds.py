@@ -137,7 +137,8 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
     from devenv.cli import signals
     from devenv.engine.client import connect
     from devenv.ops.down import down as run_down
-    from devenv.ops.down import remove_instance, stale_instances
+    from devenv.ops.down import remove_instance
+    from devenv.ops.stale import stale_instances
 
     signals.install()
     out: Output = obj.output

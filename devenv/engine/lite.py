@@ -1,14 +1,15 @@
 """Read-only engine queries over the unix socket with the standard library.
 
 A no-op `devenv up` (and `status`) needs a handful of GET requests; importing docker-py
-(requests, urllib3, …) costs more than all of them together. The lite client answers the same
-calls with the same JSON, so callers use it through the usual `client.api.<call>` shape. Anything
-that changes the engine goes through docker-py (`client.connect`).
+(requests, urllib3, …) costs more than all of them together, and even `http.client` (email, ssl)
+costs more than the requests. The lite client answers the same calls with the same JSON, so
+callers use it through the usual `client.api.<call>` shape. It speaks HTTP/1.0 (one request per
+connection, a body that ends at EOF, never chunked), which a unix socket makes nearly free.
+Anything that changes the engine goes through docker-py (`client.connect`).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import socket
 import urllib.parse
@@ -26,47 +27,44 @@ class LiteAPIError(Exception):
         self.explanation = explanation
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float):
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self._path)
-        self.sock = sock
-
-
 class LiteAPI:
     def __init__(self, host: str, path: str, timeout: float = 30.0):
         self._host = host
-        self._conn = _UnixConnection(path, timeout)
+        self._path = path
+        self._timeout = timeout
+
+    def _exchange(self, path: str) -> tuple[int, bytes]:
+        """(status, body) of one GET, on a connection of its own."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(self._timeout)
+                sock.connect(self._path)
+                sock.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
+                chunks = []
+                while chunk := sock.recv(65536):
+                    chunks.append(chunk)
+        except OSError as err:
+            raise unreachable(self._host, err) from None
+        head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+        try:
+            status = int(head.split(b" ", 2)[1])
+        except (IndexError, ValueError):
+            raise unreachable(self._host, OSError(f"not an HTTP answer: {head[:60]!r}")) from None
+        return status, body
 
     def _get(self, url: str, params: Optional[dict[str, Any]] = None) -> Any:
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        try:
-            self._conn.request("GET", f"/v{API_VERSION}{url}{query}")
-            answer = self._conn.getresponse()
-            body = answer.read()
-        except OSError as err:
-            self._conn.close()
-            raise unreachable(self._host, err) from None
-        if answer.status >= 400:
+        status, body = self._exchange(f"/v{API_VERSION}{url}{query}")
+        if status >= 400:
             try:
                 message = json.loads(body).get("message", "")
             except ValueError:
                 message = body.decode(errors="replace")
-            raise LiteAPIError(answer.status, message)
+            raise LiteAPIError(status, message)
         return json.loads(body) if body else None
 
     def ping(self) -> bool:
-        try:  # /_ping answers plain text, not JSON
-            self._conn.request("GET", "/_ping")
-            self._conn.getresponse().read()
-        except OSError as err:
-            self._conn.close()
-            raise unreachable(self._host, err) from None
+        self._exchange("/_ping")  # plain text, not JSON
         return True
 
     def containers(self, all: bool = False, filters: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
@@ -88,7 +86,7 @@ class LiteAPI:
         return self._get(f"/containers/{urllib.parse.quote(container, safe='')}/json")
 
     def close(self) -> None:
-        self._conn.close()
+        """Nothing stays open between requests."""
 
 
 class LiteClient:

@@ -13,13 +13,15 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from devenv.envvars import compose, k8s
 from devenv.envvars import yamlnodes as yn
 from devenv.envvars.dotenv import parse_dotenv
 from devenv.envvars.model import EnvValue, Unmirrorable
 from devenv.errors import ConfigError
+
+if TYPE_CHECKING:  # the YAML readers load with the first YAML source, not with every dotenv
+    from devenv.envvars import k8s
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ def _load(root: Path, ref: SourceRef) -> _Loaded:
     kind = source_kind(ref.path)
     if kind != "yaml":
         return _Loaded(ref, kind, text)
+    from devenv.envvars import compose, k8s
+
     nodes = yn.compose_documents(text, ref.path)
     if k8s.is_manifest(nodes):
         return _Loaded(ref, "k8s", text, nodes, k8s.parse_manifest(nodes, ref.path))
@@ -114,7 +118,8 @@ def _load(root: Path, ref: SourceRef) -> _Loaded:
 def load_prod(root: Path, entries: tuple[str, ...], service: Optional[str] = None) -> ProdEnv:
     """Read every prod source and layer them in order."""
     loaded = [_load(root, parse_ref(e)) for e in entries]
-    catalog = k8s.Catalog([o for src in loaded if src.manifest for o in src.manifest.objects])
+    manifests = [src.manifest for src in loaded if src.manifest]
+    catalog = _catalog(manifests) if manifests else None
     has_workload = any(src.manifest and src.manifest.containers for src in loaded)
     prod = ProdEnv()
     for src in loaded:
@@ -124,6 +129,8 @@ def load_prod(root: Path, entries: tuple[str, ...], service: Optional[str] = Non
             for value in parse_json_object(src.text, src.ref.path):
                 prod.put(value)
         elif src.kind == "compose":
+            from devenv.envvars import compose
+
             result = compose.compose_env(
                 root, src.nodes, src.ref.path, src.ref.selector, service, lambda p, w: read_text(root, p, w)
             )
@@ -133,8 +140,15 @@ def load_prod(root: Path, entries: tuple[str, ...], service: Optional[str] = Non
                 prod.put(value)
             prod.warnings.extend(result.warnings)
         else:
+            assert catalog is not None  # a k8s source always has a manifest
             _apply_k8s(prod, src, catalog, has_workload, service)
     return prod
+
+
+def _catalog(manifests: list[k8s.Manifest]) -> k8s.Catalog:
+    from devenv.envvars import k8s
+
+    return k8s.Catalog([o for m in manifests for o in m.objects])
 
 
 def _apply_dotenv(prod: ProdEnv, src: _Loaded) -> None:
@@ -155,6 +169,8 @@ def _apply_dotenv(prod: ProdEnv, src: _Loaded) -> None:
 def _apply_k8s(
     prod: ProdEnv, src: _Loaded, catalog: k8s.Catalog, has_workload: bool, service: Optional[str]
 ) -> None:
+    from devenv.envvars import k8s
+
     manifest = src.manifest
     assert manifest is not None
     if manifest.containers:
@@ -222,6 +238,8 @@ def source_files(root: Path, entries: tuple[str, ...]) -> list[str]:
         if ref.path not in files:
             files.append(ref.path)
         if source_kind(ref.path) == "yaml":
+            from devenv.envvars import compose
+
             nodes = yn.compose_documents(read_text(root, ref.path), ref.path)
             if compose.is_compose(nodes):
                 extra = [p for p, _, _ in compose.env_files(nodes, ref.path)]

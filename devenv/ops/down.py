@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from devenv.engine.apply import remove_container
 from devenv.engine.client import connect, translated
-from devenv.engine.observe import list_all_devenv_containers, list_containers, list_networks, list_volumes
+from devenv.engine.observe import list_containers, list_networks, list_volumes
 from devenv.ops.instance_lock import instance_lock
-from devenv.stack import names
 
 Progress = Callable[[str, str], None]
 
@@ -85,39 +82,4 @@ def _remove_all(client: Any, containers: list[Any], stop_timeout: float, say: Pr
         for job in [pool.submit(one, c) for c in containers]:
             job.result()
 
-
-def stale_instances(client: Any, project_name: Optional[str] = None) -> list[tuple[str, str]]:
-    """(project, instance) of `devenv test` instances whose owning devenv process is gone.
-    Networks and volumes count too: a run killed before its first container leaves only those."""
-    here = socket.gethostname()
-    labelled: list[tuple[dict[str, str], str]] = [
-        (c.labels, c.instance) for c in list_all_devenv_containers(client)
-    ]
-    with translated("listing networks and volumes"):
-        owned = {"label": [names.OWNER_PID]}
-        labelled += [(n.get("Labels") or {}, "") for n in client.api.networks(filters=owned)]
-        if hasattr(client.api, "volumes"):  # the lite client lists containers and networks only
-            labelled += [
-                (v.get("Labels") or {}, "") for v in client.api.volumes(filters=owned).get("Volumes") or []
-            ]
-    stale = set()
-    for labels, instance in labelled:
-        pid = labels.get(names.OWNER_PID)
-        if not pid or labels.get(names.OWNER_HOST) != here:
-            continue
-        project = labels.get(names.PROJECT, "")
-        if project_name is not None and project != project_name:
-            continue
-        if not _alive(int(pid)):
-            stale.add((project, instance or labels.get(names.INSTANCE, "")))
-    return sorted(stale)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True

@@ -89,7 +89,8 @@ def isolated_stack(project: Project) -> Project:
 
 def cleanup_stale(client: Any, project_name: str, progress: Optional[Progress] = None) -> list[str]:
     """Remove test instances of this project whose devenv process died. Returns their names."""
-    from devenv.ops.down import remove_instance, stale_instances
+    from devenv.ops.down import remove_instance
+    from devenv.ops.stale import stale_instances
 
     removed = []
     for project, instance in stale_instances(client, project_name):

@@ -139,8 +139,9 @@ def up(
 ) -> UpResult:
     started = time.monotonic()
     check_selection(project, options.services, options.instance)
+    prepared = None
     if client is None:
-        settled = _settled(project, options, started, waiting)
+        settled, prepared = _settled(project, options, started, waiting)
         if settled is not None:
             return settled
         client = connect()
@@ -149,7 +150,7 @@ def up(
 
     cleanup_stale(client, project.name, progress)  # leftovers of `devenv test` runs whose devenv died
     with instance_lock(project.root, project.name, options.instance, waiting=waiting):
-        specs, resolution = desired_specs(client, project, options, progress, transfer=transfer)
+        specs, resolution = prepared or desired_specs(client, project, options, progress, transfer=transfer)
         observed = [c.observed() for c in list_containers(client, project.name, options.instance)]
         the_plan = plan(
             specs, observed, selected=options.services or None, force_recreate=options.force_recreate
@@ -160,33 +161,38 @@ def up(
     )
 
 
+Prepared = tuple[list[ContainerSpec], Any]  # desired specs and their resolution
+
+
 def _settled(
     project: Project, options: UpOptions, started: float, waiting: Optional[Callable[[str], None]]
-) -> Optional[UpResult]:
+) -> tuple[Optional[UpResult], Optional[Prepared]]:
     """The no-op check over the lite client: when every image is present, every container
     matches its spec and runs, and no stale test instance waits for cleanup, the result comes
-    without importing docker-py at all (its import costs more than the whole check). Else None."""
+    without importing docker-py at all (its import costs more than the whole check). Otherwise
+    the desired specs it computed, when every image was already here, so a cold `up` does not
+    resolve config, env and images twice."""
     if options.force_recreate or options.build or options.pull == "always":
-        return None
+        return None, None
     lite = lite_client()
     if lite is None:
-        return None
-    from devenv.ops.down import stale_instances
+        return None, None
+    from devenv.ops.stale import stale_instances
 
     with instance_lock(project.root, project.name, options.instance, waiting=waiting):
         try:
-            specs, resolution = desired_specs(lite, project, options, None, local_only=True)
+            prepared = desired_specs(lite, project, options, None, local_only=True)
         except DevenvError:
-            return None  # an image to pull or build: the full path does it (and reports errors)
+            return None, None  # an image to pull or build: the full path does it (and reports errors)
+        specs, resolution = prepared
         containers = list_containers(lite, project.name, options.instance)
         the_plan = plan(specs, [c.observed() for c in containers], selected=options.services or None)
     if not the_plan.is_noop or any(c.health == "unhealthy" for c in containers):
-        return None
+        return None, prepared
     if stale_instances(lite, project.name):
-        return None
-    return UpResult(
-        the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started
-    )
+        return None, prepared
+    elapsed = time.monotonic() - started
+    return UpResult(the_plan, specs, resolution.warnings, resolution.secret_values, elapsed), None
 
 
 def rebuild_service(

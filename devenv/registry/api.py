@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
-from devenv.errors import ConfigError, RegistryError
+from devenv.errors import ConfigError, RegistryError, RegistryUnreachable
 from devenv.registry.auth import Credentials
 
 MANIFEST_TYPES = ", ".join(
@@ -32,10 +32,6 @@ MANIFEST_TYPES = ", ".join(
     ]
 )
 _MAX_BODY = 8 * 1024 * 1024  # manifests and token answers are small; anything bigger is not for us
-
-
-class RegistryUnreachable(RegistryError):
-    """No answer at all (refused, DNS, timeout): the one registry failure an offline cache can cover."""
 
 
 @dataclass(frozen=True)

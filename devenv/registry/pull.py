@@ -8,10 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from devenv.errors import DevenvError, EngineError, RegistryError
-from devenv.registry.api import RegistryUnreachable
+from devenv.errors import DevenvError, EngineError, RegistryError, RegistryUnreachable
 from devenv.registry.reference import ImageRef
-from devenv.registry.resolve import engine_auth, resolve_digest
 
 POLICIES = ("missing", "always", "never")
 
@@ -57,6 +55,8 @@ def ensure_image(
             return _ensured(pinned, local, digest, pulled=False)  # the fast path: one engine call
         if local is None and policy == "never":
             raise _absent(pinned)
+        from devenv.registry.resolve import resolve_digest  # the registry client: only when asked
+
         try:
             resolve_digest(pinned)  # our deadlines, auth and "does it exist" before the engine's pull
         except RegistryUnreachable as err:
@@ -72,6 +72,8 @@ def ensure_image(
         return _ensured(ref, local, _repo_digest(local, ref), pulled=False)
     if local is None and policy == "never":
         raise _absent(ref)
+    from devenv.registry.resolve import resolve_digest
+
     try:
         digest = resolve_digest(ref)
     except RegistryUnreachable as err:
@@ -108,6 +110,8 @@ def _pull(
     client: Any, pinned: ImageRef, progress: Optional[Callable[[PullEvent], None]], environ: Mapping[str, str]
 ) -> dict[str, Any]:
     import docker.errors
+
+    from devenv.registry.resolve import engine_auth
 
     display = pinned.display
     try:
