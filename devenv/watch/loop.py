@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
@@ -41,12 +41,21 @@ class _Watched:
     matcher: IgnoreMatcher
     rules: RuleSet
     debouncer: Debouncer
+    # "/abs/root/" per root: string tests, since the tree scan asks for every folder
+    prefixes: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.prefixes = tuple(str(r).rstrip("/") + "/" for r in self.roots)
 
     def covers(self, path: Path) -> bool:
-        if path in self.files:
-            return True
-        text = str(path)
-        return any(text == str(r) or text.startswith(str(r).rstrip("/") + "/") for r in self.roots)
+        return path in self.files or self.covers_text(str(path))
+
+    def covers_text(self, text: str) -> bool:
+        return (text + "/").startswith(self.prefixes)
+
+    def leads_to(self, text: str) -> bool:
+        """`text` is a folder above one of the roots (on the way down to it)."""
+        return any(p.startswith(text.rstrip("/") + "/") for p in self.prefixes)
 
 
 def _top_most(paths: Sequence[Path]) -> list[Path]:
@@ -124,10 +133,11 @@ class WatchLoop:
         rel = self._rel(folder)
         if rel is None:
             return True
-        covering = [w for w in self.watched if any(folder == r or r in folder.parents for r in w.roots)]
+        text = str(folder)
+        covering = [w for w in self.watched if w.covers_text(text)]
         if not covering:
             # Beside a watched file, or on the way down to a watched folder.
-            return not any(folder in r.parents for w in self.watched for r in w.roots)
+            return not any(w.leads_to(text) for w in self.watched)
         return all(w.matcher.ignored(rel, True) for w in covering)
 
     # --- events ---
