@@ -182,7 +182,13 @@ WATCH = Table(
             None,
         ),
         Key("action", Enum(ACTIONS), "What a change does.", "restart"),
-        Key("debounce_ms", Int(0, 60000), "Quiet window before a reload.", 100),
+        Key(
+            "debounce_ms",
+            Int(0, 60000),
+            'Quiet window before a reload (default 100; 20 for action = "sync", whose copies are cheap '
+            "and safe to repeat).",
+            None,
+        ),
         Key("max_wait_ms", Int(0, 600000), "Reload at the latest this long after the first change.", 2000),
         Key("exec", Command(), 'Command run in the container for action = "exec".', None),
         Key("restart_after_exec", Bool(), "Restart the service after the exec command succeeds.", False),

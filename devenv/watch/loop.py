@@ -20,6 +20,7 @@ from devenv.watch.debounce import Debouncer
 from devenv.watch.ignore import IgnoreMatcher
 from devenv.watch.observer import TreeWatcher, WatchReport
 from devenv.watch.rules import Plan, RuleSet
+from devenv.watch.sync_agent import SyncAgent
 
 
 class Reporter(Protocol):
@@ -89,6 +90,7 @@ class WatchLoop:
         self.reporter = reporter
         self.restart_wait = restart_wait
         self._wake = threading.Event()
+        self._agents: dict[str, SyncAgent] = {}  # service -> copy helper in its container (sync)
         self._stop = threading.Event()
         self._stopped_lock = threading.Lock()
         self.report: Optional[WatchReport] = None
@@ -112,7 +114,7 @@ class WatchLoop:
             path = (self.root / rel).resolve() if rel else self.root.resolve()
             (files.add(path) if path.is_file() else roots.append(path))
         matcher = IgnoreMatcher(self.root, spec.ignore, include_ignored=spec.include_ignored)
-        debouncer = Debouncer(spec.debounce_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock)
+        debouncer = Debouncer(spec.quiet_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock)
         return _Watched(svc, spec, roots, files, matcher, RuleSet(spec), debouncer)
 
     def _observer_roots(self) -> list[Path]:
@@ -187,6 +189,7 @@ class WatchLoop:
             pass
         finally:
             self._watcher.stop()
+            self._close_agents()
 
     def stop(self) -> None:
         """Ask `run()` to return; safe from any thread, any number of times."""
@@ -197,6 +200,7 @@ class WatchLoop:
         """Stop watching without `run()` (e.g. after `start()` only)."""
         self.stop()
         self._watcher.stop()
+        self._close_agents()
 
     # --- actions ---
     def _act(self, w: _Watched, batch: frozenset[str]) -> None:
@@ -233,10 +237,25 @@ class WatchLoop:
             )
         return target
 
+    def _sync_agent(self, service: str, container: Any) -> SyncAgent:
+        """The copy helper in this service's container; a new one when the container was replaced."""
+        agent = self._agents.get(service)
+        if agent is None or agent.container_id != container.id:
+            if agent is not None:
+                agent.close()
+            agent = self._agents[service] = SyncAgent(container)
+        return agent
+
+    def _close_agents(self) -> None:
+        agents, self._agents = self._agents, {}
+        for agent in agents.values():
+            agent.close()
+
     def _initial_sync(self, w: _Watched) -> None:
         container = self.get_container(w.service.name)
         uid, gid = actions.owner_ids(container, w.service.user, has_code=True)
         actions.initial_sync(container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored)
+        self._sync_agent(w.service.name, container).warm()
 
     def _execute(self, w: _Watched, plan: Plan) -> None:
         name = w.service.name
@@ -256,6 +275,7 @@ class WatchLoop:
                     uid,
                     gid,
                     ignored=w.matcher.ignored,
+                    agent=self._sync_agent(name, container),
                 )
             elif step == "exec":
                 if not w.spec.exec:
