@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from devenv.config.model import Project
 from devenv.engine.client import connect
@@ -139,18 +139,21 @@ def up(
 ) -> UpResult:
     started = time.monotonic()
     check_selection(project, options.services, options.instance)
-    prepared = None
+    check = _SettleCheck()
     if client is None:
-        settled, prepared = _settled(project, options, started, waiting)
-        if settled is not None:
-            return settled
+        check = _settled(project, options, started, waiting)
+        if check.result is not None:
+            return check.result
         client = connect()
     from devenv.engine.apply import apply_plan
     from devenv.ops.testrun import cleanup_stale
 
-    cleanup_stale(client, project.name, progress)  # leftovers of `devenv test` runs whose devenv died
+    if not check.no_stale:
+        cleanup_stale(client, project.name, progress)  # leftovers of `devenv test` runs whose devenv died
     with instance_lock(project.root, project.name, options.instance, waiting=waiting):
-        specs, resolution = prepared or desired_specs(client, project, options, progress, transfer=transfer)
+        specs, resolution = check.prepared or desired_specs(
+            client, project, options, progress, transfer=transfer
+        )
         observed = [c.observed() for c in list_containers(client, project.name, options.instance)]
         the_plan = plan(
             specs, observed, selected=options.services or None, force_recreate=options.force_recreate
@@ -161,38 +164,41 @@ def up(
     )
 
 
-Prepared = tuple[list[ContainerSpec], Any]  # desired specs and their resolution
+class _SettleCheck(NamedTuple):
+    result: Optional[UpResult] = None  # set: nothing to do, this is the answer
+    prepared: Optional[tuple[list[ContainerSpec], Any]] = None  # specs + resolution, all images local
+    no_stale: bool = False  # True: no stale test instance to clean up (checked just now)
 
 
 def _settled(
     project: Project, options: UpOptions, started: float, waiting: Optional[Callable[[str], None]]
-) -> tuple[Optional[UpResult], Optional[Prepared]]:
+) -> _SettleCheck:
     """The no-op check over the lite client: when every image is present, every container
     matches its spec and runs, and no stale test instance waits for cleanup, the result comes
     without importing docker-py at all (its import costs more than the whole check). Otherwise
-    the desired specs it computed, when every image was already here, so a cold `up` does not
-    resolve config, env and images twice."""
+    what it learnt, so a cold `up` does not resolve config, env and images twice, nor look for
+    stale test instances again."""
     if options.force_recreate or options.build or options.pull == "always":
-        return None, None
+        return _SettleCheck()
     lite = lite_client()
     if lite is None:
-        return None, None
+        return _SettleCheck()
     from devenv.ops.stale import stale_instances
 
     with instance_lock(project.root, project.name, options.instance, waiting=waiting):
         try:
             prepared = desired_specs(lite, project, options, None, local_only=True)
         except DevenvError:
-            return None, None  # an image to pull or build: the full path does it (and reports errors)
+            return _SettleCheck()  # an image to pull or build: the full path does it (and reports errors)
         specs, resolution = prepared
         containers = list_containers(lite, project.name, options.instance)
         the_plan = plan(specs, [c.observed() for c in containers], selected=options.services or None)
-    if not the_plan.is_noop or any(c.health == "unhealthy" for c in containers):
-        return None, prepared
-    if stale_instances(lite, project.name):
-        return None, prepared
+    no_stale = not stale_instances(lite, project.name)
+    if not no_stale or not the_plan.is_noop or any(c.health == "unhealthy" for c in containers):
+        return _SettleCheck(None, prepared, no_stale)
     elapsed = time.monotonic() - started
-    return UpResult(the_plan, specs, resolution.warnings, resolution.secret_values, elapsed), None
+    result = UpResult(the_plan, specs, resolution.warnings, resolution.secret_values, elapsed)
+    return _SettleCheck(result, None, True)
 
 
 def rebuild_service(

@@ -60,23 +60,27 @@ def _name(container: Any) -> str:
 
 
 def _api(what: str, container: Any, call: Callable[[], Any]) -> Any:
-    import docker.errors
+    """Run one engine call for an action. Engine errors become ActionErrors (with the
+    container's last log lines) so the watch loop reports them and keeps watching; the
+    wording comes from the one translation every engine call shares."""
+    from devenv.engine.client import is_not_found, translate
 
     try:
         return call()
-    except docker.errors.NotFound as err:
-        raise ActionError(
-            f"{what} {_name(container)}: the container is gone",
-            "start the stack again with `devenv up`",
-        ) from err
-    except docker.errors.APIError as err:
-        raise ActionError(
-            f"{what} {_name(container)}: {err.explanation or err}",
-            "check the service with `devenv status` and `devenv logs`",
-            last_log_lines(container),
-        ) from err
-    except OSError as err:
-        raise EngineError(f"{what} {_name(container)}: engine connection failed: {err}") from err
+    except Exception as err:
+        doing = f"{what} {_name(container)}"
+        if is_not_found(err):
+            raise ActionError(
+                f"{doing}: the container is gone", "start the stack again with `devenv up`"
+            ) from err
+        mapped = translate(err, doing)
+        if mapped is None and isinstance(err, OSError):  # a socket error the engine's client let through
+            mapped = EngineError(f"{doing}: engine connection failed: {err}")
+        if mapped is None:
+            raise
+        if isinstance(mapped, EngineError) and not hasattr(err, "status_code"):
+            raise mapped from err  # the engine itself is unreachable: not this service's failure
+        raise ActionError(mapped.message, mapped.hint, last_log_lines(container)) from err
 
 
 def restart(container: Any, *, wait: bool = True) -> None:

@@ -11,19 +11,11 @@ import pytest
 from devenv.watch import actions
 from devenv.watch.sync_agent import SyncAgent
 from tests.conftest import busybox_context
-from tests.integration.test_watch_support import exec_out, remove_project, run_app, unique_project
+from tests.integration.test_watch_support import exec_out, run_app
 
 pytestmark = pytest.mark.engine
 
 HELPER = "iflag=fullblock"  # a word of the helper's script: how `ps` finds it
-
-
-@pytest.fixture
-def proj(docker_client, tmp_path, monkeypatch):
-    monkeypatch.setenv("DEVENV_STATE_DIR", str(tmp_path / "state"))
-    name = unique_project()
-    yield name
-    remove_project(docker_client, name)
 
 
 def _sleeper(docker_client, image: str, project: str):

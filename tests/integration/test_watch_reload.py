@@ -17,10 +17,8 @@ from devenv.watch.supervisor import STATUS_FILE
 from tests.integration.test_watch_support import (
     app_url,
     exec_out,
-    remove_project,
     run_app,
     served,
-    unique_project,
     wait_for,
     write_app,
 )
@@ -52,14 +50,6 @@ class Recorder:
     def count(self) -> int:
         with self.lock:
             return len(self.reloads)
-
-
-@pytest.fixture
-def proj(docker_client, tmp_path, monkeypatch):
-    monkeypatch.setenv("DEVENV_STATE_DIR", str(tmp_path / "state"))
-    name = unique_project()
-    yield name
-    remove_project(docker_client, name)
 
 
 @pytest.fixture

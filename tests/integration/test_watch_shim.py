@@ -8,23 +8,13 @@ from devenv.watch.supervisor import EXIT_MARKER, STATUS_FILE, parse_status, rest
 from tests.integration.test_watch_support import (
     app_url,
     exec_out,
-    remove_project,
     run_app,
     served,
-    unique_project,
     wait_for,
     write_app,
 )
 
 pytestmark = pytest.mark.engine
-
-
-@pytest.fixture
-def proj(docker_client, tmp_path, monkeypatch):
-    monkeypatch.setenv("DEVENV_STATE_DIR", str(tmp_path / "state"))
-    name = unique_project()
-    yield name
-    remove_project(docker_client, name)
 
 
 def status(container) -> dict[str, str]:
