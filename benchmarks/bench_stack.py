@@ -7,6 +7,9 @@ Also `devenv --help` and, when installed, docker-compose 1.29 as a second peer.
 Targets (issue 3): cold up ≤ 1.2× the raw sequential floor; no-op up ≤ 200 ms whole process;
 down of containers whose PID 1 ignores SIGTERM must not wait out docker's 10 s default;
 `devenv --help` ≤ 100 ms. Prints a table and a JSON line; exits 0 (a report, not a gate).
+
+devenv runs as its users install it: from a virtual environment of its own (`installed.py`),
+next to that interpreter's bare start (`python_startup`) and this one's (`host_python_startup`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import time
 import uuid
 from pathlib import Path
 
-DEVENV = [sys.executable, "-m", "devenv"]
+from installed import installed_devenv
+
 COMPOSE = os.environ.get("DEVENV_COMPOSE_BIN", "/opt/devenv-compose/bin/docker-compose")
 
 
@@ -68,17 +72,6 @@ services:
 """)
 
 
-def compile_bytecode() -> None:
-    """As `pip install` does. An editable install run with PYTHONDONTWRITEBYTECODE=1 (some
-    sandboxes set it) never caches bytecode, and every devenv process would pay ~90 ms
-    compiling its own modules: a cost no installed copy has."""
-    import compileall
-
-    import devenv
-
-    compileall.compile_dir(str(Path(devenv.__file__).parent), quiet=1)
-
-
 def median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
@@ -92,11 +85,11 @@ def main() -> int:
     env = dict(os.environ, NO_COLOR="1")
     subprocess.run(["docker", "pull", "-q", image], check=True, stdout=subprocess.DEVNULL)
     have_compose = os.access(COMPOSE, os.X_OK)
-    compile_bytecode()
+    devenv, python, installed = installed_devenv()
     results: dict[str, list[float]] = {k: [] for k in (
         "raw_cold_up", "devenv_cold_up", "compose_cold_up", "devenv_noop_up", "compose_noop_up",
         "raw_noop_ps", "raw_down", "devenv_down", "compose_down", "devenv_help", "python_startup",
-        "docker_py_import")}
+        "host_python_startup", "docker_py_import")}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         name = "bench" + uuid.uuid4().hex[:6]
@@ -112,18 +105,19 @@ def main() -> int:
             results["raw_noop_ps"].append(sh(f"docker ps -q --filter name={raw} >/dev/null", env))
             results["raw_down"].append(sh(
                 f"docker rm -f {raw}-web {raw}-worker >/dev/null; docker network rm {raw} >/dev/null", env))
-            results["devenv_cold_up"].append(timed([*DEVENV, "up", "-d"], root, env))
-            results["devenv_noop_up"].append(timed([*DEVENV, "up", "-d"], root, env))
-            results["devenv_down"].append(timed([*DEVENV, "down"], root, env))
+            results["devenv_cold_up"].append(timed([*devenv, "up", "-d"], root, env))
+            results["devenv_noop_up"].append(timed([*devenv, "up", "-d"], root, env))
+            results["devenv_down"].append(timed([*devenv, "down"], root, env))
             if have_compose:
                 cenv = dict(env, COMPOSE_PROJECT_NAME=name + "c")
                 results["compose_cold_up"].append(timed([COMPOSE, "up", "-d"], root, cenv))
                 results["compose_noop_up"].append(timed([COMPOSE, "up", "-d"], root, cenv))
                 results["compose_down"].append(timed([COMPOSE, "down", "-t", "1"], root, cenv))
-            results["devenv_help"].append(timed([*DEVENV, "--help"], root, env))
-            results["python_startup"].append(timed([sys.executable, "-c", "pass"], root, env))
+            results["devenv_help"].append(timed([*devenv, "--help"], root, env))
+            results["python_startup"].append(timed([python, "-c", "pass"], root, env))
+            results["host_python_startup"].append(timed([sys.executable, "-c", "pass"], root, env))
             # the machine's speed for Python work: the issue measured this import at about 90 ms
-            results["docker_py_import"].append(timed([sys.executable, "-c", "import docker"], root, env))
+            results["docker_py_import"].append(timed([python, "-c", "import docker"], root, env))
     med = {k: round(median_ms(v), 1) for k, v in results.items() if v}
     ratios = {
         "cold_up_vs_raw": round(med["devenv_cold_up"] / med["raw_cold_up"], 2),
@@ -134,12 +128,13 @@ def main() -> int:
     if have_compose:
         ratios["cold_up_vs_compose"] = round(med["devenv_cold_up"] / med["compose_cold_up"], 2)
         ratios["noop_up_vs_compose"] = round(med["devenv_noop_up"] / med["compose_noop_up"], 2)
-    print(f"{'measure':<20} {'median ms':>10}   (rounds: {args.rounds}, cores: {os.cpu_count()})")
+    print(f"devenv: {installed}")
+    print(f"{'measure':<24} {'median ms':>10}   (rounds: {args.rounds}, cores: {os.cpu_count()})")
     for key, value in med.items():
-        print(f"{key:<20} {value:>10.1f}")
+        print(f"{key:<24} {value:>10.1f}")
     for key, value in ratios.items():
-        print(f"{key:<20} {value:>10.2f}x")
-    print(json.dumps({"bench": "stack", "median_ms": med, "ratios": ratios}))
+        print(f"{key:<24} {value:>10.2f}x")
+    print(json.dumps({"bench": "stack", "devenv": installed, "median_ms": med, "ratios": ratios}))
     return 0
 
 

@@ -155,16 +155,7 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
         if all_stale:
             result = remove_instance(client, project.name, name, volumes=True, stop_timeout=0, progress=say)
         else:
-            result = run_down(
-                project.root,
-                project.name,
-                name,
-                volumes=volumes,
-                stop_timeout=project.stop_timeout_s,
-                progress=say,
-                client=client,
-                waiting=out.info,
-            )
+            result = run_down(project, name, volumes=volumes, progress=say, client=client, waiting=out.info)
         for key in removed:
             removed[key].extend(getattr(result, key))
     if as_json:

@@ -175,14 +175,7 @@ def run_watch(
         from devenv.ops.down import down as run_down
 
         out.info(f"taking {project.name} ({instance}) down")
-        run_down(
-            project.root,
-            project.name,
-            instance,
-            volumes=False,
-            stop_timeout=project.stop_timeout_s,
-            client=client,
-        )
+        run_down(project, instance, client=client)
     else:
         out.info(f"stopped watching; {project.name} ({instance}) is still up (`devenv down` removes it)")
 

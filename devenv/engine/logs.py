@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Callable, Optional
 
 from devenv.engine.client import translated
@@ -12,7 +12,19 @@ from devenv.engine.client import translated
 LineSink = Callable[[str, str], None]  # (service, line)
 
 
-def _lines(client: Any, container_id: str, follow: bool, tail: Optional[int]) -> Any:
+def lines_of(chunks: Iterable[bytes]) -> Iterator[str]:
+    """Whole lines from a byte stream cut anywhere (the last one even without its newline)."""
+    buffer = b""
+    for chunk in chunks:
+        buffer += chunk
+        *complete, buffer = buffer.split(b"\n")
+        for raw in complete:
+            yield raw.decode(errors="replace").rstrip("\r")
+    if buffer:
+        yield buffer.decode(errors="replace")
+
+
+def _lines(client: Any, container_id: str, follow: bool, tail: Optional[int]) -> Iterator[str]:
     stream = client.api.logs(
         container_id,
         stream=True,
@@ -21,14 +33,7 @@ def _lines(client: Any, container_id: str, follow: bool, tail: Optional[int]) ->
         stderr=True,
         tail="all" if tail is None else tail,
     )
-    buffer = b""
-    for chunk in stream:
-        buffer += chunk
-        *complete, buffer = buffer.split(b"\n")
-        for raw in complete:
-            yield raw.decode(errors="replace").rstrip("\r")
-    if buffer:
-        yield buffer.decode(errors="replace")
+    return lines_of(stream)
 
 
 def show_logs(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from devenv.config.model import Project
 from devenv.engine.apply import remove_container
 from devenv.engine.client import connect, translated
 from devenv.engine.observe import list_containers, list_networks, list_volumes
@@ -23,20 +24,24 @@ class DownResult:
 
 
 def down(
-    project_root: Any,
-    project_name: str,
+    project: Project,
     instance: str,
     *,
     volumes: bool = False,
-    stop_timeout: float = 1.0,
     progress: Optional[Progress] = None,
     client: Any = None,
     waiting: Optional[Callable[[str], None]] = None,
 ) -> DownResult:
+    """Take one instance down under its lock, stopping containers with the project's timeout."""
     client = client or connect()
-    with instance_lock(project_root, project_name, instance, waiting=waiting):
+    with instance_lock(project.root, project.name, instance, waiting=waiting):
         return remove_instance(
-            client, project_name, instance, volumes=volumes, stop_timeout=stop_timeout, progress=progress
+            client,
+            project.name,
+            instance,
+            volumes=volumes,
+            stop_timeout=project.stop_timeout_s,
+            progress=progress,
         )
 
 
@@ -81,5 +86,3 @@ def _remove_all(client: Any, containers: list[Any], stop_timeout: float, say: Pr
     with ThreadPoolExecutor(max_workers=8) as pool:
         for job in [pool.submit(one, c) for c in containers]:
             job.result()
-
-    return True

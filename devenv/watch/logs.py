@@ -8,6 +8,7 @@ import time
 from collections import deque
 from typing import Any, Callable, Optional, Protocol
 
+from devenv.engine.logs import lines_of
 from devenv.watch.supervisor import EXIT_MARKER
 
 
@@ -65,16 +66,10 @@ class LogFollower:
             self._stop.wait(0.2)
 
     def _pump(self, stream: Any) -> None:
-        partial = b""
-        for chunk in stream:
+        for line in lines_of(stream):
             if self._stop.is_set():
                 return
-            partial += chunk
-            *lines, partial = partial.split(b"\n")
-            for raw in lines:
-                self._line(raw.decode(errors="replace").rstrip("\r"))
-        if partial:
-            self._line(partial.decode(errors="replace"))
+            self._line(line)
 
     def _line(self, line: str) -> None:
         if EXIT_MARKER in line:
