@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, Optional
 
@@ -147,6 +146,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     except Exception as err:  # the last line of defence: never a traceback unless asked
         out = Output.current or Output()
         if verbose:
+            import traceback  # only here: every other run is spared its import
+
             traceback.print_exc()
         out.error(
             f"internal error: {type(err).__name__}: {err}",

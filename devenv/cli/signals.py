@@ -33,7 +33,7 @@ def install() -> dict[int, Any]:
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGINT, _handler)
     signal.signal(signal.SIGTERM, _handler)
-    from devenv.engine.health import stop_waiting  # no docker import; bound now, not in the handler
+    from devenv.interrupts import stop_waiting  # bound now, not in the handler
 
     if stop_waiting not in _on_interrupt:
         _on_interrupt.append(stop_waiting)  # health waits in worker threads end with the main thread

@@ -3,27 +3,18 @@ service, says why, and shows its last log lines — never a silent hang."""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Callable, Optional
 
 from devenv.engine.client import translated
-from devenv.errors import HealthError, Interrupted
+from devenv.errors import HealthError
+from devenv.interrupts import interruptible_sleep
 
 POLL_S = 0.1
-# Set on the first Ctrl-C/SIGTERM: health waits run in worker threads, which a KeyboardInterrupt
-# in the main thread does not reach, and the pool would otherwise hold the exit for the full timeout.
-_stop = threading.Event()
-
-
-def stop_waiting() -> None:
-    """End every health wait now (each raises Interrupted); called by the CLI's signal handler."""
-    _stop.set()
 
 
 def _interruptible_sleep(seconds: float) -> None:
-    if _stop.wait(seconds):
-        raise Interrupted("interrupted while waiting for health")
+    interruptible_sleep(seconds, "waiting for health")
 
 
 def last_log_lines(client: Any, container_id: str, count: int = 15) -> list[str]:

@@ -144,7 +144,7 @@ def up(
         check = _settled(project, options, started, waiting)
         if check.result is not None:
             return check.result
-        client = connect()
+        client = connect(verify=not check.reached)
     from devenv.engine.apply import apply_plan
     from devenv.ops.testrun import cleanup_stale
 
@@ -168,6 +168,7 @@ class _SettleCheck(NamedTuple):
     result: Optional[UpResult] = None  # set: nothing to do, this is the answer
     prepared: Optional[tuple[list[ContainerSpec], Any]] = None  # specs + resolution, all images local
     no_stale: bool = False  # True: no stale test instance to clean up (checked just now)
+    reached: bool = False  # the engine answered the check
 
 
 def _settled(
@@ -195,10 +196,10 @@ def _settled(
         the_plan = plan(specs, [c.observed() for c in containers], selected=options.services or None)
     no_stale = not stale_instances(lite, project.name)
     if not no_stale or not the_plan.is_noop or any(c.health == "unhealthy" for c in containers):
-        return _SettleCheck(None, prepared, no_stale)
+        return _SettleCheck(None, prepared, no_stale, reached=True)
     elapsed = time.monotonic() - started
     result = UpResult(the_plan, specs, resolution.warnings, resolution.secret_values, elapsed)
-    return _SettleCheck(result, None, True)
+    return _SettleCheck(result, None, True, reached=True)
 
 
 def rebuild_service(
