@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Union
 
 
 def atomic_write(path: Union[str, Path], data: Union[str, bytes], mode: int = 0o644) -> None:
     """Write `data` to `path` so readers see either the old or the new file, never half of one."""
+    import tempfile  # here: most commands only read, and its import (shutil, random) is not free
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode() if isinstance(data, str) else data

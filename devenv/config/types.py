@@ -1,10 +1,14 @@
 """Value types for config declarations: each validates, normalizes, and describes itself
-(as JSON Schema and as one phrase for the docs), so one declaration serves all three."""
+(as JSON Schema and as one phrase for the docs), so one declaration serves all three.
+
+Plain (not frozen, no generated `__eq__`) dataclasses: every devenv process builds these
+classes, and each generated method is code compiled at import; nothing compares or mutates
+a declaration."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
 PathPart = Union[str, int]
@@ -56,7 +60,7 @@ class Type:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Str(Type):
     pattern: Optional[str] = None
     example: Optional[str] = None
@@ -80,7 +84,7 @@ class Str(Type):
         return self.what
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Bool(Type):
     def check(self, value: Any) -> Any:
         if not isinstance(value, bool):
@@ -94,7 +98,7 @@ class Bool(Type):
         return "boolean"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Int(Type):
     minimum: Optional[int] = None
     maximum: Optional[int] = None
@@ -123,7 +127,7 @@ class Int(Type):
         return "integer" + bounds
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Enum(Type):
     choices: tuple[str, ...]
 
@@ -144,7 +148,7 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Duration(Type):
     """ "500ms", "2s", "1m30s" or a number of seconds; normalized to float seconds."""
 
@@ -164,7 +168,7 @@ class Duration(Type):
         return 'duration ("500ms", "2s", "1m")'
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ListOf(Type):
     item: Type
     unique: bool = False
@@ -193,7 +197,7 @@ class ListOf(Type):
         return f"array of {self.item.describe()}"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Command(Type):
     """A command: an array of strings (exec form) or one string (run by /bin/sh -c)."""
 
@@ -213,7 +217,7 @@ class Command(Type):
         return "array of strings, or a shell string"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class MapOf(Type):
     """A table with free keys (e.g. environment variables)."""
 
@@ -244,7 +248,7 @@ class MapOf(Type):
         return f"table of {self.value.describe()}"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class EnvValue(Type):
     """Environment values: strings; numbers and booleans are accepted and turned into strings."""
 
@@ -262,7 +266,7 @@ class EnvValue(Type):
         return "string"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class OneOf(Type):
     """Either of several types (first that fits wins); `what` names the accepted forms."""
 
@@ -288,7 +292,7 @@ class OneOf(Type):
         return self.what
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Key:
     """One declared key: its type, default, one line of help."""
 
@@ -300,14 +304,14 @@ class Key:
     example: Optional[str] = None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Table(Type):
     """A table with declared keys; unknown keys are errors with a "did you mean"."""
 
     keys: tuple[Key, ...]
     help: str = ""
     what: str = "a table"
-    post: Optional[Callable[[dict[str, Any]], dict[str, Any]]] = field(default=None, compare=False)
+    post: Optional[Callable[[dict[str, Any]], dict[str, Any]]] = None
 
     def key(self, name: str) -> Optional[Key]:
         for key in self.keys:

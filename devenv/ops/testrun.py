@@ -79,12 +79,10 @@ def host_env(project_name: str, instance: str, rows: Sequence[Any]) -> dict[str,
 def isolated_stack(project: Project) -> Project:
     """The project with every published port on a host port the engine picks: parallel runs
     cannot race for the same port, and the command learns the real ones from its env."""
-    from dataclasses import replace
-
     services = tuple(
-        replace(s, ports=tuple(replace(p, host=0, strict=False) for p in s.ports)) for s in project.services
+        s._replace(ports=tuple(p._replace(host=0, strict=False) for p in s.ports)) for s in project.services
     )
-    return replace(project, services=services)
+    return project._replace(services=services)
 
 
 def cleanup_stale(client: Any, project_name: str, progress: Optional[Progress] = None) -> list[str]:

@@ -168,7 +168,7 @@ def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
         "workdir": spec.workdir,
         "user": spec.user,
         "mounts": [m.__dict__ for m in spec.mounts],
-        "ports": [p.__dict__ for p in spec.ports],
+        "ports": [p._asdict() for p in spec.ports],
         "health": spec.health,
         "read_only": spec.read_only,
         "privileged": spec.privileged,
