@@ -5,14 +5,16 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import click
 
 from devenv import __version__
 from devenv.cli.output import Output
 from devenv.errors import DevenvError, ExitCode
+
+if TYPE_CHECKING:  # pathlib (and the urllib it imports) loads with the first command, not for --help
+    from pathlib import Path
 
 # name -> "module:attribute". Modules load only when their command runs (or for `--help`
 # listings, which read just the short help), so `devenv --help` imports neither docker nor watchdog.
@@ -67,6 +69,8 @@ class AppContext:
 
     def project(self) -> Any:
         if self._project is None:
+            from pathlib import Path
+
             from devenv.config.loader import load_project
 
             start = self.project_dir or Path.cwd()
@@ -98,21 +102,23 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="devenv")
 @click.option(
     "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),
     envvar="DEVENV_PROJECT_DIR",
     help="Folder holding devenv.toml (default: search upward from the current folder).",
 )
 @click.option("-v", "--verbose", count=True, help="More detail (and a traceback on internal errors).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and requested data.")
 @click.pass_context
-def cli(ctx: click.Context, project_dir: Optional[Path], verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, project_dir: Optional[str], verbose: int, quiet: bool) -> None:
     """devenv — production's stack on your machine, with your code mounted and reloaded.
 
     \b
     Quick start:  devenv doctor   then   devenv up
     Docs:         docs/ in the project, or `devenv COMMAND --help`.
     """
-    ctx.obj = AppContext(project_dir.resolve() if project_dir else None, Output(verbose, quiet))
+    from pathlib import Path
+
+    ctx.obj = AppContext(Path(project_dir).resolve() if project_dir else None, Output(verbose, quiet))
 
 
 def main(argv: Optional[list[str]] = None) -> None:
