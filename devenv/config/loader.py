@@ -101,6 +101,8 @@ def _error(
     line = line_of(text, where)
     location = f"{_shown(path)}:{line}" if line else _shown(path)
     key = f" {dotted(where)}" if where else ""
+    # One line, whatever a quoted value held (every source quotes with types.quoted; this is the net).
+    message = message.replace("\r", "\\r").replace("\n", "\\n")
     return ConfigError(f"{location}{key}: {message}", hint)
 
 

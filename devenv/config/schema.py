@@ -24,6 +24,7 @@ from devenv.config.types import (
     Str,
     Table,
     Type,
+    quoted,
 )
 
 NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
@@ -48,12 +49,12 @@ class PortString(Type):
             raise Invalid(f'expected a port like "8000:8000", got {value!r}')
         match = _PORT.fullmatch(value.strip())
         if not match:
-            raise Invalid(f'"{value}" is not HOST:CONTAINER — e.g. "8000:8000"')
+            raise Invalid(f'{quoted(value)} is not HOST:CONTAINER — e.g. "8000:8000"')
         container = int(match["container"])
         host = int(match["host"]) if match["host"] is not None else container
         for number in (host, container):
             if not 0 <= number <= 65535 or (number == 0 and number == container):
-                raise Invalid(f'"{value}": port {number} is out of range 1-65535')
+                raise Invalid(f"{quoted(value)}: port {number} is out of range 1-65535")
         return {
             "host": host,
             "container": container,
@@ -95,9 +96,9 @@ _PORT_TABLE = Table(
 def _volume_string(value: str) -> dict[str, Any]:
     parts = value.split(":")
     if len(parts) not in (2, 3) or not re.fullmatch(NAME, parts[0]) or not parts[1].startswith("/"):
-        raise Invalid(f'"{value}" is not NAME:/container/path[:ro] — e.g. "uploads:/srv/uploads"')
+        raise Invalid(f'{quoted(value)} is not NAME:/container/path[:ro] — e.g. "uploads:/srv/uploads"')
     if len(parts) == 3 and parts[2] not in ("ro", "rw"):
-        raise Invalid(f'"{value}": mode "{parts[2]}" is not ro or rw')
+        raise Invalid(f"{quoted(value)}: mode {quoted(parts[2])} is not ro or rw")
     return {"name": parts[0], "target": parts[1], "read_only": len(parts) == 3 and parts[2] == "ro"}
 
 

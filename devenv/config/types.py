@@ -7,6 +7,7 @@ a declaration."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
@@ -23,14 +24,18 @@ class Invalid(Exception):
         self.where = where
 
 
+def quoted(text: str) -> str:
+    """A value from the user's file, quoted for an error: JSON's way, so a newline or a quote in
+    it stays on the error's one line."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return f'"{value}"'
+        return quoted(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        import json
-
         shown = json.dumps(value, default=str)
         return shown if len(shown) <= 40 else shown[:37] + "..."
     return repr(value)
@@ -231,7 +236,7 @@ class MapOf(Type):
         out = {}
         for key, entry in value.items():
             if self.key_pattern and not re.fullmatch(self.key_pattern, key):
-                raise Invalid(f'"{key}" is not {self.key_what}', (key,))
+                raise Invalid(f"{quoted(key)} is not {self.key_what}", (key,))
             try:
                 out[key] = self.value.check(entry)
             except Invalid as err:
@@ -363,7 +368,8 @@ class Table(Type):
 def unknown_key_message(name: str, known: set[str]) -> str:
     import difflib
 
+    shown = quoted(name)
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
     if close:
-        return f'unknown key "{name}" — did you mean "{close[0]}"?'
-    return f'unknown key "{name}" — known keys: {", ".join(sorted(known))}'
+        return f'unknown key {shown} — did you mean "{close[0]}"?'
+    return f"unknown key {shown} — known keys: {', '.join(sorted(known))}"
