@@ -26,7 +26,9 @@ def installed_devenv() -> tuple[list[str], str, str]:
     try:
         if not python.exists():
             subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, capture_output=True)
-            subprocess.run([str(python), "-m", "pip", "install", "-q", str(PROJECT)], check=True, capture_output=True)
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "-q", str(PROJECT)], check=True, capture_output=True
+            )
         # This checkout's code, every time (its dependencies are already there).
         subprocess.run(
             [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(PROJECT)],
@@ -35,7 +37,10 @@ def installed_devenv() -> tuple[list[str], str, str]:
         )
     except (OSError, subprocess.CalledProcessError) as err:
         detail = getattr(err, "stderr", b"") or b""
-        print(f"note: no benchmark venv ({err}; {detail.decode(errors='replace')[-200:]}); "
-              "timing `python -m devenv` from this interpreter", file=sys.stderr)
+        print(
+            f"note: no benchmark venv ({err}; {detail.decode(errors='replace')[-200:]}); "
+            "timing `python -m devenv` from this interpreter",
+            file=sys.stderr,
+        )
         return [sys.executable, "-m", "devenv"], sys.executable, "this interpreter"
     return [str(VENV / "bin" / "devenv")], str(python), f"venv {VENV}"

@@ -48,9 +48,10 @@ def test_same_answers_as_docker_py(running, docker_client, busybox_image) -> Non
     theirs = docker_client.api.containers(all=True, filters=label)
     assert [c["Id"] for c in ours] == [c["Id"] for c in theirs] and len(ours) == 1
     assert ours[0]["Labels"] == theirs[0]["Labels"]
-    assert lite.api.inspect_container(ours[0]["Id"])["Config"] == docker_client.api.inspect_container(
-        ours[0]["Id"]
-    )["Config"]
+    assert (
+        lite.api.inspect_container(ours[0]["Id"])["Config"]
+        == docker_client.api.inspect_container(ours[0]["Id"])["Config"]
+    )
     assert lite.api.inspect_image(busybox_image)["Id"] == docker_client.api.inspect_image(busybox_image)["Id"]
     nets = lite.api.networks(filters=label)
     assert [n["Id"] for n in nets] == [n["Id"] for n in docker_client.api.networks(filters=label)]
@@ -72,26 +73,24 @@ def test_an_unreachable_socket_is_an_engine_error(tmp_path, monkeypatch) -> None
         lite.api.containers()
 
 
-def test_a_noop_up_never_loads_docker_py(running) -> None:
-    noop = subprocess.run(
+def _probe_up(project) -> subprocess.CompletedProcess:
+    """`devenv up -d` in-process, printing the engine-client modules it loaded."""
+    return subprocess.run(
         [sys.executable, "-c", PROBE, "up", "-d"],
-        cwd=running.root,
-        env=running.env(),
+        cwd=project.root,
+        env=project.env(),
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_a_noop_up_never_loads_docker_py(running) -> None:
+    noop = _probe_up(running)
     assert noop.returncode == 0, noop.stderr
     assert "up to date" in noop.stderr
     assert "LOADED []" in noop.stdout
     running.ok("down")
-    cold = subprocess.run(  # the same probe sees docker-py when there is work to do
-        [sys.executable, "-c", PROBE, "up", "-d"],
-        cwd=running.root,
-        env=running.env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    cold = _probe_up(running)  # the same probe sees docker-py when there is work to do
     assert cold.returncode == 0, cold.stderr
     assert "'docker'" in cold.stdout
