@@ -5,24 +5,33 @@ imported, so a Ctrl-C in the first fraction of a second exits 130 without a trac
 from __future__ import annotations
 
 
+def _interrupted() -> None:
+    import os  # loaded by the interpreter's own start: no new window here
+
+    os.write(2, b"\ninterrupted\n")
+    os._exit(130)
+
+
+def _interrupted_early(signum: int, frame: object) -> None:
+    _interrupted()
+
+
 def run() -> None:
-    import os
-    import signal
-    import sys
+    try:  # until our handler is in place, Python's default one raises KeyboardInterrupt
+        import os
+        import signal  # building its enums takes a moment: a Ctrl-C can land inside the import
+        import sys
 
-    def interrupted_early(signum: int, frame: object) -> None:
-        os.write(2, b"\ninterrupted\n")
-        os._exit(130)
-
-    signal.signal(signal.SIGINT, interrupted_early)
-    signal.signal(signal.SIGTERM, interrupted_early)
+        signal.signal(signal.SIGINT, _interrupted_early)
+        signal.signal(signal.SIGTERM, _interrupted_early)
+    except KeyboardInterrupt:
+        _interrupted()
     from devenv.cli.app import main
 
     try:
         main()
     except KeyboardInterrupt:  # one that lands after the command's own handling, while exiting
-        os.write(2, b"\ninterrupted\n")
-        os._exit(130)
+        _interrupted()
     except SystemExit as done:
         # Leave at once: a Ctrl-C during the interpreter's own shutdown would otherwise kill the
         # process by signal (status -2 instead of the command's code). Everything is unwound.
