@@ -23,10 +23,9 @@ def stale_instances(client: Any, project_name: Optional[str] = None) -> list[tup
     with translated("listing networks and volumes"):
         owned = {"label": [names.OWNER_PID]}
         labelled += [(n.get("Labels") or {}, "") for n in client.api.networks(filters=owned)]
-        if hasattr(client.api, "volumes"):  # the lite client lists containers and networks only
-            labelled += [
-                (v.get("Labels") or {}, "") for v in client.api.volumes(filters=owned).get("Volumes") or []
-            ]
+        labelled += [
+            (v.get("Labels") or {}, "") for v in client.api.volumes(filters=owned).get("Volumes") or []
+        ]
     stale = set()
     for labels, instance in labelled:
         pid = labels.get(names.OWNER_PID)

@@ -168,7 +168,11 @@ class _SettleCheck(NamedTuple):
     result: Optional[UpResult] = None  # set: nothing to do, this is the answer
     prepared: Optional[tuple[list[ContainerSpec], Any]] = None  # specs + resolution, all images local
     no_stale: bool = False  # True: no stale test instance to clean up (checked just now)
-    reached: bool = False  # the engine answered the check
+
+    @property
+    def reached(self) -> bool:
+        """The engine answered the check (it got as far as comparing containers)."""
+        return self.result is not None or self.prepared is not None
 
 
 def _settled(
@@ -196,10 +200,10 @@ def _settled(
         the_plan = plan(specs, [c.observed() for c in containers], selected=options.services or None)
     no_stale = not stale_instances(lite, project.name)
     if not no_stale or not the_plan.is_noop or any(c.health == "unhealthy" for c in containers):
-        return _SettleCheck(None, prepared, no_stale, reached=True)
+        return _SettleCheck(None, prepared, no_stale)
     elapsed = time.monotonic() - started
     result = UpResult(the_plan, specs, resolution.warnings, resolution.secret_values, elapsed)
-    return _SettleCheck(result, None, True, reached=True)
+    return _SettleCheck(result, None, True)
 
 
 def rebuild_service(

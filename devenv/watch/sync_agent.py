@@ -60,8 +60,8 @@ class SyncAgent:
     def __init__(self, container: Any):
         self.container_id: str = container.id
         self._container = container
-        self._sock: Any = None
-        self._raw: Any = None
+        self._sock: Any = None  # what docker-py returned: held so the stream lives as long as we use it
+        self._raw: Any = None  # the socket inside it, read and written directly
         self._buffer = b""
         self._broken: Optional[str] = None  # why it will not be tried again
         self._deaths = 0
@@ -101,8 +101,7 @@ class SyncAgent:
             status, output = self._answer()
         except (OSError, AgentUnavailable) as err:
             # Died with its container (restart-container, a crash): the next message starts a new one.
-            self._deaths += 1
-            self._fail(f"the agent stopped answering ({err})", lasting=self._deaths >= RESTARTS)
+            self._died(f"the agent stopped answering ({err})")
         self._deaths = 0
         if status != "0":
             raise AgentFailed(status, output)
@@ -128,10 +127,14 @@ class SyncAgent:
         except AgentUnavailable as err:
             self._fail(str(err), lasting=True)
         except Exception as err:  # no /bin/sh, a stopped container, a closed stream: copy another way
-            self._deaths += 1
-            self._fail(f"could not start ({err})", lasting=self._deaths >= RESTARTS)
+            self._died(f"could not start ({err})")
         if status != "ready":
             self._fail(f"the image lacks what it needs ({status.removeprefix('missing ')})", lasting=True)
+
+    def _died(self, why: str) -> None:
+        """A failure that may pass (the container restarting); lasting after RESTARTS in a row."""
+        self._deaths += 1
+        self._fail(why, lasting=self._deaths >= RESTARTS)
 
     def _fail(self, why: str, *, lasting: bool) -> None:
         if lasting:
