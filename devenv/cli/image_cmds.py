@@ -30,7 +30,7 @@ def images() -> None:
 @click.pass_obj
 def list_(app: Any, as_json: bool) -> None:
     """Name, tags and digest in the registry, and the last local build of each catalog image."""
-    from devenv.engine.client import connect
+    from devenv.engine.connect import connect
     from devenv.images.catalog import list_catalog
 
     entries = list_catalog(connect(), app.project())
@@ -54,7 +54,7 @@ def build(
     app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...], as_json: bool
 ) -> None:
     """Build NAMEs (default: all) from the committed sources at HEAD."""
-    from devenv.engine.client import connect
+    from devenv.engine.connect import connect
     from devenv.images.catalog import build_images, plan_builds
 
     args = _build_args(build_arg)
@@ -89,7 +89,7 @@ def build(
 def push(app: Any, names: tuple[str, ...], allow_dirty: bool, as_json: bool) -> None:
     """Push the tags `devenv images build` made for HEAD (default: every catalog image)."""
     from devenv.cli.progress import TransferProgress
-    from devenv.engine.client import connect
+    from devenv.engine.connect import connect
     from devenv.images.catalog import plan_builds, push_images
 
     project = app.project()

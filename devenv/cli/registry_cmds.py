@@ -55,7 +55,7 @@ def login(app: Any, registry: Optional[str], username: Optional[str], password_s
 def pull(app: Any, services: tuple[str, ...], as_json: bool) -> None:
     """Make every service image present: a locked digest is pulled only if absent (no network
     otherwise); an unlocked tag is resolved through the registry and pulled."""
-    from devenv.engine.client import connect
+    from devenv.engine.connect import connect
     from devenv.registry.lockfile import LockFile, locked_digest
     from devenv.registry.locking import image_services
     from devenv.registry.pull import ensure_image

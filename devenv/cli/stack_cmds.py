@@ -101,15 +101,15 @@ def _print_summary(obj: Any, project: Any, instance: str, result: Any) -> None:
 
 
 def _follow_logs(obj: Any, project: Any, instance: str, services: tuple[str, ...]) -> None:
-    from devenv.engine.client import connect
+    from devenv.engine import labels
+    from devenv.engine.connect import connect
     from devenv.engine.logs import show_logs
-    from devenv.engine.observe import list_containers
 
     out: Output = obj.output
     client = connect()
     targets = [
         (c.service, c.id)
-        for c in list_containers(client, project.name, instance)
+        for c in client.containers(labels.selector(project.name, instance))
         if not services or c.service in services
     ]
     out.info("streaming logs; Ctrl-C stops (the stack keeps running)")
@@ -135,7 +135,7 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
     """Remove the containers and network devenv created for this instance. Named volumes stay
     unless --volumes; data disks and external volumes are never touched."""
     from devenv.cli import signals
-    from devenv.engine.client import connect
+    from devenv.engine.connect import light
     from devenv.ops.down import down as run_down
     from devenv.ops.down import remove_instance
     from devenv.ops.stale import stale_instances
@@ -143,7 +143,7 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
     signals.install()
     out: Output = obj.output
     project = obj.project()
-    client = connect()
+    client = light()
     say = progress_printer(out)
     targets = [instance]
     if all_stale:
@@ -153,9 +153,11 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
     removed = {"containers": [], "networks": [], "volumes": [], "kept_volumes": []}
     for name in targets:
         if all_stale:
-            result = remove_instance(client, project.name, name, volumes=True, stop_timeout=0, progress=say)
+            result = remove_instance(
+                client, project.name, name, volumes=True, timeouts={}, default_timeout=0, progress=say
+            )
         else:
-            result = run_down(project, name, volumes=volumes, progress=say, client=client, waiting=out.info)
+            result = run_down(project, name, volumes=volumes, progress=say, engine=client, waiting=out.info)
         for key in removed:
             removed[key].extend(getattr(result, key))
     if as_json:
@@ -201,9 +203,9 @@ def status(obj: Any, instance: str, as_json: bool) -> None:
 @click.pass_obj
 def logs(obj: Any, services: tuple[str, ...], instance: str, follow: bool, tail: Optional[int]) -> None:
     """Print the logs of the stack's services (all, or those named), prefixed by service."""
-    from devenv.engine.client import connect
+    from devenv.engine import labels
+    from devenv.engine.connect import connect
     from devenv.engine.logs import show_logs
-    from devenv.engine.observe import list_containers
     from devenv.ops.secrets import known_secret_values
 
     out: Output = obj.output
@@ -213,7 +215,7 @@ def logs(obj: Any, services: tuple[str, ...], instance: str, follow: bool, tail:
     client = connect()
     targets = [
         (c.service, c.id)
-        for c in list_containers(client, project.name, instance)
+        for c in client.containers(labels.selector(project.name, instance))
         if not services or c.service in services
     ]
     if not targets:
@@ -233,19 +235,19 @@ def logs(obj: Any, services: tuple[str, ...], instance: str, follow: bool, tail:
 
 
 def _check_services(project: Any, services: tuple[str, ...]) -> None:
-    from devenv.ops.up import check_selection
+    from devenv.ops.selection import check_selection
 
     check_selection(project, services, "default")
 
 
 def _container_of(obj: Any, service: str, instance: str) -> tuple[Any, str]:
-    from devenv.engine.client import connect
-    from devenv.engine.observe import list_containers
+    from devenv.engine import labels
+    from devenv.engine.connect import connect
 
     project = obj.project()
     _check_services(project, (service,))
     client = connect()
-    for c in list_containers(client, project.name, instance):
+    for c in client.containers(labels.selector(project.name, instance)):
         if c.service == service:
             if not c.running:
                 raise DevenvError(f"service {service} is {c.state}", f"start it with `devenv up {service}`")

@@ -11,12 +11,10 @@ import click
 
 from devenv.cli.options import instance_option
 from devenv.cli.output import Output
+from devenv.engine import labels
 from devenv.errors import DevenvError
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
-PROJECT_LABEL = "dev.devenv.project"
-INSTANCE_LABEL = "dev.devenv.instance"
-SERVICE_LABEL = "dev.devenv.service"
 
 
 class CliReporter:
@@ -60,32 +58,30 @@ class ContainerFinder:
 
     def __init__(self, client: Any, project: str, instance: str):
         self.client = client
-        self.filters = [f"{PROJECT_LABEL}={project}", f"{INSTANCE_LABEL}={instance}"]
         self.project = project
         self.instance = instance
         self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def running(self) -> dict[str, Any]:
-        found = self.client.containers.list(filters={"label": self.filters})
-        return {c.labels.get(SERVICE_LABEL): c for c in found if c.labels.get(SERVICE_LABEL)}
+        found = self.client.containers(labels.selector(self.project, self.instance), all=False)
+        return {c.service: c for c in found if labels.SERVICE in c.labels}
 
     def __call__(self, service: str) -> Any:
         with self._lock:
             cached = self._cache.get(service)
         if cached is not None:
             return cached
-        found = self.client.containers.list(
-            all=True, filters={"label": [*self.filters, f"{SERVICE_LABEL}={service}"]}
-        )
+        found = self.client.containers(labels.selector(self.project, self.instance, service))
         if not found:
             raise DevenvError(
                 f"service {service} has no container in {self.project} ({self.instance})",
                 f"start it with `devenv up -d {service}`",
             )
+        details = self.client.inspect_container(found[0].id)
         with self._lock:
-            self._cache[service] = found[0]
-        return found[0]
+            self._cache[service] = details
+        return details
 
     def forget(self, service: str) -> None:
         with self._lock:
@@ -120,9 +116,9 @@ def run_watch(
 ) -> None:
     """Watch the running stack's services (all with a `watch` table, or those named) and
     stream their logs until Ctrl-C; leave the stack running unless `down_on_exit`."""
-    from devenv.engine.client import connect
+    from devenv.engine.connect import connect
     from devenv.ops.secrets import known_secret_values
-    from devenv.ops.up import check_selection
+    from devenv.ops.selection import check_selection
     from devenv.watch.logs import stream_logs
     from devenv.watch.loop import WatchLoop
 
@@ -148,6 +144,7 @@ def run_watch(
     loop = WatchLoop(
         project,
         to_watch,
+        engine=client,
         get_container=finder,
         rebuild=_rebuild(project, instance, finder),
         reporter=reporter,
@@ -163,7 +160,7 @@ def run_watch(
             )
         else:
             out.info("no service has a [services.NAME.watch] table: streaming logs only; Ctrl-C stops")
-        followers = stream_logs(selected, finder, reporter)
+        followers = stream_logs(selected, client, finder, reporter)
         loop.run()
     except KeyboardInterrupt:
         pass
@@ -175,7 +172,7 @@ def run_watch(
         from devenv.ops.down import down as run_down
 
         out.info(f"taking {project.name} ({instance}) down")
-        run_down(project, instance, client=client)
+        run_down(project, instance, engine=client)
     else:
         out.info(f"stopped watching; {project.name} ({instance}) is still up (`devenv down` removes it)")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from devenv.config.model import EnvSpec, Profile
+from devenv.config.selection import unknown_service
 from devenv.envvars.dotenv import parse_dotenv
 from devenv.envvars.model import EnvValue, LayeredEnv, Unmirrorable
 from devenv.envvars.sources import ProdEnv, load_prod
@@ -207,10 +208,7 @@ def service_env(
     try:
         svc = project.service(service)
     except KeyError:
-        names = ", ".join(project.service_names) or "none"
-        raise ConfigError(
-            f'no service "{service}" in devenv.toml (services: {names})', "use one of those"
-        ) from None
+        raise unknown_service(project, service) from None
     name = profile or project.env.default_profile
     literal = {
         k: EnvValue(k, v, f"devenv.toml services.{service}.environment") for k, v in (svc.environment or ())

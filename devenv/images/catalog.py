@@ -4,7 +4,6 @@ HEAD, tagged `<branch>`, `<short-sha>` (and `latest` on the default branch), lab
 from __future__ import annotations
 
 import datetime
-import io
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -12,6 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from devenv.engine import labels as L
+from devenv.engine.errors import EngineRefused
+from devenv.engine.port import Engine
 from devenv.errors import ConfigError, DevenvError, EngineError, RegistryError
 from devenv.images import gitexport
 from devenv.registry.pull import PullEvent
@@ -19,8 +21,8 @@ from devenv.registry.reference import effective_registry, registry_host
 from devenv.registry.resolve import client_for, engine_auth
 
 CATALOG_DIR = "images"
-CATALOG_LABEL = "dev.devenv.catalog"
-OCI = "org.opencontainers.image"
+CATALOG_LABEL = L.CATALOG
+OCI = L.OCI
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def plan_builds(
 
 
 def build_images(
-    client: Any,
+    engine: Engine,
     project: Any,
     plans: Sequence[BuildPlan],
     *,
@@ -153,56 +155,52 @@ def build_images(
         }
         if source:
             labels[f"{OCI}.source"] = source
-        image_id = _build(client, plan, context, labels, dict(build_args or {}), progress)
+        image_id = _build(engine, plan, context, labels, dict(build_args or {}), progress)
         for tag in plan.tags:
-            client.api.tag(image_id, plan.repository, tag)
+            engine.tag(image_id, plan.repository, tag)
         built.append(BuiltImage(plan, image_id, labels))
     return built
 
 
 def _build(
-    client: Any,
+    engine: Engine,
     plan: BuildPlan,
     context: bytes,
     labels: dict[str, str],
     args: dict[str, str],
     progress: Optional[Callable[[str, str], None]],
 ) -> str:
-    import docker.errors
-
+    tag = f"{plan.repository}:{plan.tags[-1]}"
     image_id: Optional[str] = None
     try:
-        for event in client.api.build(
-            fileobj=io.BytesIO(context), custom_context=True, buildargs=args, labels=labels,
-            rm=True, forcerm=True, decode=True, tag=f"{plan.repository}:{plan.tags[-1]}",
-        ):  # fmt: skip
-            if "error" in event:
+        for event in engine.build(tag=tag, labels=labels, context_tar=context, build_args=args):
+            if event.error is not None:
                 raise DevenvError(
-                    f"{plan.relpath}/Dockerfile: build failed: {str(event['error']).strip()}",
+                    f"{plan.relpath}/Dockerfile: build failed: {event.error.strip()}",
                     hint="fix the Dockerfile, commit, and build again",
                 )
-            aux = event.get("aux")
-            if isinstance(aux, dict) and aux.get("ID"):
-                image_id = aux["ID"]
-            if progress is not None and event.get("stream", "").strip():
-                progress(plan.name, event["stream"].rstrip("\n"))
-    except docker.errors.APIError as err:
-        raise EngineError(f"engine refused the build of {plan.relpath}: {err.explanation or err}") from err
-    except docker.errors.DockerException as err:
-        raise EngineError(f"Docker engine unreachable ({err})", hint="see `devenv doctor`") from err
-    return image_id or client.api.inspect_image(f"{plan.repository}:{plan.tags[-1]}")["Id"]
+            if event.aux.get("ID"):
+                image_id = str(event.aux["ID"])
+            if progress is not None and event.stream.strip():
+                progress(plan.name, event.stream.rstrip("\n"))
+    except EngineRefused as err:
+        raise EngineError(f"engine refused the build of {plan.relpath}: {err.explanation}") from err
+    if image_id is None:
+        built = engine.inspect_image(tag)
+        if built is None:
+            raise EngineError(f"the engine reported no error but {tag} is not there after the build")
+        image_id = built.id
+    return image_id
 
 
 def push_images(
-    client: Any,
+    engine: Engine,
     plans: Sequence[BuildPlan],
     *,
     progress: Optional[Callable[[PullEvent], None]] = None,
     environ: Mapping[str, str] = os.environ,
 ) -> list[PushedImage]:
     """Push every tag of every plan; each must have been built (`devenv images build`)."""
-    import docker.errors
-
     pushed: list[PushedImage] = []
     checked: set[str] = set()
     for plan in plans:
@@ -212,35 +210,21 @@ def push_images(
             checked.add(host)
         for tag in plan.tags:
             ref = f"{plan.repository}:{tag}"
-            try:
-                client.api.inspect_image(ref)
-            except docker.errors.ImageNotFound as err:
-                raise DevenvError(f"{ref} is not built", hint="run `devenv images build` first") from err
+            if engine.inspect_image(ref) is None:
+                raise DevenvError(f"{ref} is not built", hint="run `devenv images build` first")
             digest = None
             auth = _push_auth(host, environ)
             try:
-                for event in client.api.push(
-                    plan.repository, tag=tag, stream=True, decode=True, auth_config=auth
-                ):
-                    if "error" in event:
-                        raise RegistryError(f"push of {ref} failed: {str(event['error']).strip()[:300]}",
+                for event in engine.push(plan.repository, tag, auth=auth):
+                    if event.error is not None:
+                        raise RegistryError(f"push of {ref} failed: {event.error.strip()[:300]}",
                                             hint=f"check `devenv login {host}` and write access")  # fmt: skip
-                    aux = event.get("aux")
-                    if isinstance(aux, dict) and aux.get("Digest"):
-                        digest = aux["Digest"]
-                    if progress is not None and event.get("status"):
-                        detail = event.get("progressDetail") or {}
-                        progress(
-                            PullEvent(
-                                ref,
-                                event.get("id"),
-                                event["status"],
-                                detail.get("current"),
-                                detail.get("total"),
-                            )
-                        )
-            except docker.errors.APIError as err:
-                raise RegistryError(f"push of {ref} failed: {err.explanation or err}") from err
+                    if event.aux.get("Digest"):
+                        digest = str(event.aux["Digest"])
+                    if progress is not None and event.status:
+                        progress(PullEvent(ref, event.id, event.status, event.current, event.total))
+            except EngineRefused as err:
+                raise RegistryError(f"push of {ref} failed: {err.explanation}") from err
             pushed.append(PushedImage(ref, digest))
     return pushed
 
@@ -251,7 +235,7 @@ def _push_auth(host: str, environ: Mapping[str, str]) -> Optional[dict[str, str]
     return engine_auth(ImageRef(host, "x", "latest"), environ)
 
 
-def list_catalog(client: Any, project: Any, *, environ: Mapping[str, str] = os.environ) -> list[CatalogEntry]:
+def list_catalog(engine: Engine, project: Any, *, environ: Mapping[str, str] = os.environ) -> list[CatalogEntry]:
     registry = _registry(project, environ)
     host, _, prefix = registry.partition("/")
     api = client_for(registry_host(host), environ)
@@ -269,13 +253,13 @@ def list_catalog(client: Any, project: Any, *, environ: Mapping[str, str] = os.e
         except RegistryError as err:
             if "not found" not in err.message:  # not pushed yet is a normal state, not an error
                 error = err.message
-        entries.append(CatalogEntry(name, tags, digest, _last_build(client, name), error))
+        entries.append(CatalogEntry(name, tags, digest, _last_build(engine, name), error))
     return entries
 
 
-def _last_build(client: Any, name: str) -> Optional[str]:
-    images = client.api.images(filters={"label": f"{CATALOG_LABEL}={name}"})
-    created = [(img.get("Labels") or {}).get(f"{OCI}.created") for img in images]
+def _last_build(engine: Engine, name: str) -> Optional[str]:
+    images = engine.images([f"{CATALOG_LABEL}={name}"])
+    created = [img.labels.get(f"{OCI}.created") for img in images]
     return max((c for c in created if c), default=None)
 
 

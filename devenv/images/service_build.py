@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
+from devenv.config.model import Project, Service
+from devenv.engine import labels as L
+from devenv.engine.errors import EngineRefused
+from devenv.engine.port import Engine
 from devenv.errors import ConfigError, EngineError
 
 SERVICE_TAG = "devenv/{project}-{service}:dev"
 
 
-def service_image_tag(project: Any, service: Any) -> str:
+def service_image_tag(project: Project, service: Service) -> str:
     return SERVICE_TAG.format(project=project.name.lower(), service=service.name.lower())
 
 
 def build_service_image(
-    client: Any, project: Any, service: Any, *, progress: Optional[Callable[[str], None]] = None
+    engine: Engine, project: Project, service: Service, *, progress: Optional[Callable[[str], None]] = None
 ) -> str:
-    """Build `service.build` and return the image id. docker-py's context tarring applies
+    """Build `service.build` and return the image id. The engine client tars the context applying
     `.dockerignore` with docker's own rules, so the engine sees what `docker build` would."""
-    import docker.errors
-
     spec = service.build
     if spec is None:
         raise ConfigError(f"services.{service.name}: has no `build` table")
@@ -31,29 +33,28 @@ def build_service_image(
     tag = service_image_tag(project, service)
     image_id: Optional[str] = None
     try:
-        stream = client.api.build(
-            path=str(spec.context),
-            dockerfile=spec.dockerfile,
-            buildargs=dict(spec.args),
-            target=spec.target,
+        for event in engine.build(
             tag=tag,
-            rm=True,
-            forcerm=True,
-            decode=True,
-            labels={"dev.devenv.project": project.name, "dev.devenv.service": service.name},
-        )
-        for event in stream:
-            if "error" in event:
+            labels=L.service_build_labels(project.name, service.name),
+            context_dir=str(spec.context),
+            dockerfile=spec.dockerfile,
+            build_args=dict(spec.args),
+            target=spec.target,
+        ):
+            if event.error is not None:
                 raise ConfigError(
-                    f"{where}: build of {service.name} failed: {str(event['error']).strip()}",
+                    f"{where}: build of {service.name} failed: {event.error.strip()}",
                     hint=f"fix {spec.dockerfile} in {spec.context}",
                 )
-            if "aux" in event and isinstance(event["aux"], dict) and event["aux"].get("ID"):
-                image_id = event["aux"]["ID"]
-            if progress is not None and event.get("stream", "").strip():
-                progress(event["stream"].rstrip("\n"))
-    except docker.errors.APIError as err:
-        raise EngineError(f"engine refused the build of {service.name}: {err.explanation or err}") from err
-    except docker.errors.DockerException as err:
-        raise EngineError(f"Docker engine unreachable ({err})", hint="see `devenv doctor`") from err
-    return image_id or client.api.inspect_image(tag)["Id"]
+            if event.aux.get("ID"):
+                image_id = str(event.aux["ID"])
+            if progress is not None and event.stream.strip():
+                progress(event.stream.rstrip("\n"))
+    except EngineRefused as err:
+        raise EngineError(f"engine refused the build of {service.name}: {err.explanation}") from err
+    if image_id is None:
+        built = engine.inspect_image(tag)
+        if built is None:
+            raise EngineError(f"the engine reported no error but {tag} is not there after the build")
+        image_id = built.id
+    return image_id

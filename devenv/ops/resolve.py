@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Callable, Optional, Union
 
 from devenv.config.model import Project, Service
+from devenv.engine.port import Engine, EngineReads
+from devenv.envvars import service_env as layered_env
 from devenv.errors import DevenvError
+from devenv.images.service_build import build_service_image, service_image_tag
+from devenv.registry.lockfile import LOCK_NAME, LockFile, locked_digest
+from devenv.registry.pull import EnsuredImage, PullEvent, ensure_image, local_image
+from devenv.registry.reference import ImageRef, resolve_image
 from devenv.stack.spec import ResolvedService
 
-LOCK_NAME = "devenv.lock"
+Transfer = Callable[[Union[PullEvent, str]], None]  # pull events, and build output lines
 
 
 @dataclass
@@ -19,9 +25,7 @@ class Resolution:
     secret_values: set[str] = field(default_factory=set)
 
 
-def load_lock(project: Project) -> Any:
-    from devenv.registry.lockfile import LockFile
-
+def load_lock(project: Project) -> Optional[LockFile]:
     return LockFile.load(project.root / LOCK_NAME)
 
 
@@ -29,83 +33,87 @@ def service_env(
     project: Project, service: Service, profile: Optional[str]
 ) -> tuple[dict[str, str], str, str, set[str]]:
     """(environment, public hash, full hash, secret values): exactly what `env show SERVICE` shows."""
-    from devenv.envvars import service_env as layered_env
-
     layered = layered_env(project, service.name, profile)
     return layered.as_dict(), layered.public_hash()[:16], layered.full_hash()[:16], layered.secret_values()
 
 
+def local_services(
+    reads: EngineReads, project: Project, services: list[Service], *, profile: Optional[str]
+) -> Resolution:
+    """The resolution from images already on the engine, by reads alone (the no-op check of
+    `up` runs it over the lite client); a DevenvError says an image must be pulled or built."""
+
+    def image(service: Service, lock: Optional[LockFile]) -> tuple[str, str, str, str, Optional[str]]:
+        if service.build is not None:
+            built = reads.inspect_image(service_image_tag(project, service))
+            if built is None:
+                raise DevenvError(f"{service.name}: its image is not built yet", "`devenv up` builds it")
+            return _built(project, service, built.id)
+        return _pulled(service, project, local_image(reads, _ref(project, service), locked_digest=_locked(lock, service)))
+
+    return _resolve(project, services, profile, image)
+
+
 def resolve_services(
-    client: Any,
+    engine: Engine,
     project: Project,
     services: list[Service],
     *,
     profile: Optional[str],
     pull: str = "missing",
     build: bool = False,
-    progress: Optional[Callable[[Any], None]] = None,
-    local_only: bool = False,
+    progress: Optional[Transfer] = None,
 ) -> Resolution:
-    """`local_only`: use only images already on the engine — no pull, no build (a DevenvError
-    says one is needed); the settle check of `up` runs this way over the read-only client."""
-    from devenv.images.service_build import service_image_tag
-    from devenv.registry.lockfile import locked_digest
-    from devenv.registry.pull import ensure_image
-    from devenv.registry.reference import resolve_image
+    """Each service's image made present (pulled or built as the policy says) and its env."""
 
+    def image(service: Service, lock: Optional[LockFile]) -> tuple[str, str, str, str, Optional[str]]:
+        if service.build is not None:
+            present = None if build else engine.inspect_image(service_image_tag(project, service))
+            if present is not None:
+                return _built(project, service, present.id)
+            return _built(project, service, build_service_image(engine, project, service, progress=progress))
+        ensured = ensure_image(
+            engine, _ref(project, service), locked_digest=_locked(lock, service), policy=pull, progress=progress
+        )
+        return _pulled(service, project, ensured)
+
+    return _resolve(project, services, profile, image)
+
+
+_Image = tuple[str, str, str, str, Optional[str]]  # run ref, label, digest, image id, warning
+
+
+def _resolve(
+    project: Project,
+    services: list[Service],
+    profile: Optional[str],
+    image: Callable[[Service, Optional[LockFile]], _Image],
+) -> Resolution:
     out = Resolution()
     lock = load_lock(project)
     for service in services:
         env, public, full, secrets = service_env(project, service, profile)
         out.secret_values |= secrets
-        if service.build is not None:
-            image_id = _built_image(
-                client, project, service, rebuild=build, progress=progress, local_only=local_only
-            )
-            label = service.image or service_image_tag(project, service)
-            resolved = ResolvedService(image_id, label, image_id, env, public, full, image_id)
-        else:
-            ref = resolve_image(service.image or "", project.registry)
-            ensured = ensure_image(
-                client,
-                ref,
-                locked_digest=locked_digest(lock, service.name, service.image),
-                policy="never" if local_only else pull,
-                progress=progress,
-            )
-            if ensured.warning:
-                out.warnings.append(f"{service.name}: {ensured.warning}")
-            label = str(resolve_image(service.image or "", project.registry))
-            resolved = ResolvedService(
-                ensured.run_ref,
-                label,
-                ensured.digest or ensured.image_id,
-                env,
-                public,
-                full,
-                ensured.image_id,
-            )
-        out.services[service.name] = resolved
+        run_ref, label, digest, image_id, warning = image(service, lock)
+        if warning:
+            out.warnings.append(f"{service.name}: {warning}")
+        out.services[service.name] = ResolvedService(run_ref, label, digest, env, public, full, image_id)
     return out
 
 
-def _built_image(
-    client: Any,
-    project: Project,
-    service: Service,
-    *,
-    rebuild: bool,
-    progress: Optional[Callable[[Any], None]],
-    local_only: bool,
-) -> str:
-    from devenv.images.service_build import build_service_image, service_image_tag
+def _ref(project: Project, service: Service) -> ImageRef:
+    return resolve_image(service.image or "", project.registry)
 
-    if not rebuild:
-        from devenv.engine.client import inspect_image_or_none
 
-        present = inspect_image_or_none(client, service_image_tag(project, service))
-        if present is not None:
-            return present["Id"]
-    if local_only:
-        raise DevenvError(f"{service.name}: its image is not built yet", "`devenv up` builds it")
-    return build_service_image(client, project, service, progress=progress)
+def _locked(lock: Optional[LockFile], service: Service) -> Optional[str]:
+    return locked_digest(lock, service.name, service.image)
+
+
+def _built(project: Project, service: Service, image_id: str) -> _Image:
+    label = service.image or service_image_tag(project, service)
+    return image_id, label, image_id, image_id, None
+
+
+def _pulled(service: Service, project: Project, ensured: EnsuredImage) -> _Image:
+    label = str(resolve_image(service.image or "", project.registry))
+    return ensured.run_ref, label, ensured.digest or ensured.image_id, ensured.image_id, ensured.warning

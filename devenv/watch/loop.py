@@ -11,9 +11,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 from devenv.config.model import Project, Service, WatchSpec
+from devenv.engine.port import Engine
+from devenv.engine.records import ContainerDetails
 from devenv.errors import DevenvError
 from devenv.watch import actions
 from devenv.watch.debounce import Debouncer
@@ -73,7 +75,8 @@ class WatchLoop:
         project: Project,
         services: Sequence[Service],
         *,
-        get_container: Callable[[str], Any],
+        engine: Engine,
+        get_container: Callable[[str], ContainerDetails],
         rebuild: Callable[[str], None],
         reporter: Reporter,
         clock: Callable[[], float] = time.monotonic,
@@ -85,6 +88,7 @@ class WatchLoop:
         self.root = Path(project.root)
         self._root_resolved = self.root.resolve()
         self._root_prefix = str(self._root_resolved).rstrip("/") + "/"
+        self.engine = engine
         self.get_container = get_container
         self.rebuild = rebuild
         self.reporter = reporter
@@ -237,13 +241,13 @@ class WatchLoop:
             )
         return target
 
-    def _sync_agent(self, service: str, container: Any) -> SyncAgent:
+    def _sync_agent(self, service: str, container: ContainerDetails) -> SyncAgent:
         """The copy helper in this service's container; a new one when the container was replaced."""
         agent = self._agents.get(service)
         if agent is None or agent.container_id != container.id:
             if agent is not None:
                 agent.close()
-            agent = self._agents[service] = SyncAgent(container)
+            agent = self._agents[service] = SyncAgent(self.engine, container.id)
         return agent
 
     def _close_agents(self) -> None:
@@ -253,8 +257,8 @@ class WatchLoop:
 
     def _initial_sync(self, w: _Watched) -> None:
         container = self.get_container(w.service.name)
-        uid, gid = actions.owner_ids(container, w.service.user, has_code=True)
-        actions.initial_sync(container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored)
+        uid, gid = actions.owner_ids(self.engine, container, w.service.user, has_code=True)
+        actions.initial_sync(self.engine, container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored)
         self._sync_agent(w.service.name, container).warm()
 
     def _execute(self, w: _Watched, plan: Plan) -> None:
@@ -266,8 +270,9 @@ class WatchLoop:
                 self._initial_sync(w)
             elif step == "sync":
                 container = self.get_container(name)
-                uid, gid = actions.owner_ids(container, w.service.user, has_code=True)
+                uid, gid = actions.owner_ids(self.engine, container, w.service.user, has_code=True)
                 actions.sync(
+                    self.engine,
                     container,
                     self.root,
                     plan.sync_paths,
@@ -284,9 +289,10 @@ class WatchLoop:
                         f'set services.{name}.watch.exec, e.g. ["make", "build"]',
                     )
                 actions.exec_then_maybe_restart(
+                    self.engine,
                     self.get_container(name), w.spec.exec, restart_after=False, workdir=w.service.workdir
                 )
             elif step == "restart":
-                actions.restart(self.get_container(name), wait=self.restart_wait)
+                actions.restart(self.engine, self.get_container(name), wait=self.restart_wait)
             elif step == "restart-container":
-                actions.restart_container(self.get_container(name), w.service.stop_timeout_s)
+                actions.restart_container(self.engine, self.get_container(name), w.service.stop_timeout_s)
