@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Optional
 
 import click
 
 from devenv.cli.output import table
-from devenv.errors import ConfigError, DriftError
+from devenv.errors import DriftError
 
-LOCK_NAME = "devenv.lock"
 PROFILE_HELP = "Profile to resolve (prod, dev, test or one declared in devenv.toml; default: dev)."
 
 
@@ -149,25 +147,6 @@ def diff(app: Any, a: str, b: str, as_json: bool) -> None:
         out.line(table(rows, ["", "KEY", a.upper(), b.upper(), "SOURCE"]))
 
 
-def read_locked_sources(root: Path) -> Optional[dict[str, str]]:
-    """`[env] sources = { "path" = "sha256 hex" }` of devenv.lock; None when there is no lock."""
-    path = root / LOCK_NAME
-    if not path.is_file():
-        return None
-    try:
-        import tomllib  # type: ignore[import-not-found]
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(
-            f"{LOCK_NAME}: not valid TOML: {err}", "run `devenv lock` to write it again"
-        ) from None
-    sources = (data.get("env") or {}).get("sources") or {}
-    return {str(k): str(v) for k, v in sources.items()}
-
-
 @env.command("check")
 @click.option("--profile", "-p", help="Check one profile (default: dev, test and every declared profile).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document (for CI).")
@@ -179,9 +158,10 @@ def check(app: Any, profile: Optional[str], as_json: bool) -> None:
     lost without unset, a source changed since devenv.lock. Needs no secret values, so CI can run it.
     """
     from devenv.envvars import check_drift
+    from devenv.ops.lock import locked_env_sources
 
     project = app.project()
-    report = check_drift(project.root, project.env, profile, read_locked_sources(project.root))
+    report = check_drift(project.root, project.env, profile, locked_env_sources(project))
     out = app.output
     if as_json:
         out.data(

@@ -30,10 +30,9 @@ def images() -> None:
 @click.pass_obj
 def list_(app: Any, as_json: bool) -> None:
     """Name, tags and digest in the registry, and the last local build of each catalog image."""
-    from devenv.engine.connect import connect
-    from devenv.images.catalog import list_catalog
+    from devenv.ops.images import list_images
 
-    entries = list_catalog(connect(), app.project())
+    entries = list_images(app.project())
     if as_json:
         app.output.data("images", {"images": [e.__dict__ for e in entries]})
         return
@@ -54,8 +53,8 @@ def build(
     app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...], as_json: bool
 ) -> None:
     """Build NAMEs (default: all) from the committed sources at HEAD."""
-    from devenv.engine.connect import connect
-    from devenv.images.catalog import build_images, plan_builds
+    from devenv.ops.images import build as build_images
+    from devenv.ops.images import plan_builds
 
     args = _build_args(build_arg)
     project = app.project()
@@ -69,7 +68,7 @@ def build(
     def progress(name: str, line: str) -> None:
         app.output.detail(f"{name}: {line}")
 
-    built = build_images(connect(), project, plans, build_args=args, progress=None if as_json else progress)
+    built = build_images(project, plans, build_args=args, progress=None if as_json else progress)
     if as_json:
         app.output.data("images-build", {"images": [
             {"name": b.plan.name, "id": b.image_id, "references": b.references, "labels": b.labels} for b in built
@@ -89,20 +88,24 @@ def build(
 def push(app: Any, names: tuple[str, ...], allow_dirty: bool, as_json: bool) -> None:
     """Push the tags `devenv images build` made for HEAD (default: every catalog image)."""
     from devenv.cli.progress import TransferProgress
-    from devenv.engine.connect import connect
-    from devenv.images.catalog import plan_builds, push_images
+    from devenv.ops.images import plan_builds, push
 
     project = app.project()
     plans = plan_builds(project, names, allow_dirty=allow_dirty)
     quiet = as_json or app.output.quiet
-    client = connect()
-    results = []
-    for plan in plans:
-        renderer = None if quiet else TransferProgress(app.output, verb="pushed")
-        for pushed in push_images(client, [plan], progress=renderer):
-            if renderer is not None:
-                renderer.finish()
-            results.append(pushed)
+    renderers: dict[str, TransferProgress] = {}
+
+    def transfer_for(plan: Any) -> Any:
+        if quiet:
+            return None
+        renderers[plan.name] = TransferProgress(app.output, verb="pushed")
+        return renderers[plan.name]
+
+    def done(plan: Any) -> None:
+        if plan.name in renderers:
+            renderers.pop(plan.name).finish()
+
+    results = push(plans, transfer_for=transfer_for, done=done)
     if as_json:
         app.output.data("images-push", {"images": [p.__dict__ for p in results]})
         return

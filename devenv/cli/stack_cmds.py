@@ -9,7 +9,6 @@ import click
 
 from devenv.cli.options import instance_option, profile_option, pull_option
 from devenv.cli.output import Output, table
-from devenv.errors import DevenvError
 
 
 def progress_printer(out: Output) -> Any:
@@ -78,11 +77,11 @@ def up(
     if detach:
         return
     if no_watch:
-        _follow_logs(obj, project, instance, services)
+        _follow_logs(out, project, instance, services)
         return
     from devenv.cli.watch_cmds import run_watch
 
-    run_watch(obj, project, instance, list(services), down_on_exit=down_on_exit)
+    run_watch(out, project, instance, list(services), down_on_exit=down_on_exit)
 
 
 def _print_summary(obj: Any, project: Any, instance: str, result: Any) -> None:
@@ -100,24 +99,16 @@ def _print_summary(obj: Any, project: Any, instance: str, result: Any) -> None:
         out.line(f"{row.service:<12} {row.state}{health}  {urls}".rstrip())
 
 
-def _follow_logs(obj: Any, project: Any, instance: str, services: tuple[str, ...]) -> None:
-    from devenv.engine import labels
-    from devenv.engine.connect import connect
-    from devenv.engine.logs import show_logs
+def _follow_logs(out: Output, project: Any, instance: str, services: tuple[str, ...]) -> None:
+    from devenv.ops.logs import logs as follow
 
-    out: Output = obj.output
-    client = connect()
-    targets = [
-        (c.service, c.id)
-        for c in client.containers(labels.selector(project.name, instance))
-        if not services or c.service in services
-    ]
     out.info("streaming logs; Ctrl-C stops (the stack keeps running)")
     try:
-        show_logs(
-            client,
-            targets,
-            lambda s, line: out.line(f"{out.style(s, fg='cyan', stream='out')} | {line}"),
+        follow(
+            project,
+            instance,
+            services,
+            lambda shown: lambda s, line: out.line(f"{out.style(s, fg='cyan', stream='out')} | {line}"),
             follow=True,
             tail=0,
         )
@@ -135,31 +126,28 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
     """Remove the containers and network devenv created for this instance. Named volumes stay
     unless --volumes; data disks and external volumes are never touched."""
     from devenv.cli import signals
-    from devenv.engine.connect import light
     from devenv.ops.down import down as run_down
-    from devenv.ops.down import remove_instance
-    from devenv.ops.stale import stale_instances
+    from devenv.ops.stale import down_stale
 
     signals.install()
     out: Output = obj.output
     project = obj.project()
-    client = light()
     say = progress_printer(out)
-    targets = [instance]
     if all_stale:
-        targets = [i for p, i in stale_instances(client, project.name) if p == project.name]
+        targets, result = down_stale(project, progress=say)
         if not targets:
             out.info("no stale test instances")
-    removed = {"containers": [], "networks": [], "volumes": [], "kept_volumes": []}
-    for name in targets:
-        if all_stale:
-            result = remove_instance(
-                client, project.name, name, volumes=True, timeouts={}, default_timeout=0, progress=say
-            )
-        else:
-            result = run_down(project, name, volumes=volumes, progress=say, engine=client, waiting=out.info)
-        for key in removed:
-            removed[key].extend(getattr(result, key))
+    else:
+        targets, result = (
+            [instance],
+            run_down(project, instance, volumes=volumes, progress=say, waiting=out.info),
+        )
+    removed = {
+        "containers": result.containers,
+        "networks": result.networks,
+        "volumes": result.volumes,
+        "kept_volumes": result.kept_volumes,
+    }
     if as_json:
         out.data("down", {"project": project.name, "instances": targets, **removed})
         return
@@ -203,58 +191,27 @@ def status(obj: Any, instance: str, as_json: bool) -> None:
 @click.pass_obj
 def logs(obj: Any, services: tuple[str, ...], instance: str, follow: bool, tail: Optional[int]) -> None:
     """Print the logs of the stack's services (all, or those named), prefixed by service."""
-    from devenv.engine import labels
-    from devenv.engine.connect import connect
-    from devenv.engine.logs import show_logs
+    from devenv.ops.logs import logs as show_logs
     from devenv.ops.secrets import known_secret_values
 
     out: Output = obj.output
     project = obj.project()
-    _check_services(project, services)
     out.add_secrets(known_secret_values(project))
-    client = connect()
-    targets = [
-        (c.service, c.id)
-        for c in client.containers(labels.selector(project.name, instance))
-        if not services or c.service in services
-    ]
-    if not targets:
-        raise DevenvError(
-            f"{project.name} ({instance}) has no containers", "start the stack with `devenv up`"
-        )
-    prefix = len(targets) > 1
-    width = max(len(s) for s, _ in targets)
 
-    def sink(service: str, line: str) -> None:
-        out.line(f"{out.style(service.ljust(width), fg='cyan', stream='out')} | {line}" if prefix else line)
+    def sink_for(shown: list[str]) -> Any:
+        prefix, width = len(shown) > 1, max(len(s) for s in shown)
+
+        def sink(service: str, line: str) -> None:
+            out.line(
+                f"{out.style(service.ljust(width), fg='cyan', stream='out')} | {line}" if prefix else line
+            )
+
+        return sink
 
     try:
-        show_logs(client, sorted(targets), sink, follow=follow, tail=tail)
+        show_logs(project, instance, services, sink_for, follow=follow, tail=tail)
     except KeyboardInterrupt:
         pass
-
-
-def _check_services(project: Any, services: tuple[str, ...]) -> None:
-    from devenv.ops.selection import check_selection
-
-    check_selection(project, services, "default")
-
-
-def _container_of(obj: Any, service: str, instance: str) -> tuple[Any, str]:
-    from devenv.engine import labels
-    from devenv.engine.connect import connect
-
-    project = obj.project()
-    _check_services(project, (service,))
-    client = connect()
-    for c in client.containers(labels.selector(project.name, instance)):
-        if c.service == service:
-            if not c.running:
-                raise DevenvError(f"service {service} is {c.state}", f"start it with `devenv up {service}`")
-            return client, c.id
-    raise DevenvError(
-        f"service {service} is not running in instance {instance}", f"run `devenv up {service}`"
-    )
 
 
 @click.command(
@@ -273,22 +230,15 @@ def exec_(
 ) -> None:
     """Run COMMAND in SERVICE's container (with the service's env, user and workdir) and exit
     with its exit code:  devenv exec web -- python manage.py migrate"""
-    from devenv.engine.attach import run_in_container
+    from devenv.ops.exec import exec_in_service
 
     if command and command[0] == "--":  # `devenv exec web -- cmd`: the separator is ours, not the command's
         command = command[1:]
     if not command:
         raise click.UsageError("give a command after the service, e.g. devenv exec web -- sh")
-    client, container_id = _container_of(obj, service, instance)
     tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
-    code = run_in_container(
-        client,
-        container_id,
-        command,
-        service=service,
-        tty=tty,
-        stdin=not sys.stdin.isatty() or tty,
-        user=user,
+    code = exec_in_service(
+        obj.project(), instance, service, command, tty=tty, stdin=not sys.stdin.isatty() or tty, user=user
     )
     sys.stdout.flush()
     raise SystemExit(code)
@@ -302,11 +252,8 @@ def exec_(
 @click.pass_obj
 def shell(obj: Any, service: str, instance: str, user: Optional[str], shell_path: str) -> None:
     """An interactive shell in SERVICE's container, with the service's real env."""
-    from devenv.engine.attach import run_in_container
+    from devenv.ops.exec import exec_in_service
 
-    client, container_id = _container_of(obj, service, instance)
     tty = sys.stdin.isatty() and sys.stdout.isatty()
-    code = run_in_container(
-        client, container_id, [shell_path], service=service, tty=tty, stdin=True, user=user
-    )
+    code = exec_in_service(obj.project(), instance, service, [shell_path], tty=tty, stdin=True, user=user)
     raise SystemExit(code)

@@ -101,7 +101,9 @@ class DockerEngine:
             raise unreachable(self.host, err) from None
 
     def containers(self, labels: Sequence[str], *, all: bool = True) -> list[ContainerInfo]:
-        raw = self._do("listing containers", lambda: self.api.containers(all=all, filters=self._filters(labels)))
+        raw = self._do(
+            "listing containers", lambda: self.api.containers(all=all, filters=self._filters(labels))
+        )
         return [records.container_info(c) for c in raw]
 
     def inspect_container(self, container_id: str) -> ContainerDetails:
@@ -197,7 +199,9 @@ class DockerEngine:
             privileged=spec.privileged,
             init=spec.init or None,
         )
-        networking = api.create_networking_config({network: api.create_endpoint_config(aliases=[spec.service])})
+        networking = api.create_networking_config(
+            {network: api.create_endpoint_config(aliases=[spec.service])}
+        )
         created = self._do(
             "creating the container",
             lambda: api.create_container(
@@ -224,7 +228,9 @@ class DockerEngine:
         self._do("starting the container", lambda: self.api.start(container_id))
 
     def restart(self, container_id: str, timeout: float) -> None:
-        self._do("restarting the container", lambda: self.api.restart(container_id, timeout=max(0, round(timeout))))
+        self._do(
+            "restarting the container", lambda: self.api.restart(container_id, timeout=max(0, round(timeout)))
+        )
 
     def kill(self, container_id: str, signal: str) -> None:
         self._do(f"sending {signal}", lambda: self.api.kill(container_id, signal=signal))
@@ -278,7 +284,9 @@ class DockerEngine:
     def logs(self, container_id: str, *, tail: Optional[int] = None) -> bytes:
         raw = self._do(
             "reading logs",
-            lambda: self.api.logs(container_id, stdout=True, stderr=True, tail="all" if tail is None else tail),
+            lambda: self.api.logs(
+                container_id, stdout=True, stderr=True, tail="all" if tail is None else tail
+            ),
         )
         return bytes(raw)
 
@@ -303,7 +311,9 @@ class DockerEngine:
         raw = self._do("listing images", lambda: self.api.images(filters=self._filters(labels)))
         return [records.image_info(i) for i in raw]
 
-    def pull(self, repository: str, reference: str, *, auth: Optional[Mapping[str, str]]) -> Iterator[Message]:
+    def pull(
+        self, repository: str, reference: str, *, auth: Optional[Mapping[str, str]]
+    ) -> Iterator[Message]:
         return self._stream(
             f"pulling {repository}",
             lambda: self.api.pull(
@@ -343,7 +353,8 @@ class DockerEngine:
         if context_tar is not None:
             tar = context_tar
             return self._stream(
-                f"building {tag}", lambda: self.api.build(fileobj=io.BytesIO(tar), custom_context=True, **common)
+                f"building {tag}",
+                lambda: self.api.build(fileobj=io.BytesIO(tar), custom_context=True, **common),
             )
         # docker-py tars the folder itself, applying .dockerignore with docker's own rules.
         return self._stream(

@@ -53,7 +53,8 @@ def wait_healthy(
         if state.health == "unhealthy":
             raise HealthError(
                 _with_logs(
-                    f"service {service} is unhealthy{_last_probe(state)}", last_log_lines(engine, container_id)
+                    f"service {service} is unhealthy{_last_probe(state)}",
+                    last_log_lines(engine, container_id),
                 ),
                 f"check the service's health command and logs (`devenv logs {service}`)",
             )
@@ -68,7 +69,9 @@ def wait_healthy(
         sleep(POLL_S)
 
 
-def died(engine: Engine, container_id: str, service: str, state: Optional[ContainerState] = None) -> HealthError:
+def died(
+    engine: Engine, container_id: str, service: str, state: Optional[ContainerState] = None
+) -> HealthError:
     if state is None:
         state = engine.inspect_container(container_id).state
     reason = f" ({state.error})" if state.error else ""

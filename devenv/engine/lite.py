@@ -97,7 +97,9 @@ class LiteEngine:
 
     def inspect_container(self, container_id: str) -> ContainerDetails:
         with translated("inspecting a container"):
-            return records.container_details(self._call("GET", f"/containers/{self._quoted(container_id)}/json"))
+            return records.container_details(
+                self._call("GET", f"/containers/{self._quoted(container_id)}/json")
+            )
 
     def inspect_image(self, reference: str) -> Optional[ImageInfo]:
         try:

@@ -235,7 +235,9 @@ def _push_auth(host: str, environ: Mapping[str, str]) -> Optional[dict[str, str]
     return engine_auth(ImageRef(host, "x", "latest"), environ)
 
 
-def list_catalog(engine: Engine, project: Any, *, environ: Mapping[str, str] = os.environ) -> list[CatalogEntry]:
+def list_catalog(
+    engine: Engine, project: Any, *, environ: Mapping[str, str] = os.environ
+) -> list[CatalogEntry]:
     registry = _registry(project, environ)
     host, _, prefix = registry.partition("/")
     api = client_for(registry_host(host), environ)

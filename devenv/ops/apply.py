@@ -76,7 +76,9 @@ def ensure_volumes(
             existing.add(mount.source)
 
 
-def remove_container(engine: EngineTeardown, container_id: str, stop_timeout: Optional[float], service: str) -> None:
+def remove_container(
+    engine: EngineTeardown, container_id: str, stop_timeout: Optional[float], service: str
+) -> None:
     """Stop (the image's STOPSIGNAL, SIGKILL after `stop_timeout`; None: the container's own
     timeout), then remove. A container gone meanwhile is fine."""
     with about(service):
@@ -128,10 +130,14 @@ def apply_plan(
                 if action.kind == RECREATE:
                     say(action.service, f"recreating ({action.reason})")
                     remove_container(
-                        engine, action.container_id or "", by_service[action.service].stop_timeout_s, action.service
+                        engine,
+                        action.container_id or "",
+                        by_service[action.service].stop_timeout_s,
+                        action.service,
                     )
             jobs = [
-                (a, pool.submit(_bring_up, engine, a, by_service[a.service], network, allocator, say)) for a in wave
+                (a, pool.submit(_bring_up, engine, a, by_service[a.service], network, allocator, say))
+                for a in wave
             ]
             for action, job in jobs:
                 applied.append(Applied(action.service, action.kind, job.result()))

@@ -147,7 +147,9 @@ class _Registry:
     unreachable: bool = False
 
 
-def registry_and_image_checks(client: Optional[Engine], project: Project, environ: Mapping[str, str]) -> list[Check]:
+def registry_and_image_checks(
+    client: Optional[Engine], project: Project, environ: Mapping[str, str]
+) -> list[Check]:
     """One line per registry the project pulls from, then one per service image. A registry that
     is down blocks `up` only when some image is not on the engine already."""
     hosts: list[str] = []

@@ -50,7 +50,9 @@ def down(
     engine = engine or light()
     timeouts = {s.name: s.stop_timeout_s for s in project.services}
     with instance_lock(project.root, project.name, instance, waiting=waiting):
-        return remove_instance(engine, project.name, instance, volumes=volumes, timeouts=timeouts, progress=progress)
+        return remove_instance(
+            engine, project.name, instance, volumes=volumes, timeouts=timeouts, progress=progress
+        )
 
 
 def remove_instance(

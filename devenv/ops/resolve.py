@@ -49,7 +49,9 @@ def local_services(
             if built is None:
                 raise DevenvError(f"{service.name}: its image is not built yet", "`devenv up` builds it")
             return _built(project, service, built.id)
-        return _pulled(service, project, local_image(reads, _ref(project, service), locked_digest=_locked(lock, service)))
+        return _pulled(
+            service, project, local_image(reads, _ref(project, service), locked_digest=_locked(lock, service))
+        )
 
     return _resolve(project, services, profile, image)
 
@@ -73,7 +75,11 @@ def resolve_services(
                 return _built(project, service, present.id)
             return _built(project, service, build_service_image(engine, project, service, progress=progress))
         ensured = ensure_image(
-            engine, _ref(project, service), locked_digest=_locked(lock, service), policy=pull, progress=progress
+            engine,
+            _ref(project, service),
+            locked_digest=_locked(lock, service),
+            policy=pull,
+            progress=progress,
         )
         return _pulled(service, project, ensured)
 

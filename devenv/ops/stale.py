@@ -7,9 +7,11 @@ import os
 import socket
 from typing import Optional
 
+from devenv.config.model import Project
 from devenv.engine import labels as L
+from devenv.engine.connect import light
 from devenv.engine.port import EngineReads, EngineTeardown
-from devenv.ops.down import remove_instance
+from devenv.ops.down import DownResult, remove_instance
 from devenv.ops.progress import Progress, silent
 
 
@@ -34,14 +36,25 @@ def stale_instances(engine: EngineReads, project_name: Optional[str] = None) -> 
     return sorted(stale)
 
 
-def remove_stale(engine: EngineTeardown, project_name: str, progress: Progress = silent) -> list[str]:
-    """Remove this project's test instances whose devenv process died. Returns their names.
-    Their data is thrown away anyway: containers are killed at once (stop timeout 0)."""
-    removed = []
+def remove_stale(
+    engine: EngineTeardown, project_name: str, progress: Progress = silent
+) -> tuple[list[str], DownResult]:
+    """Remove this project's test instances whose devenv process died: their names, and what
+    went. Their data is thrown away anyway: containers are killed at once (stop timeout 0)."""
+    removed, result = [], DownResult()
     for project, instance in stale_instances(engine, project_name):
-        remove_instance(engine, project, instance, volumes=True, timeouts={}, default_timeout=0, progress=progress)
+        result.add(
+            remove_instance(
+                engine, project, instance, volumes=True, timeouts={}, default_timeout=0, progress=progress
+            )
+        )
         removed.append(instance)
-    return removed
+    return removed, result
+
+
+def down_stale(project: Project, *, progress: Progress = silent) -> tuple[list[str], DownResult]:
+    """`devenv down --all-stale`: the project's leftovers of dead `devenv test` runs."""
+    return remove_stale(light(), project.name, progress)
 
 
 def _alive(pid: int) -> bool:

@@ -131,7 +131,13 @@ def run_test(
             with _deferred_interrupts():
                 # Its data goes with it: no stop grace to wait out (stop timeout 0).
                 remove_instance(
-                    engine, project.name, instance, volumes=True, timeouts={}, default_timeout=0, progress=progress
+                    engine,
+                    project.name,
+                    instance,
+                    volumes=True,
+                    timeouts={},
+                    default_timeout=0,
+                    progress=progress,
                 )
     return TestOutcome(instance, code, options.keep)
 

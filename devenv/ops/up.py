@@ -103,7 +103,9 @@ def up(
         specs = _specs(project, services, options, resolution)
         the_plan = _plan(specs, observed, options)
         apply_plan(full, project, options.instance, the_plan, specs, progress=progress, wait=options.wait)
-    return UpResult(the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started)
+    return UpResult(
+        the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started
+    )
 
 
 def _reader(engine: Optional[Engine]) -> EngineReads:

@@ -104,7 +104,9 @@ def _ensured(
     ref: ImageRef, info: ImageInfo, digest: Optional[str], *, pulled: bool, warning: Optional[str] = None
 ) -> EnsuredImage:
     run_ref = str(ref) if ref.digest else info.id
-    return EnsuredImage(ref=ref, run_ref=run_ref, image_id=info.id, digest=digest, pulled=pulled, warning=warning)
+    return EnsuredImage(
+        ref=ref, run_ref=run_ref, image_id=info.id, digest=digest, pulled=pulled, warning=warning
+    )
 
 
 def _repo_digest(info: ImageInfo, ref: ImageRef) -> Optional[str]:
@@ -116,7 +118,10 @@ def _repo_digest(info: ImageInfo, ref: ImageRef) -> Optional[str]:
 
 
 def _pull(
-    engine: Engine, pinned: ImageRef, progress: Optional[Callable[[PullEvent], None]], environ: Mapping[str, str]
+    engine: Engine,
+    pinned: ImageRef,
+    progress: Optional[Callable[[PullEvent], None]],
+    environ: Mapping[str, str],
 ) -> ImageInfo:
     from devenv.registry.resolve import engine_auth  # the registry client: only when asked
 

@@ -49,7 +49,9 @@ class SyncResult:
 LOG_SETTLE_S = 0.25
 
 
-def last_log_lines(engine: Engine, container: ContainerDetails, n: int = 20, *, settle_s: float = 0.0) -> list[str]:
+def last_log_lines(
+    engine: Engine, container: ContainerDetails, n: int = 20, *, settle_s: float = 0.0
+) -> list[str]:
     if settle_s:
         time.sleep(settle_s)
     try:
@@ -70,7 +72,9 @@ def _api(what: str, engine: Engine, container: ContainerDetails, call: Callable[
     try:
         return call()
     except EngineNotFound as err:
-        raise ActionError(f"{doing}: the container is gone", "start the stack again with `devenv up`") from err
+        raise ActionError(
+            f"{doing}: the container is gone", "start the stack again with `devenv up`"
+        ) from err
     except EngineUnreachable as err:  # the engine itself is unreachable: not this service's failure
         err.message = f"{doing}: {err.message}"
         err.args = (err.message,)
@@ -96,7 +100,9 @@ def restart(engine: Engine, container: ContainerDetails, *, wait: bool = True) -
     if not wait:
         _api("restart", engine, container, lambda: engine.kill(container.id, "SIGHUP"))
         return
-    result = _api("restart", engine, container, lambda: engine.exec_run(container.id, restart_command(), user="0"))
+    result = _api(
+        "restart", engine, container, lambda: engine.exec_run(container.id, restart_command(), user="0")
+    )
     if result.exit_code == 0:
         return
     output = result.output.decode(errors="replace").strip()
@@ -155,7 +161,9 @@ def _walk(root: Path, rel: str, ignored: Optional[Ignored]) -> Iterable[str]:
                 yield sub
 
 
-def _put(engine: Engine, container: ContainerDetails, archive: IO[bytes], agent: Optional[SyncAgent] = None) -> None:
+def _put(
+    engine: Engine, container: ContainerDetails, archive: IO[bytes], agent: Optional[SyncAgent] = None
+) -> None:
     if agent is not None:
         archive.seek(0, os.SEEK_END)
         if archive.tell() <= MAX_MESSAGE:
@@ -252,7 +260,12 @@ def _delete(
 
 
 def _remove_paths(engine: Engine, container: ContainerDetails, paths: list[str]) -> ExecResult:
-    return _api("sync", engine, container, lambda: engine.exec_run(container.id, ["rm", "-rf", "--", *paths], user="0"))
+    return _api(
+        "sync",
+        engine,
+        container,
+        lambda: engine.exec_run(container.id, ["rm", "-rf", "--", *paths], user="0"),
+    )
 
 
 def initial_sync(
@@ -291,7 +304,10 @@ def exec_then_maybe_restart(
     """Run `command` in the container (e.g. a compiler); restart the process if asked and
     the command succeeded. Returns the command's output."""
     res = _api(
-        "exec", engine, container, lambda: engine.exec_run(container.id, command, user=user or "", workdir=workdir or None)
+        "exec",
+        engine,
+        container,
+        lambda: engine.exec_run(container.id, command, user=user or "", workdir=workdir or None),
     )
     output = res.output.decode(errors="replace")
     if res.exit_code != 0:
@@ -305,7 +321,9 @@ def exec_then_maybe_restart(
     return output
 
 
-def owner_ids(engine: Engine, container: ContainerDetails, user: Optional[str], has_code: bool) -> tuple[int, int]:
+def owner_ids(
+    engine: Engine, container: ContainerDetails, user: Optional[str], has_code: bool
+) -> tuple[int, int]:
     """uid:gid that synced files get, from the service's `user` setting."""
     if user == "host" or (user is None and has_code):
         return (os.getuid(), os.getgid()) if hasattr(os, "getuid") else (0, 0)

@@ -28,7 +28,9 @@ class LogFollower:
     """Streams the logs of one service, re-attaching when its container restarts or is
     replaced (rebuild). `get_container` returns the service's current container."""
 
-    def __init__(self, service: str, engine: Engine, get_container: GetContainer, sink: LogSink, *, keep: int = 20):
+    def __init__(
+        self, service: str, engine: Engine, get_container: GetContainer, sink: LogSink, *, keep: int = 20
+    ):
         self.service = service
         self.engine = engine
         self.get_container = get_container

@@ -258,7 +258,9 @@ class WatchLoop:
     def _initial_sync(self, w: _Watched) -> None:
         container = self.get_container(w.service.name)
         uid, gid = actions.owner_ids(self.engine, container, w.service.user, has_code=True)
-        actions.initial_sync(self.engine, container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored)
+        actions.initial_sync(
+            self.engine, container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored
+        )
         self._sync_agent(w.service.name, container).warm()
 
     def _execute(self, w: _Watched, plan: Plan) -> None:
@@ -290,7 +292,10 @@ class WatchLoop:
                     )
                 actions.exec_then_maybe_restart(
                     self.engine,
-                    self.get_container(name), w.spec.exec, restart_after=False, workdir=w.service.workdir
+                    self.get_container(name),
+                    w.spec.exec,
+                    restart_after=False,
+                    workdir=w.service.workdir,
                 )
             elif step == "restart":
                 actions.restart(self.engine, self.get_container(name), wait=self.restart_wait)

@@ -11,7 +11,9 @@ from tests.integration.registry_helpers import remove_image
 pytestmark = pytest.mark.engine
 
 
-def test_service_build_uses_the_working_tree_and_dockerignore(project, engine, docker_client, busybox_image) -> None:
+def test_service_build_uses_the_working_tree_and_dockerignore(
+    project, engine, docker_client, busybox_image
+) -> None:
     api = project.root / "api"
     api.mkdir()
     (api / "Dockerfile").write_text(

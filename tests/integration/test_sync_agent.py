@@ -32,7 +32,9 @@ def _stat(container, path: str) -> str:
     return out.strip() if code == 0 else ""
 
 
-def test_every_change_goes_through_one_helper(engine, docker_client, busybox_image, proj, tmp_path: Path) -> None:
+def test_every_change_goes_through_one_helper(
+    engine, docker_client, busybox_image, proj, tmp_path: Path
+) -> None:
     root = tmp_path / "src"
     (root / "pkg").mkdir(parents=True)
     script = root / "pkg" / "run.sh"
@@ -43,14 +45,25 @@ def test_every_change_goes_through_one_helper(engine, docker_client, busybox_ima
     assert agent.warm()
     for i in range(5):
         (root / "pkg" / "a.txt").write_text(f"v{i}")
-        actions.sync(engine, engine.inspect_container(container.id), root, ["pkg/a.txt", "pkg/run.sh"], "/app", 4321, 4322, agent=agent)
+        actions.sync(
+            engine,
+            engine.inspect_container(container.id),
+            root,
+            ["pkg/a.txt", "pkg/run.sh"],
+            "/app",
+            4321,
+            4322,
+            agent=agent,
+        )
         assert exec_out(container, ["cat", "/app/pkg/a.txt"])[1] == f"v{i}"
     assert _helpers(container) == 1  # one process carried all five, no exec per change
     assert _stat(container, "/app/pkg/run.sh") == "4321:4322 750 /app/pkg/run.sh"
     assert _stat(container, "/app/pkg") == "4321:4322 755 /app/pkg"
 
     script.unlink()
-    result = actions.sync(engine, engine.inspect_container(container.id), root, ["pkg/run.sh"], "/app", 4321, 4322, agent=agent)
+    result = actions.sync(
+        engine, engine.inspect_container(container.id), root, ["pkg/run.sh"], "/app", 4321, 4322, agent=agent
+    )
     assert result.deleted == 1 and not _stat(container, "/app/pkg/run.sh")
     assert _helpers(container) == 1
     agent.close()
@@ -67,11 +80,15 @@ def test_a_helper_that_died_is_replaced_and_the_change_still_lands(
     container.restart(timeout=0)  # the helper dies with the container's processes
 
     (root / "index.html").write_text("after restart")
-    actions.sync(engine, engine.inspect_container(container.id), root, ["index.html"], "/app", 0, 0, agent=agent)  # put_archive did this one
+    actions.sync(
+        engine, engine.inspect_container(container.id), root, ["index.html"], "/app", 0, 0, agent=agent
+    )  # put_archive did this one
     assert exec_out(container, ["cat", "/app/index.html"])[1] == "after restart"
 
     (root / "index.html").write_text("helper again")
-    actions.sync(engine, engine.inspect_container(container.id), root, ["index.html"], "/app", 0, 0, agent=agent)
+    actions.sync(
+        engine, engine.inspect_container(container.id), root, ["index.html"], "/app", 0, 0, agent=agent
+    )
     assert exec_out(container, ["cat", "/app/index.html"])[1] == "helper again"
     assert _helpers(container) == 1
     agent.close()
@@ -97,7 +114,9 @@ def test_an_image_without_a_shell_is_copied_to_by_the_engine(
     assert exec_out(container, ["/bin/busybox", "cat", "/app/a.txt"])[1] == "copied anyway"
     (root / "a.txt").unlink()
     with pytest.raises(actions.ActionError):  # deleting needs `rm` in the container: said, not skipped
-        actions.sync(engine, engine.inspect_container(container.id), root, ["a.txt"], "/app", 0, 0, agent=agent)
+        actions.sync(
+            engine, engine.inspect_container(container.id), root, ["a.txt"], "/app", 0, 0, agent=agent
+        )
 
 
 def test_a_copy_the_container_refuses_is_an_error_not_silence(
@@ -111,6 +130,8 @@ def test_a_copy_the_container_refuses_is_an_error_not_silence(
     agent = SyncAgent(engine, container.id)
     assert agent.warm()
     with pytest.raises(actions.ActionError, match="tar in the container failed"):
-        actions.sync(engine, engine.inspect_container(container.id), root, ["pkg/a.txt"], "/app", 0, 0, agent=agent)
+        actions.sync(
+            engine, engine.inspect_container(container.id), root, ["pkg/a.txt"], "/app", 0, 0, agent=agent
+        )
     assert _helpers(container) == 1  # the helper survives a failed message
     agent.close()
