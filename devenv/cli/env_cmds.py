@@ -8,14 +8,16 @@ from typing import Any, Optional
 import click
 
 from devenv.cli.output import table
+from devenv.envvars import check_drift, diff_envs, resolve_env, service_env
+from devenv.envvars.redact import MASK
 from devenv.errors import DriftError
+from devenv.ops.lock import locked_env_sources
 
 PROFILE_HELP = "Profile to resolve (prod, dev, test or one declared in devenv.toml; default: dev)."
 
 
 def _shown(value: Any) -> str:
     """A value as one table cell: secrets masked, control characters escaped."""
-    from devenv.envvars import MASK
 
     if value.secret:
         return MASK
@@ -28,7 +30,6 @@ def _where(value: Any) -> str:
 
 
 def _value_doc(value: Any) -> dict[str, Any]:
-    from devenv.envvars import MASK
 
     return {
         "key": value.key,
@@ -40,7 +41,6 @@ def _value_doc(value: Any) -> dict[str, Any]:
 
 
 def _resolve(app: Any, profile: Optional[str], service: Optional[str] = None) -> Any:
-    from devenv.envvars import resolve_env, service_env
 
     project = app.project()
     if service:
@@ -110,7 +110,6 @@ def diff(app: Any, a: str, b: str, as_json: bool) -> None:
 
     Secret values are compared by hash and never shown.
     """
-    from devenv.envvars import MASK, diff_envs
 
     env_a, env_b = _resolve(app, a), _resolve(app, b)
     _guard(app, env_a, env_b)
@@ -157,8 +156,6 @@ def check(app: Any, profile: Optional[str], as_json: bool) -> None:
     Drift: a key a profile sets or unsets that prod lacks (unless dev_only), a prod key a profile
     lost without unset, a source changed since devenv.lock. Needs no secret values, so CI can run it.
     """
-    from devenv.envvars import check_drift
-    from devenv.ops.lock import locked_env_sources
 
     project = app.project()
     report = check_drift(project.root, project.env, profile, locked_env_sources(project))

@@ -8,7 +8,12 @@ from typing import Any, Optional
 
 import click
 
+from devenv.envvars import service_env
 from devenv.errors import ConfigError
+from devenv.export import export_compose, export_k8s
+from devenv.fsutil import atomic_write
+from devenv.registry.lockfile import LockFile
+from devenv.registry.reference import parse_reference
 
 COMPOSE_FILE = "docker-compose.yml"
 
@@ -32,8 +37,6 @@ class _AnySecret(Mapping[str, str]):
 
 def locked_images(project: Any) -> dict[str, str]:
     """service → "registry/repo@sha256:..." from devenv.lock; every pulled service must be locked."""
-    from devenv.registry.lockfile import LockFile
-    from devenv.registry.reference import parse_reference
 
     lock = LockFile.load(project.root / "devenv.lock")
     images: dict[str, str] = {}
@@ -52,7 +55,6 @@ def locked_images(project: Any) -> dict[str, str]:
 
 
 def layered_envs(project: Any, profile: Optional[str]) -> dict[str, Mapping[str, Any]]:
-    from devenv.envvars import service_env
 
     return {
         svc.name: service_env(project, svc.name, profile, process_env=_AnySecret()).values
@@ -80,8 +82,6 @@ def export(app: Any, target: str, out_dir: Optional[Path], profile: Optional[str
     Secret values are never written: compose gets ${KEY} references, Kubernetes
     gets secretKeyRefs to the Secret <project>-secrets.
     """
-    from devenv.export import export_compose, export_k8s
-    from devenv.fsutil import atomic_write
 
     project = app.project()
     out_dir = out_dir.resolve() if out_dir is not None else None

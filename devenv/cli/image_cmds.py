@@ -7,6 +7,10 @@ from typing import Any
 import click
 
 from devenv.cli.output import table
+from devenv.cli.progress import TransferProgress
+from devenv.ops.images import build as build_images
+from devenv.ops.images import list_images, plan_builds
+from devenv.ops.images import push as push_images
 
 
 def _build_args(values: tuple[str, ...]) -> dict[str, str]:
@@ -30,7 +34,6 @@ def images() -> None:
 @click.pass_obj
 def list_(app: Any, as_json: bool) -> None:
     """Name, tags and digest in the registry, and the last local build of each catalog image."""
-    from devenv.ops.images import list_images
 
     entries = list_images(app.project())
     if as_json:
@@ -53,8 +56,6 @@ def build(
     app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...], as_json: bool
 ) -> None:
     """Build NAMEs (default: all) from the committed sources at HEAD."""
-    from devenv.ops.images import build as build_images
-    from devenv.ops.images import plan_builds
 
     args = _build_args(build_arg)
     project = app.project()
@@ -87,8 +88,6 @@ def build(
 @click.pass_obj
 def push(app: Any, names: tuple[str, ...], allow_dirty: bool, as_json: bool) -> None:
     """Push the tags `devenv images build` made for HEAD (default: every catalog image)."""
-    from devenv.cli.progress import TransferProgress
-    from devenv.ops.images import plan_builds, push
 
     project = app.project()
     plans = plan_builds(project, names, allow_dirty=allow_dirty)
@@ -105,7 +104,7 @@ def push(app: Any, names: tuple[str, ...], allow_dirty: bool, as_json: bool) -> 
         if plan.name in renderers:
             renderers.pop(plan.name).finish()
 
-    results = push(plans, transfer_for=transfer_for, done=done)
+    results = push_images(plans, transfer_for=transfer_for, done=done)
     if as_json:
         app.output.data("images-push", {"images": [p.__dict__ for p in results]})
         return

@@ -4,11 +4,21 @@ per finished layer otherwise. Nothing is created with --json or -q."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import click
 
 from devenv.cli.output import Output
+
+
+def progress_printer(out: Output) -> Callable[[str, str], None]:
+    """The `Progress` of a use case, as lines: the subject in a column, then the message."""
+    width = 12
+
+    def say(subject: str, message: str) -> None:
+        out.info(f"{out.style(subject.ljust(width), bold=True)} {message}")
+
+    return say
 
 
 def human_bytes(n: Optional[int]) -> str:

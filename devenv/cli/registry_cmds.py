@@ -11,7 +11,12 @@ import click
 from devenv.cli.output import table
 from devenv.cli.progress import TransferProgress
 from devenv.errors import DriftError
+from devenv.ops.lock import check as check_lock
+from devenv.ops.lock import lock_path, write_lock
+from devenv.ops.pull import pull as run_pull
 from devenv.registry.lockfile import LOCK_NAME
+from devenv.registry.login import login as do_login
+from devenv.registry.reference import effective_registry
 
 
 def _short(digest: Optional[str]) -> str:
@@ -26,8 +31,6 @@ def _short(digest: Optional[str]) -> str:
 def login(app: Any, registry: Optional[str], username: Optional[str], password_stdin: bool) -> None:
     """Log in to REGISTRY (default: the project's registry). Credentials go where docker keeps
     them ($DOCKER_CONFIG/config.json or its credential helper), never into the project."""
-    from devenv.registry.login import login as do_login
-    from devenv.registry.reference import effective_registry
 
     if registry is None:
         registry = effective_registry(app.project().registry)
@@ -54,7 +57,6 @@ def login(app: Any, registry: Optional[str], username: Optional[str], password_s
 def pull(app: Any, services: tuple[str, ...], as_json: bool) -> None:
     """Make every service image present: a locked digest is pulled only if absent (no network
     otherwise); an unlocked tag is resolved through the registry and pulled."""
-    from devenv.ops.pull import pull as run_pull
 
     project = app.project()
     quiet = as_json or app.output.quiet
@@ -92,8 +94,6 @@ def pull(app: Any, services: tuple[str, ...], as_json: bool) -> None:
 def lock(app: Any, check: bool, as_json: bool) -> None:
     """Resolve each service's image tag to its manifest digest and write devenv.lock (commit it).
     With --check, change nothing and fail (exit 6) when a tag moved or an image is not locked."""
-    from devenv.ops.lock import check as check_lock
-    from devenv.ops.lock import lock_path, write_lock
 
     project = app.project()
     path = lock_path(project)

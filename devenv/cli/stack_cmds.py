@@ -1,23 +1,21 @@
-"""up, down, status, logs, exec, shell: the everyday stack commands."""
+"""up, down, status: the everyday stack commands."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any, Optional
 
 import click
 
 from devenv.cli.options import instance_option, profile_option, pull_option
 from devenv.cli.output import Output, table
-
-
-def progress_printer(out: Output) -> Any:
-    width = 12
-
-    def say(subject: str, message: str) -> None:
-        out.info(f"{out.style(subject.ljust(width), bold=True)} {message}")
-
-    return say
+from devenv.cli.progress import TransferProgress, progress_printer
+from devenv.ops.down import down as run_down
+from devenv.ops.logs import logs as follow
+from devenv.ops.secrets import known_secret_values
+from devenv.ops.stale import down_stale
+from devenv.ops.status import status as get_status
+from devenv.ops.up import UpOptions
+from devenv.ops.up import up as run_up
 
 
 @click.command(short_help="Create and start the stack (only what changed), then watch.")
@@ -45,11 +43,7 @@ def up(
 ) -> None:
     """Converge the stack to devenv.toml: create only what changed (config-hash label), start in
     dependency order, wait for health, then watch files and stream logs (or return with -d)."""
-    from devenv.cli import signals
-    from devenv.ops.up import UpOptions
-    from devenv.ops.up import up as run_up
 
-    signals.install()
     out: Output = obj.output
     project = obj.project()
     options = UpOptions(
@@ -60,8 +54,6 @@ def up(
         build=build,
         force_recreate=list(services or project.service_names) if force_recreate else (),
     )
-    from devenv.cli.progress import TransferProgress
-    from devenv.ops.secrets import known_secret_values
 
     out.add_secrets(known_secret_values(project, profile))  # before anything can quote a container's log
     transfer = None if out.quiet else TransferProgress(out)
@@ -79,19 +71,19 @@ def up(
     if no_watch:
         _follow_logs(out, project, instance, services)
         return
+    # Watching loads watchdog, pathspec and tarfile: not for `up -d`, whose no-op is budgeted.
     from devenv.cli.watch_cmds import run_watch
 
     run_watch(out, project, instance, list(services), down_on_exit=down_on_exit)
 
 
 def _print_summary(obj: Any, project: Any, instance: str, result: Any) -> None:
-    from devenv.ops.status import status
 
     out: Output = obj.output
     changed = len(result.plan.changes)
     what = "up to date" if result.plan.is_noop else f"{changed} change{'s' if changed != 1 else ''}"
     out.info(f"{project.name} ({instance}): {what} in {result.seconds * 1000:.0f} ms")
-    for row in status(project, instance).services:
+    for row in get_status(project, instance).services:
         if row.state == "not created":
             continue
         health = f" ({row.health})" if row.health else ""
@@ -100,7 +92,6 @@ def _print_summary(obj: Any, project: Any, instance: str, result: Any) -> None:
 
 
 def _follow_logs(out: Output, project: Any, instance: str, services: tuple[str, ...]) -> None:
-    from devenv.ops.logs import logs as follow
 
     out.info("streaming logs; Ctrl-C stops (the stack keeps running)")
     try:
@@ -125,11 +116,7 @@ def _follow_logs(out: Output, project: Any, instance: str, services: tuple[str, 
 def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool) -> None:
     """Remove the containers and network devenv created for this instance. Named volumes stay
     unless --volumes; data disks and external volumes are never touched."""
-    from devenv.cli import signals
-    from devenv.ops.down import down as run_down
-    from devenv.ops.stale import down_stale
 
-    signals.install()
     out: Output = obj.output
     project = obj.project()
     say = progress_printer(out)
@@ -165,7 +152,6 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
 @click.pass_obj
 def status(obj: Any, instance: str, as_json: bool) -> None:
     """Show every service of the instance: state, health, image digest, env hash and URLs."""
-    from devenv.ops.status import status as get_status
 
     out: Output = obj.output
     project = obj.project()
@@ -181,79 +167,3 @@ def status(obj: Any, instance: str, as_json: bool) -> None:
         rows.append([row.service, state + flags, digest, row.env_hash or "-", " ".join(row.urls) or "-"])
     out.line(f"{result.project} ({result.instance})")
     out.line(table(rows, ["SERVICE", "STATE", "DIGEST", "ENV", "URLS"]))
-
-
-@click.command(short_help="Show (or follow) service logs.")
-@click.argument("services", nargs=-1)
-@instance_option
-@click.option("-f", "--follow", is_flag=True, help="Keep streaming new lines.")
-@click.option("-n", "--tail", type=int, default=None, help="Only the last N lines of each service.")
-@click.pass_obj
-def logs(obj: Any, services: tuple[str, ...], instance: str, follow: bool, tail: Optional[int]) -> None:
-    """Print the logs of the stack's services (all, or those named), prefixed by service."""
-    from devenv.ops.logs import logs as show_logs
-    from devenv.ops.secrets import known_secret_values
-
-    out: Output = obj.output
-    project = obj.project()
-    out.add_secrets(known_secret_values(project))
-
-    def sink_for(shown: list[str]) -> Any:
-        prefix, width = len(shown) > 1, max(len(s) for s in shown)
-
-        def sink(service: str, line: str) -> None:
-            out.line(
-                f"{out.style(service.ljust(width), fg='cyan', stream='out')} | {line}" if prefix else line
-            )
-
-        return sink
-
-    try:
-        show_logs(project, instance, services, sink_for, follow=follow, tail=tail)
-    except KeyboardInterrupt:
-        pass
-
-
-@click.command(
-    "exec",
-    short_help="Run a command in a service container, with its real env.",
-    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
-)
-@click.argument("service")
-@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-@instance_option
-@click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
-@click.option("-T", "--no-tty", is_flag=True, help="Never allocate a TTY.")
-@click.pass_obj
-def exec_(
-    obj: Any, service: str, command: tuple[str, ...], instance: str, user: Optional[str], no_tty: bool
-) -> None:
-    """Run COMMAND in SERVICE's container (with the service's env, user and workdir) and exit
-    with its exit code:  devenv exec web -- python manage.py migrate"""
-    from devenv.ops.exec import exec_in_service
-
-    if command and command[0] == "--":  # `devenv exec web -- cmd`: the separator is ours, not the command's
-        command = command[1:]
-    if not command:
-        raise click.UsageError("give a command after the service, e.g. devenv exec web -- sh")
-    tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
-    code = exec_in_service(
-        obj.project(), instance, service, command, tty=tty, stdin=not sys.stdin.isatty() or tty, user=user
-    )
-    sys.stdout.flush()
-    raise SystemExit(code)
-
-
-@click.command(short_help="Open an interactive shell in a service container.")
-@click.argument("service")
-@instance_option
-@click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
-@click.option("--shell", "shell_path", default="/bin/sh", show_default=True, help="Shell to run.")
-@click.pass_obj
-def shell(obj: Any, service: str, instance: str, user: Optional[str], shell_path: str) -> None:
-    """An interactive shell in SERVICE's container, with the service's real env."""
-    from devenv.ops.exec import exec_in_service
-
-    tty = sys.stdin.isatty() and sys.stdout.isatty()
-    code = exec_in_service(obj.project(), instance, service, [shell_path], tty=tty, stdin=True, user=user)
-    raise SystemExit(code)

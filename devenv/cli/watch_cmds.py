@@ -11,6 +11,10 @@ import click
 
 from devenv.cli.options import instance_option
 from devenv.cli.output import Output
+from devenv.ops.secrets import known_secret_values
+from devenv.ops.selection import check_selection
+from devenv.ops.watch import Watching
+from devenv.ops.watch import watch as run_watch_loop
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
 
@@ -62,9 +66,6 @@ def run_watch(
 ) -> None:
     """Watch the running stack's services and stream their logs until Ctrl-C (rendering only:
     `ops.watch` does the work)."""
-    from devenv.ops.secrets import known_secret_values
-    from devenv.ops.selection import check_selection
-    from devenv.ops.watch import Watching, watch
 
     check_selection(project, services, instance)
     out.add_secrets(known_secret_values(project))  # the services' logs pass through it
@@ -86,7 +87,7 @@ def run_watch(
         else:
             out.info(f"stopped watching; {project.name} ({instance}) is still up (`devenv down` removes it)")
 
-    watch(
+    run_watch_loop(
         project,
         instance,
         services,
@@ -108,9 +109,6 @@ def watch(obj: Any, services: tuple[str, ...], instance: str, down_on_exit: bool
     """Attach to a stack started with `devenv up -d`: on every save, reload the services whose
     [services.NAME.watch] paths changed (restart, sync, rebuild, ...), and stream their logs.
     Ctrl-C stops watching and leaves the stack running (or down, with --down-on-exit)."""
-    from devenv.cli import signals
-
-    signals.install()
     run_watch(
         obj.output, obj.project(), instance, list(services), down_on_exit=down_on_exit, force_polling=poll
     )

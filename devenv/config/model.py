@@ -53,6 +53,9 @@ class WatchRule(NamedTuple):
     action: str
 
 
+WATCH_ACTIONS = ("restart", "restart-container", "sync", "rebuild", "exec", "none")  # what a change does
+DOCKER_SOCKET = "/var/run/docker.sock"  # what `docker_socket = true` mounts (and compose files name)
+
 DEFAULT_QUIET_MS = 100
 SYNC_QUIET_MS = 20
 

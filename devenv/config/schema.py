@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from devenv.config.model import WATCH_ACTIONS as ACTIONS
 from devenv.config.types import (
     Bool,
     Command,
@@ -29,7 +30,6 @@ from devenv.config.types import (
 
 NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
 ENV_KEY = r"[A-Za-z_][A-Za-z0-9_.-]*"
-ACTIONS = ("restart", "restart-container", "sync", "rebuild", "exec", "none")
 
 _PORT = re.compile(
     r"(?:(?P<ip>\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:(?P<host>\d{1,5}):)?(?P<container>\d{1,5})"

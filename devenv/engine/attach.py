@@ -63,7 +63,7 @@ def _resize(engine: Engine, exec_id: str) -> None:
 
 @contextmanager
 def _raw_terminal() -> Iterator[None]:
-    import termios
+    import termios  # only for a terminal session (and POSIX only)
     import tty
 
     fd = sys.stdin.fileno()

@@ -113,7 +113,7 @@ class DockerEngine:
 
     def inspect_image(self, reference: str) -> Optional[ImageInfo]:
         try:
-            raw = self.api.inspect_image(reference)
+            raw = self.api.inspect_image(reference)  # type: ignore[no-untyped-call]  # the stub has no types
         except docker.errors.NotFound:
             return None
         except Exception as err:
@@ -191,17 +191,20 @@ class DockerEngine:
             docker.types.Mount(m.target, m.source or None, type=m.kind, read_only=m.read_only)
             for m in spec.mounts
         ]
+        bindings: dict[Union[int, str], Any] = {
+            k: v for k, v in port_bindings.items()
+        }  # docker-py's key type
         host_config = api.create_host_config(
             mounts=mounts,
-            port_bindings=port_bindings or None,
+            port_bindings=bindings or None,
             read_only=spec.read_only or None,
             tmpfs={"/tmp": "rw,exec,mode=1777"} if spec.read_only else None,
             privileged=spec.privileged,
             init=spec.init or None,
         )
-        networking = api.create_networking_config(
-            {network: api.create_endpoint_config(aliases=[spec.service])}
-        )
+        endpoint = api.create_endpoint_config(aliases=[spec.service])
+        # The stub says one EndpointConfig; docker-py (and the API) take {network: endpoint}.
+        networking = api.create_networking_config({network: endpoint})  # type: ignore[arg-type]
         created = self._do(
             "creating the container",
             lambda: api.create_container(

@@ -8,7 +8,7 @@ class costs a fraction of a dataclass's to create (a no-op `devenv up` notices).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple, Optional
+from typing import Any, Literal, NamedTuple, Optional
 
 from devenv.config.model import PortSpec
 from devenv.engine import labels as L
@@ -16,8 +16,11 @@ from devenv.engine import labels as L
 JSON = dict[str, Any]  # an engine API answer: JSON has no type of its own (read only in this module)
 
 
+MountKind = Literal["bind", "volume", "tmpfs"]
+
+
 class Mount(NamedTuple):
-    kind: str  # "bind" | "volume" | "tmpfs"
+    kind: MountKind
     source: str  # host path or engine volume name ("" for tmpfs)
     target: str
     read_only: bool = False

@@ -264,13 +264,15 @@ def container_env(container: Container, catalog: Catalog) -> ContainerEnv:
             if ref is None:
                 continue
             obj = _referenced(catalog, kind, ref, container, yn.line(item), f"envFrom {ref_key}")
-            for key, entry in obj.data.items() if obj else ():
+            if obj is None:
+                continue
+            for key, entry in obj.data.items():
                 name = prefix + key
                 env[name] = EnvValue(name, entry.value, obj.where(key), secret=obj.secret, via=via)
                 unmirrorable.pop(name, None)
                 _alias(aliases, name, key if obj.secret else None)
     for item in yn.elements(yn.get(container.node, "env")):
-        name = yn.text(yn.get(item, "name"))
+        name = yn.text(yn.get(item, "name")) or ""
         if not name:
             raise ConfigError(f"{label}:{yn.line(item)}: an env entry has no name", "give every entry a name")
         here = f"{label}:{yn.line(item)}"

@@ -12,11 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from devenv.config.model import PortSpec, Project, Service
+from devenv.config.model import DOCKER_SOCKET, PortSpec, Project, Service
 from devenv.export.common import Envs, dump_yaml, duration, pinned_image, service_env
 
 HOST_USER = "${DEVENV_UID:-1000}:${DEVENV_GID:-1000}"  # compose has no "the caller's uid"
-DOCKER_SOCKET = "/var/run/docker.sock"
 
 
 def export_compose(

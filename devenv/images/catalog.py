@@ -266,4 +266,4 @@ def _last_build(engine: Engine, name: str) -> Optional[str]:
 
 
 def catalog_path(project: Any, name: str) -> Path:
-    return project.root / CATALOG_DIR / name
+    return Path(project.root) / CATALOG_DIR / name

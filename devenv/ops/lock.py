@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from devenv.config import toml as tomllib
 from devenv.config.model import Project
 from devenv.envvars import resolve_env, source_hashes
 from devenv.errors import ConfigError
 from devenv.registry.lockfile import LOCK_NAME, LockFile
 from devenv.registry.locking import LockDrift, check_lock, lock_images
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)

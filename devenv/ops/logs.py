@@ -9,6 +9,8 @@ from devenv.config.model import Project
 from devenv.engine import labels as L
 from devenv.engine.connect import connect
 from devenv.engine.logs import LineSink, show_logs
+
+__all__ = ["LineSink", "log_targets", "logs"]
 from devenv.engine.port import Engine, EngineReads
 from devenv.errors import DevenvError
 from devenv.ops.selection import check_selection

@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
+from devenv import interrupts
 from devenv.config.model import Project
 from devenv.engine import labels as L
 from devenv.engine.attach import run_in_container
@@ -128,7 +128,7 @@ def run_test(
     finally:
         if not options.keep:
             # Ctrl-C during teardown would leave half a stack: finish it first, then let it through.
-            with _deferred_interrupts():
+            with interrupts.deferred():
                 # Its data goes with it: no stop grace to wait out (stop timeout 0).
                 remove_instance(
                     engine,
@@ -199,29 +199,3 @@ def _stop_child(child: subprocess.Popen[bytes]) -> None:
 def _exit_code(returncode: int) -> int:
     """A child killed by signal N exits like a shell reports it: 128 + N."""
     return 128 - returncode if returncode < 0 else returncode
-
-
-class _deferred_interrupts:
-    """Hold the first SIGINT/SIGTERM while the block runs and re-deliver it afterwards as
-    KeyboardInterrupt; a second one interrupts at once."""
-
-    def __enter__(self) -> _deferred_interrupts:
-        self.pending = False
-        self.saved: dict[int, Any] = {}
-        try:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self.saved[sig] = signal.signal(sig, self._note)
-        except ValueError:  # not the main thread: signals cannot be handled here anyway
-            self.saved = {}
-        return self
-
-    def _note(self, signum: int, frame: Any) -> None:
-        if self.pending:  # a second interrupt: stop waiting; owner labels let a later run clean up
-            raise KeyboardInterrupt
-        self.pending = True
-
-    def __exit__(self, *exc: Any) -> None:
-        for sig, handler in self.saved.items():
-            signal.signal(sig, handler)
-        if self.pending and exc[0] is None:
-            raise KeyboardInterrupt

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
+from devenv.config.order import waves_of
 from devenv.engine.records import ContainerInfo, ContainerSpec
-from devenv.stack.order import waves_of
 
 CREATE = "create"
 RECREATE = "recreate"

@@ -14,12 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from devenv.config.model import Project, Service
+from devenv.config.model import DOCKER_SOCKET, Project, Service
 from devenv.engine import labels as L
 from devenv.engine.records import ContainerSpec, Mount
 from devenv.stack import names
-
-HOST_SOCKET = "/var/run/docker.sock"
 
 
 @dataclass(frozen=True)
@@ -65,10 +63,11 @@ def container_spec(
         )
         mounts.append(Mount("volume", engine_name, volume.target, volume.read_only))
     if service.docker_socket:
-        mounts.append(Mount("bind", HOST_SOCKET, HOST_SOCKET))
+        mounts.append(Mount("bind", DOCKER_SOCKET, DOCKER_SOCKET))
     command = service.command
-    supervised = bool(service.restart and command and shim_dir and wrap)
-    if supervised:
+    supervised = False
+    if service.restart and command and shim_dir and wrap is not None:
+        supervised = True
         mounts.append(Mount("bind", str(shim_dir), "/.devenv", read_only=True))
         command = tuple(wrap(command))
     health = None

@@ -6,6 +6,7 @@ the next save tries again.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Sequence
@@ -172,7 +173,7 @@ class WatchLoop:
             self.reporter.note(note)
         for w in self.watched:
             if w.spec.action == "sync":
-                self._guard(w, lambda w=w: self._initial_sync(w), "initial-sync", 0)
+                self._guard(w, functools.partial(self._initial_sync, w), "initial-sync", 0)
         return self.report
 
     def run(self) -> None:

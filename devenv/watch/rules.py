@@ -14,7 +14,6 @@ from typing import Any
 
 from devenv.config.model import WatchSpec
 
-ACTIONS = ("restart", "restart-container", "sync", "rebuild", "exec", "none")
 STRENGTH = {"none": 0, "sync": 1, "exec": 1, "restart": 2, "restart-container": 3, "rebuild": 4}
 
 
@@ -30,7 +29,7 @@ class RuleSet:
     """Compiled rules of one service's watch spec."""
 
     def __init__(self, spec: WatchSpec):
-        import pathspec  # lazy
+        import pathspec  # lazy: the CLI imports watch modules only when watching
 
         self.spec = spec
         self._rules: list[tuple[Any, str]] = [
