@@ -18,6 +18,7 @@ if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
+# The test extra brings ruff, and mypy with the stubs it needs (types-docker, types-PyYAML).
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 # docker-compose 1.29 (PyPI) in its own venv: the validator for `devenv export compose`.
 if [[ ! -x /opt/devenv-compose/bin/docker-compose ]]; then
