@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pathlib (and the urllib it imports) loads with the first co
 # name -> "module:attribute". Modules load only when their command runs (or for `--help`
 # listings, which read just the short help), so `devenv --help` imports neither docker nor watchdog.
 COMMANDS: dict[str, str] = {
-    "up": "devenv.cli.stack_cmds:up",
+    "up": "devenv.cli.up_cmds:up",
     "down": "devenv.cli.stack_cmds:down",
     "status": "devenv.cli.stack_cmds:status",
     "logs": "devenv.cli.debug_cmds:logs",

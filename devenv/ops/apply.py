@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Optional
 
 from devenv.config.model import Project
 from devenv.engine import labels as L
 from devenv.engine.health import died, health_timeout, wait_healthy
-from devenv.engine.port import Engine, EngineTeardown
+from devenv.engine.port import Engine
 from devenv.engine.records import ContainerSpec, PortBindings
 from devenv.errors import DevenvError, EngineError, about
+from devenv.ops.down import remove_container
 from devenv.ops.progress import Progress, silent
 from devenv.stack import names
 from devenv.stack.plan import CREATE, KEEP, RECREATE, START, Action, Plan, PortAllocator
@@ -74,16 +74,6 @@ def ensure_volumes(
                 labels={**L.base_labels(project.name, instance), L.VOLUME_NAME: logical, **extra_labels},
             )
             existing.add(mount.source)
-
-
-def remove_container(
-    engine: EngineTeardown, container_id: str, stop_timeout: Optional[float], service: str
-) -> None:
-    """Stop (the image's STOPSIGNAL, SIGKILL after `stop_timeout`; None: the container's own
-    timeout), then remove. A container gone meanwhile is fine."""
-    with about(service):
-        if engine.stop(container_id, stop_timeout):
-            engine.remove_container(container_id)
 
 
 def port_bindings(spec: ContainerSpec, allocator: PortAllocator) -> PortBindings:

@@ -8,8 +8,8 @@ lite client does it all, without loading docker-py.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -18,7 +18,7 @@ from devenv.engine import labels as L
 from devenv.engine.connect import light
 from devenv.engine.port import EngineTeardown
 from devenv.engine.records import ContainerInfo
-from devenv.ops.apply import remove_container
+from devenv.errors import about
 from devenv.ops.instance_lock import instance_lock
 from devenv.ops.progress import Progress, Waiting, silent
 
@@ -85,20 +85,41 @@ def remove_instance(
     return result
 
 
+def remove_container(
+    engine: EngineTeardown, container_id: str, stop_timeout: Optional[float], service: str
+) -> None:
+    """Stop (the image's STOPSIGNAL, SIGKILL after `stop_timeout`; None: the container's own
+    timeout), then remove. A container gone meanwhile is fine."""
+    with about(service):
+        if engine.stop(container_id, stop_timeout):
+            engine.remove_container(container_id)
+
+
 def _remove_all(
     engine: EngineTeardown,
     containers: Sequence[ContainerInfo],
     timeout_of: Callable[[str], Optional[float]],
     say: Progress,
 ) -> None:
-    def one(container: ContainerInfo) -> None:
-        remove_container(engine, container.id, timeout_of(container.service), container.service)
-        say(container.service, "removed")
+    """In parallel: a stack of N containers stops in one grace period, not N. Plain threads, the
+    calling one included: a pool's module (and the logging it loads) costs more than the calls."""
+    failures: list[BaseException] = []
 
-    if len(containers) == 1:  # no pool for one: its threads cost more than the call
+    def one(container: ContainerInfo) -> None:
+        try:
+            remove_container(engine, container.id, timeout_of(container.service), container.service)
+            say(container.service, "removed")
+        except BaseException as err:  # handed to the calling thread, raised there
+            failures.append(err)
+
+    helpers = [
+        threading.Thread(target=one, args=(c,), name=f"devenv-down-{c.service}") for c in containers[1:]
+    ]
+    for helper in helpers:
+        helper.start()
+    if containers:
         one(containers[0])
-        return
-    # In parallel: a stack of N containers stops in one grace period, not N.
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        for job in [pool.submit(one, c) for c in containers]:
-            job.result()
+    for helper in helpers:
+        helper.join()
+    if failures:
+        raise failures[0]

@@ -80,10 +80,10 @@ def test_an_unreachable_socket_is_an_engine_error(tmp_path, monkeypatch) -> None
         lite.containers([])
 
 
-def _probe_up(project) -> subprocess.CompletedProcess:
-    """`devenv up -d` in-process, printing the engine-client modules it loaded."""
+def _probe(project, *args: str) -> subprocess.CompletedProcess:
+    """`devenv ARGS` in-process, printing the engine-client modules it loaded."""
     return subprocess.run(
-        [sys.executable, "-c", PROBE, "up", "-d"],
+        [sys.executable, "-c", PROBE, *args],
         cwd=project.root,
         env=project.env(),
         capture_output=True,
@@ -93,11 +93,21 @@ def _probe_up(project) -> subprocess.CompletedProcess:
 
 
 def test_a_noop_up_never_loads_docker_py(running) -> None:
-    noop = _probe_up(running)
+    noop = _probe(running, "up", "-d")
     assert noop.returncode == 0, noop.stderr
     assert "up to date" in noop.stderr
     assert "LOADED []" in noop.stdout
     running.ok("down")
-    cold = _probe_up(running)  # the same probe sees docker-py when there is work to do
+    cold = _probe(running, "up", "-d")  # the same probe sees docker-py when there is work to do
     assert cold.returncode == 0, cold.stderr
     assert "'docker'" in cold.stdout
+
+
+def test_down_and_status_never_load_docker_py(running) -> None:
+    status = _probe(running, "status")
+    assert status.returncode == 0 and "running" in status.stdout, status.stderr
+    assert "LOADED []" in status.stdout
+    down = _probe(running, "down")
+    assert down.returncode == 0, down.stderr
+    assert "removed" in down.stderr and "LOADED []" in down.stdout
+    assert running.ok("status").out.count("not created") == 1
