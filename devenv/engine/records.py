@@ -8,6 +8,7 @@ class costs a fraction of a dataclass's to create (a no-op `devenv up` notices).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, Optional
 
 from devenv.config.model import PortSpec
@@ -48,7 +49,7 @@ class ContainerSpec(NamedTuple):
     privileged: bool
     stop_timeout_s: float
     init: bool = True  # docker's tiny init as PID 1 (signals, zombies) unless the supervisor is PID 1
-    labels: Mapping[str, str] = {}
+    labels: Mapping[str, str] = MappingProxyType({})
     depends_on: tuple[str, ...] = ()
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Union
+from typing import Callable, NamedTuple, Optional, Union
 
 from devenv.config.model import Project, Service
 from devenv.engine.port import Engine, EngineReads
@@ -16,6 +16,14 @@ from devenv.registry.reference import ImageRef, resolve_image
 from devenv.stack.spec import ResolvedService
 
 Transfer = Callable[[Union[PullEvent, str]], None]  # pull events, and build output lines
+
+
+class _Image(NamedTuple):
+    run_ref: str  # what to create the container from
+    label: str  # what the file asked for, resolved
+    digest: str  # shown in status
+    image_id: str  # what the config hash covers
+    warning: Optional[str]
 
 
 @dataclass
@@ -43,7 +51,7 @@ def local_services(
     """The resolution from images already on the engine, by reads alone (the no-op check of
     `up` runs it over the lite client); a DevenvError says an image must be pulled or built."""
 
-    def image(service: Service, lock: Optional[LockFile]) -> tuple[str, str, str, str, Optional[str]]:
+    def image(service: Service, lock: Optional[LockFile]) -> _Image:
         if service.build is not None:
             built = reads.inspect_image(service_image_tag(project, service))
             if built is None:
@@ -68,7 +76,7 @@ def resolve_services(
 ) -> Resolution:
     """Each service's image made present (pulled or built as the policy says) and its env."""
 
-    def image(service: Service, lock: Optional[LockFile]) -> tuple[str, str, str, str, Optional[str]]:
+    def image(service: Service, lock: Optional[LockFile]) -> _Image:
         if service.build is not None:
             present = None if build else engine.inspect_image(service_image_tag(project, service))
             if present is not None:
@@ -86,9 +94,6 @@ def resolve_services(
     return _resolve(project, services, profile, image)
 
 
-_Image = tuple[str, str, str, str, Optional[str]]  # run ref, label, digest, image id, warning
-
-
 def _resolve(
     project: Project,
     services: list[Service],
@@ -100,10 +105,12 @@ def _resolve(
     for service in services:
         env, public, full, secrets = service_env(project, service, profile)
         out.secret_values |= secrets
-        run_ref, label, digest, image_id, warning = image(service, lock)
-        if warning:
-            out.warnings.append(f"{service.name}: {warning}")
-        out.services[service.name] = ResolvedService(run_ref, label, digest, env, public, full, image_id)
+        found = image(service, lock)
+        if found.warning:
+            out.warnings.append(f"{service.name}: {found.warning}")
+        out.services[service.name] = ResolvedService(
+            found.run_ref, found.label, found.digest, env, public, full, found.image_id
+        )
     return out
 
 
@@ -117,9 +124,11 @@ def _locked(lock: Optional[LockFile], service: Service) -> Optional[str]:
 
 def _built(project: Project, service: Service, image_id: str) -> _Image:
     label = service.image or service_image_tag(project, service)
-    return image_id, label, image_id, image_id, None
+    return _Image(image_id, label, image_id, image_id, None)
 
 
 def _pulled(service: Service, project: Project, ensured: EnsuredImage) -> _Image:
     label = str(resolve_image(service.image or "", project.registry))
-    return ensured.run_ref, label, ensured.digest or ensured.image_id, ensured.image_id, ensured.warning
+    return _Image(
+        ensured.run_ref, label, ensured.digest or ensured.image_id, ensured.image_id, ensured.warning
+    )

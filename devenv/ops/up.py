@@ -78,7 +78,7 @@ def up(
     check_selection(project, options.services, options.instance)
     services = _selected(project, options)
     with instance_lock(project.root, project.name, options.instance, waiting=waiting):
-        reads = _reader(engine)
+        reads, engine = _clients(engine)
         resolution = _local(reads, project, services, options)
         observed = reads.containers(L.selector(project.name, options.instance))
         if resolution is not None:
@@ -108,11 +108,16 @@ def up(
     )
 
 
-def _reader(engine: Optional[Engine]) -> EngineReads:
-    """The given engine, else the lite client on a local socket, else docker-py."""
+def _clients(engine: Optional[Engine]) -> tuple[EngineReads, Optional[Engine]]:
+    """(what reads, the full engine if there already is one): the given engine, else the lite
+    client on a local socket (docker-py only if there is work), else docker-py for both."""
     if engine is not None:
-        return engine
-    return lite_engine() or connect()
+        return engine, engine
+    lite = lite_engine()
+    if lite is not None:
+        return lite, None
+    full = connect()
+    return full, full
 
 
 def _selected(project: Project, options: UpOptions) -> list[Service]:

@@ -19,7 +19,7 @@ from typing import IO, Callable, Optional, TypeVar
 from devenv.engine.errors import EngineNotFound, EngineUnreachable
 from devenv.engine.port import Engine
 from devenv.engine.records import ContainerDetails, ExecResult
-from devenv.errors import DevenvError
+from devenv.errors import DevenvError, about
 from devenv.watch.supervisor import is_supervised, restart_command
 from devenv.watch.sync_agent import MAX_MESSAGE, AgentFailed, AgentUnavailable, SyncAgent
 
@@ -75,10 +75,9 @@ def _api(what: str, engine: Engine, container: ContainerDetails, call: Callable[
         raise ActionError(
             f"{doing}: the container is gone", "start the stack again with `devenv up`"
         ) from err
-    except EngineUnreachable as err:  # the engine itself is unreachable: not this service's failure
-        err.message = f"{doing}: {err.message}"
-        err.args = (err.message,)
-        raise
+    except EngineUnreachable:  # the engine itself is unreachable: not this service's failure
+        with about(doing):
+            raise
     except ActionError:
         raise
     except DevenvError as err:
