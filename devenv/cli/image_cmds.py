@@ -31,7 +31,7 @@ def images() -> None:
 def list_(app: Any, as_json: bool) -> None:
     """Name, tags and digest in the registry, and the last local build of each catalog image."""
     from devenv.engine.client import connect
-    from devenv.images.catalog import list_catalog
+    from devenv.images.publish import list_catalog
 
     entries = list_catalog(connect(), app.project())
     if as_json:
@@ -44,65 +44,103 @@ def list_(app: Any, as_json: bool) -> None:
     app.output.line(table(rows, ["NAME", "TAGS", "DIGEST", "LAST BUILD"]))
 
 
-@images.command()
-@click.argument("names", nargs=-1)
-@click.option("--allow-dirty", is_flag=True, help="Build despite uncommitted changes (tags end in -dirty).")
-@click.option("--build-arg", "build_arg", multiple=True, metavar="KEY=VALUE", help="Passed to the build.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_obj
-def build(
-    app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...], as_json: bool
-) -> None:
-    """Build NAMEs (default: all) from the committed sources at HEAD."""
-    from devenv.engine.client import connect
-    from devenv.images.catalog import build_images, plan_builds
+def _plans(app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...]) -> list[Any]:
+    from devenv.images.catalog import plan_builds
 
-    args = _build_args(build_arg)
-    project = app.project()
-    plans = plan_builds(project, names, allow_dirty=allow_dirty)
+    plans = plan_builds(app.project(), names, allow_dirty=allow_dirty, build_args=_build_args(build_arg))
     for plan in plans:
         if plan.dirty:
             app.output.warn(
                 f"{plan.relpath} has uncommitted changes: building the working tree as {plan.tags[-1]}"
             )
+    return plans
+
+
+def _push_renderer(app: Any, quiet: bool) -> Any:
+    from devenv.cli.progress import TransferProgress
+
+    return None if quiet else TransferProgress(app.output, verb="pushed")
+
+
+_STATUS = {
+    "built": "built",
+    "local": "built earlier from the same inputs",
+    "registry": "up to date in the registry",
+}
+
+
+@images.command()
+@click.argument("names", nargs=-1)
+@click.option("--push", is_flag=True, help="Push each image (every tag) as soon as it is ready.")
+@click.option("--force", is_flag=True, help="Build even when the registry or engine holds these inputs.")
+@click.option("--allow-dirty", is_flag=True, help="Build despite uncommitted changes (tags end in -dirty).")
+@click.option("--build-arg", "build_arg", multiple=True, metavar="KEY=VALUE", help="Passed to every build.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def build(
+    app: Any,
+    names: tuple[str, ...],
+    push: bool,
+    force: bool,
+    allow_dirty: bool,
+    build_arg: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Build NAMEs (default: all) and the catalog images they are built on, from the committed
+    sources at HEAD, parents first. An image whose inputs (its folder's tree and build args, the
+    base pinned) the registry or engine already holds is not built again."""
+    from devenv.engine.client import connect
+    from devenv.images.catalog import describe_base
+    from devenv.images.publish import build_images
+
+    plans = _plans(app, names, allow_dirty, build_arg)
 
     def progress(name: str, line: str) -> None:
         app.output.detail(f"{name}: {line}")
 
-    built = build_images(connect(), project, plans, build_args=args, progress=None if as_json else progress)
+    renderer = _push_renderer(app, as_json or app.output.quiet)
+    built, pushed = build_images(
+        connect(), app.project(), plans, force=force, push=push,
+        progress=None if as_json else progress, push_progress=renderer,
+    )  # fmt: skip
+    if renderer is not None:
+        renderer.finish()
     if as_json:
         app.output.data("images-build", {"images": [
-            {"name": b.plan.name, "id": b.image_id, "references": b.references, "labels": b.labels} for b in built
-        ]})  # fmt: skip
+            {"name": b.plan.name, "id": b.image_id, "status": b.status, "references": b.references,
+             "content_tag": b.plan.content_tag, "base": b.plan.base_image, "labels": b.labels}
+            for b in built
+        ], "pushed": [p.__dict__ for p in pushed]})  # fmt: skip
         return
     for item in built:
-        app.output.info(f"built {item.plan.name} ({item.image_id[7:19]}) from {item.plan.revision[:12]}")
+        ident = f" ({item.image_id[7:19]})" if item.image_id else ""
+        app.output.info(
+            f"{item.plan.name}{ident}: {_STATUS[item.status]} — {item.plan.revision[:12]}, {describe_base(item.plan)}"
+        )
         for ref in item.references:
             app.output.line(ref)
+    if pushed:
+        app.output.info(f"pushed {len(pushed)} tags")
 
 
 @images.command()
 @click.argument("names", nargs=-1)
 @click.option("--allow-dirty", is_flag=True, help="Push the -dirty tags of a dirty build.")
+@click.option("--build-arg", "build_arg", multiple=True, metavar="KEY=VALUE", help="As given to `build`.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (no progress).")
 @click.pass_obj
-def push(app: Any, names: tuple[str, ...], allow_dirty: bool, as_json: bool) -> None:
+def push(
+    app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...], as_json: bool
+) -> None:
     """Push the tags `devenv images build` made for HEAD (default: every catalog image)."""
-    from devenv.cli.progress import TransferProgress
     from devenv.engine.client import connect
-    from devenv.images.catalog import plan_builds, push_images
+    from devenv.images.publish import push_images
 
-    project = app.project()
-    plans = plan_builds(project, names, allow_dirty=allow_dirty)
-    quiet = as_json or app.output.quiet
-    client = connect()
-    results = []
-    for plan in plans:
-        renderer = None if quiet else TransferProgress(app.output, verb="pushed")
-        for pushed in push_images(client, [plan], progress=renderer):
-            if renderer is not None:
-                renderer.finish()
-            results.append(pushed)
+    plans = _plans(app, names, allow_dirty, build_arg)
+    renderer = _push_renderer(app, as_json or app.output.quiet)
+    results = push_images(connect(), plans, progress=renderer)
+    if renderer is not None:
+        renderer.finish()
     if as_json:
         app.output.data("images-push", {"images": [p.__dict__ for p in results]})
         return

@@ -90,7 +90,7 @@ def pull(app: Any, services: tuple[str, ...], as_json: bool) -> None:
         app.output.data("pull", {"images": rows})
         return
     skipped = [
-        s.name for s in project.services if s.build is not None and (not services or s.name in services)
+        s.name for s in project.services if s.name not in targets and (not services or s.name in services)
     ]
     for name in skipped:
         app.output.detail(f"{name}: built from source (`build`), nothing to pull")

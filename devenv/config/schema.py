@@ -160,6 +160,13 @@ BUILD = Table(
         Key("dockerfile", Str(), "Dockerfile path, relative to the context.", "Dockerfile"),
         Key("args", MapOf(EnvValue()), "Build arguments.", None),
         Key("target", Str(), "Build stage to stop at.", None),
+        Key(
+            "from",
+            Str(what="an image reference"),
+            "Base image, passed as the build arg BASE_IMAGE: a short name resolves against [project] "
+            "registry and is pinned by devenv.lock, so the build starts from the team's exact image.",
+            None,
+        ),
     ),
     help="Build the service's image from the working tree (honours .dockerignore).",
     what="a build table {context = ...}",
@@ -257,7 +264,19 @@ SERVICE = Table(
             "Mount the engine's socket (shown in status; off unless you say so).",
             False,
         ),
-        Key("stop_timeout", Duration(), "Grace period on stop before SIGKILL (default: [project]'s).", None),
+        Key(
+            "stop_timeout",
+            Duration(),
+            "Grace period on stop before SIGKILL (default: 30s for a service with a named volume, "
+            "whose data needs a clean shutdown; else [project]'s).",
+            None,
+        ),
+        Key(
+            "stop_signal",
+            Str(pattern=r"SIG[A-Z0-9+-]+|[0-9]{1,2}", example="SIGINT", what="a signal name"),
+            "Signal that asks the process to stop (default: the image's STOPSIGNAL, else SIGTERM).",
+            None,
+        ),
         Key(
             "supervise",
             Bool(),
@@ -332,6 +351,22 @@ VOLUME = Table(
     what="a volume table",
 )
 
+CATALOG_IMAGE = Table(
+    (
+        Key(
+            "from",
+            Str(what="an image reference or catalog image name"),
+            "Base image, passed as the build arg BASE_IMAGE: another catalog image (built first, and "
+            "this one on the fresh build) or a reference (short names resolve against [project] "
+            "registry), pinned by digest (default: the Dockerfile's `ARG BASE_IMAGE` default).",
+            None,
+        ),
+        Key("build_args", MapOf(EnvValue()), "Build arguments of this image.", None),
+    ),
+    help="A standard image of the catalog in images/NAME/ (`devenv images build`).",
+    what="an image table",
+)
+
 PROJECT = Table(
     (
         Key(
@@ -360,6 +395,12 @@ ROOT = Table(
             "volumes",
             MapOf(VOLUME, NAME, "a volume name (a-z, 0-9, _ -)"),
             "Named volumes with a driver or options.",
+            None,
+        ),
+        Key(
+            "images",
+            MapOf(CATALOG_IMAGE, NAME, "an image name (a-z, 0-9, _ -)"),
+            "How the catalog images in images/NAME/ are built (base image, build args).",
             None,
         ),
     ),

@@ -92,10 +92,16 @@ def ensure_volumes(
                 existing.add(mount.source)
 
 
-def remove_container(client: Any, container_id: str, stop_timeout: float, service: str = "") -> None:
+def remove_container(
+    client: Any, container_id: str, stop_timeout: Optional[float], service: str = ""
+) -> None:
+    """Stop (the container's own stop signal, then SIGKILL after the grace period) and remove.
+    `stop_timeout` None: the grace period the container was created with."""
     with translated("removing a container", service=service or None):
         try:
-            client.api.stop(container_id, timeout=max(0, round(stop_timeout)))
+            client.api.stop(
+                container_id, timeout=None if stop_timeout is None else max(0, round(stop_timeout))
+            )
         except Exception as err:  # already gone or stopped: removal below decides
             if "No such container" in str(err):
                 return
@@ -145,6 +151,7 @@ def create_container(client: Any, spec: ContainerSpec, network: str, allocator: 
             networking_config=networking,
             healthcheck=spec.health,
             stop_timeout=max(0, round(spec.stop_timeout_s)),
+            stop_signal=spec.stop_signal,
             ports=[(p.container, p.protocol) for p in spec.ports] or None,
             detach=True,
         )
@@ -171,7 +178,7 @@ def apply_plan(
     by_service = {s.service: s for s in specs}
     for action in plan.removals:
         say(action.service, f"removing ({action.reason})")
-        remove_container(client, action.container_id or "", project.stop_timeout_s, action.service)
+        remove_container(client, action.container_id or "", None, action.service)
     if not any(a.kind != KEEP for wave in plan.waves for a in wave):
         return [Applied(a.service, a.kind, a.container_id or "") for wave in plan.waves for a in wave]
 

@@ -122,6 +122,8 @@ def _service(
     if svc.privileged:
         out["privileged"] = True
     out["stop_grace_period"] = duration(svc.stop_timeout_s)
+    if svc.stop_signal:
+        out["stop_signal"] = svc.stop_signal
     return out
 
 

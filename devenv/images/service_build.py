@@ -2,22 +2,58 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Callable, Optional
 
 from devenv.errors import ConfigError, EngineError
 
 SERVICE_TAG = "devenv/{project}-{service}:dev"
+INPUTS_LABEL = "dev.devenv.build-inputs"
+BASE_ARG = "BASE_IMAGE"
 
 
 def service_image_tag(project: Any, service: Any) -> str:
     return SERVICE_TAG.format(project=project.name.lower(), service=service.name.lower())
 
 
+def build_args(service: Any, base: Optional[str]) -> dict[str, str]:
+    """The build args of `service`: its own, and BASE_IMAGE = its pinned `from` image."""
+    args = dict(service.build.args)
+    if base is not None:
+        args[BASE_ARG] = base
+    return args
+
+
+def build_inputs(service: Any, base_id: Optional[str]) -> str:
+    """A hash of what the build starts from — the Dockerfile, the build args, the target and the
+    base image's id — so a changed Dockerfile or a newly locked base rebuilds on the next `up`
+    (the context's other files only with `--build` or a watch `rebuild`: hashing them on every
+    `up` would cost more than it saves)."""
+    spec = service.build
+    where = f"services.{service.name}.build"
+    dockerfile = spec.context / spec.dockerfile
+    try:
+        text = dockerfile.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"{where}.dockerfile: cannot read {dockerfile} ({err.strerror})") from err
+    doc = {"dockerfile": hashlib.sha256(text).hexdigest(), "args": sorted(spec.args), "target": spec.target}
+    doc["base"] = base_id
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def build_service_image(
-    client: Any, project: Any, service: Any, *, progress: Optional[Callable[[str], None]] = None
+    client: Any,
+    project: Any,
+    service: Any,
+    *,
+    base: Optional[str] = None,
+    inputs: Optional[str] = None,
+    progress: Optional[Callable[[str], None]] = None,
 ) -> str:
     """Build `service.build` and return the image id. docker-py's context tarring applies
-    `.dockerignore` with docker's own rules, so the engine sees what `docker build` would."""
+    `.dockerignore` with docker's own rules, so the engine sees what `docker build` would.
+    `base`: the pinned reference passed as BASE_IMAGE; `inputs`: recorded as a label."""
     import docker.errors
 
     spec = service.build
@@ -29,18 +65,21 @@ def build_service_image(
     if not (spec.context / spec.dockerfile).is_file():
         raise ConfigError(f"{where}.dockerfile: {spec.context / spec.dockerfile} does not exist")
     tag = service_image_tag(project, service)
+    labels = {"dev.devenv.project": project.name, "dev.devenv.service": service.name}
+    if inputs is not None:
+        labels[INPUTS_LABEL] = inputs
     image_id: Optional[str] = None
     try:
         stream = client.api.build(
             path=str(spec.context),
             dockerfile=spec.dockerfile,
-            buildargs=dict(spec.args),
+            buildargs=build_args(service, base),
             target=spec.target,
             tag=tag,
             rm=True,
             forcerm=True,
             decode=True,
-            labels={"dev.devenv.project": project.name, "dev.devenv.service": service.name},
+            labels=labels,
         )
         for event in stream:
             if "error" in event:

@@ -32,7 +32,8 @@ def down(
     client: Any = None,
     waiting: Optional[Callable[[str], None]] = None,
 ) -> DownResult:
-    """Take one instance down under its lock, stopping containers with the project's timeout."""
+    """Take one instance down under its lock; each container stops with its own signal and
+    grace period (the service's, set when it was created: a database gets its clean shutdown)."""
     client = client or connect()
     with instance_lock(project.root, project.name, instance, waiting=waiting):
         return remove_instance(
@@ -40,7 +41,7 @@ def down(
             project.name,
             instance,
             volumes=volumes,
-            stop_timeout=project.stop_timeout_s,
+            stop_timeout=None,
             progress=progress,
         )
 
@@ -51,7 +52,7 @@ def remove_instance(
     instance: str,
     *,
     volumes: bool,
-    stop_timeout: float,
+    stop_timeout: Optional[float],
     progress: Optional[Progress] = None,
 ) -> DownResult:
     say = progress or (lambda what, message: None)
@@ -75,7 +76,7 @@ def remove_instance(
     return result
 
 
-def _remove_all(client: Any, containers: list[Any], stop_timeout: float, say: Progress) -> None:
+def _remove_all(client: Any, containers: list[Any], stop_timeout: Optional[float], say: Progress) -> None:
     # In parallel: a stack of N containers stops in one grace period, not N.
     from concurrent.futures import ThreadPoolExecutor
 

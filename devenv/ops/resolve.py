@@ -59,9 +59,12 @@ def resolve_services(
         env, public, full, secrets = service_env(project, service, profile)
         out.secret_values |= secrets
         if service.build is not None:
-            image_id = _built_image(
-                client, project, service, rebuild=build, progress=progress, local_only=local_only
-            )
+            image_id, warning = _built_image(
+                client, project, service, lock=lock, pull=pull, rebuild=build, progress=progress,
+                local_only=local_only,
+            )  # fmt: skip
+            if warning:
+                out.warnings.append(f"{service.name}: {warning}")
             label = service.image or service_image_tag(project, service)
             resolved = ResolvedService(image_id, label, image_id, env, public, full, image_id)
         else:
@@ -94,18 +97,38 @@ def _built_image(
     project: Project,
     service: Service,
     *,
+    lock: Any,
+    pull: str,
     rebuild: bool,
     progress: Optional[Callable[[Any], None]],
     local_only: bool,
-) -> str:
-    from devenv.images.service_build import build_service_image, service_image_tag
+) -> tuple[str, Optional[str]]:
+    """(image id, warning): the service's own image, built again only when what it is built
+    from changed (Dockerfile, args, the pinned base) or `rebuild` asks."""
+    from devenv.engine.client import inspect_image_or_none
+    from devenv.images.service_build import INPUTS_LABEL, build_inputs, build_service_image, service_image_tag
 
+    base = base_id = warning = None
+    spec = service.build
+    if spec is not None and spec.base:
+        from devenv.registry.lockfile import locked_digest
+        from devenv.registry.pull import ensure_image
+        from devenv.registry.reference import resolve_image
+
+        ensured = ensure_image(
+            client,
+            resolve_image(spec.base, project.registry),
+            locked_digest=locked_digest(lock, service.name, spec.base),
+            policy="never" if local_only else pull,
+            progress=progress,
+        )
+        base, base_id, warning = str(ensured.ref), ensured.image_id, ensured.warning
+    inputs = build_inputs(service, base_id)
     if not rebuild:
-        from devenv.engine.client import inspect_image_or_none
-
         present = inspect_image_or_none(client, service_image_tag(project, service))
-        if present is not None:
-            return present["Id"]
+        labels = ((present or {}).get("Config") or {}).get("Labels") or {}
+        if present is not None and labels.get(INPUTS_LABEL) == inputs:
+            return present["Id"], warning
     if local_only:
-        raise DevenvError(f"{service.name}: its image is not built yet", "`devenv up` builds it")
-    return build_service_image(client, project, service, progress=progress)
+        raise DevenvError(f"{service.name}: its image is not built (or not current)", "`devenv up` builds it")
+    return build_service_image(client, project, service, base=base, inputs=inputs, progress=progress), warning

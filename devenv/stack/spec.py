@@ -48,6 +48,7 @@ class ContainerSpec:
     read_only: bool
     privileged: bool
     stop_timeout_s: float
+    stop_signal: Optional[str] = None  # None: the image's STOPSIGNAL
     init: bool = True  # docker's tiny init as PID 1 (signals, zombies) unless the supervisor is PID 1
     labels: Mapping[str, str] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
@@ -149,6 +150,7 @@ def container_spec(
         read_only=service.read_only,
         privileged=service.privileged,
         stop_timeout_s=service.stop_timeout_s,
+        stop_signal=service.stop_signal,
         init=not supervised,
         labels=labels,
         depends_on=service.depends_on,
@@ -176,6 +178,8 @@ def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
         "init": spec.init,
         "labels": stable_labels,
     }
+    if spec.stop_signal:  # only when set: hashes of services without one stay as they were
+        doc["stop_signal"] = spec.stop_signal
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
