@@ -239,7 +239,8 @@ SERVICE = Table(
         Key(
             "environment",
             MapOf(EnvValue(), ENV_KEY, "a variable name"),
-            "Literal environment (instead of the layered project env).",
+            "Own environment (instead of, or with env = \"prod\" on top of, the layered env); "
+            "${NAME} takes a value from the layered env, $$ is a literal $.",
             None,
         ),
         Key(

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from devenv.envvars import yamlnodes as yn
-from devenv.envvars.model import EnvValue, Unmirrorable
+from devenv.envvars.expansion import expand
+from devenv.envvars.model import EnvValue, Piece, Unmirrorable, joined
 from devenv.errors import ConfigError
 
 # kind -> path from the document to the pod spec
@@ -218,28 +219,19 @@ class Catalog:
         return found[0] if found else None
 
 
-def expand_refs(value: str, env: dict[str, EnvValue]) -> tuple[str, bool]:
-    """Kubernetes `$(VAR)` expansion; `$$` escapes. Returns the text and whether a secret went in."""
-    out: list[str] = []
-    used_secret = False
-    i = 0
-    while i < len(value):
-        if value.startswith("$$", i):
-            out.append("$")
-            i += 2
-        elif value.startswith("$(", i) and ")" in value[i + 2 :]:
-            end = value.index(")", i + 2)
-            name = value[i + 2 : end]
-            if name in env:
-                out.append(env[name].value)
-                used_secret = used_secret or env[name].secret
-            else:
-                out.append(value[i : end + 1])  # undefined references stay as written
-            i = end + 1
-        else:
-            out.append(value[i])
-            i += 1
-    return "".join(out), used_secret
+def expand_value(raw: str, env: dict[str, EnvValue]) -> tuple[str, tuple[Piece, ...]]:
+    """A literal `value` with `$(VAR)` expanded against the variables defined before it.
+
+    Returns the text and, when it used any variable, the pieces it is built from (a derived
+    value: secret when a part is, recomputed in dev/test from the layered parts)."""
+
+    def lookup(name: str) -> Optional[Piece]:
+        found = env.get(name)
+        return None if found is None else Piece(found.value, name, found.secret)
+
+    pieces = expand(raw, lookup)
+    derived = any(p.ref is not None for p in pieces)
+    return joined(pieces), pieces if derived else ()
 
 
 @dataclass
@@ -264,11 +256,13 @@ def container_env(container: Container, catalog: Catalog) -> ContainerEnv:
             if ref is None:
                 continue
             obj = _referenced(catalog, kind, ref, container, yn.line(item), f"envFrom {ref_key}")
-            for key, entry in obj.data.items() if obj else ():
-                name = prefix + key
-                env[name] = EnvValue(name, entry.value, obj.where(key), secret=obj.secret, via=via)
-                unmirrorable.pop(name, None)
-                _alias(aliases, name, key if obj.secret else None)
+            if obj is None:
+                continue
+            for key, entry in obj.data.items():
+                prefixed = prefix + key
+                env[prefixed] = EnvValue(prefixed, entry.value, obj.where(key), secret=obj.secret, via=via)
+                unmirrorable.pop(prefixed, None)
+                _alias(aliases, prefixed, key if obj.secret else None)
     for item in yn.elements(yn.get(container.node, "env")):
         name = yn.text(yn.get(item, "name"))
         if not name:
@@ -279,9 +273,10 @@ def container_env(container: Container, catalog: Catalog) -> ContainerEnv:
         if value_from is None:
             node = yn.get(item, "value")
             raw = "" if node is None else _string_value(node, f"env {name} value", label)
-            text, secret = expand_refs(raw, env)
+            text, pieces = expand_value(raw, env)
             where = f"{label}:{yn.line(node)}" if node is not None else here
-            result = EnvValue(name, text, where, secret=secret)
+            secret = any(p.secret for p in pieces)
+            result = EnvValue(name, text, where, secret=secret, pieces=pieces)
         else:
             result, data_key = _value_from(value_from, name, container, catalog, here, unmirrorable)
             _alias(aliases, name, data_key)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from devenv.config.model import EnvSpec, Profile
+from devenv.envvars.derived import has_references, recompute, resolve_entry
 from devenv.envvars.dotenv import parse_dotenv
 from devenv.envvars.model import EnvValue, LayeredEnv, Unmirrorable
 from devenv.envvars.sources import ProdEnv, load_prod
@@ -133,6 +134,8 @@ def layer(
         if in_file is not None:
             found = local[in_file]
             values[key] = replace(found, key=key, source=_named(found.source, in_file, key))
+        elif prod.values[key].pieces:
+            continue  # derived: recomputed below from its parts, unless a profile sets it
         elif in_env is not None:
             values[key] = EnvValue(key, env[in_env], _named("process environment", in_env, key), secret=True)
         elif key in set_by_profile:
@@ -143,6 +146,7 @@ def layer(
             )
         else:
             layers.missing_secrets.append(" (or ".join(names) + ")" * (len(names) - 1))
+    recompute(prod.values, values)
     for key in sorted(set(local) - prod.secret_keys - set(prod.secret_aliases.values())):
         layers.warnings.append(f"{local[key].source}: {key} is not a secret key of prod's env; ignored")
     return layers
@@ -202,8 +206,13 @@ def service_env(
     *,
     process_env: Optional[Mapping[str, str]] = None,
 ) -> LayeredEnv:
-    """A service's env: the layered env when it says `env = "prod"` (with its literal `environment`
-    table on top, if any); otherwise just that table."""
+    """A service's env: the layered env when it says `env = "prod"` (with its own `environment`
+    table on top, if any); otherwise just that table.
+
+    An `environment` value may refer to the layered env (`POSTGRES_PASSWORD = "${DB_PASSWORD}"`):
+    the service's own layered env when it receives one, else the project's (`devenv env show`
+    without a service). The entry is secret when what it refers to is.
+    """
     try:
         svc = project.service(service)
     except KeyError:
@@ -212,15 +221,23 @@ def service_env(
             f'no service "{service}" in devenv.toml (services: {names})', "use one of those"
         ) from None
     name = profile or project.env.default_profile
-    literal = {
-        k: EnvValue(k, v, f"devenv.toml services.{service}.environment") for k, v in (svc.environment or ())
-    }
-    if svc.env != "prod":  # a literal table only (env = "none": not even that)
+    table = tuple(svc.environment or ())
+    receives = svc.env == "prod"
+    env: Optional[LayeredEnv] = None
+    if receives:
+        env = resolve_env(project.root, project.env, name, service=service, process_env=process_env)
+    elif any(has_references(v, f"services.{service}.environment.{k}") for k, v in table):
+        env = resolve_env(project.root, project.env, name, process_env=process_env)
+    else:
         profile_chain(project.env, name)  # an unknown profile is an error here too
-        return _finish(name, literal, {}, [])
-    env = resolve_env(project.root, project.env, name, service=service, process_env=process_env)
-    if not literal:
+    own = {
+        k: resolve_entry(k, v, f"services.{service}.environment.{k}", env, name) for k, v in table
+    }
+    if not receives:
+        return _finish(name, own, {}, [])
+    assert env is not None
+    if not own:
         return env
     secret = env.secret_keys()
-    values = {**env.values, **{k: replace(v, secret=k in secret) for k, v in literal.items()}}
+    values = {**env.values, **{k: replace(v, secret=v.secret or k in secret) for k, v in own.items()}}
     return _finish(name, values, env.unmirrorable, list(env.warnings))

@@ -29,7 +29,7 @@ def compose_documents(text: str, label: str) -> list[Any]:
 
 
 def line(node: Any) -> int:
-    return node.start_mark.line + 1
+    return int(node.start_mark.line) + 1
 
 
 def is_mapping(node: Any) -> bool:

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any, Optional
 
 from devenv.config.model import PortSpec, Project, Service
-from devenv.export.common import Envs, dump_yaml, duration, pinned_image, service_env
+from devenv.export.common import (
+    EnvLike,
+    Envs,
+    dump_yaml,
+    duration,
+    pinned_image,
+    secret_parts,
+    service_env,
+)
 
 HOST_USER = "${DEVENV_UID:-1000}:${DEVENV_GID:-1000}"  # compose has no "the caller's uid"
 DOCKER_SOCKET = "/var/run/docker.sock"
@@ -93,14 +101,7 @@ def _service(
         out["volumes"] = mounts
     env = service_env(svc, envs)
     if env:
-        out["environment"] = {}
-        for key, item in env.items():
-            if item.secret:
-                secrets.append(key)
-                out["environment"][key] = "${" + key + "}"
-            else:
-                # `$` would be interpolated by compose; `$$` is a literal dollar.
-                out["environment"][key] = item.value.replace("$", "$$")
+        out["environment"] = {key: _env_value(key, item, secrets) for key, item in env.items()}
     if svc.health:
         out["healthcheck"] = {
             "test": ["CMD", *svc.health.cmd],
@@ -125,6 +126,30 @@ def _service(
     if svc.stop_signal:
         out["stop_signal"] = svc.stop_signal
     return out
+
+
+def escaped(text: str) -> str:
+    """A literal for compose: it interpolates `$`, and `$$` is a literal dollar."""
+    return text.replace("$", "$$")
+
+
+def _env_value(key: str, item: EnvLike, secrets: list[str]) -> str:
+    """A secret becomes a `${KEY}` reference filled when compose runs; a value built from secrets
+    (`postgres://$(DB_USER):$(DB_PASSWORD)@db/shop`) refers to those parts and keeps the rest."""
+    if not item.secret:
+        return escaped(item.value)
+    parts = secret_parts(item)
+    if parts is None:
+        secrets.append(key)
+        return "${" + key + "}"
+    out: list[str] = []
+    for piece in parts:
+        if piece.secret and piece.ref is not None:
+            secrets.append(piece.ref)
+            out.append("${" + piece.ref + "}")
+        else:
+            out.append(escaped(piece.text))
+    return "".join(out)
 
 
 def _port(port: PortSpec) -> str:

@@ -56,6 +56,7 @@ options = { type = "nfs", o = "addr=nas.internal,ro", device = ":/exports/db" }
 class Value:
     value: str
     secret: bool = False
+    pieces: tuple = ()
 
 
 ENVS = {
