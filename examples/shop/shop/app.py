@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg2
 from flask import Flask, jsonify, render_template, request
 
+from shop import page
 from shop.db import Database
 
 
@@ -28,7 +29,9 @@ def create_app() -> Flask:
 
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]
-        return render_template("index.html", products=db.products(), currency=currency)
+        return render_template(
+            "index.html", headline=page.HEADLINE, products=db.products(), currency=currency
+        )
 
     @app.get("/products")
     def list_products():  # type: ignore[no-untyped-def]

@@ -13,7 +13,9 @@ from shop.app import create_app
 @pytest.fixture(scope="session")
 def app():
     if "DATABASE_URL" not in os.environ:
-        pytest.exit("DATABASE_URL is not set: run the tests with `devenv test -s web -- python3 -m pytest -q`", 2)
+        pytest.exit(
+            "DATABASE_URL is not set: run the tests with `devenv test -s web -- python3 -m pytest -q`", 2
+        )
     return create_app()
 
 

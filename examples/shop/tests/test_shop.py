@@ -42,7 +42,11 @@ def test_a_product_added_is_stored(client) -> None:
 
 
 def test_bad_products_are_refused_with_a_reason(client) -> None:
-    for body, field in [({"price": 1}, "name"), ({"name": "x", "price": "cheap"}, "price"), ({"name": "x", "price": -1}, "price")]:
+    for body, field in [
+        ({"price": 1}, "name"),
+        ({"name": "x", "price": "cheap"}, "price"),
+        ({"name": "x", "price": -1}, "price"),
+    ]:
         answer = client.post("/products", json=body)
         assert answer.status_code == 400
         assert answer.get_json()["error"].startswith(field)
