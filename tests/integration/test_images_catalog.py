@@ -67,7 +67,11 @@ def test_parents_build_first_and_children_on_the_fresh_build(repo, registry, doc
     assert {i["status"] for i in items.values()} == {"built"}
     for name, item in items.items():
         repository = f"{registry}/{repo.name}/{name}"
-        assert item["references"] == [f"{repository}:main", f"{repository}:{sha[:12]}", f"{repository}:latest"]
+        assert item["references"] == [
+            f"{repository}:main",
+            f"{repository}:{sha[:12]}",
+            f"{repository}:latest",
+        ]
         labels = docker_client.api.inspect_image(f"{repository}:{sha[:12]}")["Config"]["Labels"]
         assert labels["org.opencontainers.image.revision"] == sha
         assert labels["org.opencontainers.image.title"] == name
@@ -91,7 +95,9 @@ def test_inputs_already_built_are_not_built_again(repo, registry) -> None:
     assert {i["status"] for i in second.values()} == {"registry"}
     assert {n: i["content_tag"] for n, i in second.items()} == {n: i["content_tag"] for n, i in first.items()}
     listing = {e["name"]: e for e in json.loads(repo.ok("images", "list", "--json", **GIT_ENV).out)["images"]}
-    assert sha2[:12] in listing["tool"]["tags"] and not any(t.startswith("src-") for t in listing["tool"]["tags"])
+    assert sha2[:12] in listing["tool"]["tags"] and not any(
+        t.startswith("src-") for t in listing["tool"]["tags"]
+    )
     pushed = {p["reference"]: p["digest"] for p in json.loads(again.out)["pushed"]}
     assert pushed[f"{registry}/{repo.name}/tool:{sha2[:12]}"] == listing["tool"]["digest"]
 
@@ -100,7 +106,11 @@ def test_inputs_already_built_are_not_built_again(repo, registry) -> None:
     dockerfile.write_text(dockerfile.read_text() + "LABEL changed=1\n")
     commit(repo.root, "base changes")
     third = built(repo.ok("images", "build", "--json", **GIT_ENV))
-    assert {n: i["status"] for n, i in third.items()} == {"base": "built", "tool": "built", "solo": "registry"}
+    assert {n: i["status"] for n, i in third.items()} == {
+        "base": "built",
+        "tool": "built",
+        "solo": "registry",
+    }
     assert third["tool"]["content_tag"] != first["tool"]["content_tag"]
     # Built but not pushed: the engine holds it, so the next build reuses it.
     fourth = built(repo.ok("images", "build", "base", "--json", **GIT_ENV))
@@ -143,7 +153,10 @@ def test_a_dirty_image_folder_refuses_to_build(repo, registry) -> None:
     sha12 = git(repo.root, "rev-parse", "HEAD")[:12]
     dirty = built(repo.ok("images", "build", "tool", "--allow-dirty", "--json", **GIT_ENV))
     repository = f"{registry}/{repo.name}/base"
-    assert dirty["base"]["references"] == [f"{repository}:main-dirty", f"{repository}:{sha12}-dirty"]  # never latest
+    assert dirty["base"]["references"] == [
+        f"{repository}:main-dirty",
+        f"{repository}:{sha12}-dirty",
+    ]  # never latest
     assert dirty["base"]["labels"]["org.opencontainers.image.revision"].endswith("-dirty")
     assert dirty["base"]["content_tag"] is None
     # What is built on a dirty image is not named by inputs either, and starts from that build.
@@ -161,7 +174,9 @@ def test_catalog_declarations_that_cannot_work_are_refused(repo, busybox_image) 
     original = toml.read_text()
     toml.write_text(original + '\n[images.ghost]\nfrom = "base"\n')
     result = repo.run("images", "build", **GIT_ENV)
-    assert result.code == 1 and "[images.ghost]: images/ghost/Dockerfile does not exist" in result.err, str(result)
+    assert result.code == 1 and "[images.ghost]: images/ghost/Dockerfile does not exist" in result.err, str(
+        result
+    )
 
     toml.write_text(original + '\n[images.solo]\nfrom = "base"\n')
     result = repo.run("images", "build", "solo", **GIT_ENV)
