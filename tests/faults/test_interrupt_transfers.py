@@ -67,7 +67,10 @@ def test_interrupted_catalog_build_then_build_again(
         assert result.code in (0, 130), str(result)
     done = project.run(*build)
     assert done.code == 0, str(done)
-    left = {c.id for c in docker_client.containers.list(all=True)} - before
+    # (another project's containers may come and go meanwhile on a shared engine: not ours)
+    after = docker_client.containers.list(all=True, filters={"label": "dev.devenv.project"})
+    theirs = {c.id for c in after if c.labels.get("dev.devenv.project") != project.name}
+    left = {c.id for c in docker_client.containers.list(all=True)} - before - theirs
     assert not left, f"build containers left behind: {left}"
     for image in docker_client.images.list(filters={"label": "dev.devenv.catalog"}):
         if any(tag.startswith(f"{registry}/{project.name}/") for tag in image.tags):
