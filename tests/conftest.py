@@ -188,3 +188,25 @@ def offline_project(tmp_path: Path) -> DevenvProject:
     root = tmp_path / "proj"
     root.mkdir()
     return DevenvProject(root, tmp_path / "state")
+
+
+@pytest.fixture(scope="session")
+def real_catalog(docker_client, registry) -> str:
+    """The real catalog (Debian base, python, node, postgres) in the test registry, built as the
+    quick start builds it; nothing is built when the registry already holds these inputs."""
+    from tests.integration.real_stack import ensure_catalog
+
+    ensure_catalog(registry)
+    return registry
+
+
+@pytest.fixture
+def shop(tmp_path: Path, docker_client, real_catalog):
+    """A copy of examples/shop under its own project name, locked against the real catalog."""
+    from tests.integration.real_stack import ShopProject
+
+    root = tmp_path / "shop"
+    root.mkdir()
+    project = ShopProject(root, tmp_path / "state").setup(real_catalog)
+    yield project
+    remove_project_objects(docker_client, project.name)

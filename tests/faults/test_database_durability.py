@@ -13,12 +13,13 @@ import threading
 import time
 import urllib.error
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
-from tests.conftest import remove_project_objects
-from tests.integration.real_stack import REPO, ShopProject, ensure_catalog, post_product, wait_for
+from tests.integration.real_stack import REPO, ShopProject, post_product, wait_for
 
 pytestmark = pytest.mark.engine
 DOWN_CYCLES = int(os.environ.get("DEVENV_FAULT_DB_CYCLES", "20"))
@@ -57,16 +58,6 @@ class Writer(threading.Thread):
         wait_for(lambda: len(self.acked) >= start + count, f"{count} acknowledged rows", timeout=60)
 
 
-@pytest.fixture
-def shop(tmp_path, docker_client, registry) -> Iterator[ShopProject]:
-    ensure_catalog(registry)
-    root = tmp_path / "shop"
-    root.mkdir()
-    project = ShopProject(root, tmp_path / "state").setup(registry)
-    yield project
-    remove_project_objects(docker_client, project.name)
-
-
 def db_start_line(shop: ShopProject) -> str:
     """PostgreSQL's verdict on how the previous server ended, from the newest start in the log."""
     result = shop.ok("logs", "db")
@@ -82,26 +73,40 @@ def acked_rows_lost(shop: ShopProject, writer: Writer) -> list[str]:
     return [name for name in writer.acked if name not in stored]
 
 
-def test_down_while_the_app_writes_loses_no_committed_row_and_shuts_postgres_down_cleanly(shop) -> None:
+@contextmanager
+def writing(shop: ShopProject) -> Iterator[Writer]:
+    """The stack up, and a writer POSTing rows to it until the block ends."""
     shop.ok("up", "-d")
     writer = Writer()
     writer.url = shop.url()
     writer.start()
-    clean = 0
     try:
-        for _ in range(DOWN_CYCLES):
-            writer.wait_for_rows(5)
-            down = shop.ok("down")  # while the writer keeps writing
-            assert "kept" in down.err
-            shop.ok("up", "-d")
-            writer.url = shop.url()
-            line = db_start_line(shop)
-            assert CLEAN_START in line, f"PostgreSQL did not shut down cleanly on `down`: {line}"
-            clean += 1
+        yield writer
         writer.wait_for_rows(5)
     finally:
         writer.stop.set()
         writer.join(timeout=10)
+
+
+def cycle(shop: ShopProject, writer: Writer, disrupt: Callable[[], None]) -> str:
+    """5 more acknowledged rows, `disrupt`, `up -d` again; PostgreSQL's verdict on the restart."""
+    writer.wait_for_rows(5)
+    disrupt()
+    shop.ok("up", "-d", timeout=300)
+    writer.url = shop.url()
+    return db_start_line(shop)
+
+
+def test_down_while_the_app_writes_loses_no_committed_row_and_shuts_postgres_down_cleanly(shop) -> None:
+    def down() -> None:
+        assert "kept" in shop.ok("down").err  # while the writer keeps writing
+
+    clean = 0
+    with writing(shop) as writer:
+        for _ in range(DOWN_CYCLES):
+            line = cycle(shop, writer, down)
+            assert CLEAN_START in line, f"PostgreSQL did not shut down cleanly on `down`: {line}"
+            clean += 1
     lost = acked_rows_lost(shop, writer)
     print(
         f"\ndatabase durability: {DOWN_CYCLES} down/up cycles under writes, {len(writer.acked)} rows "
@@ -131,23 +136,9 @@ def kill_and_restart_engine() -> None:
 @pytest.mark.skipif(not _own_engine(), reason="kills dockerd: only the engine .ci/run started itself "
                     "(DEVENV_FAULT_KILL_ENGINE=1 with scripts/engine-up.sh's engine)")  # fmt: skip
 def test_engine_killed_while_the_app_writes_loses_no_committed_row(shop) -> None:
-    shop.ok("up", "-d")
-    writer = Writer()
-    writer.url = shop.url()
-    writer.start()
-    verdicts: list[str] = []
-    try:
-        for _ in range(KILL_CYCLES):
-            writer.wait_for_rows(5)
-            kill_and_restart_engine()
-            shop.ok("up", "-d", timeout=300)
-            writer.url = shop.url()
-            line = db_start_line(shop)
-            verdicts.append("clean" if CLEAN_START in line else "recovered")
-            writer.wait_for_rows(5)
-    finally:
-        writer.stop.set()
-        writer.join(timeout=10)
+    with writing(shop) as writer:
+        verdicts = ["clean" if CLEAN_START in cycle(shop, writer, kill_and_restart_engine) else "recovered"
+                    for _ in range(KILL_CYCLES)]  # fmt: skip
     lost = acked_rows_lost(shop, writer)
     print(
         f"\nengine kills: {KILL_CYCLES} SIGKILLs of dockerd under writes, {len(writer.acked)} rows acknowledged, "

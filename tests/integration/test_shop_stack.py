@@ -8,31 +8,15 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import remove_project_objects
 from tests.integration.as_user import UserDevenv
-from tests.integration.real_stack import ShopProject, catalog_names, ensure_catalog, wait_for
+from tests.integration.real_stack import catalog_names, wait_for
 
 pytestmark = pytest.mark.engine
-
-
-@pytest.fixture(scope="session")
-def real_catalog(docker_client, registry) -> str:
-    ensure_catalog(registry)
-    return registry
-
-
-@pytest.fixture
-def shop(tmp_path, docker_client, real_catalog) -> Iterator[ShopProject]:
-    root = tmp_path / "shop"
-    root.mkdir()
-    project = ShopProject(root, tmp_path / "state").setup(real_catalog)
-    yield project
-    remove_project_objects(docker_client, project.name)
 
 
 def tree_digest(folder: Path) -> str:
@@ -52,17 +36,21 @@ def test_the_shop_serves_seeded_products_and_a_py_save_is_served_in_place(shop, 
 
     watch = subprocess.Popen(
         [sys.executable, "-m", "devenv", "watch", "web"],
-        cwd=shop.root, env=shop.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=shop.root, env=shop.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(watch.stderr.readline, "")), daemon=True)
+    reader.start()
     try:
-        assert watch.stderr is not None
-        wait_for(lambda: "watching web" in watch.stderr.readline(), "the watcher starts", timeout=60)
+        wait_for(lambda: any("watching web" in line for line in lines), "the watcher starts", timeout=60)
         page = shop.root / "shop" / "page.py"
         page.write_text(page.read_text().replace("Welcome to the shop", "Fresh beans today"))
         wait_for(lambda: "<h1>Fresh beans today</h1>" in shop.get("/"), "the edited headline is served")
     finally:
         watch.send_signal(signal.SIGINT)
-        out, err = watch.communicate(timeout=60)
+        watch.wait(timeout=60)
+        reader.join(timeout=10)
+    err = "".join(lines)
     assert watch.returncode == 0, err
     assert "web   reloaded in" in err  # the restart action: the process, not the container
     assert shop.service("web")["container"] == container
@@ -99,7 +87,9 @@ def test_two_instances_side_by_side_have_their_own_database_and_ports(shop) -> N
     assert shop.product_names() == catalog_names()  # the default instance is untouched
 
 
-def test_devenv_test_passes_the_example_tests_exit_code_through_and_leaves_nothing(shop, docker_client) -> None:
+def test_devenv_test_passes_the_example_tests_exit_code_through_and_leaves_nothing(
+    shop, docker_client
+) -> None:
     passed = shop.run("test", "-s", "web", "--", "python3", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert passed.code == 0, str(passed)
     assert "6 passed" in passed.out
