@@ -28,7 +28,8 @@ from devenv.config.types import (
 )
 
 NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
-ENV_KEY = r"[A-Za-z_][A-Za-z0-9_.-]*"
+# Kubernetes 1.34 (KEP-4369): any printable ASCII but "=" names a variable; the engine agrees.
+ENV_KEY = r"[ -<>-~]+"
 ACTIONS = ("restart", "restart-container", "sync", "rebuild", "exec", "none")
 
 _PORT = re.compile(

@@ -45,7 +45,9 @@ def test_diff_of_real_profiles(root):
         "SESSION_SECRET",
         "STRIPE_KEY",
     }
-    assert result.removed == () and result.added == ()  # CDN_URL is URL_CDN_URL in the container
+    assert result.removed == ()  # CDN_URL is URL_CDN_URL in the container
+    # prod says Kubernetes fills POD_NAME in (fieldRef); dev has the manifest's stand-in
+    assert [v.key for v in result.added] == ["POD_NAME"]
 
 
 def kinds(report) -> list[tuple[str, str]]:
