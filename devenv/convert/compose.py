@@ -136,14 +136,14 @@ class ComposeConverter:
     def _interpolated(self, doc: Any) -> Any:
         """Compose expands ${VAR} from the .env beside the file. We do too, but never from this shell's
         environment (that would write one person's values into a shared file)."""
-        from devenv.envvars.dotenv import parse_dotenv
+        from devenv.envvars.dotenv import read_dotenv
         from devenv.envvars.interpolate import InterpolationError, interpolate
 
         dotenv = self.base / ".env"
         values: dict[str, Optional[str]] = {}
         if dotenv.is_file():
             values = {
-                e.key: e.value for e in parse_dotenv(dotenv.read_text(encoding="utf-8"), ".env").entries
+                e.key: e.value for e in read_dotenv(dotenv.read_text(encoding="utf-8"), ".env").entries
             }
 
         def walk(node: Any, where: str) -> Any:

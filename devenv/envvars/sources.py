@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Optional
 
 from devenv.envvars import yamlnodes as yn
-from devenv.envvars.dotenv import parse_dotenv
+from devenv.envvars.dotenv import read_dotenv
 from devenv.envvars.model import EnvValue, Unmirrorable
 from devenv.errors import ConfigError
 
@@ -162,11 +162,16 @@ def _target(loaded: list[_Loaded], service: Optional[str]) -> Optional[k8s.Conta
 
 
 def _apply_dotenv(prod: ProdEnv, src: _Loaded) -> None:
+    """A dotenv prod source, read as compose reads a .env; `${VAR}` may also name a key of an
+    earlier prod source (compose reads each file alone: devenv lets a later one build on it)."""
     known = {k: v.value for k, v in prod.values.items()}
-    result = parse_dotenv(src.text, src.ref.path, known.get)
+    result = read_dotenv(src.text, src.ref.path, known.get)
     prod.warnings.extend(result.warnings)
     for entry in result.entries:
         where = f"{src.ref.path}:{entry.line}"
+        if not entry.key:
+            prod.warnings.append(f"{where}: a value with no name (no container can receive it); ignored")
+            continue
         if entry.inherited:
             if entry.key not in prod.values:  # a bare KEY keeps an earlier source's value
                 prod.put_unmirrorable(
@@ -253,7 +258,7 @@ def source_files(root: Path, entries: tuple[str, ...]) -> list[str]:
 
             nodes = yn.compose_documents(read_text(root, ref.path), ref.path)
             if compose.is_compose(nodes):
-                extra = [p for p, _, _ in compose.env_files(nodes, ref.path)]
+                extra = [f.path for f in compose.env_files(nodes, ref.path)]
                 dot_env = str(PurePosixPath(ref.path).parent / ".env")
                 extra += [dot_env] if (root / dot_env).is_file() else []
                 files.extend(p for p in extra if p not in files and (root / p).is_file())
