@@ -313,6 +313,13 @@ ENV = Table(
             None,
         ),
         Key("secrets", Str(), "Local dotenv file with real values for secret keys (gitignored).", None),
+        Key(
+            "secret_keys",
+            ListOf(Str(pattern=ENV_KEY, what="a variable name")),
+            "Keys that are secret although no prod source says so (e.g. from a compose .env): "
+            "masked everywhere, their dev/test values local.",
+            None,
+        ),
         Key("default_profile", Str(pattern=NAME), "Profile used when --profile is not given.", "dev"),
         Key(
             "profiles",

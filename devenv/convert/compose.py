@@ -7,12 +7,14 @@ other key is listed as unconverted with the reason, never dropped silently.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Optional
 
 from devenv.convert import compose_parts as parts
+from devenv.convert.compose_secrets import SecretMover, env_file_secrets, gitignored, toml_literal
 from devenv.convert.draft import Conversion, Draft, safe_name
-from devenv.convert.mounts import MountMapper, parse_long, parse_short
+from devenv.convert.mounts import Mount, MountMapper, parse_long, parse_short
 from devenv.errors import ConfigError
 
 # Keys with no devenv meaning, and why (shown to the user).
@@ -23,7 +25,6 @@ _REASONS = {
     "network_mode": "devenv puts every service on one project network",
     "profiles": "devenv starts every service, or the ones named on `devenv up SERVICE…`",
     "deploy": "cluster settings; `devenv export k8s` writes Deployments for clusters",
-    "secrets": "put secret values in the [env] secrets file (gitignored) or a data mount",
     "configs": "mount the file with `data` or `code` instead",
     "extends": "flatten first (`docker compose config > flat.yml`) and convert that",
     "stdin_open": "`devenv shell` and `devenv exec` give an interactive terminal",
@@ -32,10 +33,10 @@ _REASONS = {
 }
 _TOP_REASONS = {
     "networks": _REASONS["networks"],
-    "secrets": _REASONS["secrets"],
     "configs": _REASONS["configs"],
     "include": "convert each included file on its own",
 }
+_ENVIRONMENT = re.compile(r"services\.[^.]+\.environment")
 _HANDLED = {
     "image",
     "build",
@@ -53,6 +54,8 @@ _HANDLED = {
     "read_only",
     "privileged",
     "stop_grace_period",
+    "secrets",
+    "network_mode",
 }
 
 
@@ -84,9 +87,13 @@ def convert_compose(
     """Convert the compose file at `path` into devenv.toml text for the project at `project_root`."""
     doc = load_yaml(path)
     label = _label(path, project_root)
-    draft = Draft(
-        source_label=label, project_name=safe_name(str(doc.get("name") or project_root.resolve().name))
-    )
+    draft = Draft(source_label=label, project_name=safe_name(project_root.resolve().name))
+    if doc.get("name") and not name and safe_name(str(doc["name"])) != draft.project_name:
+        draft.note(
+            "name",
+            f'compose names the project "{doc["name"]}"; devenv names it after its folder '
+            f'("{draft.project_name}"); pass --name to choose',
+        )
     ComposeConverter(draft, path.parent.resolve(), project_root, label).convert(doc)
     if name:
         draft.project_name = safe_name(name)
@@ -112,11 +119,16 @@ class ComposeConverter:
         self.mounts = MountMapper(draft, base, project_root)
         self.names: dict[str, str] = {}
         self.env_files: dict[str, list[str]] = {}
+        self.dotenv: dict[str, str] = {}
+        self.top_secrets: dict[str, Any] = {}
+        self.mover: Optional[SecretMover] = None
 
     def convert(self, doc: dict[str, Any]) -> None:
         doc = self._interpolated(doc)
+        top = doc.get("secrets")
+        self.top_secrets = top if isinstance(top, dict) else {}
         for key in doc:
-            if key in ("services", "volumes", "name"):
+            if key in ("services", "volumes", "name", "secrets"):
                 continue
             if key == "version":
                 self.draft.note("version", "the compose file format version has no devenv meaning")
@@ -140,13 +152,16 @@ class ComposeConverter:
         from devenv.envvars.interpolate import InterpolationError, interpolate
 
         dotenv = self.base / ".env"
-        values: dict[str, Optional[str]] = {}
+        values: dict[str, str] = {}
         if dotenv.is_file():
-            values = {
-                e.key: e.value for e in read_dotenv(dotenv.read_text(encoding="utf-8"), ".env").entries
-            }
+            values = read_dotenv(dotenv.read_text(encoding="utf-8"), ".env").values()
+        self.dotenv = values
+        label = self.relative(".env")
+        self.mover = SecretMover(self.draft, values, label, dotenv.is_file() and gitignored(self.root, label))
 
         def walk(node: Any, where: str) -> Any:
+            if _ENVIRONMENT.fullmatch(where):
+                return node  # interpolated value by value: a secret must not land in devenv.toml
             if isinstance(node, dict):
                 return {k: walk(v, f"{where}.{k}" if where else str(k)) for k, v in node.items()}
             if isinstance(node, list):
@@ -220,7 +235,11 @@ class ComposeConverter:
                 self.mounts.place(new, mount, f"{where}.volumes[{i}]")
         if "environment" in raw:
             env = parts.env_map(raw["environment"] or {}, f"{where}.environment", self.draft)
-            svc["environment"] = env
+            svc["environment"] = {k: self.env_value(k, v, f"{where}.environment.{k}") for k, v in env.items()}
+        if raw.get("secrets"):
+            self.secrets(new, raw["secrets"], f"{where}.secrets")
+        if raw.get("network_mode") is not None:
+            self.network_mode(raw, where)
         if raw.get("env_file"):
             self.env_files[name] = self.env_file_paths(raw["env_file"], f"{where}.env_file")
         deps = self.depends_on(raw.get("depends_on"), f"{where}.depends_on")
@@ -244,6 +263,77 @@ class ComposeConverter:
                 reason = "extension field, not read by devenv" if str(key).startswith("x-") else None
                 self.draft.skip(f"{where}.{key}", reason or _REASONS.get(key, "not supported by devenv"))
         self.mounts.finish(new, where)
+
+    def env_value(self, key: str, raw: str, where: str) -> str:
+        """An `environment` value: interpolated from `.env` as compose does, unless it is a
+        secret, which goes to the local secrets file and is referred to as `${NAME}`."""
+        from devenv.envvars.interpolate import InterpolationError, interpolate
+
+        used: list[str] = []
+        unset: list[str] = []
+
+        def lookup(name: str) -> Optional[str]:
+            used.append(name)
+            return self.dotenv.get(name)
+
+        try:
+            value = interpolate(raw, lookup, unset)
+        except InterpolationError as err:
+            self.draft.skip(where, f"{err}; kept as written")
+            return toml_literal(raw)
+        if unset:
+            self.draft.skip(
+                where,
+                f"${{{unset[0]}}} is not set in .env; compose would take it from the shell — "
+                "set it in devenv.toml or in the [env] secrets file",
+            )
+        assert self.mover is not None
+        return self.mover.environment_value(key, raw, value, used, where)
+
+    def secrets(self, service: str, raw: Any, where: str) -> None:
+        """compose `secrets:` → read-only data mounts at /run/secrets/<name>, as compose mounts them."""
+        entries = raw if isinstance(raw, list) else []
+        for i, entry in enumerate(entries):
+            spec = entry if isinstance(entry, dict) else {"source": entry}
+            name = str(spec.get("source", ""))
+            target = str(spec.get("target") or name)
+            target = target if target.startswith("/") else f"/run/secrets/{target}"
+            declared = self.top_secrets.get(name)
+            here = f"{where}[{i}]"
+            if not isinstance(declared, dict):
+                self.draft.skip(here, f'secret "{name}" is not declared under top-level secrets')
+            elif declared.get("file"):
+                self.mounts.place(service, Mount("bind", str(declared["file"]), target, True), here)
+                for key in spec:
+                    if key in ("uid", "gid", "mode"):
+                        self.draft.skip(f"{here}.{key}", "the file is mounted as it is on the host")
+            elif declared.get("environment"):
+                self.draft.skip(
+                    here,
+                    f"comes from the variable {declared['environment']} of the shell running compose: "
+                    "put the value in a file and mount it with `data`",
+                )
+            else:
+                self.draft.skip(
+                    here, "an external secret lives in the cluster's store; mount a local file with `data`"
+                )
+
+    def network_mode(self, raw: dict[str, Any], where: str) -> None:
+        mode = str(raw["network_mode"])
+        if not mode.startswith("service:"):
+            self.draft.skip(f"{where}.network_mode", _REASONS["network_mode"])
+            return
+        peer = mode.split(":", 1)[1]
+        peer_name = self.names.get(peer, safe_name(peer))
+        env = raw.get("environment")
+        values = env.values() if isinstance(env, dict) else [str(e).partition("=")[2] for e in env or []]
+        local = [str(v) for v in values if v is not None and re.search(r"\blocalhost\b|127\.0\.0\.1", str(v))]
+        self.draft.note(
+            f"{where}.network_mode",
+            f"compose ran it in {peer}'s network, where {peer} answers on localhost; on devenv's network "
+            f'each service has its own address: where its env says localhost for {peer}, write "{peer_name}"'
+            + (f" ({len(local)} value(s) say localhost)" if local else ""),
+        )
 
     def build(self, raw: Any, where: str) -> Optional[dict[str, Any]]:
         spec = {"context": raw} if isinstance(raw, str) else raw
@@ -278,28 +368,49 @@ class ComposeConverter:
         return rel
 
     def env_file_paths(self, raw: Any, where: str) -> list[str]:
+        """The env_files that become [env] prod sources; a gitignored one is local (its values
+        move to the secrets file instead)."""
         entries = raw if isinstance(raw, list) else [raw]
         out = []
         for i, entry in enumerate(entries):
             spec = entry if isinstance(entry, dict) else {"path": entry}
             path = self.relative(str(spec.get("path", "")))
-            if spec.get("format"):
-                self.draft.skip(f"{where}[{i}].format", "devenv reads dotenv files only")
+            here = f"{where}[{i}]"
+            if spec.get("format") not in (None, "env"):
+                self.draft.skip(
+                    f"{here}.format", f"devenv reads [env] prod files as dotenv, not {spec['format']}"
+                )
             if not (self.root / path).is_file():
                 if spec.get("required", True) is False:
-                    self.draft.note(f"{where}[{i}]", f'optional file "{path}" does not exist; left out')
+                    self.draft.note(here, f'optional file "{path}" does not exist; left out')
                     continue
-                self.draft.note(f"{where}[{i}]", f'"{path}" does not exist yet; devenv needs it to exist')
-            out.append(path)
+                self.draft.note(here, f'"{path}" does not exist yet; devenv needs it to exist')
+                out.append(path)
+                continue
+            if not self._env_file_is_local(path, here):
+                out.append(path)
         return out
+
+    def _env_file_is_local(self, path: str, where: str) -> bool:
+        from devenv.envvars.dotenv import read_dotenv
+
+        try:
+            entries = read_dotenv(
+                (self.root / path).read_text(encoding="utf-8"), path, self.dotenv.get
+            ).values()
+        except (ConfigError, OSError, UnicodeDecodeError) as err:
+            self.draft.note(where, f"{path} could not be read ({err}); its secrets were not checked")
+            return False
+        assert self.mover is not None
+        return env_file_secrets(self.mover, self.root, path, entries, where)
 
     def _env_files(self, services: dict[str, Any]) -> None:
         """env_file → [env] prod sources, received by the services with `env = "prod"` (their literal
         `environment` goes on top, as compose puts `environment` over `env_file`)."""
         union: list[str] = []
-        for files in self.env_files.values():
-            union.extend(f for f in files if f not in union)
-        if not union:
+        for paths in self.env_files.values():
+            union.extend(f for f in paths if f not in union)
+        if not union and not self.draft.secret_keys:
             return
         self.draft.env_prod.extend(f for f in union if f not in self.draft.env_prod)
         for name in services:

@@ -72,6 +72,15 @@ class Layers:
     warnings: list[str] = field(default_factory=list)
 
 
+def declare_secrets(prod: ProdEnv, spec: EnvSpec) -> None:
+    """`[env] secret_keys`: secret whatever the sources say; one no source has is local only."""
+    for key in spec.secret_keys:
+        if key in prod.values:
+            prod.values[key] = replace(prod.values[key], secret=True)
+        elif key not in prod.unmirrorable:
+            prod.values[key] = EnvValue(key, "", "devenv.toml [env] secret_keys (a local value only)", secret=True)
+
+
 def apply_profiles(
     prod: ProdEnv, chain: list[Profile]
 ) -> tuple[dict[str, EnvValue], dict[str, Unmirrorable]]:
@@ -118,6 +127,7 @@ def layer(
 ) -> Layers:
     chain = profile_chain(spec, profile)
     prod = prod if prod is not None else load_prod(root, spec.prod, service)
+    declare_secrets(prod, spec)
     values, unmirrorable = apply_profiles(prod, chain)
     layers = Layers(prod, chain, values, unmirrorable, warnings=list(prod.warnings))
     if profile == "prod":
