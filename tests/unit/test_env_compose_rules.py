@@ -157,3 +157,15 @@ def test_the_corpus_fixtures_exist_where_the_cases_say(corpus: Path) -> None:
     fixtures = {c["fixture"] for c in cases(corpus) if c["kind"] == "dotenv-fixture"}
     assert len(fixtures) == 12
     assert all((corpus / "dotenv" / "compose-go" / "fixtures" / f).is_file() for f in fixtures)
+
+
+def test_the_basics_oracle(corpus: Path) -> None:
+    """../shared/corpus/basics/expected.json: compose-go's fixture values (the keys its tests check)
+    and the env keys of two microservices-demo manifests."""
+    basics = corpus / "basics"
+    expected = json.loads((basics / "expected.json").read_text())
+    for name, want in expected["dotenv"].items():
+        got = read_dotenv((basics / "dotenv" / name).read_text(encoding="utf-8"), name).values()
+        assert {k: got.get(k) for k in want} == want, name
+    for entry, keys in expected["k8s"].items():
+        assert sorted(load_prod(basics / "k8s", (entry,)).values) == keys, entry
