@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 from devenv.convert import compose_parts as parts
-from devenv.convert.compose_secrets import SecretMover, env_file_secrets, gitignored, toml_literal
+from devenv.convert.compose_secrets import SecretMover, env_file_secrets, gitignored, secret_mounts
 from devenv.convert.draft import Conversion, Draft, safe_name
-from devenv.convert.mounts import Mount, MountMapper, parse_long, parse_short
+from devenv.convert.mounts import MountMapper, parse_long, parse_short
 from devenv.errors import ConfigError
 
 # Keys with no devenv meaning, and why (shown to the user).
@@ -265,75 +265,16 @@ class ComposeConverter:
         self.mounts.finish(new, where)
 
     def env_value(self, key: str, raw: str, where: str) -> str:
-        """An `environment` value: interpolated from `.env` as compose does, unless it is a
-        secret, which goes to the local secrets file and is referred to as `${NAME}`."""
-        from devenv.envvars.interpolate import InterpolationError, interpolate
-
-        used: list[str] = []
-        unset: list[str] = []
-
-        def lookup(name: str) -> Optional[str]:
-            used.append(name)
-            return self.dotenv.get(name)
-
-        try:
-            value = interpolate(raw, lookup, unset)
-        except InterpolationError as err:
-            self.draft.skip(where, f"{err}; kept as written")
-            return toml_literal(raw)
-        if unset:
-            self.draft.skip(
-                where,
-                f"${{{unset[0]}}} is not set in .env; compose would take it from the shell — "
-                "set it in devenv.toml or in the [env] secrets file",
-            )
         assert self.mover is not None
-        return self.mover.environment_value(key, raw, value, used, where)
+        return self.mover.environment_entry(key, raw, where)
 
     def secrets(self, service: str, raw: Any, where: str) -> None:
         """compose `secrets:` → read-only data mounts at /run/secrets/<name>, as compose mounts them."""
-        entries = raw if isinstance(raw, list) else []
-        for i, entry in enumerate(entries):
-            spec = entry if isinstance(entry, dict) else {"source": entry}
-            name = str(spec.get("source", ""))
-            target = str(spec.get("target") or name)
-            target = target if target.startswith("/") else f"/run/secrets/{target}"
-            declared = self.top_secrets.get(name)
-            here = f"{where}[{i}]"
-            if not isinstance(declared, dict):
-                self.draft.skip(here, f'secret "{name}" is not declared under top-level secrets')
-            elif declared.get("file"):
-                self.mounts.place(service, Mount("bind", str(declared["file"]), target, True), here)
-                for key in spec:
-                    if key in ("uid", "gid", "mode"):
-                        self.draft.skip(f"{here}.{key}", "the file is mounted as it is on the host")
-            elif declared.get("environment"):
-                self.draft.skip(
-                    here,
-                    f"comes from the variable {declared['environment']} of the shell running compose: "
-                    "put the value in a file and mount it with `data`",
-                )
-            else:
-                self.draft.skip(
-                    here, "an external secret lives in the cluster's store; mount a local file with `data`"
-                )
+        for here, mount in secret_mounts(self.draft, self.top_secrets, raw, where):
+            self.mounts.place(service, mount, here)
 
     def network_mode(self, raw: dict[str, Any], where: str) -> None:
-        mode = str(raw["network_mode"])
-        if not mode.startswith("service:"):
-            self.draft.skip(f"{where}.network_mode", _REASONS["network_mode"])
-            return
-        peer = mode.split(":", 1)[1]
-        peer_name = self.names.get(peer, safe_name(peer))
-        env = raw.get("environment")
-        values = env.values() if isinstance(env, dict) else [str(e).partition("=")[2] for e in env or []]
-        local = [str(v) for v in values if v is not None and re.search(r"\blocalhost\b|127\.0\.0\.1", str(v))]
-        self.draft.note(
-            f"{where}.network_mode",
-            f"compose ran it in {peer}'s network, where {peer} answers on localhost; on devenv's network "
-            f'each service has its own address: where its env says localhost for {peer}, write "{peer_name}"'
-            + (f" ({len(local)} value(s) say localhost)" if local else ""),
-        )
+        parts.network_mode_note(self.draft, self.names, raw, where, _REASONS["network_mode"])
 
     def build(self, raw: Any, where: str) -> Optional[dict[str, Any]]:
         spec = {"context": raw} if isinstance(raw, str) else raw

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Optional
 
 from devenv.convert.draft import Draft
+from devenv.convert.mounts import Mount
 
 SECRETS_FILE = ".devenv/secrets.env"
 _SEGMENTS = {
@@ -58,6 +60,31 @@ class SecretMover:
         self.dotenv = dotenv
         self.label = dotenv_label
         self.ignored = dotenv_ignored
+
+    def environment_entry(self, key: str, raw: str, where: str) -> str:
+        """An `environment` value: interpolated from `.env` as compose does, unless it is a
+        secret, which goes to the local secrets file and is referred to as `${NAME}`."""
+        from devenv.envvars.interpolate import InterpolationError, interpolate
+
+        used: list[str] = []
+        unset: list[str] = []
+
+        def lookup(name: str) -> Optional[str]:
+            used.append(name)
+            return self.dotenv.get(name)
+
+        try:
+            value = interpolate(raw, lookup, unset)
+        except InterpolationError as err:
+            self.draft.skip(where, f"{err}; kept as written")
+            return toml_literal(raw)
+        if unset:
+            self.draft.skip(
+                where,
+                f"${{{unset[0]}}} is not set in .env; compose would take it from the shell — "
+                "set it in devenv.toml or in the [env] secrets file",
+            )
+        return self.environment_value(key, raw, value, used, where)
 
     def environment_value(self, key: str, raw: str, value: str, used: list[str], where: str) -> str:
         """The devenv.toml value for `key` (`raw` as compose wrote it, `value` interpolated from
@@ -105,3 +132,34 @@ def env_file_secrets(mover: SecretMover, root: Path, path: str, entries: dict[st
         if secret_like(key) or holds_credentials(value):
             mover.keep(key, value, where, f"{path} sets {key}, which looks like a secret")
     return False
+
+
+def secret_mounts(draft: Draft, declared: dict[str, Any], raw: Any, where: str) -> list[tuple[str, Mount]]:
+    """A service's compose `secrets:`: the file-based ones as read-only mounts at /run/secrets/…
+    (or the long form's `target`); the others named as not converted."""
+    out: list[tuple[str, Mount]] = []
+    for i, entry in enumerate(raw if isinstance(raw, list) else []):
+        spec = entry if isinstance(entry, dict) else {"source": entry}
+        name = str(spec.get("source", ""))
+        target = str(spec.get("target") or name)
+        target = target if target.startswith("/") else f"/run/secrets/{target}"
+        source = declared.get(name)
+        here = f"{where}[{i}]"
+        if not isinstance(source, dict):
+            draft.skip(here, f'secret "{name}" is not declared under top-level secrets')
+        elif source.get("file"):
+            out.append((here, Mount("bind", str(source["file"]), target, True)))
+            for key in spec:
+                if key in ("uid", "gid", "mode"):
+                    draft.skip(f"{here}.{key}", "the file is mounted as it is on the host")
+        elif source.get("environment"):
+            draft.skip(
+                here,
+                f"comes from the variable {source['environment']} of the shell running compose: "
+                "put the value in a file and mount it with `data`",
+            )
+        else:
+            draft.skip(
+                here, "an external secret lives in the cluster's store; mount a local file with `data`"
+            )
+    return out
