@@ -210,3 +210,18 @@ def shop(tmp_path: Path, docker_client, real_catalog):
     project = ShopProject(root, tmp_path / "state").setup(real_catalog)
     yield project
     remove_project_objects(docker_client, project.name)
+
+
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The third-party corpus beside the repository (../shared/corpus, see its SOURCES.md),
+    read where it lies: its files are never copied into the project."""
+    if not (CORPUS / "SOURCES.md").is_file():
+        message = f"the shared corpus is not at {CORPUS.resolve()} (it lives beside the repository)"
+        if IN_CI:
+            pytest.fail(f"CI=true but {message}", pytrace=False)
+        pytest.skip(message)
+    return CORPUS.resolve()

@@ -57,7 +57,14 @@ def init(
     devenv init --from docker-compose.yml          convert; what cannot be converted is listed
     devenv init --from .devcontainer/devcontainer.json
     """
-    from devenv.convert import ScaffoldAnswers, ensure_gitignore, scaffold, write_config
+    from devenv.convert import (
+        SECRETS_FILE,
+        ScaffoldAnswers,
+        ensure_gitignore,
+        scaffold,
+        write_config,
+        write_local_secrets,
+    )
 
     out = app.output
     root = (app.project_dir or Path.cwd()).resolve()
@@ -68,6 +75,7 @@ def init(
         )
     unconverted: list[str] = []
     notes: list[str] = []
+    secrets: dict[str, str] = {}
     if source is not None:
         if not source.is_file():
             raise ConfigError(
@@ -79,6 +87,8 @@ def init(
             from devenv.convert import convert_compose as convert
         conversion = convert(source, root, name=name, registry=registry)
         text, unconverted, notes = conversion.toml_text, conversion.unconverted, conversion.notes
+        secrets = conversion.secrets
+        out.add_secrets(set(secrets.values()))  # never echoed, not even in a note
     else:
         answers = ScaffoldAnswers(name or root.name, registry, image, port, code, service)
         if not yes and sys.stdin.isatty():
@@ -90,9 +100,12 @@ def init(
     added = ensure_gitignore(root)
     if added:
         out.info(f"added {', '.join(added)} to .gitignore")
+    if secrets:
+        kept = write_local_secrets(root, SECRETS_FILE, secrets)
+        out.info(f"wrote {len(kept)} secret value(s) to {SECRETS_FILE} (gitignored; keep it out of git)")
     out.line(str(result.path))
     for item in notes:
-        out.detail(f"note: {item}")
+        out.info(f"note: {item}")
     if unconverted:
         out.warn(f"{len(unconverted)} item(s) not converted (also listed at the top of devenv.toml):")
         for item in unconverted:

@@ -296,6 +296,7 @@ class _Builder:
                 for name, p in profiles.items()
             ),
             default_profile=default,
+            secret_keys=tuple(raw["secret_keys"] or ()),
         )
 
     def check_extends_cycles(self, profiles: dict[str, Any]) -> None:

@@ -134,6 +134,7 @@ class EnvSpec(NamedTuple):
     secrets: Optional[str] = None  # project-relative path of the local secrets dotenv file
     profiles: tuple[Profile, ...] = ()
     default_profile: str = "dev"
+    secret_keys: tuple[str, ...] = ()  # secret although no prod source says so (a compose .env's)
 
 
 class Project(NamedTuple):

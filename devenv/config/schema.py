@@ -28,7 +28,8 @@ from devenv.config.types import (
 )
 
 NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
-ENV_KEY = r"[A-Za-z_][A-Za-z0-9_.-]*"
+# Kubernetes 1.34 (KEP-4369): any printable ASCII but "=" names a variable; the engine agrees.
+ENV_KEY = r"[ -<>-~]+"
 ACTIONS = ("restart", "restart-container", "sync", "rebuild", "exec", "none")
 
 _PORT = re.compile(
@@ -331,6 +332,13 @@ ENV = Table(
             None,
         ),
         Key("secrets", Str(), "Local dotenv file with real values for secret keys (gitignored).", None),
+        Key(
+            "secret_keys",
+            ListOf(Str(pattern=ENV_KEY, what="a variable name")),
+            "Keys that are secret although no prod source says so (e.g. from a compose .env): "
+            "masked everywhere, their dev/test values local.",
+            None,
+        ),
         Key("default_profile", Str(pattern=NAME), "Profile used when --profile is not given.", "dev"),
         Key(
             "profiles",

@@ -10,26 +10,28 @@ password instead of needing a local copy of the whole URL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Optional
 
-from devenv.envvars.model import EnvValue, LayeredEnv, Piece, joined
+from devenv.envvars.model import EnvValue, LayeredEnv, Piece, Unmirrorable, joined
 from devenv.errors import ConfigError
 
 REFERENCE_HINT = "write ${NAME} for a variable of the layered env, $$ for a literal $"
 
 
-def recompute(prod: Mapping[str, EnvValue], values: dict[str, EnvValue]) -> None:
+def recompute(
+    prod: Mapping[str, EnvValue], values: dict[str, EnvValue], unknown: Collection[str] = ()
+) -> None:
     """Rebuild, in prod's order, every derived prod value the layers left as prod had it.
 
     A value a profile `set`s or the secrets file gives is kept as given; a part that is no
     longer defined (a profile `unset` it) stays written as `$(NAME)`, as Kubernetes leaves an
-    undefined reference.
+    undefined reference; one in `unknown` (defined, but with no value here) stays a reference.
     """
     for key, original in prod.items():
         if not original.pieces or values.get(key) is not original:
             continue
-        pieces = tuple(_rebuilt(p, values) for p in original.pieces)
+        pieces = tuple(_rebuilt(p, values, unknown) for p in original.pieces)
         if pieces == original.pieces:
             continue  # every part as in prod: prod's value, prod's provenance
         values[key] = EnvValue(
@@ -42,12 +44,41 @@ def recompute(prod: Mapping[str, EnvValue], values: dict[str, EnvValue]) -> None
         )
 
 
-def _rebuilt(piece: Piece, values: Mapping[str, EnvValue]) -> Piece:
+def settle_runtime(values: dict[str, EnvValue], unmirrorable: dict[str, Unmirrorable], in_prod: bool) -> None:
+    """What Kubernetes fills in when the pod runs: in prod those keys are not mirrored (their
+    local stand-ins are not production's values); in every profile, a value built from a key
+    that has no value here is not mirrored either, saying which part is missing."""
+    if in_prod:
+        for key, value in list(values.items()):
+            if value.runtime:
+                del values[key]
+                unmirrorable[key] = Unmirrorable(
+                    key,
+                    value.source,
+                    f"filled in by Kubernetes when the pod runs; dev and test use {value.value!r}",
+                )
+    changed = True
+    while changed:  # a value built from one that was just moved goes too
+        changed = False
+        for key, value in list(values.items()):
+            missing = [r for r in value.refs if r not in values and r in unmirrorable]
+            if value.pieces and missing:
+                del values[key]
+                unmirrorable[key] = Unmirrorable(
+                    key,
+                    value.source,
+                    f"built from {', '.join(missing)}, which {'has' if len(missing) == 1 else 'have'} "
+                    f"no value here; set {' and '.join(missing)} or {key} in a profile",
+                )
+                changed = True
+
+
+def _rebuilt(piece: Piece, values: Mapping[str, EnvValue], unknown: Collection[str]) -> Piece:
     if piece.ref is None:
         return piece
     found = values.get(piece.ref)
     if found is None:
-        return Piece(f"$({piece.ref})")
+        return Piece("", piece.ref) if piece.ref in unknown else Piece(f"$({piece.ref})")
     return Piece(found.value, piece.ref, found.secret)
 
 

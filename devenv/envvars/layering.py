@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from devenv.config.model import EnvSpec, Profile
-from devenv.envvars.derived import has_references, recompute, resolve_entry
+from devenv.envvars.derived import has_references, recompute, resolve_entry, settle_runtime
 from devenv.envvars.dotenv import parse_dotenv
 from devenv.envvars.model import EnvValue, LayeredEnv, Unmirrorable
 from devenv.envvars.sources import ProdEnv, load_prod
@@ -72,6 +72,15 @@ class Layers:
     warnings: list[str] = field(default_factory=list)
 
 
+def declare_secrets(prod: ProdEnv, spec: EnvSpec) -> None:
+    """`[env] secret_keys`: secret whatever the sources say; one no source has is local only."""
+    for key in spec.secret_keys:
+        if key in prod.values:
+            prod.values[key] = replace(prod.values[key], secret=True)
+        elif key not in prod.unmirrorable:
+            prod.values[key] = EnvValue(key, "", "devenv.toml [env] secret_keys (a local value only)", secret=True)
+
+
 def apply_profiles(
     prod: ProdEnv, chain: list[Profile]
 ) -> tuple[dict[str, EnvValue], dict[str, Unmirrorable]]:
@@ -118,9 +127,11 @@ def layer(
 ) -> Layers:
     chain = profile_chain(spec, profile)
     prod = prod if prod is not None else load_prod(root, spec.prod, service)
+    declare_secrets(prod, spec)
     values, unmirrorable = apply_profiles(prod, chain)
     layers = Layers(prod, chain, values, unmirrorable, warnings=list(prod.warnings))
     if profile == "prod":
+        settle_runtime(values, unmirrorable, in_prod=True)
         return layers  # production's own values, secrets as the manifests hold them
     env = os.environ if process_env is None else process_env
     local, warnings = read_secrets_file(root, spec)
@@ -146,7 +157,8 @@ def layer(
             )
         else:
             layers.missing_secrets.append(" (or ".join(names) + ")" * (len(names) - 1))
-    recompute(prod.values, values)
+    recompute(prod.values, values, unmirrorable)
+    settle_runtime(values, unmirrorable, in_prod=False)
     for key in sorted(set(local) - prod.secret_keys - set(prod.secret_aliases.values())):
         layers.warnings.append(f"{local[key].source}: {key} is not a secret key of prod's env; ignored")
     return layers
@@ -230,9 +242,7 @@ def service_env(
         env = resolve_env(project.root, project.env, name, process_env=process_env)
     else:
         profile_chain(project.env, name)  # an unknown profile is an error here too
-    own = {
-        k: resolve_entry(k, v, f"services.{service}.environment.{k}", env, name) for k, v in table
-    }
+    own = {k: resolve_entry(k, v, f"services.{service}.environment.{k}", env, name) for k, v in table}
     if not receives:
         return _finish(name, own, {}, [])
     assert env is not None

@@ -35,7 +35,9 @@ class EnvValue:
     routes it to the container (an `envFrom` or `configMapKeyRef` in a Deployment), if any.
     `pieces` is set for a value built from other variables (a Kubernetes `$(VAR)` or a
     service's `${VAR}` reference): what it is made of, so dev/test can recompute it from their
-    own values and an export can write references instead of secret text.
+    own values and an export can write references instead of secret text. `runtime` names what
+    Kubernetes fills in when the pod runs (`fieldRef metadata.name`); the value is then devenv's
+    local stand-in, decided by the manifest, and prod lists the key as not mirrored.
     """
 
     key: str
@@ -44,6 +46,7 @@ class EnvValue:
     secret: bool = False
     via: Optional[str] = None
     pieces: tuple[Piece, ...] = ()
+    runtime: Optional[str] = None
 
     @property
     def refs(self) -> tuple[str, ...]:

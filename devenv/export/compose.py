@@ -72,29 +72,33 @@ def _service(
     if image:
         out["image"] = image
     elif svc.build is not None:
-        build: dict[str, Any] = {"context": _bind_source(svc.build.context, base)}
+        build: dict[str, Any] = {"context": escaped(_bind_source(svc.build.context, base))}
         if svc.build.dockerfile != "Dockerfile":
-            build["dockerfile"] = svc.build.dockerfile
+            build["dockerfile"] = escaped(svc.build.dockerfile)
         if svc.build.args:
-            build["args"] = dict(svc.build.args)
+            build["args"] = {k: escaped(v) for k, v in svc.build.args}
         if svc.build.target:
-            build["target"] = svc.build.target
+            build["target"] = escaped(svc.build.target)
         out["build"] = build
+    # compose interpolates every string of the file: a literal `$` must be written `$$`
+    # (`$(cat …)` would not parse, `echo $HOME` would silently become the host's home).
     if svc.entrypoint:
-        out["entrypoint"] = list(svc.entrypoint)
+        out["entrypoint"] = [escaped(a) for a in svc.entrypoint]
     if svc.command:
-        out["command"] = list(svc.command)
+        out["command"] = [escaped(a) for a in svc.command]
     if svc.workdir:
-        out["working_dir"] = svc.workdir
+        out["working_dir"] = escaped(svc.workdir)
     if svc.ports:
         out["ports"] = [_port(p) for p in svc.ports]
     mounts = []
     if svc.code:
-        mounts.append(f"{_bind_source(project.root, base)}:{svc.code}")
+        mounts.append(escaped(f"{_bind_source(project.root, base)}:{svc.code}"))
     for data in svc.data:
-        mounts.append(f"{_bind_source(data.source, base)}:{data.target}" + (":ro" if data.read_only else ""))
+        mounts.append(
+            escaped(f"{_bind_source(data.source, base)}:{data.target}") + (":ro" if data.read_only else "")
+        )
     for vol in svc.volumes:
-        mounts.append(f"{vol.name}:{vol.target}" + (":ro" if vol.read_only else ""))
+        mounts.append(escaped(f"{vol.name}:{vol.target}") + (":ro" if vol.read_only else ""))
     if svc.docker_socket:
         mounts.append(f"{DOCKER_SOCKET}:{DOCKER_SOCKET}")
     if mounts:
@@ -104,7 +108,7 @@ def _service(
         out["environment"] = {key: _env_value(key, item, secrets) for key, item in env.items()}
     if svc.health:
         out["healthcheck"] = {
-            "test": ["CMD", *svc.health.cmd],
+            "test": ["CMD", *(escaped(a) for a in svc.health.cmd)],
             "interval": duration(svc.health.interval_s),
             "timeout": duration(svc.health.timeout_s),
             "retries": svc.health.retries,
@@ -116,7 +120,7 @@ def _service(
             for dep in svc.depends_on
         }
     if svc.user:
-        out["user"] = HOST_USER if svc.user == "host" else svc.user
+        out["user"] = HOST_USER if svc.user == "host" else escaped(svc.user)
     if svc.read_only:
         out["read_only"] = True
         out["tmpfs"] = ["/tmp"]  # as devenv runs it: a writable /tmp on a read-only root
@@ -184,6 +188,6 @@ def _volumes(project: Project) -> dict[str, Any]:
                 if decl.driver != "local" or decl.options:
                     spec["driver"] = decl.driver
                 if decl.options:
-                    spec["driver_opts"] = dict(decl.options)
+                    spec["driver_opts"] = {k: escaped(v) for k, v in decl.options}
         out[name] = spec
     return out
