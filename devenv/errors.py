@@ -54,6 +54,10 @@ class RegistryError(DevenvError):
     exit_code = ExitCode.REGISTRY
 
 
+class RegistryNotFound(RegistryError):
+    """The registry answered 404: no such repository, tag or digest there."""
+
+
 class RegistryUnreachable(RegistryError):
     """No answer at all (refused, DNS, timeout): the one registry failure an offline cache can cover."""
 

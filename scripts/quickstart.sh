@@ -1,16 +1,38 @@
 #!/usr/bin/env bash
-# The 5-minute quick start on a fresh machine: install, start an engine and a registry, build
-# the team's base image from committed sources, and bring up examples/hello.
+# The main job, on a fresh Debian/Ubuntu machine (as root): install what devenv needs, start a
+# private Docker engine and a registry, bootstrap the team's upstream Debian image, build, push
+# and lock the standard images (images/) from the committed sources, and bring up examples/shop
+# — a Python web app on PostgreSQL — until it is healthy. Prints the URL.
+# A second run builds nothing that did not change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+shop=examples/shop
+
 bash scripts/install.sh
 eval "$(bash scripts/engine-up.sh)"
-upstream=$(bash scripts/busybox-base.sh "$DEVENV_TEST_REGISTRY")
-devenv --project-dir examples/hello images build base --build-arg "BASE_IMAGE=$upstream"
-devenv --project-dir examples/hello images push base
-devenv --project-dir examples/hello lock
-devenv --project-dir examples/hello up -d
-echo
-echo "examples/hello is up: curl $(devenv --project-dir examples/hello status --json | python3 -c \
-  'import json,sys; print(json.load(sys.stdin)["services"][0]["urls"][0])')"
-echo "export DOCKER_HOST=$DOCKER_HOST   # to use devenv in this shell"
+bash scripts/debian-base.sh "$DEVENV_TEST_REGISTRY" >/dev/null
+
+# This machine's registry is private to it, so the checkout in hand is the team's default
+# branch: its builds get the `latest` tags the example's services use.
+branch=$(git symbolic-ref --short -q HEAD || echo main)
+DEVENV_DEFAULT_BRANCH=$branch devenv -q images build --push >/dev/null
+
+# The Secret's local values: written once (the database keeps the password it was made with).
+if [[ ! -s $shop/.devenv/secrets.env ]]; then
+  mkdir -p "$shop/.devenv"
+  (umask 077 && printf 'DB_USER=shop_dev\nDB_PASSWORD=%s\n' \
+    "$(python3 -c 'import secrets; print(secrets.token_hex(16))')" >"$shop/.devenv/secrets.env")
+  echo "quickstart: wrote $shop/.devenv/secrets.env (your local database credentials; never commit it)" >&2
+fi
+devenv -q --project-dir "$shop" lock >/dev/null
+devenv --project-dir "$shop" up -d
+
+url=$(devenv --project-dir "$shop" status --json | python3 -c \
+  'import json, sys; print(next(s["urls"][0] for s in json.load(sys.stdin)["services"] if s["service"] == "web"))')
+cat <<DONE
+
+examples/shop is up: $url   (try: curl $url/products)
+  export DOCKER_HOST=$DOCKER_HOST    # to use devenv in this shell
+  cd $shop && devenv up              # watch and reload: a save in shop/ is served at once
+  devenv test -s web -- python3 -m pytest -q    # the example's tests, on a fresh stack
+DONE

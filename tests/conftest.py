@@ -198,3 +198,40 @@ def offline_project(tmp_path: Path) -> DevenvProject:
     root = tmp_path / "proj"
     root.mkdir()
     return DevenvProject(root, tmp_path / "state")
+
+
+@pytest.fixture(scope="session")
+def real_catalog(docker_client, registry) -> str:
+    """The real catalog (Debian base, python, node, postgres) in the test registry, built as the
+    quick start builds it; nothing is built when the registry already holds these inputs."""
+    from tests.integration.real_stack import ensure_catalog
+
+    ensure_catalog(registry)
+    return registry
+
+
+@pytest.fixture
+def shop(tmp_path: Path, docker_client, real_catalog):
+    """A copy of examples/shop under its own project name, locked against the real catalog."""
+    from tests.integration.real_stack import ShopProject
+
+    root = tmp_path / "shop"
+    root.mkdir()
+    project = ShopProject(root, tmp_path / "state").setup(real_catalog)
+    yield project
+    remove_project_objects(docker_client, project.name)
+
+
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The third-party corpus beside the repository (../shared/corpus, see its SOURCES.md),
+    read where it lies: its files are never copied into the project."""
+    if not (CORPUS / "SOURCES.md").is_file():
+        message = f"the shared corpus is not at {CORPUS.resolve()} (it lives beside the repository)"
+        if IN_CI:
+            pytest.fail(f"CI=true but {message}", pytrace=False)
+        pytest.skip(message)
+    return CORPUS.resolve()

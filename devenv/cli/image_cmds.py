@@ -8,6 +8,7 @@ import click
 
 from devenv.cli.output import table
 from devenv.cli.progress import TransferProgress
+from devenv.images.catalog import describe_base
 from devenv.ops.images import build as build_images
 from devenv.ops.images import list_images, plan_builds
 from devenv.ops.images import push as push_images
@@ -34,7 +35,6 @@ def images() -> None:
 @click.pass_obj
 def list_(app: Any, as_json: bool) -> None:
     """Name, tags and digest in the registry, and the last local build of each catalog image."""
-
     entries = list_images(app.project())
     if as_json:
         app.output.data("images", {"images": [e.__dict__ for e in entries]})
@@ -46,65 +46,91 @@ def list_(app: Any, as_json: bool) -> None:
     app.output.line(table(rows, ["NAME", "TAGS", "DIGEST", "LAST BUILD"]))
 
 
-@images.command()
-@click.argument("names", nargs=-1)
-@click.option("--allow-dirty", is_flag=True, help="Build despite uncommitted changes (tags end in -dirty).")
-@click.option("--build-arg", "build_arg", multiple=True, metavar="KEY=VALUE", help="Passed to the build.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_obj
-def build(
-    app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...], as_json: bool
-) -> None:
-    """Build NAMEs (default: all) from the committed sources at HEAD."""
-
-    args = _build_args(build_arg)
-    project = app.project()
-    plans = plan_builds(project, names, allow_dirty=allow_dirty)
+def _plans(app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...]) -> list[Any]:
+    plans = plan_builds(app.project(), names, allow_dirty=allow_dirty, build_args=_build_args(build_arg))
     for plan in plans:
         if plan.dirty:
             app.output.warn(
                 f"{plan.relpath} has uncommitted changes: building the working tree as {plan.tags[-1]}"
             )
+    return plans
+
+
+def _push_renderer(app: Any, quiet: bool) -> Any:
+    return None if quiet else TransferProgress(app.output, verb="pushed")
+
+
+_STATUS = {
+    "built": "built",
+    "local": "built earlier from the same inputs",
+    "registry": "up to date in the registry",
+}
+
+
+@images.command()
+@click.argument("names", nargs=-1)
+@click.option("--push", is_flag=True, help="Push each image (every tag) as soon as it is ready.")
+@click.option("--force", is_flag=True, help="Build even when the registry or engine holds these inputs.")
+@click.option("--allow-dirty", is_flag=True, help="Build despite uncommitted changes (tags end in -dirty).")
+@click.option("--build-arg", "build_arg", multiple=True, metavar="KEY=VALUE", help="Passed to every build.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def build(
+    app: Any,
+    names: tuple[str, ...],
+    push: bool,
+    force: bool,
+    allow_dirty: bool,
+    build_arg: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Build NAMEs (default: all) and the catalog images they are built on, from the committed
+    sources at HEAD, parents first. An image whose inputs (its folder's tree and build args, the
+    base pinned) the registry or engine already holds is not built again."""
+    plans = _plans(app, names, allow_dirty, build_arg)
 
     def progress(name: str, line: str) -> None:
         app.output.detail(f"{name}: {line}")
 
-    built = build_images(project, plans, build_args=args, progress=None if as_json else progress)
+    renderer = _push_renderer(app, as_json or app.output.quiet)
+    built, pushed = build_images(
+        app.project(), plans, force=force, push=push, progress=None if as_json else progress, push_progress=renderer
+    )
+    if renderer is not None:
+        renderer.finish()
     if as_json:
         app.output.data("images-build", {"images": [
-            {"name": b.plan.name, "id": b.image_id, "references": b.references, "labels": b.labels} for b in built
-        ]})  # fmt: skip
+            {"name": b.plan.name, "id": b.image_id, "status": b.status, "references": b.references,
+             "content_tag": b.plan.content_tag, "base": b.plan.base_image, "labels": b.labels}
+            for b in built
+        ], "pushed": [p.__dict__ for p in pushed]})  # fmt: skip
         return
     for item in built:
-        app.output.info(f"built {item.plan.name} ({item.image_id[7:19]}) from {item.plan.revision[:12]}")
+        ident = f" ({item.image_id[7:19]})" if item.image_id else ""
+        app.output.info(
+            f"{item.plan.name}{ident}: {_STATUS[item.status]} — {item.plan.revision[:12]}, {describe_base(item.plan)}"
+        )
         for ref in item.references:
             app.output.line(ref)
+    if pushed:
+        app.output.info(f"pushed {len(pushed)} tags")
 
 
 @images.command()
 @click.argument("names", nargs=-1)
 @click.option("--allow-dirty", is_flag=True, help="Push the -dirty tags of a dirty build.")
+@click.option("--build-arg", "build_arg", multiple=True, metavar="KEY=VALUE", help="As given to `build`.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (no progress).")
 @click.pass_obj
-def push(app: Any, names: tuple[str, ...], allow_dirty: bool, as_json: bool) -> None:
+def push(
+    app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...], as_json: bool
+) -> None:
     """Push the tags `devenv images build` made for HEAD (default: every catalog image)."""
-
-    project = app.project()
-    plans = plan_builds(project, names, allow_dirty=allow_dirty)
-    quiet = as_json or app.output.quiet
-    renderers: dict[str, TransferProgress] = {}
-
-    def transfer_for(plan: Any) -> Any:
-        if quiet:
-            return None
-        renderers[plan.name] = TransferProgress(app.output, verb="pushed")
-        return renderers[plan.name]
-
-    def done(plan: Any) -> None:
-        if plan.name in renderers:
-            renderers.pop(plan.name).finish()
-
-    results = push_images(plans, transfer_for=transfer_for, done=done)
+    plans = _plans(app, names, allow_dirty, build_arg)
+    renderer = _push_renderer(app, as_json or app.output.quiet)
+    results = push_images(plans, progress=renderer)
+    if renderer is not None:
+        renderer.finish()
     if as_json:
         app.output.data("images-push", {"images": [p.__dict__ for p in results]})
         return

@@ -9,12 +9,14 @@ from typing import Any, Optional
 import click
 
 from devenv.convert import (
+    SECRETS_FILE,
     ScaffoldAnswers,
     convert_compose,
     convert_devcontainer,
     ensure_gitignore,
     scaffold,
     write_config,
+    write_local_secrets,
 )
 from devenv.convert.scaffold import port_string
 from devenv.errors import ConfigError
@@ -76,6 +78,7 @@ def init(
         )
     unconverted: list[str] = []
     notes: list[str] = []
+    secrets: dict[str, str] = {}
     if source is not None:
         if not source.is_file():
             raise ConfigError(
@@ -84,6 +87,8 @@ def init(
         convert = convert_devcontainer if _kind(source) == "devcontainer" else convert_compose
         conversion = convert(source, root, name=name, registry=registry)
         text, unconverted, notes = conversion.toml_text, conversion.unconverted, conversion.notes
+        secrets = conversion.secrets
+        out.add_secrets(set(secrets.values()))  # never echoed, not even in a note
     else:
         answers = ScaffoldAnswers(name or root.name, registry, image, port, code, service)
         if not yes and sys.stdin.isatty():
@@ -95,9 +100,12 @@ def init(
     added = ensure_gitignore(root)
     if added:
         out.info(f"added {', '.join(added)} to .gitignore")
+    if secrets:
+        kept = write_local_secrets(root, SECRETS_FILE, secrets)
+        out.info(f"wrote {len(kept)} secret value(s) to {SECRETS_FILE} (gitignored; keep it out of git)")
     out.line(str(result.path))
     for item in notes:
-        out.detail(f"note: {item}")
+        out.info(f"note: {item}")
     if unconverted:
         out.warn(f"{len(unconverted)} item(s) not converted (also listed at the top of devenv.toml):")
         for item in unconverted:

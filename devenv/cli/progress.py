@@ -51,6 +51,8 @@ class TransferProgress:
         if isinstance(event, str):  # a build output line: detail for -v
             self.output.detail(event.rstrip())
             return
+        if self.image is not None and event.image != self.image:
+            self.finish()  # the next image's events: close the summary of the one before
         self.image = event.image
         layer = event.layer
         if not layer or ":" in layer or event.status.startswith(("Pulling from", "Digest:", "Status:")):

@@ -136,6 +136,10 @@ class _Builder:
             volumes=self.volumes(),
             env=self.env(),
             stop_timeout_s=stop_timeout,
+            images=tuple(
+                model.CatalogImage(name, raw["from"], tuple(sorted((raw["build_args"] or {}).items())))
+                for name, raw in (self.data["images"] or {}).items()
+            ),
         )
 
     def service(self, name: str, raw: dict[str, Any], project_stop: float) -> model.Service:
@@ -172,7 +176,8 @@ class _Builder:
             read_only=raw["read_only"],
             privileged=raw["privileged"],
             docker_socket=raw["docker_socket"],
-            stop_timeout_s=raw["stop_timeout"] if raw["stop_timeout"] is not None else project_stop,
+            stop_timeout_s=_stop_timeout(raw, project_stop),
+            stop_signal=raw["stop_signal"],
             restart=raw["supervise"],
             watch=self.watch(raw["watch"]) or _implicit_watch(code, raw),
             line=line_of(self.text, where),
@@ -182,7 +187,7 @@ class _Builder:
         if raw is None:
             return None
         if isinstance(raw, str):
-            raw = {"context": raw, "dockerfile": "Dockerfile", "args": None, "target": None}
+            raw = {"context": raw, "dockerfile": "Dockerfile", "args": None, "target": None, "from": None}
         context = (self.root / raw["context"]).resolve()
         if not context.is_dir():
             raise self.fail(
@@ -195,6 +200,7 @@ class _Builder:
             dockerfile=raw["dockerfile"],
             args=tuple(sorted((raw["args"] or {}).items())),
             target=raw["target"],
+            base=raw["from"],
         )
 
     def data_mount(self, where: list[Any], index: int, raw: dict[str, Any]) -> model.DataMount:
@@ -286,6 +292,7 @@ class _Builder:
                 for name, p in profiles.items()
             ),
             default_profile=default,
+            secret_keys=tuple(raw["secret_keys"] or ()),
         )
 
     def check_extends_cycles(self, profiles: dict[str, Any]) -> None:
@@ -343,6 +350,17 @@ def _implicit_watch(code: Optional[str], raw: dict[str, Any]) -> Optional[model.
         return None
     in_place = raw["supervise"] and raw["command"] is not None
     return model.WatchSpec(action="restart" if in_place else "restart-container")
+
+
+STATEFUL_STOP_TIMEOUT_S = 30.0
+
+
+def _stop_timeout(raw: dict[str, Any], project_stop: float) -> float:
+    """A service that keeps data in a named volume (a database) gets time for a clean shutdown;
+    the rest stop fast, as dev stacks should. An explicit `stop_timeout` always wins."""
+    if raw["stop_timeout"] is not None:
+        return float(raw["stop_timeout"])
+    return max(project_stop, STATEFUL_STOP_TIMEOUT_S) if raw["volumes"] else project_stop
 
 
 def _tuple(value: Optional[list[str]]) -> Optional[tuple[str, ...]]:

@@ -44,6 +44,7 @@ class BuildSpec(NamedTuple):
     dockerfile: str = "Dockerfile"
     args: tuple[tuple[str, str], ...] = ()
     target: Optional[str] = None
+    base: Optional[str] = None  # `from`, as written: passed as BASE_IMAGE, pinned by the lock
 
 
 class WatchRule(NamedTuple):
@@ -101,6 +102,7 @@ class Service(NamedTuple):
     privileged: bool = False
     docker_socket: bool = False  # mount /var/run/docker.sock (explicit opt-in only)
     stop_timeout_s: float = 1.0
+    stop_signal: Optional[str] = None  # None: the image's STOPSIGNAL
     restart: bool = True  # wrap the command in the supervisor shim (needs /bin/sh in the image)
     watch: Optional[WatchSpec] = None
     line: int = 0  # line of [services.NAME] in devenv.toml, for errors
@@ -111,6 +113,14 @@ class VolumeDecl(NamedTuple):
     driver: str = "local"
     options: tuple[tuple[str, str], ...] = ()
     external: bool = False  # an existing engine volume used as is (never created or removed)
+
+
+class CatalogImage(NamedTuple):
+    """How `devenv images build` builds images/<name>/ (only what devenv.toml declares)."""
+
+    name: str
+    base: Optional[str] = None  # `from`: a catalog image name or an image reference
+    build_args: tuple[tuple[str, str], ...] = ()
 
 
 class Profile(NamedTuple):
@@ -127,6 +137,7 @@ class EnvSpec(NamedTuple):
     secrets: Optional[str] = None  # project-relative path of the local secrets dotenv file
     profiles: tuple[Profile, ...] = ()
     default_profile: str = "dev"
+    secret_keys: tuple[str, ...] = ()  # secret although no prod source says so (a compose .env's)
 
 
 class Project(NamedTuple):
@@ -138,6 +149,7 @@ class Project(NamedTuple):
     volumes: tuple[VolumeDecl, ...] = ()
     env: EnvSpec = EnvSpec()
     stop_timeout_s: float = 1.0
+    images: tuple[CatalogImage, ...] = ()  # [images.NAME] tables
 
     def service(self, name: str) -> Service:
         for svc in self.services:

@@ -29,7 +29,8 @@ from devenv.config.types import (
 )
 
 NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
-ENV_KEY = r"[A-Za-z_][A-Za-z0-9_.-]*"
+# Kubernetes 1.34 (KEP-4369): any printable ASCII but "=" names a variable; the engine agrees.
+ENV_KEY = r"[ -<>-~]+"
 
 _PORT = re.compile(
     r"(?:(?P<ip>\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:(?P<host>\d{1,5}):)?(?P<container>\d{1,5})"
@@ -160,6 +161,13 @@ BUILD = Table(
         Key("dockerfile", Str(), "Dockerfile path, relative to the context.", "Dockerfile"),
         Key("args", MapOf(EnvValue()), "Build arguments.", None),
         Key("target", Str(), "Build stage to stop at.", None),
+        Key(
+            "from",
+            Str(what="an image reference"),
+            "Base image, passed as the build arg BASE_IMAGE: a short name resolves against [project] "
+            "registry and is pinned by devenv.lock, so the build starts from the team's exact image.",
+            None,
+        ),
     ),
     help="Build the service's image from the working tree (honours .dockerignore).",
     what="a build table {context = ...}",
@@ -232,7 +240,8 @@ SERVICE = Table(
         Key(
             "environment",
             MapOf(EnvValue(), ENV_KEY, "a variable name"),
-            "Literal environment (instead of the layered project env).",
+            "Own environment (instead of, or with env = \"prod\" on top of, the layered env); "
+            "${NAME} takes a value from the layered env, $$ is a literal $.",
             None,
         ),
         Key(
@@ -257,7 +266,19 @@ SERVICE = Table(
             "Mount the engine's socket (shown in status; off unless you say so).",
             False,
         ),
-        Key("stop_timeout", Duration(), "Grace period on stop before SIGKILL (default: [project]'s).", None),
+        Key(
+            "stop_timeout",
+            Duration(),
+            "Grace period on stop before SIGKILL (default: 30s for a service with a named volume, "
+            "whose data needs a clean shutdown; else [project]'s).",
+            None,
+        ),
+        Key(
+            "stop_signal",
+            Str(pattern=r"SIG[A-Z0-9+-]+|[0-9]{1,2}", example="SIGINT", what="a signal name"),
+            "Signal that asks the process to stop (default: the image's STOPSIGNAL, else SIGTERM).",
+            None,
+        ),
         Key(
             "supervise",
             Bool(),
@@ -311,6 +332,13 @@ ENV = Table(
             None,
         ),
         Key("secrets", Str(), "Local dotenv file with real values for secret keys (gitignored).", None),
+        Key(
+            "secret_keys",
+            ListOf(Str(pattern=ENV_KEY, what="a variable name")),
+            "Keys that are secret although no prod source says so (e.g. from a compose .env): "
+            "masked everywhere, their dev/test values local.",
+            None,
+        ),
         Key("default_profile", Str(pattern=NAME), "Profile used when --profile is not given.", "dev"),
         Key(
             "profiles",
@@ -330,6 +358,22 @@ VOLUME = Table(
         Key("external", Bool(), "An existing volume, used as is: never created or removed by devenv.", False),
     ),
     what="a volume table",
+)
+
+CATALOG_IMAGE = Table(
+    (
+        Key(
+            "from",
+            Str(what="an image reference or catalog image name"),
+            "Base image, passed as the build arg BASE_IMAGE: another catalog image (built first, and "
+            "this one on the fresh build) or a reference (short names resolve against [project] "
+            "registry), pinned by digest (default: the Dockerfile's `ARG BASE_IMAGE` default).",
+            None,
+        ),
+        Key("build_args", MapOf(EnvValue()), "Build arguments of this image.", None),
+    ),
+    help="A standard image of the catalog in images/NAME/ (`devenv images build`).",
+    what="an image table",
 )
 
 PROJECT = Table(
@@ -360,6 +404,12 @@ ROOT = Table(
             "volumes",
             MapOf(VOLUME, NAME, "a volume name (a-z, 0-9, _ -)"),
             "Named volumes with a driver or options.",
+            None,
+        ),
+        Key(
+            "images",
+            MapOf(CATALOG_IMAGE, NAME, "an image name (a-z, 0-9, _ -)"),
+            "How the catalog images in images/NAME/ are built (base image, build args).",
             None,
         ),
     ),

@@ -7,10 +7,12 @@ other key is listed as unconverted with the reason, never dropped silently.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Optional
 
 from devenv.convert import compose_parts as parts
+from devenv.convert.compose_secrets import SecretMover, env_file_secrets, gitignored, secret_mounts
 from devenv.convert.draft import Conversion, Draft, safe_name
 from devenv.convert.mounts import MountMapper, parse_long, parse_short
 from devenv.errors import ConfigError
@@ -23,7 +25,6 @@ _REASONS = {
     "network_mode": "devenv puts every service on one project network",
     "profiles": "devenv starts every service, or the ones named on `devenv up SERVICE…`",
     "deploy": "cluster settings; `devenv export k8s` writes Deployments for clusters",
-    "secrets": "put secret values in the [env] secrets file (gitignored) or a data mount",
     "configs": "mount the file with `data` or `code` instead",
     "extends": "flatten first (`docker compose config > flat.yml`) and convert that",
     "stdin_open": "`devenv shell` and `devenv exec` give an interactive terminal",
@@ -32,10 +33,10 @@ _REASONS = {
 }
 _TOP_REASONS = {
     "networks": _REASONS["networks"],
-    "secrets": _REASONS["secrets"],
     "configs": _REASONS["configs"],
     "include": "convert each included file on its own",
 }
+_ENVIRONMENT = re.compile(r"services\.[^.]+\.environment")
 _HANDLED = {
     "image",
     "build",
@@ -53,6 +54,8 @@ _HANDLED = {
     "read_only",
     "privileged",
     "stop_grace_period",
+    "secrets",
+    "network_mode",
 }
 
 
@@ -84,9 +87,13 @@ def convert_compose(
     """Convert the compose file at `path` into devenv.toml text for the project at `project_root`."""
     doc = load_yaml(path)
     label = _label(path, project_root)
-    draft = Draft(
-        source_label=label, project_name=safe_name(str(doc.get("name") or project_root.resolve().name))
-    )
+    draft = Draft(source_label=label, project_name=safe_name(project_root.resolve().name))
+    if doc.get("name") and not name and safe_name(str(doc["name"])) != draft.project_name:
+        draft.note(
+            "name",
+            f'compose names the project "{doc["name"]}"; devenv names it after its folder '
+            f'("{draft.project_name}"); pass --name to choose',
+        )
     ComposeConverter(draft, path.parent.resolve(), project_root, label).convert(doc)
     if name:
         draft.project_name = safe_name(name)
@@ -112,11 +119,16 @@ class ComposeConverter:
         self.mounts = MountMapper(draft, base, project_root)
         self.names: dict[str, str] = {}
         self.env_files: dict[str, list[str]] = {}
+        self.dotenv: dict[str, str] = {}
+        self.top_secrets: dict[str, Any] = {}
+        self.mover: Optional[SecretMover] = None
 
     def convert(self, doc: dict[str, Any]) -> None:
         doc = self._interpolated(doc)
+        top = doc.get("secrets")
+        self.top_secrets = top if isinstance(top, dict) else {}
         for key in doc:
-            if key in ("services", "volumes", "name"):
+            if key in ("services", "volumes", "name", "secrets"):
                 continue
             if key == "version":
                 self.draft.note("version", "the compose file format version has no devenv meaning")
@@ -136,17 +148,20 @@ class ComposeConverter:
     def _interpolated(self, doc: Any) -> Any:
         """Compose expands ${VAR} from the .env beside the file. We do too, but never from this shell's
         environment (that would write one person's values into a shared file)."""
-        from devenv.envvars.dotenv import parse_dotenv
+        from devenv.envvars.dotenv import read_dotenv
         from devenv.envvars.interpolate import InterpolationError, interpolate
 
         dotenv = self.base / ".env"
-        values: dict[str, Optional[str]] = {}
+        values: dict[str, str] = {}
         if dotenv.is_file():
-            values = {
-                e.key: e.value for e in parse_dotenv(dotenv.read_text(encoding="utf-8"), ".env").entries
-            }
+            values = read_dotenv(dotenv.read_text(encoding="utf-8"), ".env").values()
+        self.dotenv = values
+        label = self.relative(".env")
+        self.mover = SecretMover(self.draft, values, label, dotenv.is_file() and gitignored(self.root, label))
 
         def walk(node: Any, where: str) -> Any:
+            if _ENVIRONMENT.fullmatch(where):
+                return node  # interpolated value by value: a secret must not land in devenv.toml
             if isinstance(node, dict):
                 return {k: walk(v, f"{where}.{k}" if where else str(k)) for k, v in node.items()}
             if isinstance(node, list):
@@ -220,7 +235,11 @@ class ComposeConverter:
                 self.mounts.place(new, mount, f"{where}.volumes[{i}]")
         if "environment" in raw:
             env = parts.env_map(raw["environment"] or {}, f"{where}.environment", self.draft)
-            svc["environment"] = env
+            svc["environment"] = {k: self.env_value(k, v, f"{where}.environment.{k}") for k, v in env.items()}
+        if raw.get("secrets"):
+            self.secrets(new, raw["secrets"], f"{where}.secrets")
+        if raw.get("network_mode") is not None:
+            self.network_mode(raw, where)
         if raw.get("env_file"):
             self.env_files[name] = self.env_file_paths(raw["env_file"], f"{where}.env_file")
         deps = self.depends_on(raw.get("depends_on"), f"{where}.depends_on")
@@ -244,6 +263,18 @@ class ComposeConverter:
                 reason = "extension field, not read by devenv" if str(key).startswith("x-") else None
                 self.draft.skip(f"{where}.{key}", reason or _REASONS.get(key, "not supported by devenv"))
         self.mounts.finish(new, where)
+
+    def env_value(self, key: str, raw: str, where: str) -> str:
+        assert self.mover is not None
+        return self.mover.environment_entry(key, raw, where)
+
+    def secrets(self, service: str, raw: Any, where: str) -> None:
+        """compose `secrets:` → read-only data mounts at /run/secrets/<name>, as compose mounts them."""
+        for here, mount in secret_mounts(self.draft, self.top_secrets, raw, where):
+            self.mounts.place(service, mount, here)
+
+    def network_mode(self, raw: dict[str, Any], where: str) -> None:
+        parts.network_mode_note(self.draft, self.names, raw, where, _REASONS["network_mode"])
 
     def build(self, raw: Any, where: str) -> Optional[dict[str, Any]]:
         spec = {"context": raw} if isinstance(raw, str) else raw
@@ -278,28 +309,49 @@ class ComposeConverter:
         return rel
 
     def env_file_paths(self, raw: Any, where: str) -> list[str]:
+        """The env_files that become [env] prod sources; a gitignored one is local (its values
+        move to the secrets file instead)."""
         entries = raw if isinstance(raw, list) else [raw]
         out = []
         for i, entry in enumerate(entries):
             spec = entry if isinstance(entry, dict) else {"path": entry}
             path = self.relative(str(spec.get("path", "")))
-            if spec.get("format"):
-                self.draft.skip(f"{where}[{i}].format", "devenv reads dotenv files only")
+            here = f"{where}[{i}]"
+            if spec.get("format") not in (None, "env"):
+                self.draft.skip(
+                    f"{here}.format", f"devenv reads [env] prod files as dotenv, not {spec['format']}"
+                )
             if not (self.root / path).is_file():
                 if spec.get("required", True) is False:
-                    self.draft.note(f"{where}[{i}]", f'optional file "{path}" does not exist; left out')
+                    self.draft.note(here, f'optional file "{path}" does not exist; left out')
                     continue
-                self.draft.note(f"{where}[{i}]", f'"{path}" does not exist yet; devenv needs it to exist')
-            out.append(path)
+                self.draft.note(here, f'"{path}" does not exist yet; devenv needs it to exist')
+                out.append(path)
+                continue
+            if not self._env_file_is_local(path, here):
+                out.append(path)
         return out
+
+    def _env_file_is_local(self, path: str, where: str) -> bool:
+        from devenv.envvars.dotenv import read_dotenv
+
+        try:
+            entries = read_dotenv(
+                (self.root / path).read_text(encoding="utf-8"), path, self.dotenv.get
+            ).values()
+        except (ConfigError, OSError, UnicodeDecodeError) as err:
+            self.draft.note(where, f"{path} could not be read ({err}); its secrets were not checked")
+            return False
+        assert self.mover is not None
+        return env_file_secrets(self.mover, self.root, path, entries, where)
 
     def _env_files(self, services: dict[str, Any]) -> None:
         """env_file → [env] prod sources, received by the services with `env = "prod"` (their literal
         `environment` goes on top, as compose puts `environment` over `env_file`)."""
         union: list[str] = []
-        for files in self.env_files.values():
-            union.extend(f for f in files if f not in union)
-        if not union:
+        for paths in self.env_files.values():
+            union.extend(f for f in paths if f not in union)
+        if not union and not self.draft.secret_keys:
             return
         self.draft.env_prod.extend(f for f in union if f not in self.draft.env_prod)
         for name in services:

@@ -204,3 +204,24 @@ def port(raw: Any, where: str, draft: Draft) -> list[str]:
         draft.skip(where, f'"{text}": host and container ranges differ in size')
         return []
     return [f"{prefix}{h_first + i}:{c_first + i}{suffix}" for i in range(count)]
+
+
+def network_mode_note(
+    draft: Draft, names: dict[str, str], raw: dict[str, Any], where: str, reason: str
+) -> None:
+    """`network_mode: service:X`: compose ran the service in X's network namespace (X at
+    localhost); devenv gives each service its own address, so the env must name X instead."""
+    mode = str(raw["network_mode"])
+    if not mode.startswith("service:"):
+        draft.skip(f"{where}.network_mode", reason)
+        return
+    peer = mode.split(":", 1)[1]
+    env = raw.get("environment")
+    values = env.values() if isinstance(env, dict) else [str(e).partition("=")[2] for e in env or []]
+    local = [str(v) for v in values if v is not None and re.search(r"\blocalhost\b|127\.0\.0\.1", str(v))]
+    draft.note(
+        f"{where}.network_mode",
+        f"compose ran it in {peer}'s network, where {peer} answers on localhost; on devenv's network "
+        f'each service has its own address: where its env says localhost for {peer}, write "{names.get(peer, peer)}"'
+        + (f" ({len(local)} value(s) say localhost)" if local else ""),
+    )

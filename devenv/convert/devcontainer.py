@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from devenv.convert import compose_parts as parts
 from devenv.convert.compose import ComposeConverter, _label, load_yaml
+from devenv.convert.compose_secrets import toml_literal
 from devenv.convert.draft import Conversion, Draft, safe_name
 from devenv.convert.mounts import Mount, MountMapper
 from devenv.errors import ConfigError
@@ -92,7 +93,7 @@ def convert_devcontainer(
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a JSON object", "pass a devcontainer.json")
     root = project_root.resolve()
-    draft = Draft(source_label=_label(path, root), project_name=safe_name(str(doc.get("name") or root.name)))
+    draft = Draft(source_label=_label(path, root), project_name=safe_name(root.name))
     _Converter(draft, path.parent.resolve(), root).convert(doc)
     if name:
         draft.project_name = safe_name(name)
@@ -108,23 +109,78 @@ class _Converter:
         self.service = SERVICE
         self.workspace = f"/workspaces/{root.name}"
 
-    def resolve(self, text: str, where: str) -> Optional[str]:
-        """Expand ${localWorkspaceFolder} and friends; None (reported) when a variable cannot be."""
-        known = {
-            "localWorkspaceFolder": str(self.root),
-            "localWorkspaceFolderBasename": self.root.name,
-            "containerWorkspaceFolder": self.workspace,
-            "containerWorkspaceFolderBasename": self.workspace.rstrip("/").rsplit("/", 1)[-1],
-            "localEnv:HOME": "~",
-            "localEnv:USERPROFILE": "~",
-        }
-        missing = [m for m in _VAR.findall(text) if m.split(":-")[0] not in known]
-        if missing:
-            self.draft.skip(
-                where, f"${{{missing[0]}}} cannot be resolved when writing devenv.toml — write the value"
-            )
+    def resolve(self, text: str, where: str, *, mount_source: bool = False) -> Optional[str]:
+        """Expand the devcontainer variables devenv can write portably; None (reported, naming
+        the variable) for the others. devenv.toml is shared: no value of this machine goes in."""
+        unresolved: list[str] = []
+
+        def one(match: re.Match[str]) -> str:
+            value = self.variable(match.group(1), where, mount_source)
+            if value is None:
+                unresolved.append(match.group(1))
+                return match.group(0)
+            return value
+
+        out = _VAR.sub(one, text)
+        if unresolved:
+            self.draft.skip(where, f"${{{unresolved[0]}}} {self.why_not(unresolved[0], mount_source)}")
             return None
-        return _VAR.sub(lambda m: known[m.group(1).split(":-")[0]], text)
+        return out
+
+    def variable(self, body: str, where: str, mount_source: bool) -> Optional[str]:
+        kind, _, rest = body.partition(":")
+        if body == "localWorkspaceFolder":
+            return str(self.root) if mount_source else None  # a mount source is made project-relative
+        if body == "localWorkspaceFolderBasename":
+            return self.root.name
+        if body == "containerWorkspaceFolder":
+            return self.workspace
+        if body == "containerWorkspaceFolderBasename":
+            return self.workspace.rstrip("/").rsplit("/", 1)[-1]
+        if kind == "localEnv":
+            name, _, default = rest.partition(":")
+            if default:
+                self.draft.note(where, f"${{{body}}}: the default {default!r} (not this machine's {name})")
+                return default
+            if mount_source and name in ("HOME", "USERPROFILE"):
+                return "~"  # a data source under the home folder: devenv expands ~ on each machine
+            return None
+        if kind == "templateOption":
+            option = self.template_defaults().get(rest)
+            if option is not None:
+                self.draft.note(where, f"${{{body}}}: the template's default {option!r}")
+                return option
+        return None
+
+    def why_not(self, body: str, mount_source: bool) -> str:
+        kind = body.partition(":")[0]
+        if body == "localWorkspaceFolder":
+            return "is the project's path on this machine; devenv.toml is shared — write a container path"
+        if kind == "localEnv":
+            return "is this machine's environment and has no default; write the value"
+        if kind == "containerEnv":
+            return "is the container's own environment, known only when it runs; write the value"
+        if kind == "templateOption":
+            return (
+                "is a template option without a default (no devcontainer-template.json says); write the value"
+            )
+        return "cannot be resolved when writing devenv.toml; write the value"
+
+    def template_defaults(self) -> dict[str, str]:
+        """Option defaults of the devcontainer template the folder came from, if it is one."""
+        for folder in (self.base, self.base.parent):
+            path = folder / "devcontainer-template.json"
+            if path.is_file():
+                try:
+                    options = parse_jsonc(path.read_text(encoding="utf-8")).get("options") or {}
+                except (OSError, ValueError, AttributeError):
+                    return {}
+                return {
+                    str(k): parts.as_string(v["default"])
+                    for k, v in options.items()
+                    if isinstance(v, dict) and v.get("default") is not None
+                }
+        return {}
 
     def convert(self, doc: dict[str, Any]) -> None:
         if doc.get("workspaceFolder"):
@@ -142,7 +198,7 @@ class _Converter:
             for name, value in (doc.get(key) or {}).items():
                 resolved = self.resolve(parts.as_string(value), f"{key}.{name}")
                 if resolved is not None:
-                    env[str(name)] = resolved
+                    env[str(name)] = toml_literal(resolved)
         if doc.get("remoteEnv"):
             self.draft.note(
                 "remoteEnv", "set on the container (devenv has no separate environment for tools)"
@@ -170,7 +226,11 @@ class _Converter:
             spec: dict[str, Any] = {"context": _relpath(context, self.root)}
             spec["dockerfile"] = _relpath((self.base / str(dockerfile)).resolve(), context)
             if build.get("args"):
-                spec["args"] = {str(k): parts.as_string(v) for k, v in build["args"].items()}
+                args = {
+                    str(k): self.resolve(parts.as_string(v), f"build.args.{k}")
+                    for k, v in build["args"].items()
+                }
+                spec["args"] = {k: v for k, v in args.items() if v is not None}
             if build.get("target"):
                 spec["target"] = str(build["target"])
             for key in build:
@@ -178,7 +238,9 @@ class _Converter:
                     self.draft.skip(f"build.{key}", "not supported by devenv builds")
             svc["build"] = spec
         elif doc.get("image"):
-            svc["image"] = str(doc["image"])
+            image = self.resolve(str(doc["image"]), "image")
+            if image is not None:
+                svc["image"] = image
         else:
             self.draft.skip(
                 "devcontainer", "has no image, build.dockerfile or dockerComposeFile — add an image"
@@ -206,6 +268,12 @@ class _Converter:
                 "flattened file (`docker compose config`) instead",
             )
         path = (self.base / str(files[0])).resolve()
+        if not path.is_file():
+            raise ConfigError(
+                f'{self.draft.source_label} dockerComposeFile: "{files[0]}" does not exist ({path})',
+                "fix dockerComposeFile (it is relative to the devcontainer.json folder), "
+                "or run `devenv init --from` on the compose file itself",
+            )
         compose_doc = load_yaml(path)
         converter = ComposeConverter(self.draft, path.parent, self.root, _label(path, self.root))
         converter.convert(compose_doc)
@@ -234,7 +302,7 @@ class _Converter:
         else:
             self.draft.skip(where, f"expected a mount string or object, got {raw!r}")
             return None
-        source = self.resolve(fields.get("source") or fields.get("src") or "", where)
+        source = self.resolve(fields.get("source") or fields.get("src") or "", where, mount_source=True)
         target = self.resolve(
             fields.get("target") or fields.get("dst") or fields.get("destination") or "", where
         )

@@ -64,6 +64,7 @@ class Conversion:
     toml_text: str
     unconverted: list[str]  # "services.web.build.ssh: not supported by devenv — ..."
     notes: list[str]  # changes of meaning worth knowing, e.g. a port now bound to 127.0.0.1
+    secrets: dict[str, str] = field(default_factory=dict)  # for the local secrets file, never devenv.toml
 
 
 def safe_name(raw: str) -> str:
@@ -79,6 +80,8 @@ class Draft:
     project_name: str
     registry: Optional[str] = None
     env_prod: list[str] = field(default_factory=list)
+    secret_keys: list[str] = field(default_factory=list)  # [env] secret_keys
+    secrets: dict[str, str] = field(default_factory=dict)  # their local values (never in devenv.toml)
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     service_comments: dict[str, list[str]] = field(default_factory=dict)
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -108,10 +111,16 @@ class Draft:
             project.commented_out["registry"] = "registry.example.com/team"
         project.key_comments["registry"] = "the team registry; DEVENV_REGISTRY overrides"
         tables = [project]
-        if self.env_prod:
-            env = Table("env", {"prod": list(self.env_prod)})
-            env.key_comments["prod"] = "production config: the single source of truth, later files win"
-            env.commented_out["secrets"] = ".devenv/secrets.env"
+        if self.env_prod or self.secret_keys:
+            env = Table("env", {"prod": list(self.env_prod)} if self.env_prod else {})
+            if self.env_prod:
+                env.key_comments["prod"] = "production config: the single source of truth, later files win"
+            if self.secret_keys:
+                env.values["secrets"] = ".devenv/secrets.env"
+                env.values["secret_keys"] = list(self.secret_keys)
+                env.key_comments["secret_keys"] = "their values are local only: never in this file"
+            else:
+                env.commented_out["secrets"] = ".devenv/secrets.env"
             env.key_comments["secrets"] = "local values for secret keys (gitignored)"
             tables.append(env)
         helped: set[str] = set()
@@ -142,4 +151,4 @@ class Draft:
             header += ["", "Notes:"]
             header += [f"  - {item}" for item in self.notes]
         text = toml_text.render(self.tables(), header)
-        return Conversion(text, list(self.unconverted), list(self.notes))
+        return Conversion(text, list(self.unconverted), list(self.notes), dict(self.secrets))

@@ -93,8 +93,19 @@ class MountMapper:
             written = mount.source
             if not os.path.isabs(mount.source):
                 written = os.path.relpath(absolute, self.root).replace(os.sep, "/")
-        if absolute == self.root and not mount.read_only and "code" not in svc:
-            svc["code"] = mount.target
+        if absolute == self.root and not mount.read_only and svc.get("code", mount.target) == mount.target:
+            svc["code"] = mount.target  # (a second spelling of the same mount adds nothing)
+            return
+        if self.root.is_relative_to(absolute) and not mount.read_only and "code" not in svc:
+            # `../..:/workspaces` (devcontainer compose files): the project's parent, so that the
+            # project is at /workspaces/<folder>. devenv mounts the project alone, at that path.
+            inside = self.root.relative_to(absolute).as_posix()
+            svc["code"] = mount.target.rstrip("/") + "/" + inside
+            self.draft.note(
+                where,
+                f'"{mount.source}:{mount.target}" mounts the project\'s parent folder; devenv mounts '
+                f"only the project, at {svc['code']} (where it was inside {mount.target})",
+            )
             return
         svc.setdefault("data", []).append(
             {"source": written, "target": mount.target, "read_only": mount.read_only}

@@ -6,6 +6,7 @@ is kept; `.gitignore` gets `.devenv/` once, whatever else it holds.
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,3 +133,31 @@ def ensure_gitignore(root: Path, lines: tuple[str, ...] = GITIGNORE_LINES) -> li
         prefix = current if not current or current.endswith("\n") else current + "\n"
         atomic_write(path, prefix + "".join(f"{line}\n" for line in missing))
     return missing
+
+
+def _dotenv_value(value: str) -> str:
+    """A value as the dotenv parser reads it back unchanged (double quotes escape the rest)."""
+    if re.fullmatch(r"[A-Za-z0-9_./:@%+,=-]*", value) and " #" not in value:
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+
+
+def write_local_secrets(root: Path, rel_path: str, values: dict[str, str]) -> list[str]:
+    """Add `values` to the local secrets file (created 0600). A key already there keeps its value:
+    nothing the developer wrote is replaced. Returns the keys added."""
+    from devenv.envvars.dotenv import parse_dotenv
+
+    path = root / rel_path
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    present = {e.key for e in parse_dotenv(current, rel_path).entries} if current else set()
+    added = [k for k in values if k not in present]
+    if not added:
+        return []
+    prefix = current if not current or current.endswith("\n") else current + "\n"
+    if not current:
+        prefix = "# Local secret values (devenv init --from). Never commit this file.\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, prefix + "".join(f"{k}={_dotenv_value(values[k])}\n" for k in added))
+    path.chmod(0o600)
+    return added

@@ -221,6 +221,7 @@ class DockerEngine:
                 networking_config=networking,
                 healthcheck=dict(spec.health) if spec.health else None,
                 stop_timeout=max(0, round(spec.stop_timeout_s)),
+                stop_signal=spec.stop_signal,
                 ports=[(p.container, p.protocol) for p in spec.ports] or None,
                 detach=True,
             ),

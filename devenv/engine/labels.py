@@ -21,7 +21,9 @@ OWNER_PID = f"{LABEL_PREFIX}.owner-pid"  # set on `devenv test` instances: stale
 OWNER_HOST = f"{LABEL_PREFIX}.owner-host"
 SECURITY = f"{LABEL_PREFIX}.security"  # "privileged", "docker-socket": shown in status
 VOLUME_NAME = f"{LABEL_PREFIX}.volume"
+BUILD_INPUTS = f"{LABEL_PREFIX}.build-inputs"  # on a service's own image: what it was built from
 CATALOG = f"{LABEL_PREFIX}.catalog"  # on catalog images: the image's name in images/<name>/
+CATALOG_INPUTS = f"{CATALOG}.inputs"  # on catalog images: the hash of what they were built from
 OCI = "org.opencontainers.image"  # the OCI annotation keys catalog images carry
 
 

@@ -48,6 +48,7 @@ class ContainerSpec(NamedTuple):
     read_only: bool
     privileged: bool
     stop_timeout_s: float
+    stop_signal: Optional[str] = None  # None: the image's STOPSIGNAL
     init: bool = True  # docker's tiny init as PID 1 (signals, zombies) unless the supervisor is PID 1
     labels: Mapping[str, str] = MappingProxyType({})
     depends_on: tuple[str, ...] = ()

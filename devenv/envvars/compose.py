@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from devenv.envvars import yamlnodes as yn
-from devenv.envvars.dotenv import parse_dotenv
+from devenv.envvars.dotenv import parse_dotenv, parse_raw, read_dotenv
 from devenv.envvars.interpolate import InterpolationError, interpolate
 from devenv.envvars.model import EnvValue, Unmirrorable
 from devenv.errors import ConfigError
@@ -36,24 +36,33 @@ def _sibling(label: str, name: str) -> str:
     return str(PurePosixPath(label).parent / name)
 
 
-def env_files(nodes: list[Any], label: str) -> list[tuple[str, bool, int]]:
-    """(project-relative path, required, line) of every env_file of every service."""
+class EnvFile(NamedTuple):
+    path: str  # project-relative
+    required: bool
+    format: Optional[str]  # None (compose's dotenv rules) or "raw"
+    line: int
+
+
+def env_files(nodes: list[Any], label: str) -> list[EnvFile]:
+    """Every env_file of every service."""
     return [f for _, _, svc in yn.items(yn.get(nodes[0], "services")) for f in _service_env_files(svc, label)]
 
 
-def _service_env_files(svc: Any, label: str) -> list[tuple[str, bool, int]]:
+def _service_env_files(svc: Any, label: str) -> list[EnvFile]:
     node = yn.get(svc, "env_file")
     if node is None:
         return []
-    out: list[tuple[str, bool, int]] = []
+    out: list[EnvFile] = []
     for entry in [node] if yn.is_scalar(node) else yn.elements(node):
+        fmt: Optional[str] = None
         if yn.is_mapping(entry):
             path, required = yn.text(yn.get(entry, "path")), yn.text(yn.get(entry, "required"))
             is_required = (required or "true").lower() != "false"
+            fmt = yn.text(yn.get(entry, "format"))
         else:
             path, is_required = yn.text(entry), True
         if path:
-            out.append((_sibling(label, path), is_required, yn.line(entry)))
+            out.append(EnvFile(_sibling(label, path), is_required, fmt, yn.line(entry)))
     return out
 
 
@@ -84,37 +93,70 @@ def select_service(
 def compose_env(
     root: Path, nodes: list[Any], label: str, selector: Optional[str], service: Optional[str], read: ReadFile
 ) -> ComposeEnv:
+    """A service's env as compose computes it: its env_files in order (each interpolated against
+    the project's `.env` first, then the service's own `environment`, then what the env_files
+    before gave, as compose-go resolves them), then its `environment` on top."""
     result = ComposeEnv()
     name, svc = select_service(nodes, label, selector, service)
     dot_env = _sibling(label, ".env")
     project_vars: dict[str, str] = {}
     if (root / dot_env).is_file():
-        parsed = parse_dotenv(read(dot_env, None), dot_env)
-        project_vars = {e.key: e.value for e in parsed.entries if e.value is not None}
+        parsed = read_dotenv(read(dot_env, None), dot_env)
+        project_vars = parsed.values()
         result.warnings.extend(parsed.warnings)
+    own = _interpolated_environment(svc, label, name, project_vars, result)
+    own_values = {key: value for key, value, _ in own if value is not None}
+
+    def resolve(key: str) -> Optional[str]:
+        return project_vars[key] if key in project_vars else own_values.get(key)
+
     env: dict[str, EnvValue] = {}
-    for path, required, ref_line in _service_env_files(svc, label):
-        if not (root / path).is_file():
-            if required:
+    read_so_far: dict[str, str] = {}
+    for env_file in _service_env_files(svc, label):
+        if not (root / env_file.path).is_file():
+            if env_file.required:
                 raise ConfigError(
-                    f"{label}:{ref_line}: service {name} env_file {path} does not exist",
+                    f"{label}:{env_file.line}: service {name} env_file {env_file.path} does not exist",
                     "create it, fix the path (relative to the compose file), or set required: false",
                 )
             continue
-        parsed = parse_dotenv(read(path, f"{label}:{ref_line}"), path, project_vars.get)
+        text = read(env_file.path, f"{label}:{env_file.line}")
+        if env_file.format == "raw":
+            parsed = parse_raw(text, env_file.path, resolve)
+        elif env_file.format in (None, "env"):
+            parsed = parse_dotenv(text, env_file.path, resolve, lookup_first=True, known=read_so_far)
+        else:
+            raise ConfigError(
+                f"{label}:{env_file.line}: service {name} env_file {env_file.path}: "
+                f"unsupported format {env_file.format!r}",
+                "compose reads env_files as dotenv (the default) or format: raw",
+            )
         result.warnings.extend(parsed.warnings)
         for entry in parsed.entries:
+            where = f"{env_file.path}:{entry.line}"
             if entry.value is None:
-                result.unmirrorable.append(Unmirrorable(entry.key, f"{path}:{entry.line}", _SHELL))
+                result.unmirrorable.append(Unmirrorable(entry.key, where, _SHELL))
                 env.pop(entry.key, None)
             else:
-                env[entry.key] = EnvValue(
-                    entry.key, entry.value, f"{path}:{entry.line}", via=f"{label}:{ref_line}"
-                )
-    for key, value, where in _environment(yn.get(svc, "environment"), label, name):
+                read_so_far[entry.key] = entry.value
+                env[entry.key] = EnvValue(entry.key, entry.value, where, via=f"{label}:{env_file.line}")
+    for key, value, where in own:
         if value is None:
             result.unmirrorable.append(Unmirrorable(key, where, _SHELL))
             env.pop(key, None)
+        else:
+            env[key] = EnvValue(key, value, where)
+    result.values = list(env.values())
+    return result
+
+
+def _interpolated_environment(
+    svc: Any, label: str, name: str, project_vars: dict[str, str], result: ComposeEnv
+) -> list[tuple[str, Optional[str], str]]:
+    out: list[tuple[str, Optional[str], str]] = []
+    for key, value, where in _environment(yn.get(svc, "environment"), label, name):
+        if value is None:
+            out.append((key, None, where))
             continue
         unset: list[str] = []
         try:
@@ -126,9 +168,8 @@ def compose_env(
         result.warnings.extend(
             f"{where}: the {v} variable is not set, defaulting to a blank string" for v in unset
         )
-        env[key] = EnvValue(key, text, where)
-    result.values = list(env.values())
-    return result
+        out.append((key, text, where))
+    return out
 
 
 def _environment(node: Any, label: str, service: str) -> list[tuple[str, Optional[str], str]]:

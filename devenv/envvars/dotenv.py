@@ -1,27 +1,50 @@
-"""dotenv files as docker compose reads them (docs.docker.com/compose/environment-variables/env-file/).
+"""dotenv files exactly as compose reads them: a port of compose-go's `dotenv` parser (v2).
 
-- `#` starts a comment line; blank lines are skipped; `export KEY=...` is accepted.
-- Unquoted values run to the end of the line; ` #` (whitespace then `#`) starts an inline comment;
-  trailing whitespace is dropped; escapes are kept literally.
-- Double-quoted values may span lines; `\\n \\r \\t \\\\ \\" \\$` are escapes; `${VAR}` is expanded.
-- Single-quoted values may span lines and are literal, except `\\'`.
-- A bare `KEY` (no `=`) takes its value from the environment devenv was given (else it is unset).
-- Unquoted and double-quoted values are interpolated against earlier keys of the same file, then
-  `lookup`; an unset variable becomes "" and is reported.
+- Blank lines and lines starting with `#` are skipped; `export KEY=...` is accepted; a key ends
+  at `=` or `:` (YAML style, `KEY: value`) and may hold letters, digits, `_ . - [ ]` (Unicode
+  letters too); spaces around it are dropped; a space inside it is an error.
+- An unquoted value runs to the end of the line, is cut at the first ` #` (space, then `#`) and
+  right-trimmed; backslashes are kept as they are.
+- A quoted value may span lines and ends at the first unescaped quote of its kind; an escaped
+  quote loses its backslash, any other escape keeps it. In double quotes the escapes
+  `\\a \\b \\f \\n \\r \\t \\v \\\\ \\" \\$` and octal `\\0NNN` are then expanded, and `${VAR}` is
+  interpolated (`interpolate`); single quotes are literal.
+- A bare `KEY` (no `=`) takes its value from the environment compose runs in (else it is unset).
+- An unquoted or double-quoted value is interpolated against `lookup` and the keys read so far;
+  compose's env_file reading asks `lookup` first (`lookup_first`), its `.env` reading the file.
+
+`read_dotenv` adds what compose's file reader does on top (`ReadWithLookup`): keys starting with
+a digit are dropped, here with a warning. `parse_raw` is compose's `format: raw` (the
+`docker run --env-file` rules: each line is KEY=VALUE taken literally).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Optional
 
 from devenv.envvars.interpolate import InterpolationError, Lookup, interpolate
 from devenv.errors import ConfigError
 
-_KEY = re.compile(r"(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*")
-_DQ_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"'}
-_DOLLAR = "\x00"  # stands in for an escaped `$` until interpolation is done
+_EXPORT = re.compile(r"export[\t\n\f\r ]+")
+_ESCAPE = re.compile(r"\\(?:[abcfnrtv$\"\\]|0\d{0,3})")
+_SIMPLE_ESCAPES = {
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    '"': '"',
+}
+_SPACE = "\t\v\f\r \x85\xa0"  # compose-go's isSpace: whitespace that is not a line break
+_STARTS_WITH_DIGIT = re.compile(r"\s*\d")
+KEY_HINT = "keys are letters, digits and _ . - [ ]; quote values with spaces, '#' or newlines"
 
 
 @dataclass(frozen=True)
@@ -37,32 +60,46 @@ class DotenvResult:
     entries: list[DotenvEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def values(self) -> dict[str, str]:
+        return {e.key: e.value for e in self.entries if e.value is not None}
+
 
 def _none(_: str) -> Optional[str]:
     return None
 
 
+def _unescape(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if text == "\\$":
+        return "$$"  # interpolation reads `$$` as a literal `$`
+    if text.startswith("\\0"):
+        octal = text[2:]  # compose-go rewrites `\0NNN` to Go's `\NNN`
+        if len(octal) == 3 and all(c in "01234567" for c in octal) and int(octal, 8) < 256:
+            return chr(int(octal, 8))
+        return "\\" + octal
+    return _SIMPLE_ESCAPES.get(text[1], text)
+
+
 class _Parser:
-    def __init__(self, text: str, label: str, lookup: Lookup):
-        self.text = text.replace("\r\n", "\n")
-        if self.text.startswith("\ufeff"):
-            self.text = self.text[1:]
+    def __init__(self, text: str, label: str, lookup: Lookup, lookup_first: bool, known: Mapping[str, str]):
+        self.text = text[1:] if text.startswith("\ufeff") else text
         self.label = label
         self.lookup = lookup
-        self.pos = 0
+        self.lookup_first = lookup_first
         self.result = DotenvResult()
-        self.seen: dict[str, str] = {}
+        self.seen: dict[str, str] = dict(known)
 
     def line_at(self, pos: int) -> int:
         return self.text.count("\n", 0, pos) + 1
 
-    def fail(self, pos: int, message: str, hint: Optional[str] = None) -> ConfigError:
-        return ConfigError(
-            f"{self.label}:{self.line_at(pos)}: {message}",
-            hint or "write KEY=VALUE; quote values with spaces, '#' or newlines",
-        )
+    def fail(self, pos: int, message: str, hint: str = KEY_HINT) -> ConfigError:
+        # Never the line itself: this may be the secrets file.
+        return ConfigError(f"{self.label}:{self.line_at(pos)}: {message}", hint)
 
     def resolve(self, name: str) -> Optional[str]:
+        if self.lookup_first:
+            found = self.lookup(name)
+            return found if found is not None else self.seen.get(name)
         return self.seen[name] if name in self.seen else self.lookup(name)
 
     def expand(self, raw: str, start: int) -> str:
@@ -71,110 +108,155 @@ class _Parser:
             value = interpolate(raw, self.resolve, unset)
         except InterpolationError as err:
             raise self.fail(
-                start, str(err), "set the variable earlier in the file, or give a default"
+                start, str(err), "set the variable earlier, or give a default: ${VAR:-default}"
             ) from None
         for name in unset:
             self.result.warnings.append(
                 f"{self.label}:{self.line_at(start)}: the {name} variable is not set, defaulting to a blank string"
             )
-        return value.replace(_DOLLAR, "$")
+        return value
 
     def parse(self) -> DotenvResult:
+        pos = self._statement_start(0)
+        while pos >= 0:
+            pos = self._statement_start(self._statement(pos))
+        return self.result
+
+    def _statement_start(self, pos: int) -> int:
         text = self.text
         while True:
-            while self.pos < len(text) and text[self.pos] in " \t\n\v\f":
-                self.pos += 1
-            if self.pos >= len(text):
-                return self.result
-            if text[self.pos] == "#":
-                self._skip_line()
-                continue
-            self._statement()
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            if pos >= len(text):
+                return -1
+            if text[pos] != "#":
+                return pos
+            end = text.find("\n", pos)
+            if end < 0:
+                return -1
+            pos = end
 
-    def _skip_line(self) -> None:
-        end = self.text.find("\n", self.pos)
-        self.pos = len(self.text) if end < 0 else end + 1
-
-    def _statement(self) -> None:
-        start = self.pos
-        match = _KEY.match(self.text, self.pos)
-        if match is None:
-            # The line itself is not echoed: this may be the secrets file.
-            raise self.fail(start, "expected KEY=VALUE (a key starts with a letter or _)")
-        key = match.group(1)
-        self.pos = match.end()
-        char = self.text[self.pos] if self.pos < len(self.text) else "\n"
-        if char in "\n#":  # bare KEY: inherited from the environment
-            self._skip_line()
-            self._add(key, self.lookup(key), start, inherited=True)
-            return
-        if char != "=":
-            raise self.fail(self.pos, f"unexpected {char!r} after key {key}: keys are letters, digits, _ . -")
-        self.pos += 1
-        gap = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] in " \t":
-            self.pos += 1
-        had_space = self.pos > gap
-        char = self.text[self.pos] if self.pos < len(self.text) else "\n"
-        if char in "\"'":
-            value = self._quoted(char, start)
-        elif char == "#" and had_space:
-            value = ""
-            self._skip_line()
-        else:
-            value = self._unquoted(start)
-        self._add(key, value, start)
-
-    def _add(self, key: str, value: Optional[str], start: int, inherited: bool = False) -> None:
-        if value is not None:
-            self.seen[key] = value
-        self.result.entries.append(DotenvEntry(key, value, self.line_at(start), inherited))
-
-    def _unquoted(self, start: int) -> str:
-        end = self.text.find("\n", self.pos)
-        end = len(self.text) if end < 0 else end
-        raw = self.text[self.pos : end]
-        self.pos = end
-        comment = re.search(r"[ \t]#", raw)
-        if comment:
-            raw = raw[: comment.start()]
-        return self.expand(raw.rstrip(), start)
-
-    def _quoted(self, quote: str, start: int) -> str:
+    def _statement(self, start: int) -> int:
         text = self.text
-        i = self.pos + 1
-        chunks: list[str] = []
+        pos = start
+        if _EXPORT.match(text, pos):
+            pos += len("export")
+            while pos < len(text) and text[pos] in _SPACE:
+                pos += 1
+        key_start = pos
+        terminator = None
+        while pos < len(text):
+            char = text[pos]
+            if char in "=:\n":
+                terminator = char
+                break
+            if char not in _SPACE and not (char.isalnum() or char in "_.-[]"):
+                raise self.fail(pos, f"unexpected character {char!r} in variable name")
+            pos += 1
+        key = text[key_start:pos].rstrip()
+        if " " in key:
+            raise self.fail(start, "key cannot contain a space")
+        if terminator in (None, "\n"):
+            # A bare KEY: its value comes from the environment. (At the very end of a file
+            # without a newline, compose-go reads an empty name holding KEY as its value;
+            # devenv reads the bare KEY it is.)
+            value = self.lookup(key)
+            if value is not None:
+                self.seen[key] = value
+            self.result.entries.append(DotenvEntry(key, value, self.line_at(start), inherited=True))
+            return pos + 1
+        pos += 1
+        while pos < len(text) and text[pos] in _SPACE:
+            pos += 1
+        if pos < len(text) and text[pos] in "\"'":
+            value, pos = self._quoted(pos, start)
+        else:
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            raw = text[pos:end].split(" #", 1)[0].rstrip()
+            value = self.expand(raw, start)
+            pos = end + 1
+        self.seen[key] = value
+        self.result.entries.append(DotenvEntry(key, value, self.line_at(start), inherited=False))
+        return pos
+
+    def _quoted(self, pos: int, start: int) -> tuple[str, int]:
+        text = self.text
+        quote = text[pos]
+        chars: list[str] = []
+        escaped = False
+        i = pos + 1
         while i < len(text):
             char = text[i]
-            if char == "\\" and i + 1 < len(text):
-                nxt = text[i + 1]
+            if escaped:
+                escaped = False
+                chars.append(char if char == quote else "\\" + char)
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                raw = "".join(chars)
                 if quote == "'":
-                    chunks.append("'" if nxt == "'" else "\\" + nxt)
-                elif nxt == "$":
-                    chunks.append(_DOLLAR)
-                else:
-                    chunks.append(_DQ_ESCAPES.get(nxt, "\\" + nxt))
-                i += 2
-                continue
-            if char == quote:
-                break
-            chunks.append(char)
+                    return raw, i + 1
+                return self.expand(_ESCAPE.sub(_unescape, raw), start), i + 1
+            else:
+                chars.append(char)
             i += 1
-        else:
-            raise self.fail(
-                start, f"unterminated {quote}quoted value{quote}", f"close the value with {quote}"
+        raise self.fail(
+            start, f"unterminated quoted value (no closing {quote})", f"close the value with {quote}"
+        )
+
+
+def parse_dotenv(
+    text: str,
+    label: str,
+    lookup: Optional[Lookup] = None,
+    *,
+    lookup_first: bool = False,
+    known: Mapping[str, str] = MappingProxyType({}),
+) -> DotenvResult:
+    """Parse dotenv `text` as compose-go's parser does; `label` (the project-relative path)
+    prefixes every error and warning. `known` are keys read before (earlier env_files)."""
+    return _Parser(text, label, lookup or _none, lookup_first, known).parse()
+
+
+def read_dotenv(text: str, label: str, lookup: Optional[Lookup] = None) -> DotenvResult:
+    """A dotenv file as compose's reader takes it: parsed, then keys starting with a digit dropped."""
+    result = parse_dotenv(text, label, lookup)
+    kept: list[DotenvEntry] = []
+    for entry in result.entries:
+        if _STARTS_WITH_DIGIT.match(entry.key):
+            result.warnings.append(
+                f"{label}:{entry.line}: {entry.key} starts with a digit; compose ignores it, so does devenv"
             )
-        self.pos = i + 1
-        rest_end = text.find("\n", self.pos)
-        rest_end = len(text) if rest_end < 0 else rest_end
-        rest = text[self.pos : rest_end]
-        if rest.strip() and not re.match(r"[ \t]*#", rest):
-            raise self.fail(self.pos, "unexpected text after the closing quote (only a # comment may follow)")
-        self.pos = rest_end
-        raw = "".join(chunks)
-        return raw if quote == "'" else self.expand(raw, start)
+        else:
+            kept.append(entry)
+    result.entries = kept
+    return result
 
 
-def parse_dotenv(text: str, label: str, lookup: Optional[Lookup] = None) -> DotenvResult:
-    """Parse dotenv `text`; `label` (the project-relative path) prefixes every error and warning."""
-    return _Parser(text, label, lookup or _none).parse()
+def parse_raw(text: str, label: str, lookup: Optional[Lookup] = None) -> DotenvResult:
+    """compose's `format: raw` env_file: docker's --env-file rules, no quotes, no interpolation."""
+    look = lookup or _none
+    result = DotenvResult()
+    lines = (text[1:] if text.startswith("\ufeff") else text).split("\n")
+    for number, raw in enumerate(lines, start=1):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        line = line.lstrip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            if any(c in " \t" for c in line):
+                raise ConfigError(
+                    f"{label}:{number}: variable name contains whitespace", "write KEY=VALUE, one per line"
+                )
+            result.entries.append(DotenvEntry(line, look(line), number, inherited=True))
+            continue
+        if not key:
+            raise ConfigError(f"{label}:{number}: no variable name before =", "write KEY=VALUE, one per line")
+        if any(c in " \t" for c in key):
+            raise ConfigError(
+                f"{label}:{number}: variable name contains whitespace", "write KEY=VALUE, one per line"
+            )
+        result.entries.append(DotenvEntry(key, value, number))
+    return result

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from devenv.config.model import EnvSpec
-from devenv.envvars.layering import known_profiles, layer
+from devenv.envvars.layering import declare_secrets, known_profiles, layer
 from devenv.envvars.sources import hash_files, load_prod
 
 KINDS = ("missing", "unknown-key", "unknown-unset", "source-changed", "source-unlocked", "source-removed")
@@ -60,6 +60,7 @@ def check_drift(
     """Check one profile, or (profile None) `dev`, `test` and every declared profile."""
     names = [profile] if profile else [p for p in known_profiles(spec) if p != "prod"]
     prod = load_prod(project_root, spec.prod)
+    declare_secrets(prod, spec)  # a declared secret is a prod key too, if only a local one
     problems: list[DriftProblem] = []
     notes: list[str] = list(prod.warnings)
     prod_keys = set(prod.values) | set(prod.unmirrorable)

@@ -1,10 +1,9 @@
-"""Kubernetes manifests as env sources: ConfigMaps, Secrets and the env of a workload's container.
+"""Kubernetes manifests as env sources: their ConfigMaps, Secrets and workload containers.
 
-A container's env is built as the kubelet builds it: `envFrom` first (in order, later wins), then
-`env` (overrides envFrom; `$(VAR)` refers to variables defined before it). A value routed through
-`envFrom`/`configMapKeyRef`/`secretKeyRef` is attributed to the ConfigMap/Secret line holding it;
-the referencing line is kept as `via`. `fieldRef`/`resourceFieldRef` are filled in by the cluster,
-so they are reported as not mirrorable rather than guessed.
+Every kind with a pod template is read (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
+ReplicationController, Job, CronJob); any other kind holds no container env and is named as
+ignored. Which container's env is mirrored is chosen across all sources (`select_target`); the
+env itself is built as the kubelet builds it, in `k8s_env`.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from devenv.envvars import yamlnodes as yn
-from devenv.envvars.model import EnvValue, Unmirrorable
+from devenv.envvars.model import EnvValue
 from devenv.errors import ConfigError
 
 # kind -> path from the document to the pod spec
@@ -25,6 +24,7 @@ WORKLOAD_KINDS: dict[str, tuple[str, ...]] = {
     "StatefulSet": ("spec", "template", "spec"),
     "DaemonSet": ("spec", "template", "spec"),
     "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
@@ -64,10 +64,19 @@ class Container:
     label: str
     line: int
     node: Any
+    pod: Any = None  # the pod spec holding it (resources of its siblings, serviceAccountName)
+    pod_meta: Any = None  # the pod's metadata: the template's for a workload (labels, annotations)
 
     @property
     def title(self) -> str:
         return f"{self.workload}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Ignored:
+    kind: str
+    name: str
+    line: int
 
 
 @dataclass
@@ -77,6 +86,14 @@ class Manifest:
     label: str
     objects: list[KeyedObject] = field(default_factory=list)
     containers: list[Container] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+
+    def ignored_note(self) -> Optional[str]:
+        """One line naming what this file holds that has no container env (Services, ...)."""
+        if not self.ignored:
+            return None
+        shown = ", ".join(f"{i.kind} {i.name}".rstrip() for i in self.ignored)
+        return f"{self.label}: ignored (no container env): {shown}"
 
 
 def _documents(nodes: list[Any]) -> list[Any]:
@@ -105,14 +122,20 @@ def parse_manifest(nodes: list[Any], label: str) -> Manifest:
         elif kind == "Secret":
             manifest.objects.append(_secret(doc, name, namespace, label))
         elif kind in WORKLOAD_KINDS:
-            pod = yn.get_path(doc, *WORKLOAD_KINDS[kind])
+            path = WORKLOAD_KINDS[kind]
+            pod = yn.get_path(doc, *path)
+            meta = yn.get(doc, "metadata") if kind == "Pod" else yn.get_path(doc, *path[:-1], "metadata")
             for c in yn.elements(yn.get(pod, "containers")):
                 cname = yn.text(yn.get(c, "name")) or ""
-                manifest.containers.append(Container(kind, name, namespace, cname, label, yn.line(c), c))
+                manifest.containers.append(
+                    Container(kind, name, namespace, cname, label, yn.line(c), c, pod, meta)
+                )
+        else:
+            manifest.ignored.append(Ignored(kind or "(no kind)", name, yn.line(doc)))
     return manifest
 
 
-def _string_value(node: Any, what: str, label: str) -> str:
+def string_value(node: Any, what: str, label: str) -> str:
     value = yn.text(node)
     if value is None or yn.scalar_kind(node) not in ("string", "other"):
         shown = "null" if value is None else f"a {yn.scalar_kind(node)}"
@@ -126,7 +149,7 @@ def _string_value(node: Any, what: str, label: str) -> str:
 def _config_map(doc: Any, kind: str, name: str, namespace: Optional[str], label: str) -> KeyedObject:
     obj = KeyedObject(kind, name, namespace, label, yn.line(doc))
     for key, key_node, value in yn.items(yn.get(doc, "data")):
-        text = _string_value(value, f'ConfigMap "{name}" data.{key}', label)
+        text = string_value(value, f'ConfigMap "{name}" data.{key}', label)
         obj.data[key] = DataEntry(text, yn.line(key_node))
     return obj
 
@@ -135,7 +158,7 @@ def _secret(doc: Any, name: str, namespace: Optional[str], label: str) -> KeyedO
     obj = KeyedObject("Secret", name, namespace, label, yn.line(doc))
     for key, key_node, value in yn.items(yn.get(doc, "data")):
         where = f'Secret "{name}" data.{key}'
-        encoded = "".join(_string_value(value, where, label).split())
+        encoded = "".join(string_value(value, where, label).split())
         try:
             raw = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
@@ -153,7 +176,7 @@ def _secret(doc: Any, name: str, namespace: Optional[str], label: str) -> KeyedO
         obj.data[key] = DataEntry(text, yn.line(key_node))
     # stringData is merged over data by the API server.
     for key, key_node, value in yn.items(yn.get(doc, "stringData")):
-        text = _string_value(value, f'Secret "{name}" stringData.{key}', label)
+        text = string_value(value, f'Secret "{name}" stringData.{key}', label)
         obj.data[key] = DataEntry(text, yn.line(key_node))
     return obj
 
@@ -163,39 +186,72 @@ def object_values(obj: KeyedObject) -> list[EnvValue]:
     return [EnvValue(k, e.value, f"{obj.label}:{e.line}", secret=obj.secret) for k, e in obj.data.items()]
 
 
-def select_container(manifest: Manifest, selector: Optional[str], service: Optional[str]) -> Container:
-    """`file#container`, `file#workload/container`, `file#workload` (one container), or the only one."""
-    containers = manifest.containers
-    listing = ", ".join(c.title for c in containers)
-    if selector:
-        if "/" in selector:
-            wl, cname = selector.split("/", 1)
-            found = [c for c in containers if c.workload == wl and c.name == cname]
-        else:
-            found = [c for c in containers if c.name == selector]
-            if not found:
-                found = [c for c in containers if c.workload == selector]
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            raise ConfigError(
-                f'{manifest.label}: no container "{selector}" (containers: {listing})',
-                f"use one of: {', '.join(f'{manifest.label}#{c.title}' for c in containers)}",
-            )
-        raise ConfigError(
-            f'{manifest.label}:{found[1].line}: selector "{selector}" is ambiguous ({", ".join(c.title for c in found)})',
-            f"name the workload too: {manifest.label}#{found[0].title}",
-        )
-    if len(containers) == 1:
-        return containers[0]
+@dataclass(frozen=True)
+class WorkloadSource:
+    """A prod entry whose file holds containers, with its `#selector` if any."""
+
+    entry: str
+    manifest: Manifest
+    selector: Optional[str]
+
+
+def select_target(sources: list[WorkloadSource], service: Optional[str]) -> Container:
+    """The one container whose env is mirrored, across every workload source.
+
+    A `#selector` picks it (`file#container`, `file#workload/container`, `file#workload`);
+    without one, a container named like the service being resolved; else the last source
+    holding a workload, when it has one container (later sources win, as for every key).
+    The other workloads give only their ConfigMaps and Secrets: one container's env never
+    leaks into another's.
+    """
+    chosen = [_selected(s) for s in sources if s.selector]
+    if len(chosen) == 1:
+        return chosen[0]
+    candidates = chosen or [c for s in sources for c in s.manifest.containers]
     if service:
-        named = [c for c in containers if c.name == service]
+        named = [c for c in candidates if c.name == service]
         if len(named) == 1:
             return named[0]
+    if chosen:
+        raise ConfigError(
+            f"[env] prod selects {len(chosen)} containers ({', '.join(c.title for c in chosen)}); "
+            "devenv mirrors one container's env",
+            "keep one #selector in [env] prod (each service may name its container: "
+            "a container named like the service is picked among them)",
+        )
+    last = sources[-1].manifest
+    if len(last.containers) == 1:
+        return last.containers[0]
+    listing = ", ".join(c.title for c in last.containers)
     raise ConfigError(
-        f"{manifest.label}:{containers[1].line}: {len(containers)} containers ({listing}); "
+        f"{last.label}:{last.containers[1].line}: {len(last.containers)} candidate containers ({listing}); "
         "devenv cannot tell which one's env to mirror",
-        f'pick one in [env] prod, e.g. "{manifest.label}#{containers[0].name}"',
+        f'pick one in [env] prod, e.g. "{last.label}#{last.containers[0].title}"',
+    )
+
+
+def _selected(source: WorkloadSource) -> Container:
+    manifest, selector = source.manifest, source.selector or ""
+    containers = manifest.containers
+    if "/" in selector:
+        wl, cname = selector.split("/", 1)
+        found = [c for c in containers if c.workload == wl and c.name == cname]
+    else:
+        found = [c for c in containers if c.name == selector]
+        if not found:
+            found = [c for c in containers if c.workload == selector]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        listing = ", ".join(c.title for c in containers)
+        raise ConfigError(
+            f'{manifest.label}: no container "{selector}" (containers: {listing})',
+            f"use one of: {', '.join(f'{manifest.label}#{c.title}' for c in containers)}",
+        )
+    raise ConfigError(
+        f'{manifest.label}:{found[1].line}: selector "{selector}" is ambiguous: {len(found)} candidate '
+        f"containers ({', '.join(c.title for c in found)})",
+        f"name the workload too: {manifest.label}#{found[0].title}",
     )
 
 
@@ -216,147 +272,3 @@ class Catalog:
                 "keep one definition per name in [env] prod (or set metadata.namespace)",
             )
         return found[0] if found else None
-
-
-def expand_refs(value: str, env: dict[str, EnvValue]) -> tuple[str, bool]:
-    """Kubernetes `$(VAR)` expansion; `$$` escapes. Returns the text and whether a secret went in."""
-    out: list[str] = []
-    used_secret = False
-    i = 0
-    while i < len(value):
-        if value.startswith("$$", i):
-            out.append("$")
-            i += 2
-        elif value.startswith("$(", i) and ")" in value[i + 2 :]:
-            end = value.index(")", i + 2)
-            name = value[i + 2 : end]
-            if name in env:
-                out.append(env[name].value)
-                used_secret = used_secret or env[name].secret
-            else:
-                out.append(value[i : end + 1])  # undefined references stay as written
-            i = end + 1
-        else:
-            out.append(value[i])
-            i += 1
-    return "".join(out), used_secret
-
-
-@dataclass
-class ContainerEnv:
-    values: list[EnvValue]
-    unmirrorable: list[Unmirrorable]
-    # env name -> Secret data key, where they differ (secretKeyRef, envFrom prefix): a local
-    # value given under the Secret's own key name fills every variable that reads it.
-    secret_aliases: dict[str, str]
-
-
-def container_env(container: Container, catalog: Catalog) -> ContainerEnv:
-    label = container.label
-    env: dict[str, EnvValue] = {}
-    unmirrorable: dict[str, Unmirrorable] = {}
-    aliases: dict[str, str] = {}
-    for item in yn.elements(yn.get(container.node, "envFrom")):
-        via = f"{label}:{yn.line(item)}"
-        prefix = yn.text(yn.get(item, "prefix")) or ""
-        for kind, ref_key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
-            ref = yn.get(item, ref_key)
-            if ref is None:
-                continue
-            obj = _referenced(catalog, kind, ref, container, yn.line(item), f"envFrom {ref_key}")
-            if obj is None:
-                continue
-            for key, entry in obj.data.items():
-                name = prefix + key
-                env[name] = EnvValue(name, entry.value, obj.where(key), secret=obj.secret, via=via)
-                unmirrorable.pop(name, None)
-                _alias(aliases, name, key if obj.secret else None)
-    for item in yn.elements(yn.get(container.node, "env")):
-        name = yn.text(yn.get(item, "name")) or ""
-        if not name:
-            raise ConfigError(f"{label}:{yn.line(item)}: an env entry has no name", "give every entry a name")
-        here = f"{label}:{yn.line(item)}"
-        value_from = yn.get(item, "valueFrom")
-        result: Optional[EnvValue] = None
-        if value_from is None:
-            node = yn.get(item, "value")
-            raw = "" if node is None else _string_value(node, f"env {name} value", label)
-            text, secret = expand_refs(raw, env)
-            where = f"{label}:{yn.line(node)}" if node is not None else here
-            result = EnvValue(name, text, where, secret=secret)
-        else:
-            result, data_key = _value_from(value_from, name, container, catalog, here, unmirrorable)
-            _alias(aliases, name, data_key)
-        if result is not None:
-            env[name] = result
-            unmirrorable.pop(name, None)
-        elif name in unmirrorable:
-            env.pop(name, None)
-    aliases = {k: v for k, v in aliases.items() if k in env}
-    return ContainerEnv(list(env.values()), list(unmirrorable.values()), aliases)
-
-
-def _alias(aliases: dict[str, str], name: str, secret_key: Optional[str]) -> None:
-    if secret_key is not None and secret_key != name:
-        aliases[name] = secret_key
-    else:
-        aliases.pop(name, None)
-
-
-def _value_from(
-    node: Any,
-    name: str,
-    container: Container,
-    catalog: Catalog,
-    here: str,
-    unmirrorable: dict[str, Unmirrorable],
-) -> tuple[Optional[EnvValue], Optional[str]]:
-    """The value a valueFrom gives, and the Secret data key it reads (if a Secret)."""
-    for kind, ref_key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
-        ref = yn.get(node, ref_key)
-        if ref is None:
-            continue
-        obj = _referenced(catalog, kind, ref, container, yn.line(ref), ref_key)
-        key = yn.text(yn.get(ref, "key")) or ""
-        if obj is None:
-            return None, None
-        if key not in obj.data:
-            if _optional(ref):
-                return None, None
-            raise ConfigError(
-                f'{container.label}:{yn.line(ref)}: {ref_key} for {name}: {kind} "{obj.name}" '
-                f"({obj.label}:{obj.line}) has no key {key!r}",
-                f"add {key} to the {kind}, fix the key name, or mark the reference optional: true",
-            )
-        value = EnvValue(name, obj.data[key].value, obj.where(key), secret=obj.secret, via=here)
-        return value, key if obj.secret else None
-    for ref_key in ("fieldRef", "resourceFieldRef"):
-        ref = yn.get(node, ref_key)
-        if ref is not None:
-            target = yn.text(yn.get(ref, "fieldPath")) or yn.text(yn.get(ref, "resource")) or "?"
-            unmirrorable[name] = Unmirrorable(
-                name, here, f"{ref_key} {target} is filled in by Kubernetes at run time; set it in a profile"
-            )
-            return None, None
-    raise ConfigError(
-        f"{here}: valueFrom for {name} is not configMapKeyRef, secretKeyRef, fieldRef or resourceFieldRef",
-        "fix the manifest (kubectl apply --dry-run=client shows the same problem)",
-    )
-
-
-def _optional(ref: Any) -> bool:
-    return (yn.text(yn.get(ref, "optional")) or "").lower() == "true"
-
-
-def _referenced(
-    catalog: Catalog, kind: str, ref: Any, container: Container, ref_line: int, what: str
-) -> Optional[KeyedObject]:
-    ref_name = yn.text(yn.get(ref, "name")) or ""
-    obj = catalog.find(kind, ref_name, container, ref_line)
-    if obj is None and not _optional(ref):
-        raise ConfigError(
-            f'{container.label}:{ref_line}: {container.workload_kind} "{container.workload}" container '
-            f'"{container.name}" {what} names {kind} "{ref_name}", which no [env] prod source defines',
-            f"add the file holding {kind} {ref_name} to [env] prod in devenv.toml, or mark it optional: true",
-        )
-    return obj

@@ -17,6 +17,7 @@ from typing import Any, Optional
 from devenv.config import profiles
 from devenv.config.model import EnvSpec, Profile
 from devenv.config.selection import unknown_service
+from devenv.envvars.derived import has_references, recompute, resolve_entry, settle_runtime
 from devenv.envvars.dotenv import parse_dotenv
 from devenv.envvars.model import EnvValue, LayeredEnv, Unmirrorable
 from devenv.envvars.sources import ProdEnv, load_prod
@@ -72,6 +73,15 @@ class Layers:
     warnings: list[str] = field(default_factory=list)
 
 
+def declare_secrets(prod: ProdEnv, spec: EnvSpec) -> None:
+    """`[env] secret_keys`: secret whatever the sources say; one no source has is local only."""
+    for key in spec.secret_keys:
+        if key in prod.values:
+            prod.values[key] = replace(prod.values[key], secret=True)
+        elif key not in prod.unmirrorable:
+            prod.values[key] = EnvValue(key, "", "devenv.toml [env] secret_keys (a local value only)", secret=True)
+
+
 def apply_profiles(
     prod: ProdEnv, chain: list[Profile]
 ) -> tuple[dict[str, EnvValue], dict[str, Unmirrorable]]:
@@ -118,9 +128,11 @@ def layer(
 ) -> Layers:
     chain = profile_chain(spec, profile)
     prod = prod if prod is not None else load_prod(root, spec.prod, service)
+    declare_secrets(prod, spec)
     values, unmirrorable = apply_profiles(prod, chain)
     layers = Layers(prod, chain, values, unmirrorable, warnings=list(prod.warnings))
     if profile == "prod":
+        settle_runtime(values, unmirrorable, in_prod=True)
         return layers  # production's own values, secrets as the manifests hold them
     env = os.environ if process_env is None else process_env
     local, warnings = read_secrets_file(root, spec)
@@ -134,6 +146,8 @@ def layer(
         if in_file is not None:
             found = local[in_file]
             values[key] = replace(found, key=key, source=_named(found.source, in_file, key))
+        elif prod.values[key].pieces:
+            continue  # derived: recomputed below from its parts, unless a profile sets it
         elif in_env is not None:
             values[key] = EnvValue(key, env[in_env], _named("process environment", in_env, key), secret=True)
         elif key in set_by_profile:
@@ -144,6 +158,8 @@ def layer(
             )
         else:
             layers.missing_secrets.append(" (or ".join(names) + ")" * (len(names) - 1))
+    recompute(prod.values, values, unmirrorable)
+    settle_runtime(values, unmirrorable, in_prod=False)
     for key in sorted(set(local) - prod.secret_keys - set(prod.secret_aliases.values())):
         layers.warnings.append(f"{local[key].source}: {key} is not a secret key of prod's env; ignored")
     return layers
@@ -203,22 +219,33 @@ def service_env(
     *,
     process_env: Optional[Mapping[str, str]] = None,
 ) -> LayeredEnv:
-    """A service's env: the layered env when it says `env = "prod"` (with its literal `environment`
-    table on top, if any); otherwise just that table."""
+    """A service's env: the layered env when it says `env = "prod"` (with its own `environment`
+    table on top, if any); otherwise just that table.
+
+    An `environment` value may refer to the layered env (`POSTGRES_PASSWORD = "${DB_PASSWORD}"`):
+    the service's own layered env when it receives one, else the project's (`devenv env show`
+    without a service). The entry is secret when what it refers to is.
+    """
     try:
         svc = project.service(service)
     except KeyError:
         raise unknown_service(project, service) from None
     name = profile or project.env.default_profile
-    literal = {
-        k: EnvValue(k, v, f"devenv.toml services.{service}.environment") for k, v in (svc.environment or ())
-    }
-    if svc.env != "prod":  # a literal table only (env = "none": not even that)
+    table = tuple(svc.environment or ())
+    receives = svc.env == "prod"
+    env: Optional[LayeredEnv] = None
+    if receives:
+        env = resolve_env(project.root, project.env, name, service=service, process_env=process_env)
+    elif any(has_references(v, f"services.{service}.environment.{k}") for k, v in table):
+        env = resolve_env(project.root, project.env, name, process_env=process_env)
+    else:
         profile_chain(project.env, name)  # an unknown profile is an error here too
-        return _finish(name, literal, {}, [])
-    env = resolve_env(project.root, project.env, name, service=service, process_env=process_env)
-    if not literal:
+    own = {k: resolve_entry(k, v, f"services.{service}.environment.{k}", env, name) for k, v in table}
+    if not receives:
+        return _finish(name, own, {}, [])
+    assert env is not None
+    if not own:
         return env
     secret = env.secret_keys()
-    values = {**env.values, **{k: replace(v, secret=k in secret) for k, v in literal.items()}}
+    values = {**env.values, **{k: replace(v, secret=v.secret or k in secret) for k, v in own.items()}}
     return _finish(name, values, env.unmirrorable, list(env.warnings))

@@ -6,7 +6,24 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import NamedTuple, Optional
+
+
+class Piece(NamedTuple):
+    """One part of a derived value: literal text, or the value of another variable.
+
+    `ref` names the variable the text was taken from (None for literal text); `secret` says
+    whether that variable is secret. Exports rebuild references from these (`${KEY}` for
+    compose, `$(KEY)` for Kubernetes) instead of writing a secret's text.
+    """
+
+    text: str
+    ref: Optional[str] = None
+    secret: bool = False
+
+
+def joined(pieces: tuple[Piece, ...]) -> str:
+    return "".join(p.text for p in pieces)
 
 
 @dataclass(frozen=True)
@@ -16,6 +33,11 @@ class EnvValue:
     `source` is where the value is written: "deploy/k8s/configmap.yaml:12", "profile dev",
     "secrets file .devenv/secrets.env:3" or "process environment". `via` is the line that
     routes it to the container (an `envFrom` or `configMapKeyRef` in a Deployment), if any.
+    `pieces` is set for a value built from other variables (a Kubernetes `$(VAR)` or a
+    service's `${VAR}` reference): what it is made of, so dev/test can recompute it from their
+    own values and an export can write references instead of secret text. `runtime` names what
+    Kubernetes fills in when the pod runs (`fieldRef metadata.name`); the value is then devenv's
+    local stand-in, decided by the manifest, and prod lists the key as not mirrored.
     """
 
     key: str
@@ -23,6 +45,13 @@ class EnvValue:
     source: str
     secret: bool = False
     via: Optional[str] = None
+    pieces: tuple[Piece, ...] = ()
+    runtime: Optional[str] = None
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """The variables this value is built from, in order, each once."""
+        return tuple(dict.fromkeys(p.ref for p in self.pieces if p.ref is not None))
 
 
 @dataclass(frozen=True)

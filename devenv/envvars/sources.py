@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Optional
 
 from devenv.envvars import yamlnodes as yn
-from devenv.envvars.dotenv import parse_dotenv
+from devenv.envvars.dotenv import read_dotenv
 from devenv.envvars.model import EnvValue, Unmirrorable
 from devenv.errors import ConfigError
 
@@ -119,8 +119,7 @@ def load_prod(root: Path, entries: tuple[str, ...], service: Optional[str] = Non
     """Read every prod source and layer them in order."""
     loaded = [_load(root, parse_ref(e)) for e in entries]
     manifests = [src.manifest for src in loaded if src.manifest]
-    catalog = _catalog(manifests) if manifests else None
-    has_workload = any(src.manifest and src.manifest.containers for src in loaded)
+    target = _target(loaded, service) if manifests else None
     prod = ProdEnv()
     for src in loaded:
         if src.kind == "dotenv":
@@ -140,23 +139,39 @@ def load_prod(root: Path, entries: tuple[str, ...], service: Optional[str] = Non
                 prod.put(value)
             prod.warnings.extend(result.warnings)
         else:
-            assert catalog is not None  # a k8s source always has a manifest
-            _apply_k8s(prod, src, catalog, has_workload, service)
+            _apply_k8s(prod, src, manifests, target)
     return prod
 
 
-def _catalog(manifests: list[k8s.Manifest]) -> k8s.Catalog:
+def _target(loaded: list[_Loaded], service: Optional[str]) -> Optional[k8s.Container]:
+    """The one container whose env is mirrored, when any k8s source holds a workload."""
     from devenv.envvars import k8s
 
-    return k8s.Catalog([o for m in manifests for o in m.objects])
+    sources = [
+        k8s.WorkloadSource(src.ref.entry, src.manifest, src.ref.selector)
+        for src in loaded
+        if src.manifest is not None and src.manifest.containers
+    ]
+    for src in loaded:
+        if src.manifest is not None and src.ref.selector and not src.manifest.containers:
+            raise ConfigError(
+                f"{src.ref.entry}: a selector picks a container, but {src.ref.path} has no workload",
+                f"drop the #{src.ref.selector}",
+            )
+    return k8s.select_target(sources, service) if sources else None
 
 
 def _apply_dotenv(prod: ProdEnv, src: _Loaded) -> None:
+    """A dotenv prod source, read as compose reads a .env; `${VAR}` may also name a key of an
+    earlier prod source (compose reads each file alone: devenv lets a later one build on it)."""
     known = {k: v.value for k, v in prod.values.items()}
-    result = parse_dotenv(src.text, src.ref.path, known.get)
+    result = read_dotenv(src.text, src.ref.path, known.get)
     prod.warnings.extend(result.warnings)
     for entry in result.entries:
         where = f"{src.ref.path}:{entry.line}"
+        if not entry.key:
+            prod.warnings.append(f"{where}: a value with no name (no container can receive it); ignored")
+            continue
         if entry.inherited:
             if entry.key not in prod.values:  # a bare KEY keeps an earlier source's value
                 prod.put_unmirrorable(
@@ -167,27 +182,28 @@ def _apply_dotenv(prod: ProdEnv, src: _Loaded) -> None:
 
 
 def _apply_k8s(
-    prod: ProdEnv, src: _Loaded, catalog: k8s.Catalog, has_workload: bool, service: Optional[str]
+    prod: ProdEnv, src: _Loaded, manifests: list[k8s.Manifest], target: Optional[k8s.Container]
 ) -> None:
-    from devenv.envvars import k8s
+    """A k8s source: the target container's env where this file holds it; otherwise (no workload
+    anywhere) every ConfigMap/Secret key. A workload that is not the target gives nothing: its
+    ConfigMaps and Secrets are reached through the target's references."""
+    from devenv.envvars import k8s, k8s_env
 
     manifest = src.manifest
     assert manifest is not None
-    if manifest.containers:
-        container = k8s.select_container(manifest, src.ref.selector, service)
-        result = k8s.container_env(container, catalog)
-        for item in result.unmirrorable:
-            prod.put_unmirrorable(item)
-        for value in result.values:
-            prod.put(value, result.secret_aliases.get(value.key))
+    note = manifest.ignored_note()
+    if note:
+        prod.warnings.append(note)
+    if target is not None:
+        if target in manifest.containers:
+            catalog = k8s.Catalog([o for m in manifests for o in m.objects])
+            siblings = [c for c in manifest.containers if c.pod is target.pod]
+            result = k8s_env.container_env(target, catalog, siblings)
+            for item in result.unmirrorable.values():
+                prod.put_unmirrorable(item)
+            for value in result.values.values():
+                prod.put(value, result.secret_aliases.get(value.key))
         return
-    if src.ref.selector:
-        raise ConfigError(
-            f"{src.ref.entry}: a selector picks a container, but {src.ref.path} has no workload",
-            f"drop the #{src.ref.selector}",
-        )
-    if has_workload:
-        return  # ConfigMaps/Secrets are reached through the workload's references
     for obj in manifest.objects:
         for value in k8s.object_values(obj):
             prod.put(value)
@@ -242,7 +258,7 @@ def source_files(root: Path, entries: tuple[str, ...]) -> list[str]:
 
             nodes = yn.compose_documents(read_text(root, ref.path), ref.path)
             if compose.is_compose(nodes):
-                extra = [p for p, _, _ in compose.env_files(nodes, ref.path)]
+                extra = [f.path for f in compose.env_files(nodes, ref.path)]
                 dot_env = str(PurePosixPath(ref.path).parent / ".env")
                 extra += [dot_env] if (root / dot_env).is_file() else []
                 files.extend(p for p in extra if p not in files and (root / p).is_file())

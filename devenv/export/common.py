@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Any, Optional, Protocol
 
 from devenv.config.model import Project, Service
+from devenv.envvars.model import Piece
 from devenv.errors import ConfigError
 
 
 class EnvLike(Protocol):
-    """A layered env value: `devenv.envvars.EnvValue` fits, so does any object with these two."""
+    """A layered env value: `devenv.envvars.EnvValue` fits, so does any object with these three."""
 
     @property
     def value(self) -> str: ...
@@ -18,14 +19,30 @@ class EnvLike(Protocol):
     @property
     def secret(self) -> bool: ...
 
+    @property
+    def pieces(self) -> tuple[Piece, ...]:
+        """What a derived value is built from (empty for a plain value)."""
+        ...
+
 
 class _Literal:
     """A literal `environment` value from devenv.toml (never secret: it is committed in the file)."""
 
     secret = False
+    pieces: tuple[Piece, ...] = ()
 
     def __init__(self, value: str):
         self.value = value
+
+
+def secret_parts(item: EnvLike) -> Optional[tuple[Piece, ...]]:
+    """The pieces of a secret value built from other variables, when every secret part of it
+    is a named variable (so an export can refer to those instead of the whole value); else None."""
+    if not item.secret or not item.pieces:
+        return None
+    if not any(p.secret and p.ref is not None for p in item.pieces):
+        return None
+    return item.pieces
 
 
 Envs = Mapping[str, Mapping[str, EnvLike]]

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any, Optional
 
 from devenv.config.model import DOCKER_SOCKET, PortSpec, Project, Service
-from devenv.export.common import Envs, dump_yaml, duration, pinned_image, service_env
+from devenv.export.common import (
+    EnvLike,
+    Envs,
+    dump_yaml,
+    duration,
+    pinned_image,
+    secret_parts,
+    service_env,
+)
 
 HOST_USER = "${DEVENV_UID:-1000}:${DEVENV_GID:-1000}"  # compose has no "the caller's uid"
 
@@ -63,46 +71,43 @@ def _service(
     if image:
         out["image"] = image
     elif svc.build is not None:
-        build: dict[str, Any] = {"context": _bind_source(svc.build.context, base)}
+        build: dict[str, Any] = {"context": escaped(_bind_source(svc.build.context, base))}
         if svc.build.dockerfile != "Dockerfile":
-            build["dockerfile"] = svc.build.dockerfile
+            build["dockerfile"] = escaped(svc.build.dockerfile)
         if svc.build.args:
-            build["args"] = dict(svc.build.args)
+            build["args"] = {k: escaped(v) for k, v in svc.build.args}
         if svc.build.target:
-            build["target"] = svc.build.target
+            build["target"] = escaped(svc.build.target)
         out["build"] = build
+    # compose interpolates every string of the file: a literal `$` must be written `$$`
+    # (`$(cat …)` would not parse, `echo $HOME` would silently become the host's home).
     if svc.entrypoint:
-        out["entrypoint"] = list(svc.entrypoint)
+        out["entrypoint"] = [escaped(a) for a in svc.entrypoint]
     if svc.command:
-        out["command"] = list(svc.command)
+        out["command"] = [escaped(a) for a in svc.command]
     if svc.workdir:
-        out["working_dir"] = svc.workdir
+        out["working_dir"] = escaped(svc.workdir)
     if svc.ports:
         out["ports"] = [_port(p) for p in svc.ports]
     mounts = []
     if svc.code:
-        mounts.append(f"{_bind_source(project.root, base)}:{svc.code}")
+        mounts.append(escaped(f"{_bind_source(project.root, base)}:{svc.code}"))
     for data in svc.data:
-        mounts.append(f"{_bind_source(data.source, base)}:{data.target}" + (":ro" if data.read_only else ""))
+        mounts.append(
+            escaped(f"{_bind_source(data.source, base)}:{data.target}") + (":ro" if data.read_only else "")
+        )
     for vol in svc.volumes:
-        mounts.append(f"{vol.name}:{vol.target}" + (":ro" if vol.read_only else ""))
+        mounts.append(escaped(f"{vol.name}:{vol.target}") + (":ro" if vol.read_only else ""))
     if svc.docker_socket:
         mounts.append(f"{DOCKER_SOCKET}:{DOCKER_SOCKET}")
     if mounts:
         out["volumes"] = mounts
     env = service_env(svc, envs)
     if env:
-        out["environment"] = {}
-        for key, item in env.items():
-            if item.secret:
-                secrets.append(key)
-                out["environment"][key] = "${" + key + "}"
-            else:
-                # `$` would be interpolated by compose; `$$` is a literal dollar.
-                out["environment"][key] = item.value.replace("$", "$$")
+        out["environment"] = {key: _env_value(key, item, secrets) for key, item in env.items()}
     if svc.health:
         out["healthcheck"] = {
-            "test": ["CMD", *svc.health.cmd],
+            "test": ["CMD", *(escaped(a) for a in svc.health.cmd)],
             "interval": duration(svc.health.interval_s),
             "timeout": duration(svc.health.timeout_s),
             "retries": svc.health.retries,
@@ -114,14 +119,40 @@ def _service(
             for dep in svc.depends_on
         }
     if svc.user:
-        out["user"] = HOST_USER if svc.user == "host" else svc.user
+        out["user"] = HOST_USER if svc.user == "host" else escaped(svc.user)
     if svc.read_only:
         out["read_only"] = True
         out["tmpfs"] = ["/tmp"]  # as devenv runs it: a writable /tmp on a read-only root
     if svc.privileged:
         out["privileged"] = True
     out["stop_grace_period"] = duration(svc.stop_timeout_s)
+    if svc.stop_signal:
+        out["stop_signal"] = svc.stop_signal
     return out
+
+
+def escaped(text: str) -> str:
+    """A literal for compose: it interpolates `$`, and `$$` is a literal dollar."""
+    return text.replace("$", "$$")
+
+
+def _env_value(key: str, item: EnvLike, secrets: list[str]) -> str:
+    """A secret becomes a `${KEY}` reference filled when compose runs; a value built from secrets
+    (`postgres://$(DB_USER):$(DB_PASSWORD)@db/shop`) refers to those parts and keeps the rest."""
+    if not item.secret:
+        return escaped(item.value)
+    parts = secret_parts(item)
+    if parts is None:
+        secrets.append(key)
+        return "${" + key + "}"
+    out: list[str] = []
+    for piece in parts:
+        if piece.secret and piece.ref is not None:
+            secrets.append(piece.ref)
+            out.append("${" + piece.ref + "}")
+        else:
+            out.append(escaped(piece.text))
+    return "".join(out)
 
 
 def _port(port: PortSpec) -> str:
@@ -156,6 +187,6 @@ def _volumes(project: Project) -> dict[str, Any]:
                 if decl.driver != "local" or decl.options:
                     spec["driver"] = decl.driver
                 if decl.options:
-                    spec["driver_opts"] = dict(decl.options)
+                    spec["driver_opts"] = {k: escaped(v) for k, v in decl.options}
         out[name] = spec
     return out

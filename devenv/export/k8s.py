@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from devenv.config.model import Project, Service
 from devenv.errors import ConfigError
-from devenv.export.common import Envs, dump_yaml, pinned_image, service_env
+from devenv.export.common import EnvLike, Envs, dump_yaml, pinned_image, secret_parts, service_env
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 PVC_SIZE = "1Gi"
@@ -54,11 +54,10 @@ def export_k8s(
             )
         env = service_env(svc, envs)
         plain = {k: v.value for k, v in env.items() if not v.secret}
-        secret_keys = [k for k, v in env.items() if v.secret]
         if plain:
             files[f"configmap-{k8s_name(svc.name)}.yaml"] = _configmap(project, svc, plain, profile)
         files[f"deployment-{k8s_name(svc.name)}.yaml"] = _deployment(
-            project, svc, image, bool(plain), secret_keys, external
+            project, svc, image, bool(plain), _secret_env(project, env), external
         )
         if svc.ports:
             files[f"service-{k8s_name(svc.name)}.yaml"] = _service(project, svc)
@@ -91,8 +90,45 @@ def _configmap_name(project: Project, svc: Service) -> str:
     return k8s_name(f"{project.name}-{svc.name}-env")
 
 
+def _secret_env(project: Project, env: Mapping[str, EnvLike]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The container's secret variables as `env` entries, and the keys the Secret must hold.
+
+    A secret is a secretKeyRef; one that is exactly another secret (`${DB_PASSWORD}`) reads that
+    key; one built from secrets of this same container is a `value` with `$(VAR)` references
+    after them (Kubernetes expands those; `$$` keeps a literal `$`); anything else is its own key.
+    """
+
+    def ref(name: str, key: str) -> dict[str, Any]:
+        return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name(project), "key": key}}}
+
+    direct = [k for k, v in env.items() if v.secret and secret_parts(v) is None]
+    entries = [ref(k, k) for k in direct]
+    keys = list(direct)
+    built: list[dict[str, Any]] = []
+    for key, item in env.items():
+        parts = secret_parts(item)
+        if parts is None:
+            continue
+        secret_refs = [p.ref for p in parts if p.secret and p.ref is not None]
+        if len(parts) == 1:
+            entries.append(ref(key, secret_refs[0]))
+            keys.append(secret_refs[0])
+        elif all(r in direct for r in secret_refs):
+            text = "".join(f"$({p.ref})" if p.secret and p.ref else p.text.replace("$", "$$") for p in parts)
+            built.append({"name": key, "value": text})
+        else:
+            entries.append(ref(key, key))
+            keys.append(key)
+    return entries + built, list(dict.fromkeys(keys))
+
+
 def _deployment(
-    project: Project, svc: Service, image: str, has_config: bool, secret_keys: list[str], external: set[str]
+    project: Project,
+    svc: Service,
+    image: str,
+    has_config: bool,
+    secret_env: tuple[list[dict[str, Any]], list[str]],
+    external: set[str],
 ) -> str:
     header = [f"Service {svc.name} of project {project.name}, exported by `devenv export k8s`."]
     container: dict[str, Any] = {"name": k8s_name(svc.name), "image": image}
@@ -107,11 +143,10 @@ def _deployment(
         container["ports"] = [{"name": n, "containerPort": c, "protocol": p} for n, c, p in ports]
     if has_config:
         container["envFrom"] = [{"configMapRef": {"name": _configmap_name(project, svc)}}]
+    entries, secret_keys = secret_env
+    if entries:
+        container["env"] = entries
     if secret_keys:
-        container["env"] = [
-            {"name": key, "valueFrom": {"secretKeyRef": {"name": secret_name(project), "key": key}}}
-            for key in secret_keys
-        ]
         header += [
             f"Needs the Secret {secret_name(project)} with keys: {', '.join(secret_keys)}.",
             "Its values are not exported; create it from your secret store, e.g.",

@@ -1,28 +1,35 @@
-"""The standard-image catalog: `images/<name>/Dockerfile`, built from a clean `git archive` of
-HEAD, tagged `<branch>`, `<short-sha>` (and `latest` on the default branch), labelled, pushed."""
+"""The standard-image catalog: `images/<name>/Dockerfile`, planned for building from a clean
+`git archive` of HEAD, in dependency order, each named by its inputs.
+
+An image's *inputs* are the committed tree of its folder and its effective build args — the
+base image among them, pinned: another catalog image by that image's inputs, an outside image
+by digest. Their hash names a content tag (`src-<hash>`): an image whose inputs the registry
+(or the engine) already holds is not built again, so a commit that leaves images/ alone rebuilds
+nothing, and a change to `base` rebuilds everything built on it."""
 
 from __future__ import annotations
 
-import datetime
+import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
+from devenv.config.model import CatalogImage, Project
 from devenv.engine import labels as L
-from devenv.engine.errors import EngineRefused
-from devenv.engine.port import Engine
-from devenv.errors import ConfigError, DevenvError, EngineError, RegistryError
+from devenv.errors import ConfigError, DevenvError
 from devenv.images import gitexport
-from devenv.registry.pull import PullEvent
-from devenv.registry.reference import effective_registry, registry_host
-from devenv.registry.resolve import client_for, engine_auth
+from devenv.images.dockerfile import BASE_ARG, base_arg
 
 CATALOG_DIR = "images"
 CATALOG_LABEL = L.CATALOG
+INPUTS_LABEL = L.CATALOG_INPUTS
 OCI = L.OCI
+CONTENT_TAG_PREFIX = "src-"
+INPUTS_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -30,58 +37,41 @@ class BuildPlan:
     name: str
     relpath: str  # folder inside the git repository
     repository: str  # "<registry>/<name>"
-    tags: tuple[str, ...]
+    tags: tuple[str, ...]  # what people use: <branch>, <short sha>, latest on the default branch
     revision: str
     dirty: bool
-
-
-@dataclass(frozen=True)
-class BuiltImage:
-    plan: BuildPlan
-    image_id: str
-    labels: dict[str, str] = field(default_factory=dict)
+    build_args: tuple[tuple[str, str], ...] = ()  # effective, BASE_IMAGE pinned
+    parent: Optional[str] = None  # the catalog image this one is built on (built first)
+    inputs: Optional[str] = None  # hash of what the image is built from; None for a dirty build
 
     @property
-    def references(self) -> list[str]:
-        return [f"{self.plan.repository}:{t}" for t in self.plan.tags]
+    def content_tag(self) -> Optional[str]:
+        return CONTENT_TAG_PREFIX + self.inputs if self.inputs else None
+
+    @property
+    def build_tag(self) -> str:
+        """The tag dependants build FROM: the content tag, else (dirty) the last human tag."""
+        return self.content_tag or self.tags[-1]
+
+    @property
+    def base_image(self) -> Optional[str]:
+        return dict(self.build_args).get(BASE_ARG)
 
 
-@dataclass(frozen=True)
-class PushedImage:
-    reference: str
-    digest: Optional[str]
-
-
-@dataclass(frozen=True)
-class CatalogEntry:
-    name: str
-    tags: tuple[str, ...]  # in the registry
-    digest: Optional[str]  # of the branch (else latest) tag in the registry
-    last_build: Optional[str]  # org.opencontainers.image.created of the newest local build
-    error: Optional[str] = None  # registry problem for this row
-
-
-def catalog_names(project: Any) -> list[str]:
+def catalog_names(project: Project) -> list[str]:
     folder = project.root / CATALOG_DIR
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if (p / "Dockerfile").is_file())
 
 
-def _select(project: Any, names: Sequence[str]) -> list[str]:
-    known = catalog_names(project)
-    if not known:
-        raise ConfigError(
-            f"no catalog images: {project.root / CATALOG_DIR}/<name>/Dockerfile does not exist",
-            hint="add images/<name>/Dockerfile (see docs/registry.md)",
-        )
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ConfigError(f"unknown catalog image '{unknown[0]}'", hint=f"known images: {', '.join(known)}")
-    return list(names) or known
+def catalog_path(project: Project, name: str) -> Path:
+    return project.root / CATALOG_DIR / name
 
 
-def _registry(project: Any, environ: Mapping[str, str]) -> str:
+def catalog_registry(project: Project, environ: Mapping[str, str]) -> str:
+    from devenv.registry.reference import effective_registry
+
     registry = effective_registry(project.registry, environ)
     if not registry:
         raise ConfigError(
@@ -97,173 +87,189 @@ def tag_safe(text: str) -> str:
     return tag or "unnamed"
 
 
+def _known(project: Project) -> list[str]:
+    known = catalog_names(project)
+    if not known:
+        raise ConfigError(
+            f"no catalog images: {project.root / CATALOG_DIR}/<name>/Dockerfile does not exist",
+            hint="add images/<name>/Dockerfile (see docs/registry.md)",
+        )
+    for declared in project.images:
+        if declared.name not in known:
+            raise ConfigError(
+                f"{project.config_file.name} [images.{declared.name}]: "
+                f"{CATALOG_DIR}/{declared.name}/Dockerfile does not exist",
+                hint=f"add {CATALOG_DIR}/{declared.name}/Dockerfile or remove the table; "
+                f"catalog images: {', '.join(known)}",
+            )
+    return known
+
+
+def _select(known: Sequence[str], names: Sequence[str]) -> list[str]:
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(f"unknown catalog image '{unknown[0]}'", hint=f"known images: {', '.join(known)}")
+    return list(names) or list(known)
+
+
+def build_order(parents: Mapping[str, Optional[str]], wanted: Sequence[str]) -> list[str]:
+    """`wanted` and the catalog images they are built on, parents first (else in name order)."""
+    order: list[str] = []
+
+    def visit(name: str, chain: list[str]) -> None:
+        if name in order:
+            return
+        if name in chain:
+            cycle = " → ".join([*chain[chain.index(name) :], name])
+            raise ConfigError(
+                f"catalog images are built on each other in a cycle: {cycle}",
+                hint="one of them must start from an outside image (`[images.NAME] from`)",
+            )
+        parent = parents.get(name)
+        if parent is not None:
+            visit(parent, [*chain, name])
+        order.append(name)
+
+    for name in sorted(wanted):
+        visit(name, [])
+    return order
+
+
+def inputs_hash(tree: str, build_args: Mapping[str, str]) -> str:
+    doc = {"v": INPUTS_VERSION, "tree": tree, "args": sorted(build_args.items())}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class _Source:
+    name: str
+    relpath: str
+    dirty: list[str]
+    dockerfile: str  # its text as it will be built (committed, or on disk for a dirty build)
+    declared: CatalogImage
+    base: Optional[str]  # BASE_IMAGE before pinning: a catalog name or an image reference
+    base_from: str  # where `base` came from, for errors: "--build-arg", "[images.X] from", "Dockerfile"
+
+
+def _sources(
+    project: Project, root: Path, sha: str, known: Sequence[str], cli_args: Mapping[str, str]
+) -> dict[str, _Source]:
+    declared = {img.name: img for img in project.images}
+    sources = {}
+    for name in known:
+        relpath = os.path.relpath(catalog_path(project, name), root).replace(os.sep, "/")
+        dirty = gitexport.dirty_paths(root, relpath)
+        path = f"{relpath}/Dockerfile"
+        text = (
+            (root / path).read_text(errors="replace") if dirty else gitexport.committed_file(root, path, sha)
+        )
+        decl = declared.get(name, CatalogImage(name))
+        parsed = base_arg(text or "")
+        base: Optional[str]
+        if cli_args.get(BASE_ARG):
+            base, base_from = cli_args[BASE_ARG], "--build-arg"
+        elif decl.base:
+            base, base_from = decl.base, f"[images.{name}] from"
+            if not parsed.used:
+                raise ConfigError(
+                    f"{path}: no FROM line starts from ${{{BASE_ARG}}}, so [images.{name}] from has no effect",
+                    hint=f"start the Dockerfile with `ARG {BASE_ARG}` and `FROM ${{{BASE_ARG}}}`",
+                )
+        else:
+            base, base_from = (parsed.default if parsed.used else None), f"{path}:{parsed.line}"
+        sources[name] = _Source(name, relpath, dirty, text or "", decl, base, base_from)
+    return sources
+
+
 def plan_builds(
-    project: Any,
+    project: Project,
     names: Sequence[str] = (),
     *,
     allow_dirty: bool = False,
+    build_args: Optional[Mapping[str, str]] = None,
     environ: Mapping[str, str] = os.environ,
+    pin: Optional[Callable[[str, str], str]] = None,
 ) -> list[BuildPlan]:
-    registry = _registry(project, environ)
+    """Plans for `names` (default: every catalog image) and the catalog images they are built on,
+    parents first. `pin(reference, where)` turns an outside base into `repo@digest` (default:
+    ask its registry)."""
+    registry = catalog_registry(project, environ)
+    cli_args = dict(build_args or {})
     root = gitexport.repo_root(project.root)
     sha = gitexport.head_sha(root)
     branch = gitexport.current_branch(root, environ)
     on_default = branch is not None and branch == gitexport.default_branch(root, environ)
-    plans = []
-    for name in _select(project, names):
-        relpath = os.path.relpath(project.root / CATALOG_DIR / name, root).replace(os.sep, "/")
-        dirty = gitexport.dirty_paths(root, relpath)
-        if dirty and not allow_dirty:
+    known = _known(project)
+    sources = _sources(project, root, sha, known, cli_args)
+    parents = {n: (s.base if s.base in known else None) for n, s in sources.items()}
+    pin = pin or (lambda ref, where: pin_reference(ref, project.registry, where, environ))
+    plans: dict[str, BuildPlan] = {}
+    for name in build_order(parents, _select(known, names)):
+        src = sources[name]
+        if src.dirty and not allow_dirty:
+            shown = ", ".join(src.dirty[:3]) + (", …" if len(src.dirty) > 3 else "")
             raise DevenvError(
-                f"{relpath} has uncommitted changes ({', '.join(dirty[:3])}{', …' if len(dirty) > 3 else ''}): "
-                "catalog images are built only from committed sources",
+                f"{src.relpath} has uncommitted changes ({shown}): catalog images are built only from "
+                "committed sources",
                 hint="commit the changes, or pass --allow-dirty for a local `-dirty` build",
             )
-        suffix = "-dirty" if dirty else ""
+        suffix = "-dirty" if src.dirty else ""
         tags = [tag_safe(branch) + suffix] if branch else []
         tags.append(sha[:12] + suffix)
-        if on_default and not dirty:
+        if on_default and not src.dirty:
             tags.append("latest")
-        plans.append(BuildPlan(name, relpath, f"{registry}/{name}", tuple(tags), sha + suffix, bool(dirty)))
-    return plans
-
-
-def build_images(
-    engine: Engine,
-    project: Any,
-    plans: Sequence[BuildPlan],
-    *,
-    build_args: Optional[Mapping[str, str]] = None,
-    progress: Optional[Callable[[str, str], None]] = None,
-    environ: Mapping[str, str] = os.environ,
-) -> list[BuiltImage]:
-    """Build each plan from `git archive` of HEAD (a dirty plan: from the tracked+untracked files)."""
-    root = gitexport.repo_root(project.root)
-    source = gitexport.source_url(root, environ)
-    built = []
-    for plan in plans:
-        context = (
-            gitexport.archive_worktree(root, plan.relpath)
-            if plan.dirty
-            else gitexport.archive_head(root, plan.relpath, plan.revision)
+        args = {**dict(src.declared.build_args), **cli_args}
+        parent = parents[name]
+        if parent is not None:
+            args[BASE_ARG] = f"{registry}/{parent}:{plans[parent].build_tag}"
+        elif src.base:
+            args[BASE_ARG] = pin(src.base, src.base_from)
+        clean = not src.dirty and (parent is None or plans[parent].inputs is not None)
+        inputs = inputs_hash(gitexport.tree_id(root, src.relpath, sha), args) if clean else None
+        plans[name] = BuildPlan(
+            name,
+            src.relpath,
+            f"{registry}/{name}",
+            tuple(tags),
+            sha + suffix,
+            bool(src.dirty),
+            tuple(sorted(args.items())),
+            parent,
+            inputs,
         )
-        labels = {
-            f"{OCI}.revision": plan.revision,
-            f"{OCI}.created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            f"{OCI}.title": plan.name,
-            CATALOG_LABEL: plan.name,
-        }
-        if source:
-            labels[f"{OCI}.source"] = source
-        image_id = _build(engine, plan, context, labels, dict(build_args or {}), progress)
-        for tag in plan.tags:
-            engine.tag(image_id, plan.repository, tag)
-        built.append(BuiltImage(plan, image_id, labels))
-    return built
+    return list(plans.values())
 
 
-def _build(
-    engine: Engine,
-    plan: BuildPlan,
-    context: bytes,
-    labels: dict[str, str],
-    args: dict[str, str],
-    progress: Optional[Callable[[str, str], None]],
-) -> str:
-    tag = f"{plan.repository}:{plan.tags[-1]}"
-    image_id: Optional[str] = None
+def pin_reference(reference: str, registry: Optional[str], where: str, environ: Mapping[str, str]) -> str:
+    """`repo:tag` → `repo@sha256:…` as its registry says now (a short name resolves against
+    the team registry, as service images do); a reference with a digest is kept."""
+    from devenv.errors import RegistryError
+    from devenv.registry.reference import resolve_image
+    from devenv.registry.resolve import client_for
+
     try:
-        for event in engine.build(tag=tag, labels=labels, context_tar=context, build_args=args):
-            if event.error is not None:
-                raise DevenvError(
-                    f"{plan.relpath}/Dockerfile: build failed: {event.error.strip()}",
-                    hint="fix the Dockerfile, commit, and build again",
-                )
-            if event.aux.get("ID"):
-                image_id = str(event.aux["ID"])
-            if progress is not None and event.stream.strip():
-                progress(plan.name, event.stream.rstrip("\n"))
-    except EngineRefused as err:
-        raise EngineError(f"engine refused the build of {plan.relpath}: {err.explanation}") from err
-    if image_id is None:
-        built = engine.inspect_image(tag)
-        if built is None:
-            raise EngineError(f"the engine reported no error but {tag} is not there after the build")
-        image_id = built.id
-    return image_id
+        ref = resolve_image(reference, registry, environ)
+    except DevenvError as err:
+        raise ConfigError(f"{where}: base image {reference!r}: {err.message}", hint=err.hint) from err
+    if ref.digest:
+        return f"{ref.registry}/{ref.repository}@{ref.digest}"
+    try:
+        digest = client_for(ref.registry, environ).manifest_digest(ref.repository, ref.reference)
+    except RegistryError as err:
+        raise type(err)(
+            f"base image {ref} ({where}) cannot be pinned: {err.message}",
+            hint=err.hint or "push it first (scripts/debian-base.sh mirrors Debian into the local registry)",
+        ) from err
+    return f"{ref.registry}/{ref.repository}@{digest}"
 
 
-def push_images(
-    engine: Engine,
-    plans: Sequence[BuildPlan],
-    *,
-    progress: Optional[Callable[[PullEvent], None]] = None,
-    environ: Mapping[str, str] = os.environ,
-) -> list[PushedImage]:
-    """Push every tag of every plan; each must have been built (`devenv images build`)."""
-    pushed: list[PushedImage] = []
-    checked: set[str] = set()
-    for plan in plans:
-        host = registry_host(plan.repository)
-        if host not in checked:  # our deadlines and login hint before the engine's slow failure
-            client_for(host, environ).check_login()
-            checked.add(host)
-        for tag in plan.tags:
-            ref = f"{plan.repository}:{tag}"
-            if engine.inspect_image(ref) is None:
-                raise DevenvError(f"{ref} is not built", hint="run `devenv images build` first")
-            digest = None
-            auth = _push_auth(host, environ)
-            try:
-                for event in engine.push(plan.repository, tag, auth=auth):
-                    if event.error is not None:
-                        raise RegistryError(f"push of {ref} failed: {event.error.strip()[:300]}",
-                                            hint=f"check `devenv login {host}` and write access")  # fmt: skip
-                    if event.aux.get("Digest"):
-                        digest = str(event.aux["Digest"])
-                    if progress is not None and event.status:
-                        progress(PullEvent(ref, event.id, event.status, event.current, event.total))
-            except EngineRefused as err:
-                raise RegistryError(f"push of {ref} failed: {err.explanation}") from err
-            pushed.append(PushedImage(ref, digest))
-    return pushed
+def registry_path(repository: str) -> tuple[str, str]:
+    """ "host[:port]/team/name" → ("host[:port]", "team/name")."""
+    host, _, path = repository.partition("/")
+    return host, path
 
 
-def _push_auth(host: str, environ: Mapping[str, str]) -> Optional[dict[str, str]]:
-    from devenv.registry.reference import ImageRef
-
-    return engine_auth(ImageRef(host, "x", "latest"), environ)
-
-
-def list_catalog(
-    engine: Engine, project: Any, *, environ: Mapping[str, str] = os.environ
-) -> list[CatalogEntry]:
-    registry = _registry(project, environ)
-    host, _, prefix = registry.partition("/")
-    api = client_for(registry_host(host), environ)
-    root = gitexport.repo_root(project.root)
-    branch = gitexport.current_branch(root, environ)
-    entries = []
-    for name in catalog_names(project):
-        repo = f"{prefix}/{name}" if prefix else name
-        tags: tuple[str, ...] = ()
-        digest = error = None
-        try:
-            tags = tuple(api.tags(repo))
-            wanted = tag_safe(branch) if branch and tag_safe(branch) in tags else "latest"
-            digest = api.manifest_digest(repo, wanted) if wanted in tags else None
-        except RegistryError as err:
-            if "not found" not in err.message:  # not pushed yet is a normal state, not an error
-                error = err.message
-        entries.append(CatalogEntry(name, tags, digest, _last_build(engine, name), error))
-    return entries
-
-
-def _last_build(engine: Engine, name: str) -> Optional[str]:
-    images = engine.images([f"{CATALOG_LABEL}={name}"])
-    created = [img.labels.get(f"{OCI}.created") for img in images]
-    return max((c for c in created if c), default=None)
-
-
-def catalog_path(project: Any, name: str) -> Path:
-    return Path(project.root) / CATALOG_DIR / name
+def describe_base(plan: BuildPlan) -> str:
+    if plan.parent:
+        return f"on {plan.parent}"
+    return f"on {plan.base_image}" if plan.base_image else "from scratch"

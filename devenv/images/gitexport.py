@@ -107,3 +107,19 @@ def archive_worktree(root: Path, relpath: str) -> bytes:
             if path.exists():
                 tar.add(path, arcname=os.path.relpath(name, relpath), recursive=False)
     return buf.getvalue()
+
+
+def tree_id(root: Path, relpath: str, sha: str) -> str:
+    """The git tree id of `relpath` in `sha`: changes exactly when a file under it changes."""
+    out = _out(root, "rev-parse", "--verify", "-q", f"{sha}:{relpath}")
+    if out is None:
+        raise DevenvError(
+            f"{relpath} is not in commit {sha[:12]}", hint=f"commit it first: git add {relpath} && git commit"
+        )
+    return out
+
+
+def committed_file(root: Path, path: str, sha: str) -> Optional[str]:
+    """The text of `path` as committed in `sha` (None when that commit lacks it)."""
+    proc = _git(root, "show", f"{sha}:{path}", check=False)
+    return proc.stdout.decode(errors="replace") if proc.returncode == 0 else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Callable, Optional
 
 from devenv.config.model import Project, Service
@@ -11,17 +13,53 @@ from devenv.engine.port import Engine
 from devenv.errors import ConfigError, EngineError
 
 SERVICE_TAG = "devenv/{project}-{service}:dev"
+INPUTS_LABEL = L.BUILD_INPUTS
+BASE_ARG = "BASE_IMAGE"
 
 
 def service_image_tag(project: Project, service: Service) -> str:
     return SERVICE_TAG.format(project=project.name.lower(), service=service.name.lower())
 
 
+def build_args(service: Service, base: Optional[str]) -> dict[str, str]:
+    """The build args of `service`: its own, and BASE_IMAGE = its pinned `from` image."""
+    args = dict(service.build.args) if service.build is not None else {}
+    if base is not None:
+        args[BASE_ARG] = base
+    return args
+
+
+def build_inputs(service: Service, base_id: Optional[str]) -> str:
+    """A hash of what the build starts from — the Dockerfile, the build args, the target and the
+    base image's id — so a changed Dockerfile or a newly locked base rebuilds on the next `up`
+    (the context's other files only with `--build` or a watch `rebuild`: hashing them on every
+    `up` would cost more than it saves)."""
+    spec = service.build
+    where = f"services.{service.name}.build"
+    if spec is None:
+        raise ConfigError(f"services.{service.name}: has no `build` table")
+    dockerfile = spec.context / spec.dockerfile
+    try:
+        text = dockerfile.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"{where}.dockerfile: cannot read {dockerfile} ({err.strerror})") from err
+    doc = {"dockerfile": hashlib.sha256(text).hexdigest(), "args": sorted(spec.args), "target": spec.target}
+    doc["base"] = base_id
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def build_service_image(
-    engine: Engine, project: Project, service: Service, *, progress: Optional[Callable[[str], None]] = None
+    engine: Engine,
+    project: Project,
+    service: Service,
+    *,
+    base: Optional[str] = None,
+    inputs: Optional[str] = None,
+    progress: Optional[Callable[[str], None]] = None,
 ) -> str:
     """Build `service.build` and return the image id. The engine client tars the context applying
-    `.dockerignore` with docker's own rules, so the engine sees what `docker build` would."""
+    `.dockerignore` with docker's own rules, so the engine sees what `docker build` would.
+    `base`: the pinned reference passed as BASE_IMAGE; `inputs`: recorded as a label."""
     spec = service.build
     if spec is None:
         raise ConfigError(f"services.{service.name}: has no `build` table")
@@ -31,14 +69,17 @@ def build_service_image(
     if not (spec.context / spec.dockerfile).is_file():
         raise ConfigError(f"{where}.dockerfile: {spec.context / spec.dockerfile} does not exist")
     tag = service_image_tag(project, service)
+    labels = L.service_build_labels(project.name, service.name)
+    if inputs is not None:
+        labels[INPUTS_LABEL] = inputs
     image_id: Optional[str] = None
     try:
         for event in engine.build(
             tag=tag,
-            labels=L.service_build_labels(project.name, service.name),
+            labels=labels,
             context_dir=str(spec.context),
             dockerfile=spec.dockerfile,
-            build_args=dict(spec.args),
+            build_args=build_args(service, base),
             target=spec.target,
         ):
             if event.error is not None:

@@ -2,42 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Callable, Optional
+from collections.abc import Sequence
+from typing import Optional
 
 from devenv.config.model import Project
 from devenv.engine.connect import connect
-from devenv.images import catalog
-from devenv.images.catalog import BuildPlan, BuiltImage, CatalogEntry, PushedImage, plan_builds
-from devenv.registry.pull import PullEvent
+from devenv.images import publish
+from devenv.images.catalog import BuildPlan, plan_builds
+from devenv.images.publish import BuildProgress, BuiltImage, CatalogEntry, PushedImage, PushProgress
 
 __all__ = ["BuildPlan", "build", "list_images", "plan_builds", "push"]
 
 
 def list_images(project: Project) -> list[CatalogEntry]:
-    return catalog.list_catalog(connect(), project)
+    return publish.list_catalog(connect(), project)
 
 
 def build(
     project: Project,
     plans: Sequence[BuildPlan],
     *,
-    build_args: Optional[Mapping[str, str]] = None,
-    progress: Optional[Callable[[str, str], None]] = None,
-) -> list[BuiltImage]:
-    return catalog.build_images(connect(), project, plans, build_args=build_args, progress=progress)
+    force: bool = False,
+    push: bool = False,
+    progress: Optional[BuildProgress] = None,
+    push_progress: Optional[PushProgress] = None,
+) -> tuple[list[BuiltImage], list[PushedImage]]:
+    """Build `plans` in order (what the registry or engine holds already is not built again,
+    unless `force`); `push` publishes each image as soon as it is ready."""
+    return publish.build_images(
+        connect(), project, plans, force=force, push=push, progress=progress, push_progress=push_progress
+    )
 
 
-def push(
-    plans: Sequence[BuildPlan],
-    *,
-    transfer_for: Callable[[BuildPlan], Optional[Callable[[PullEvent], None]]] = lambda plan: None,
-    done: Callable[[BuildPlan], None] = lambda plan: None,
-) -> list[PushedImage]:
-    """Push plan by plan; `transfer_for(plan)` gives the progress sink of one, `done(plan)` follows it."""
-    engine = connect()
-    pushed: list[PushedImage] = []
-    for plan in plans:
-        pushed += catalog.push_images(engine, [plan], progress=transfer_for(plan))
-        done(plan)
-    return pushed
+def push(plans: Sequence[BuildPlan], *, progress: Optional[PushProgress] = None) -> list[PushedImage]:
+    """Publish what `images build` made for HEAD."""
+    return publish.push_images(connect(), plans, progress=progress)

@@ -9,7 +9,7 @@ from devenv.config.model import Project, Service
 from devenv.engine.port import Engine, EngineReads
 from devenv.envvars import service_env as layered_env
 from devenv.errors import DevenvError
-from devenv.images.service_build import build_service_image, service_image_tag
+from devenv.images.service_build import INPUTS_LABEL, build_inputs, build_service_image, service_image_tag
 from devenv.registry.lockfile import LOCK_NAME, LockFile, locked_digest
 from devenv.registry.pull import EnsuredImage, PullEvent, ensure_image, local_image
 from devenv.registry.reference import ImageRef, resolve_image
@@ -53,10 +53,12 @@ def local_services(
 
     def image(service: Service, lock: Optional[LockFile]) -> _Image:
         if service.build is not None:
+            base = _base(project, service, lock, lambda ref, digest: local_image(reads, ref, locked_digest=digest))
             built = reads.inspect_image(service_image_tag(project, service))
-            if built is None:
-                raise DevenvError(f"{service.name}: its image is not built yet", "`devenv up` builds it")
-            return _built(project, service, built.id)
+            inputs = build_inputs(service, base.image_id if base else None)
+            if built is None or built.labels.get(INPUTS_LABEL) != inputs:
+                raise DevenvError(f"{service.name}: its image is not built (or not current)", "`devenv up` builds it")
+            return _built(project, service, built.id, base)
         return _pulled(
             service, project, local_image(reads, _ref(project, service), locked_digest=_locked(lock, service))
         )
@@ -78,10 +80,18 @@ def resolve_services(
 
     def image(service: Service, lock: Optional[LockFile]) -> _Image:
         if service.build is not None:
+
+            def ensure(ref: ImageRef, digest: Optional[str]) -> EnsuredImage:
+                return ensure_image(engine, ref, locked_digest=digest, policy=pull, progress=progress)
+
+            base = _base(project, service, lock, ensure)
+            inputs = build_inputs(service, base.image_id if base else None)
             present = None if build else engine.inspect_image(service_image_tag(project, service))
-            if present is not None:
-                return _built(project, service, present.id)
-            return _built(project, service, build_service_image(engine, project, service, progress=progress))
+            if present is not None and present.labels.get(INPUTS_LABEL) == inputs:
+                return _built(project, service, present.id, base)
+            base_ref = str(base.ref) if base else None
+            image_id = build_service_image(engine, project, service, base=base_ref, inputs=inputs, progress=progress)
+            return _built(project, service, image_id, base)
         ensured = ensure_image(
             engine,
             _ref(project, service),
@@ -122,9 +132,22 @@ def _locked(lock: Optional[LockFile], service: Service) -> Optional[str]:
     return locked_digest(lock, service.name, service.image)
 
 
-def _built(project: Project, service: Service, image_id: str) -> _Image:
+def _base(
+    project: Project,
+    service: Service,
+    lock: Optional[LockFile],
+    ensure: Callable[[ImageRef, Optional[str]], EnsuredImage],
+) -> Optional[EnsuredImage]:
+    """The image a service build starts `from` (pinned by the lock), present on the engine."""
+    spec = service.build
+    if spec is None or not spec.base:
+        return None
+    return ensure(resolve_image(spec.base, project.registry), locked_digest(lock, service.name, spec.base))
+
+
+def _built(project: Project, service: Service, image_id: str, base: Optional[EnsuredImage]) -> _Image:
     label = service.image or service_image_tag(project, service)
-    return _Image(image_id, label, image_id, image_id, None)
+    return _Image(image_id, label, image_id, image_id, base.warning if base else None)
 
 
 def _pulled(service: Service, project: Project, ensured: EnsuredImage) -> _Image:

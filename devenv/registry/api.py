@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
-from devenv.errors import ConfigError, RegistryError, RegistryUnreachable
+from devenv.errors import ConfigError, RegistryError, RegistryNotFound, RegistryUnreachable
 from devenv.registry.auth import Credentials
 
 MANIFEST_TYPES = ", ".join(
@@ -123,6 +123,40 @@ class RegistryClient:
             )
         return digest
 
+    def manifest_digest_if_present(self, repository: str, reference: str) -> Optional[str]:
+        """Like `manifest_digest`, but None when the registry does not hold it (HTTP 404)."""
+        try:
+            return self.manifest_digest(repository, reference)
+        except RegistryNotFound:
+            return None
+
+    def manifest(self, repository: str, reference: str) -> tuple[bytes, str, str]:
+        """(raw manifest, its media type, its digest) of `repository:reference`."""
+        resp = self._call(
+            "GET",
+            f"/v2/{repository}/manifests/{reference}",
+            scope=f"repository:{repository}:pull",
+            what=f"{self.host}/{repository}:{reference}",
+            headers={"Accept": MANIFEST_TYPES},
+        )
+        media_type = resp.headers.get("content-type", "").split(";")[0].strip()
+        digest = (
+            resp.headers.get("docker-content-digest") or "sha256:" + hashlib.sha256(resp.body).hexdigest()
+        )
+        return resp.body, media_type, digest
+
+    def put_manifest(self, repository: str, tag: str, body: bytes, media_type: str) -> str:
+        """Tag a manifest the registry already holds the blobs of (a retag: no layer moves)."""
+        resp = self._call(
+            "PUT",
+            f"/v2/{repository}/manifests/{tag}",
+            scope=f"repository:{repository}:pull,push",
+            what=f"{self.host}/{repository}:{tag}",
+            headers={"Content-Type": media_type},
+            body=body,
+        )
+        return resp.headers.get("docker-content-digest") or "sha256:" + hashlib.sha256(body).hexdigest()
+
     def tags(self, repository: str) -> list[str]:
         resp = self._call(
             "GET",
@@ -137,18 +171,25 @@ class RegistryClient:
 
     # --- plumbing ---
     def _call(
-        self, method: str, path: str, *, scope: str, what: str, headers: Optional[dict[str, str]] = None
+        self,
+        method: str,
+        path: str,
+        *,
+        scope: str,
+        what: str,
+        headers: Optional[dict[str, str]] = None,
+        body: Optional[bytes] = None,
     ) -> Response:
         headers = dict(headers or {})
         if scope in self._auth_header:
             headers["Authorization"] = self._auth_header[scope]
-        resp = self._send(method, self.base_url + path, headers)
+        resp = self._send(method, self.base_url + path, headers, body)
         if resp.status == 401:
             auth = self._answer_challenge(resp.headers.get("www-authenticate", ""), scope)
             if auth:
                 self._auth_header[scope] = auth
                 headers["Authorization"] = auth
-                resp = self._send(method, self.base_url + path, headers)
+                resp = self._send(method, self.base_url + path, headers, body)
         if 200 <= resp.status < 300:
             return resp
         raise self._status_error(resp, what)
@@ -198,7 +239,7 @@ class RegistryClient:
                 hint=f"ask for access, or {login_hint} as another user",
             )
         if resp.status == 404:
-            return RegistryError(
+            return RegistryNotFound(
                 f"{what}: not found in registry {self.host} (unknown repository or tag)",
                 hint="check the image name and tag, or build and push it (`devenv images push`)",
             )
@@ -211,7 +252,7 @@ class RegistryClient:
             hint="the registry itself is failing; retry later or ask its owner",
         )
 
-    def _send(self, method: str, url: str, headers: dict[str, str]) -> Response:
+    def _send(self, method: str, url: str, headers: dict[str, str], body: Optional[bytes] = None) -> Response:
         parts = urllib.parse.urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         conn: http.client.HTTPConnection
@@ -244,7 +285,7 @@ class RegistryClient:
                 conn.sock.settimeout(t.read_s)
             deadline = time.monotonic() + t.read_s * 2  # bounds a registry that trickles bytes
             try:
-                conn.request(method, target, headers={"User-Agent": "devenv", **headers})
+                conn.request(method, target, body=body, headers={"User-Agent": "devenv", **headers})
                 raw = conn.getresponse()
                 body = b""
                 while method != "HEAD" and len(body) <= _MAX_BODY:

@@ -32,12 +32,14 @@ class LockDrift:
 
 
 def image_services(project: Any, environ: Mapping[str, str] = os.environ) -> dict[str, tuple[str, ImageRef]]:
-    """service name -> (image as written, resolved ref), for services that pull (not `build`)."""
-    return {
-        svc.name: (svc.image, resolve_image(svc.image, project.registry, environ))
-        for svc in project.services
-        if svc.image and svc.build is None
-    }
+    """service name -> (image as written, resolved ref): the image a service pulls, or the
+    base image (`build.from`) a service's own image is built from."""
+    out = {}
+    for svc in project.services:
+        image = svc.build.base if svc.build is not None else svc.image
+        if image:
+            out[svc.name] = (image, resolve_image(image, project.registry, environ))
+    return out
 
 
 def _resolve_all(refs: list[ImageRef], environ: Mapping[str, str]) -> dict[ImageRef, str]:

@@ -113,6 +113,7 @@ def container_spec(
         read_only=service.read_only,
         privileged=service.privileged,
         stop_timeout_s=service.stop_timeout_s,
+        stop_signal=service.stop_signal,
         init=not supervised,
         labels=labels,
         depends_on=service.depends_on,
@@ -140,6 +141,8 @@ def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
         "init": spec.init,
         "labels": stable_labels,
     }
+    if spec.stop_signal:  # only when set: hashes of services without one stay as they were
+        doc["stop_signal"] = spec.stop_signal
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

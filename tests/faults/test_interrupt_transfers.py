@@ -17,7 +17,7 @@ from tests.conftest import busybox_context
 from tests.faults.conftest import Running, assert_clean
 
 pytestmark = pytest.mark.engine
-CATALOG = Path(__file__).resolve().parents[2] / "images"
+CATALOG = Path(__file__).resolve().parents[1] / "fixtures" / "catalog" / "images"
 
 
 def test_interrupted_pull_then_pull_again(project, registry, docker_client, rng) -> None:
@@ -51,13 +51,13 @@ def test_interrupted_catalog_build_then_build_again(
     project, registry, busybox_image, docker_client, rng
 ) -> None:
     shutil.copytree(CATALOG, project.root / "images")
-    project.write(f'registry = "{registry}/{project.name}"\n')
+    project.write(f'registry = "{registry}/{project.name}"\n\n[images.base]\nfrom = "{busybox_image}"\n')
     git = ["git", "-C", str(project.root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "catalog"], check=True)
     before = {c.id for c in docker_client.containers.list(all=True)}
-    build = ("images", "build", "--build-arg", f"BASE_IMAGE={busybox_image}")
+    build = ("images", "build")
     for _ in range(2):
         running = Running(project, *build)
         time.sleep(rng.uniform(0.3, 1.5))
@@ -67,7 +67,10 @@ def test_interrupted_catalog_build_then_build_again(
         assert result.code in (0, 130), str(result)
     done = project.run(*build)
     assert done.code == 0, str(done)
-    left = {c.id for c in docker_client.containers.list(all=True)} - before
+    # (another project's containers may come and go meanwhile on a shared engine: not ours)
+    after = docker_client.containers.list(all=True, filters={"label": "dev.devenv.project"})
+    theirs = {c.id for c in after if c.labels.get("dev.devenv.project") != project.name}
+    left = {c.id for c in docker_client.containers.list(all=True)} - before - theirs
     assert not left, f"build containers left behind: {left}"
     for image in docker_client.images.list(filters={"label": "dev.devenv.catalog"}):
         if any(tag.startswith(f"{registry}/{project.name}/") for tag in image.tags):

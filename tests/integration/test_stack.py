@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import free_port
+from tests.integration.as_user import UserDevenv
 
 pytestmark = pytest.mark.engine
 
@@ -171,77 +170,21 @@ def test_read_only_root_has_writable_tmp(stack) -> None:
     stack.ok("exec", "db", "--", "touch", "/var/lib/db/yes")  # volumes stay writable
 
 
-SYSTEM_PYTHON = "/usr/bin/python3"  # readable by every user, unlike a venv under /root
-
-
-def _system_python_runs_devenv() -> bool:
-    probe = subprocess.run(
-        [SYSTEM_PYTHON, "-c", "import click, docker, platformdirs, yaml"], capture_output=True
-    )
-    return probe.returncode == 0
-
-
 def test_files_written_under_code_belong_to_the_host_user(stack, tmp_path) -> None:
     """Run devenv as an unprivileged user (in the docker group), from Debian's python3 and its
     packages (scripts/install.sh installs them): files the container writes in the code folder
     must be owned by that user, not root."""
-    import grp
-    import pwd
-    import shutil
-
-    if os.getuid() != 0:
-        pytest.skip("needs root to switch to an unprivileged user")
-    if not _system_python_runs_devenv():
-        message = f"{SYSTEM_PYTHON} lacks devenv's dependencies (run scripts/install.sh)"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    user = pwd.getpwnam("nobody")
-    docker_gid = grp.getgrnam("docker").gr_gid
-    root = tmp_path / "userproj"
-    shutil.copytree(stack.root, root)
-    state = tmp_path / "userstate"
-    state.mkdir()
-    for path in [root, state, *root.rglob("*"), *state.rglob("*")]:
-        os.chown(path, user.pw_uid, user.pw_gid)
-    for folder in [tmp_path, *tmp_path.parents]:  # pytest's tmp folders are private to root
-        if folder in (Path("/tmp"), Path(tmp_path.anchor)):
-            break
-        os.chmod(folder, folder.stat().st_mode | 0o011)
-    # The checkout may sit in a folder only root can enter (CI clones into a private temp dir):
-    # the unprivileged user imports a copy of the package from the test's own folder.
-    package = tmp_path / "pkg"
-    shutil.copytree(
-        Path(__file__).resolve().parents[2] / "devenv",
-        package / "devenv",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    os.chmod(package, 0o755)
-    env = stack.env(HOME=str(state), DEVENV_STATE_DIR=str(state), PYTHONPATH=str(package))
-    cmd = [
-        "setpriv",
-        f"--reuid={user.pw_uid}",
-        f"--regid={user.pw_gid}",
-        f"--groups={docker_gid}",
-        SYSTEM_PYTHON,
-        "-m",
-        "devenv",
-    ]
-    run = subprocess.run([*cmd, "up", "-d"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    user = UserDevenv(stack.root, tmp_path, stack.env())
+    run = user.run("up", "-d", timeout=120)
     try:
         assert run.returncode == 0, run.stderr
-        done = subprocess.run(
-            [*cmd, "exec", "web", "--", "sh", "-c", "id -u; echo hi > /app/made-here"],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = user.run("exec", "web", "--", "sh", "-c", "id -u; echo hi > /app/made-here", timeout=60)
         assert done.returncode == 0, done.stderr
-        assert done.stdout.strip() == str(user.pw_uid)
-        made = root / "made-here"
-        assert made.stat().st_uid == user.pw_uid and made.stat().st_gid == user.pw_gid
+        assert done.stdout.strip() == str(user.user.pw_uid)
+        made = user.root / "made-here"
+        assert made.stat().st_uid == user.user.pw_uid and made.stat().st_gid == user.user.pw_gid
     finally:
-        subprocess.run([*cmd, "down", "--volumes"], cwd=root, env=env, capture_output=True, timeout=120)
+        user.run("down", "--volumes", timeout=120)
 
 
 def test_health_timeout_and_crash_on_start_name_the_service(project, registry, busybox_image) -> None:

@@ -202,7 +202,9 @@ def test_run_killed_before_its_first_container_leaves_nothing(stack, docker_clie
     existed carry the owner labels, so `down --all-stale` still finds and removes them."""
     import socket
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     labels = {
         "dev.devenv.project": stack.name,
         "dev.devenv.instance": "test-deadbeef",

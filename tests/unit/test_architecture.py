@@ -20,7 +20,8 @@ LAYERS: list[set[str]] = [
     {"config"},
     {"engine"},
     {"envvars", "stack", "registry"},
-    {"images", "convert", "export", "watch"},
+    {"images", "export", "watch"},
+    {"convert"},  # a conversion reads .gitignore with the watcher's matcher
     {"ops"},
     {"cli"},
     {"entry"},

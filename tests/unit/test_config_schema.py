@@ -25,7 +25,7 @@ def validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
-@pytest.mark.parametrize("path", ["examples/hello/devenv.toml", "devenv.toml"])
+@pytest.mark.parametrize("path", ["examples/shop/devenv.toml", "devenv.toml"])
 def test_shipped_files_validate(validator, path: str) -> None:
     validator.validate(tomllib.loads((ROOT / path).read_text()))
 

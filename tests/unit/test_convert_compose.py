@@ -57,7 +57,8 @@ def test_web_and_db(tmp_path):
 
 def test_full_spec_forms(tmp_path):
     _root, conv, doc = convert("fullspec", "compose.yaml", tmp_path)
-    assert doc["project"]["name"] == "full_spec"
+    assert doc["project"]["name"] == "fullspec"  # the folder; compose's `name: full_spec` is noted
+    assert any(n.startswith('name: compose names the project "Full_Spec"') for n in conv.notes)
     assert doc["env"]["prod"] == ["common.env", "web.env"]
     proxy, api, worker, db = (doc["services"][n] for n in ("proxy", "api", "worker", "db"))
     assert proxy["image"] == "nginx:1.25"  # ${TAG} from the .env beside the compose file
@@ -80,7 +81,10 @@ def test_full_spec_forms(tmp_path):
     assert "image" not in api
     assert api["entrypoint"] == ["/entry.sh"] and api["command"] == ["serve", "--port", "8080"]
     assert api["workdir"] == "/srv" and api["code"] == "/srv"
-    assert api["data"] == [{"source": "seed", "target": "/seed", "read_only": True}]
+    assert api["data"] == [
+        {"source": "seed", "target": "/seed", "read_only": True},
+        {"source": "api_key.txt", "target": "/run/secrets/api_key", "read_only": True},  # secrets: file
+    ]
     assert api["volumes"] == ["cache:/cache", "api-node_modules:/srv/node_modules"]
     assert api["docker_socket"] is True
     assert api["env"] == "prod"
@@ -109,7 +113,6 @@ def test_full_spec_forms(tmp_path):
         "services.db.environment.POSTGRES_PASSWORD",
         "x-common",
         "networks",
-        "secrets",
         "configs",
         "services.proxy.ports[5]",
         "services.proxy.ports[7]",
@@ -121,7 +124,6 @@ def test_full_spec_forms(tmp_path):
         "services.api.depends_on.migrate.condition",
         "services.api.healthcheck.start_interval",
         "services.api.deploy",
-        "services.api.secrets",
         "services.api.x-team",
         "services.worker.environment.HOME_DIR",
         "services.worker.container_name",

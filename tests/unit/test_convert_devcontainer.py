@@ -34,7 +34,7 @@ def test_jsonc_comments_and_trailing_commas():
 
 def test_image_based(tmp_path):
     _root, conv, doc = convert("image", tmp_path)
-    assert doc["project"]["name"] == "python-api"
+    assert doc["project"]["name"] == "image"  # the folder, as documented (not the editor's label)
     dev = doc["services"]["dev"]
     assert dev["image"] == "mcr.microsoft.com/devcontainers/python:3.12"
     assert dev["code"] == "/workspaces/image" and dev["workdir"] == "/workspaces/image"
@@ -90,7 +90,6 @@ def test_compose_based(tmp_path):
     assert db["volumes"] == ["postgres-data:/var/lib/postgresql/data"]
     assert [i.split(":")[0] for i in conv.unconverted] == [
         "dockerComposeFile[1]",
-        "services.app.network_mode",
         "services.db.restart",
         "postCreateCommand",
         "runServices",

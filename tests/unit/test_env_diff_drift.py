@@ -45,7 +45,9 @@ def test_diff_of_real_profiles(root):
         "SESSION_SECRET",
         "STRIPE_KEY",
     }
-    assert result.removed == () and result.added == ()  # CDN_URL is URL_CDN_URL in the container
+    assert result.removed == ()  # CDN_URL is URL_CDN_URL in the container
+    # prod says Kubernetes fills POD_NAME in (fieldRef); dev has the manifest's stand-in
+    assert [v.key for v in result.added] == ["POD_NAME"]
 
 
 def kinds(report) -> list[tuple[str, str]]:
@@ -105,3 +107,14 @@ def test_source_changed_unlocked_and_removed(root):
         ("source-removed", "old.env"),
     ]
     assert report.problems[0].message == "k8s/configmap.yaml: changed since devenv.lock recorded it"
+
+
+def test_a_declared_secret_key_is_a_prod_key_for_drift(tmp_path):
+    (tmp_path / "prod.env").write_text("A=1\n")
+    spec = EnvSpec(
+        prod=("prod.env",), secret_keys=("TOKEN",), profiles=(Profile("dev", set=(("TOKEN", "local"),)),)
+    )
+    report = check_drift(tmp_path, spec, "dev", source_hashes(tmp_path, spec))
+    assert report.problems == ()
+    env = resolve_env(tmp_path, spec, "dev", process_env={})
+    assert env.values["TOKEN"].secret and env.values["TOKEN"].value == "local"

@@ -92,7 +92,7 @@ def test_lookup_is_consulted_after_the_file():
 
 
 def test_bare_key_is_inherited_from_the_lookup():
-    entries = parse("HOME\nOTHER # comment\n", {"HOME": "/root"}.get).entries
+    entries = parse("HOME\nOTHER\n", {"HOME": "/root"}.get).entries
     assert [(e.key, e.value, e.inherited) for e in entries] == [
         ("HOME", "/root", True),
         ("OTHER", None, True),
@@ -103,33 +103,28 @@ def test_crlf_bom_and_escaped_dollar():
     assert as_dict('\ufeffA=1\r\nB="\\$A ${A}"\r\n') == {"A": "1", "B": "$A 1"}
 
 
-def test_empty_values_and_comment_right_after_equals():
-    assert as_dict("A=\nB=\"\"\nC=''\nD= # only a comment\nE=#hash\n") == {
+def test_empty_values_and_a_hash_right_after_equals():
+    # compose-go cuts an unquoted value at " #" only after the value starts: `D= # x` is "# x"
+    assert as_dict("A=\nB=\"\"\nC=''\nD= # only a comment\nE=#hash\nF=v # c\n") == {
         "A": "",
         "B": "",
         "C": "",
-        "D": "",
+        "D": "# only a comment",
         "E": "#hash",
+        "F": "v",
     }
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('A=1\nB="never closed\nC=3\n', 'app.env:2: unterminated "quoted value"'),
-        ("A=1\n=oops\n", "app.env:2: expected KEY=VALUE (a key starts with a letter or _)"),
-        ("A B=1\n", "app.env:1: unexpected 'B' after key A: keys are letters, digits, _ . -"),
-        (
-            'A="x" trailing\n',
-            "app.env:1: unexpected text after the closing quote (only a # comment may follow)",
-        ),
+        ('A=1\nB="never closed\nC=3\n', 'app.env:2: unterminated quoted value (no closing ")'),
+        ("A B=1\n", "app.env:1: key cannot contain a space"),
+        ("A=1\nb$d=2\n", "app.env:2: unexpected character '$' in variable name"),
         ("A=${B:?B is required}\n", "app.env:1: required variable B is missing a value: B is required"),
-        ("A=${B?}\n", "app.env:1: required variable B is missing a value: is not set"),
-        ("A=${B\n", "app.env:1: unterminated ${ (no closing })"),
-        (
-            "A=${B/x/y}\n",
-            "app.env:1: invalid interpolation format ${B/x/y}: only :- - :? ? :+ + are supported",
-        ),
+        ("A=${B?}\n", "app.env:1: required variable B is missing a value"),
+        ("A=${B\n", "app.env:1: Invalid template"),
+        ("A=${B/x/y}\n", "app.env:1: Invalid template"),
     ],
 )
 def test_errors_name_file_and_line(text, message):
@@ -141,9 +136,10 @@ def test_errors_name_file_and_line(text, message):
 
 def test_errors_never_echo_the_offending_line():
     # The secrets file is parsed with the same code: an error must not print its contents.
-    with pytest.raises(ConfigError) as err:
-        parse('TOKEN="s3cr3t-value" junk-s3cr3t\n')
-    assert "s3cr3t" not in str(err.value) + str(err.value.hint)
+    for text in ('TOKEN="s3cr3t-value\n', "TOKEN=${s3cr3t\n", "TOKEN=s3cr3t\ns3cr3t!=1\n"):
+        with pytest.raises(ConfigError) as err:
+            parse(text)
+        assert "s3cr3t" not in str(err.value) + str(err.value.hint)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from devenv.config.model import EnvSpec
+from devenv.envvars import resolve_env
 from devenv.envvars.sources import load_prod
 from devenv.errors import ConfigError
 
@@ -42,6 +44,7 @@ def test_container_env_values(root):
         "PUBLIC_URL": "http://$(PORT_HOST):8000/shop",  # $(PORT) expanded, undefined kept
         "REDIS_URL": "redis://cache.prod.internal:6379/0",
         "API_TOKEN": "sk_live_prodtoken_123456",
+        "POD_NAME": "shop",  # fieldRef metadata.name: the local stand-in the manifest decides
     }
     # the optional reference to a ConfigMap nobody deploys is simply absent
     assert "MAYBE" not in prod.values
@@ -71,12 +74,17 @@ def test_secret_flags_and_aliases(root):
     assert prod.secret_aliases == {"API_TOKEN": "STRIPE_KEY"}
 
 
-def test_field_ref_is_reported_not_mirrorable(root):
-    prod = load_prod(root, FULL)
+def test_field_ref_gets_the_manifests_value_and_prod_says_kubernetes_fills_it(root):
+    pod_name = load_prod(root, FULL).values["POD_NAME"]
+    assert (pod_name.value, pod_name.runtime) == ("shop", "fieldRef metadata.name")
+    assert pod_name.source == (
+        "k8s/deployment.yaml:40 (fieldRef metadata.name: the Deployment's name (Kubernetes adds a suffix))"
+    )
+    prod = resolve_env(root, EnvSpec(prod=FULL), "prod")
     assert "POD_NAME" not in prod.values
-    item = prod.unmirrorable["POD_NAME"]
-    assert item.source == "k8s/deployment.yaml:40"
-    assert "fieldRef metadata.name" in item.reason
+    assert prod.unmirrorable["POD_NAME"].reason == (
+        "filled in by Kubernetes when the pod runs; dev and test use 'shop'"
+    )
 
 
 def test_configmaps_and_secrets_alone_are_the_env(root):
@@ -127,9 +135,10 @@ def test_several_containers_without_selector_is_ambiguous(root):
     with pytest.raises(ConfigError) as err:
         load_prod(root, ("k8s/configmap.yaml", "k8s/secret.yaml", "k8s/deployment.yaml"), service="db")
     assert str(err.value) == (
-        "k8s/deployment.yaml:50: 2 containers (shop/web, shop/worker); devenv cannot tell which one's env to mirror"
+        "k8s/deployment.yaml:50: 2 candidate containers (shop/web, shop/worker); "
+        "devenv cannot tell which one's env to mirror"
     )
-    assert err.value.hint == 'pick one in [env] prod, e.g. "k8s/deployment.yaml#web"'
+    assert err.value.hint == 'pick one in [env] prod, e.g. "k8s/deployment.yaml#shop/web"'
 
 
 def test_unknown_selector_lists_containers(root):
@@ -142,7 +151,7 @@ def test_reference_to_an_undeclared_configmap_is_an_error(root):
         load_prod(root, ("k8s/secret.yaml", "k8s/deployment.yaml#web"))
     assert str(err.value) == (
         'k8s/deployment.yaml:16: Deployment "shop" container "web" envFrom configMapRef names ConfigMap '
-        '"shop-config", which no [env] prod source defines'
+        '"shop-config", which no [env] prod source defines; the container would not start'
     )
     assert "add the file holding ConfigMap shop-config to [env] prod" in err.value.hint
 

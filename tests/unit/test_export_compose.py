@@ -56,6 +56,7 @@ options = { type = "nfs", o = "addr=nas.internal,ro", device = ":/exports/db" }
 class Value:
     value: str
     secret: bool = False
+    pieces: tuple = ()
 
 
 ENVS = {
@@ -160,3 +161,39 @@ def test_docker_compose_config_rejects_a_broken_file(tmp_path):
     (tmp_path / "docker-compose.yml").write_text("services:\n  web:\n    image: x\n    ports: 8000\n")
     proc = subprocess.run([binary, "config", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
+
+
+DOLLARS = """\
+[project]
+name = "shop"
+
+[services.web]
+image = "busybox:test"
+entrypoint = ["/bin/sh", "-c"]
+command = ["echo $HOME $(cat /etc/hostname) ${PATH} $$"]
+workdir = "/srv/$app"
+health = { cmd = ["sh", "-c", "test -n \\"$HOSTNAME\\""] }
+"""
+
+
+def test_every_literal_dollar_is_escaped_for_compose_regression(tmp_path):
+    """Defect 4: `$` in command, entrypoint, healthcheck reached compose unescaped (`$(cat …)`
+    failed `config`, `echo $HOME` became the host's home)."""
+    project = parse_project(DOLLARS, tmp_path / "devenv.toml")
+    text = export_compose(project, images={"web": DIGEST_WEB}, envs={"web": {"K": Value("a$b")}})
+    web = yaml.safe_load(text)["services"]["web"]
+    assert web["command"] == ["echo $$HOME $$(cat /etc/hostname) $${PATH} $$$$"]
+    assert web["working_dir"] == "/srv/$$app"
+    assert web["healthcheck"]["test"] == ["CMD", "sh", "-c", 'test -n "$$HOSTNAME"']
+    assert web["environment"] == {"K": "a$$b"}
+    binary = compose_bin()
+    (tmp_path / "docker-compose.yml").write_text(text)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    env.update({"HOME": "/home/someone-else", "PATH": "/usr/bin"})
+    proc = subprocess.run(
+        [binary, "config"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    resolved = yaml.safe_load(proc.stdout)["services"]["web"]
+    assert "/home/someone-else" not in proc.stdout  # compose did not substitute the host's HOME
+    assert resolved["command"] == ["echo $$HOME $$(cat /etc/hostname) $${PATH} $$$$"]  # re-escaped

@@ -54,6 +54,7 @@ external = true
 class Value:
     value: str
     secret: bool = False
+    pieces: tuple = ()
 
 
 ENVS = {"web_api": {"LOG_LEVEL": Value("info"), "PORT": Value("8000"), "API_KEY": Value(SECRET, True)}}

@@ -1,0 +1,227 @@
+"""The real stack: examples/shop (Flask on PostgreSQL 15, the catalog's images), each measure
+against raw docker doing the same work, in the same run (median of N rounds).
+
+    DOCKER_HOST=... DEVENV_TEST_REGISTRY=127.0.0.1:5555 python3 benchmarks/bench_shop.py [--rounds 5]
+
+  cold up         `devenv up -d` of web+db from nothing to healthy, vs the docker CLI: network,
+                  volume, `docker run` db, wait for its health check, `docker run` web, wait for
+                  its health (same images, env, mounts, health commands) — target <= 1.05x
+  edit -> served  a save of shop/page.py until GET / serves it, under `devenv watch` (restart
+                  in place), vs `docker restart -t 0` of the same container until it serves
+                  the edit — target <= 0.3x
+  test round trip `devenv test -s web -- true` vs the docker sequence it stands for (network,
+                  volume, db, health, web, health, exec, remove all) — target <= 1.2x
+  quickstart      `bash scripts/quickstart.sh` run again on this machine (nothing to build)
+
+The catalog is built and pushed first as the quick start does (a no-op when the registry has it).
+Prints a table and a JSON line; exits 0 (a report, not a gate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+from installed import installed_devenv
+
+REPO = Path(__file__).resolve().parent.parent
+SHOP = REPO / "examples" / "shop"
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str], **kw: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True, text=True, **kw)
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    run(cmd, cwd, env)
+    return time.perf_counter() - start
+
+
+def sh(script: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(["bash", "-ec", script], env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as answer:
+            return str(answer.read().decode())
+    except OSError:
+        return ""
+
+
+def until_served(url: str, text: str, start: float, timeout: float = 60) -> float:
+    while text not in fetch(url):
+        if time.perf_counter() - start > timeout:
+            raise RuntimeError(f"{url} did not serve {text!r} within {timeout} s")
+        time.sleep(0.01)
+    return time.perf_counter() - start
+
+
+def ensure_catalog(env: dict[str, str], registry: str) -> None:
+    run(["bash", "scripts/debian-base.sh", registry], REPO, env)
+    branch = subprocess.run(["git", "symbolic-ref", "--short", "-q", "HEAD"], cwd=REPO, capture_output=True,
+                            text=True).stdout.strip() or "main"  # fmt: skip
+    run([sys.executable, "-m", "devenv", "-q", "images", "build", "--push"], REPO,
+        dict(env, DEVENV_REGISTRY=registry, DEVENV_DEFAULT_BRANCH=branch), timeout=1800)  # fmt: skip
+
+
+def make_project(root: Path, name: str, registry: str, env: dict[str, str], devenv: list[str]) -> None:
+    shutil.copytree(SHOP, root, ignore=shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__"))
+    toml = root / "devenv.toml"
+    toml.write_text(toml.read_text().replace('name = "shop"', f'name = "{name}"')
+                    .replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"'))  # fmt: skip
+    (root / ".devenv").mkdir()
+    (root / ".devenv" / "secrets.env").write_text(f"DB_USER=bench\nDB_PASSWORD={uuid.uuid4().hex}\n")
+    run([*devenv, "lock"], root, env)
+
+
+def health_flags(config: dict[str, Any]) -> list[str]:
+    test = config["Healthcheck"]["Test"]
+    cmd = test[1] if test[0] == "CMD-SHELL" else shlex.join(test[1:])
+    return ["--health-cmd", cmd, "--health-interval", f"{config['Healthcheck']['Interval'] // 1_000_000}ms",
+            "--health-retries", str(config["Healthcheck"]["Retries"])]  # fmt: skip
+
+
+def raw_scripts(client: Any, devenv_ids: dict[str, str], root: Path, raw: str, work: Path) -> tuple[str, str]:
+    """(up, down) docker CLI scripts doing what devenv's `up -d` did: same images, env, mounts,
+    user, health commands. The web command runs without devenv's supervisor."""
+    parts = {}
+    for service, cid in devenv_ids.items():
+        info = client.api.inspect_container(cid)
+        env_file = work / f"{service}.env"
+        env_file.write_text("".join(f"{e}\n" for e in info["Config"]["Env"]))
+        env_file.chmod(0o600)
+        parts[service] = (info, env_file)
+    db, db_env = parts["db"]
+    web, web_env = parts["web"]
+    wait = "until [ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {0})\" = healthy ]; do sleep 0.1; done"
+    up = "; ".join([
+        f"docker network create {raw} >/dev/null",
+        f"docker volume create {raw}-dbdata >/dev/null",
+        shlex.join(["docker", "run", "-d", "--name", f"{raw}-db", "--network", raw, "--network-alias", "db",
+                    "--init", "--env-file", str(db_env), "-v", f"{raw}-dbdata:/var/lib/postgresql/data",
+                    *health_flags(db["Config"]), db["Image"]]) + " >/dev/null",
+        wait.format(f"{raw}-db"),
+        shlex.join(["docker", "run", "-d", "--name", f"{raw}-web", "--network", raw, "--network-alias", "web",
+                    "--init", "--env-file", str(web_env), "--user", web["Config"]["User"], "-w", "/app",
+                    "-v", f"{root}:/app", "-v", f"{root / 'data'}:/data:ro", "-p", "127.0.0.1::8000",
+                    *health_flags(web["Config"]), web["Image"], "python3", "-m", "shop"]) + " >/dev/null",
+        wait.format(f"{raw}-web"),
+    ])  # fmt: skip
+    down = (f"docker rm -f {raw}-web {raw}-db >/dev/null; docker network rm {raw} >/dev/null; "
+            f"docker volume rm {raw}-dbdata >/dev/null")  # fmt: skip
+    return up, down
+
+
+def web_url(devenv: list[str], root: Path, env: dict[str, str]) -> str:
+    status = json.loads(run([*devenv, "status", "--json"], root, env).stdout)
+    return str(next(s for s in status["services"] if s["service"] == "web")["urls"][0])
+
+
+def set_headline(root: Path, text: str) -> None:
+    (root / "shop" / "page.py").write_text(f'"""Benchmark edit."""\n\nHEADLINE = "{text}"\n')
+
+
+def median_ms(values: list[float]) -> float:
+    return round(statistics.median(values) * 1000, 1)
+
+
+def main() -> int:
+    import docker
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-quickstart", action="store_true", help="skip timing scripts/quickstart.sh")
+    args = parser.parse_args()
+    registry = os.environ.get("DEVENV_TEST_REGISTRY", "127.0.0.1:5555")
+    env = dict(os.environ, NO_COLOR="1")
+    ensure_catalog(env, registry)
+    devenv, _, installed = installed_devenv()
+    client = docker.from_env(version="1.41")
+    res: dict[str, list[float]] = {k: [] for k in (
+        "raw_cold_up", "devenv_cold_up", "devenv_edit_served", "docker_restart_served",
+        "raw_test_round_trip", "devenv_test_round_trip", "quickstart_again")}  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        root = work / "shop"
+        name = "bench" + uuid.uuid4().hex[:6]
+        env["DEVENV_STATE_DIR"] = str(work / "state")
+        make_project(root, name, registry, env, devenv)
+        run([*devenv, "up", "-d"], root, env, timeout=900)  # builds the web image once
+        ids = {s: c.id for s in ("web", "db") for c in client.containers.list(
+            filters={"label": [f"dev.devenv.project={name}", f"dev.devenv.service={s}"]})}  # fmt: skip
+        raw = "rs" + uuid.uuid4().hex[:6]
+        raw_up, raw_down = raw_scripts(client, ids, root, raw, work)
+        run([*devenv, "down", "--volumes"], root, env)
+        test_seq = raw_up + f"; docker exec {raw}-web true; " + raw_down
+        try:
+            for _ in range(args.rounds):
+                res["raw_cold_up"].append(sh(raw_up, env))
+                sh(raw_down, env)
+                res["devenv_cold_up"].append(timed([*devenv, "up", "-d"], root, env))
+                run([*devenv, "down", "--volumes"], root, env)
+                res["raw_test_round_trip"].append(sh(test_seq, env))
+                res["devenv_test_round_trip"].append(timed([*devenv, "test", "-s", "web", "--", "true"], root, env))
+
+            run([*devenv, "up", "-d"], root, env)
+            url = web_url(devenv, root, env)
+            watcher = subprocess.Popen([*devenv, "watch", "web"], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, text=True)  # fmt: skip
+            assert watcher.stderr is not None
+            while "watching web" not in watcher.stderr.readline():
+                pass
+            for i in range(args.rounds):
+                start = time.perf_counter()
+                set_headline(root, f"devenv edit {i}")
+                res["devenv_edit_served"].append(until_served(url + "/", f"devenv edit {i}", start))
+            watcher.terminate()
+            watcher.wait(timeout=30)
+            container = client.containers.list(filters={"label": [
+                f"dev.devenv.project={name}", "dev.devenv.service=web"]})[0].id  # fmt: skip
+            for i in range(args.rounds):
+                set_headline(root, f"docker edit {i}")
+                start = time.perf_counter()
+                subprocess.run(["docker", "restart", "-t", "0", container], check=True, capture_output=True)
+                res["docker_restart_served"].append(until_served(url + "/", f"docker edit {i}", start))
+        finally:
+            subprocess.run(["bash", "-c", raw_down], env=env, capture_output=True)
+            subprocess.run([*devenv, "down", "--volumes"], cwd=root, env=env, capture_output=True)
+    if not args.no_quickstart:
+        for _ in range(2):  # the first may still build what this checkout changed
+            start = time.perf_counter()
+            subprocess.run(["bash", "scripts/quickstart.sh"], cwd=REPO, check=True, capture_output=True)
+            res["quickstart_again"].append(time.perf_counter() - start)
+        res["quickstart_again"] = res["quickstart_again"][-1:]
+    med = {k: median_ms(v) for k, v in res.items() if v}
+    ratios = {
+        "cold_up_vs_raw": round(med["devenv_cold_up"] / med["raw_cold_up"], 2),
+        "edit_served_vs_docker_restart": round(med["devenv_edit_served"] / med["docker_restart_served"], 2),
+        "test_round_trip_vs_raw": round(med["devenv_test_round_trip"] / med["raw_test_round_trip"], 2),
+    }
+    print(f"devenv: {installed}")
+    print(f"{'measure':<26} {'median ms':>10}   (rounds: {args.rounds}, cores: {os.cpu_count()})")
+    for key, value in med.items():
+        print(f"{key:<26} {value:>10.1f}")
+    for key, value in ratios.items():
+        print(f"{key:<30} {value:>6.2f}x")
+    print(json.dumps({"bench": "shop", "devenv": installed, "median_ms": med, "ratios": ratios}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""What devenv reads in a Dockerfile: the `BASE_IMAGE` build arg its FROM lines start from.
+
+Only the part of the Dockerfile syntax this needs: instructions (any case), line continuations
+with `\\`, comments, global `ARG`s before the first FROM, and FROM's image operand."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import NamedTuple, Optional
+
+BASE_ARG = "BASE_IMAGE"
+_USES_BASE = re.compile(r"\$(?:\{" + BASE_ARG + r"(?:[:?+-][^}]*)?\}|" + BASE_ARG + r"\b)")
+
+
+class BaseArg(NamedTuple):
+    declared: bool  # a global `ARG BASE_IMAGE` exists
+    default: Optional[str]  # its default value, if it has one
+    used: bool  # some FROM line starts from it
+    line: int  # the ARG's line (0 when not declared)
+
+
+def instructions(text: str) -> list[tuple[int, str, str]]:
+    """(line number, INSTRUCTION, arguments) with continuations joined and comments dropped."""
+    out: list[tuple[int, str, str]] = []
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if pending and line.startswith("#"):
+            continue  # comments may sit inside a continued instruction
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending.append(line[:-1])
+            continue
+        pending.append(line)
+        joined = " ".join(part.strip() for part in pending)
+        pending = []
+        word, _, rest = joined.partition(" ")
+        out.append((start, word.upper(), rest.strip()))
+    return out
+
+
+def base_arg(text: str) -> BaseArg:
+    declared, default, used, line = False, None, False, 0
+    seen_from = False
+    for number, word, rest in instructions(text):
+        if word == "ARG" and not seen_from:
+            for item in _split(rest):
+                name, sep, value = item.partition("=")
+                if name == BASE_ARG:
+                    declared, line = True, number
+                    default = value if sep and value else None
+        elif word == "FROM":
+            seen_from = True
+            operands = [w for w in _split(rest) if not w.startswith("--")]
+            if operands and _USES_BASE.search(operands[0]):
+                used = True
+    return BaseArg(declared, default, used, line)
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text, posix=True)
+    except ValueError:  # an unbalanced quote: the engine will say more; read it word by word
+        return text.split()

@@ -1,0 +1,64 @@
+"""The shop's web app: `GET /` (a page), `GET|POST /products` (JSON), `GET /health`.
+
+Configured only by the environment, as production configures it (deploy/k8s/): DATABASE_URL,
+SEED_CATALOG, SHOP_CURRENCY, LOG_LEVEL."""
+
+from __future__ import annotations
+
+import logging
+import os
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import psycopg2
+from flask import Flask, jsonify, render_template, request
+
+from shop import page
+from shop.db import Database
+
+
+def create_app() -> Flask:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "info").upper(), format="%(levelname)s %(message)s")
+    app = Flask(__name__)
+    db = Database(os.environ["DATABASE_URL"])
+    db.migrate()
+    seed = os.environ.get("SEED_CATALOG")
+    if seed:
+        db.seed(Path(seed))
+    currency = os.environ.get("SHOP_CURRENCY", "EUR")
+
+    @app.get("/")
+    def index():  # type: ignore[no-untyped-def]
+        return render_template(
+            "index.html", headline=page.HEADLINE, products=db.products(), currency=currency
+        )
+
+    @app.get("/products")
+    def list_products():  # type: ignore[no-untyped-def]
+        return jsonify(db.products())
+
+    @app.post("/products")
+    def add_product():  # type: ignore[no-untyped-def]
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return jsonify(error='send JSON: {"name": "...", "price": 9.5}'), 400
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
+            return jsonify(error="name: a text of 1 to 200 characters"), 400
+        try:
+            price = Decimal(str(body.get("price")))
+        except InvalidOperation:
+            return jsonify(error="price: a number"), 400
+        if not price.is_finite() or price < 0 or price >= Decimal("1e8"):
+            return jsonify(error="price: a number from 0 to 99999999.99"), 400
+        return jsonify(db.add_product(name.strip(), price.quantize(Decimal("0.01")))), 201
+
+    @app.get("/health")
+    def health():  # type: ignore[no-untyped-def]
+        try:
+            db.ping()
+        except psycopg2.Error as err:
+            return jsonify(status="unavailable", database=str(err).strip()), 503
+        return jsonify(status="ok", database="ok")
+
+    return app

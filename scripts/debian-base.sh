@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The team's upstream OS image, offline: a Debian root filesystem bootstrapped with mmdebstrap
+# through apt's mirror, imported into the engine and pushed to the registry as
+# <registry>/upstream/debian:<suite>. It stands in for `debian:<suite>-slim` from Docker Hub:
+# minbase, no recommends, no docs/man pages/locales (the same dpkg filters the slim images use).
+# Cached: the inputs (suite, variant, mirror, packages, this script) name a tag
+# (<suite>-<hash>); when the registry holds it, nothing is built.
+# Prints the reference pinned by digest, e.g. 127.0.0.1:5555/upstream/debian@sha256:…
+# Usage: bash scripts/debian-base.sh [REGISTRY]   (root, DOCKER_HOST set, the mmdebstrap package)
+set -euo pipefail
+registry=${1:-${DEVENV_TEST_REGISTRY:-127.0.0.1:5555}}
+suite=${DEBIAN_SUITE:-bookworm}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+include=${DEBIAN_INCLUDE:-ca-certificates}
+repo=upstream/debian
+log() { echo "debian-base: $*" >&2; }
+
+key=$( { echo "$suite|minbase|$mirror|$security|$include"; cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-12)
+tag=$suite-$key
+manifest_types=application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json
+
+registry_digest() {  # the digest the registry holds for $repo:$1, or nothing
+  curl -fsS -I -H "Accept: $manifest_types" "http://$registry/v2/$repo/manifests/$1" 2>/dev/null \
+    | tr -d '\r' | awk 'tolower($1) == "docker-content-digest:" {print $2}' || true
+}
+
+digest=$(registry_digest "$tag")
+if [[ -n $digest ]]; then
+  log "$registry/$repo:$tag is in the registry (same inputs): nothing to build"
+  echo "$registry/$repo@$digest"
+  exit 0
+fi
+
+if ! docker image inspect "$registry/$repo:$tag" >/dev/null 2>&1; then
+  command -v mmdebstrap >/dev/null || { log "mmdebstrap is not installed (apt-get install mmdebstrap)"; exit 1; }
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  log "bootstrapping Debian $suite (minbase) from $mirror"
+  mmdebstrap --quiet --variant=minbase --include="$include" \
+    --aptopt='APT::Install-Recommends "false"' \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log' \
+    "$suite" "$work/rootfs.tar" \
+    "deb $mirror $suite main" "deb $mirror $suite-updates main" "deb $security $suite-security main"
+  log "importing into the engine as $registry/$repo:$tag"
+  docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["bash"]' \
+    --message "mmdebstrap $suite minbase ($key)" \
+    "$work/rootfs.tar" "$registry/$repo:$tag" >/dev/null
+fi
+docker tag "$registry/$repo:$tag" "$registry/$repo:$suite"
+log "pushing $registry/$repo:$tag"
+docker push -q "$registry/$repo:$tag" >/dev/null
+docker push -q "$registry/$repo:$suite" >/dev/null
+digest=$(registry_digest "$tag")
+[[ -n $digest ]] || { log "the registry did not answer with a digest for $repo:$tag"; exit 1; }
+echo "$registry/$repo@$digest"

@@ -1,0 +1,136 @@
+"""The real stack for integration tests: the catalog (Debian base, Python, PostgreSQL) built and
+pushed exactly as the quick start does, and copies of examples/shop with their own project name."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+from tests.conftest import IN_CI, DevenvProject
+
+REPO = Path(__file__).resolve().parents[2]
+SHOP = REPO / "examples" / "shop"
+CATALOG_CSV = SHOP / "data" / "catalog.csv"
+
+
+def _needs(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI=true but {what}", pytrace=False)
+    pytest.skip(what)
+
+
+def ensure_catalog(registry: str) -> None:
+    """Bootstrap Debian and build + push the catalog into `registry`, as scripts/quickstart.sh
+    does: nothing is built when the registry already holds these inputs."""
+    if shutil.which("mmdebstrap") is None:
+        _needs("mmdebstrap is not installed (scripts/install.sh installs it)")
+    env = {**os.environ, "DEVENV_REGISTRY": registry}
+    base = subprocess.run(
+        ["bash", "scripts/debian-base.sh", registry], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert base.returncode == 0, base.stderr
+    branch = subprocess.run(
+        ["git", "symbolic-ref", "--short", "-q", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    # As the quick start: this machine's registry is private, the checkout is the default branch.
+    env["DEVENV_DEFAULT_BRANCH"] = branch or "main"
+    build = subprocess.run(
+        [sys.executable, "-m", "devenv", "--project-dir", str(REPO), "-q", "images", "build", "--push"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if build.returncode != 0 and "uncommitted changes" in build.stderr:
+        _needs(f"the catalog builds only from committed sources: {build.stderr.strip()}")
+    assert build.returncode == 0, build.stderr
+
+
+def catalog_names() -> list[str]:
+    import csv
+
+    with CATALOG_CSV.open(encoding="utf-8") as handle:
+        return [row["name"] for row in csv.DictReader(handle)]
+
+
+class ShopProject(DevenvProject):
+    """A copy of examples/shop under its own project name, with its own local secrets."""
+
+    password: str
+
+    def setup(self, registry: str) -> ShopProject:
+        shutil.copytree(
+            SHOP, self.root, dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__", ".pytest_cache"),
+        )  # fmt: skip
+        toml = self.root / "devenv.toml"
+        toml.write_text(
+            toml.read_text()
+            .replace('name = "shop"', f'name = "{self.name}"')
+            .replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"')
+        )
+        self.password = uuid.uuid4().hex
+        secrets = self.root / ".devenv" / "secrets.env"
+        secrets.parent.mkdir()
+        secrets.write_text(f"DB_USER=shop_test\nDB_PASSWORD={self.password}\n")
+        self.ok("lock")
+        return self
+
+    def status(self, instance: str = "default") -> dict[str, Any]:
+        return json.loads(self.ok("status", "--json", "--instance", instance).out)
+
+    def service(self, name: str, instance: str = "default") -> dict[str, Any]:
+        return next(s for s in self.status(instance)["services"] if s["service"] == name)
+
+    def url(self, instance: str = "default") -> str:
+        return str(self.service("web", instance)["urls"][0])
+
+    def get(self, path: str, instance: str = "default") -> Any:
+        with urllib.request.urlopen(self.url(instance) + path, timeout=10) as answer:
+            body = answer.read().decode()
+        return json.loads(body) if path.startswith("/products") else body
+
+    def add(self, name: str, price: float = 1.0, instance: str = "default") -> dict[str, Any]:
+        return post_product(self.url(instance), name, price)
+
+    def product_names(self, instance: str = "default") -> list[str]:
+        return [p["name"] for p in self.get("/products", instance)]
+
+
+def post_product(url: str, name: str, price: float, timeout: float = 5) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url + "/products",
+        data=json.dumps({"name": name, "price": price}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        assert answer.status == 201
+        return dict(json.load(answer))
+
+
+def wait_for(check: Any, what: str, timeout: float = 60, every: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy (the deadline only bounds a hang)."""
+    deadline = time.monotonic() + timeout
+    last: Optional[BaseException] = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except (OSError, urllib.error.URLError, AssertionError, ValueError) as err:
+            last = err
+        time.sleep(every)
+    raise AssertionError(f"{what}: not within {timeout:.0f} s (last error: {last})")

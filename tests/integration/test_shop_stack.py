@@ -1,0 +1,143 @@
+"""examples/shop on the real engine and registry, with the real catalog: a Flask app on
+PostgreSQL 15, production's env from Kubernetes manifests, a data disk, code reloaded in place."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.integration.as_user import UserDevenv
+from tests.integration.real_stack import catalog_names, wait_for
+
+pytestmark = pytest.mark.engine
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_the_shop_serves_seeded_products_and_a_py_save_is_served_in_place(shop, docker_client) -> None:
+    shop.ok("up", "-d")
+    assert shop.product_names()[: len(catalog_names())] == catalog_names()
+    assert "<h1>Welcome to the shop</h1>" in shop.get("/")
+    container = shop.service("web")["container"]
+
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "devenv", "watch", "web"],
+        cwd=shop.root, env=shop.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(watch.stderr.readline, "")), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: any("watching web" in line for line in lines), "the watcher starts", timeout=60)
+        page = shop.root / "shop" / "page.py"
+        page.write_text(page.read_text().replace("Welcome to the shop", "Fresh beans today"))
+        wait_for(lambda: "<h1>Fresh beans today</h1>" in shop.get("/"), "the edited headline is served")
+    finally:
+        watch.send_signal(signal.SIGINT)
+        watch.wait(timeout=60)
+        reader.join(timeout=10)
+    err = "".join(lines)
+    assert watch.returncode == 0, err
+    assert "web   reloaded in" in err  # the restart action: the process, not the container
+    assert shop.service("web")["container"] == container
+    assert docker_client.api.inspect_container(container)["RestartCount"] == 0
+
+
+def test_rows_survive_down_and_up_and_down_volumes_never_touches_the_data_disk(shop) -> None:
+    data = tree_digest(shop.root / "data")
+    shop.ok("up", "-d")
+    added = [shop.add(f"kept {i}", 2.5 + i)["name"] for i in range(3)]
+    down = shop.ok("down")
+    assert "kept" in down.err and "dbdata" in down.err  # says the volume stays
+    shop.ok("up", "-d")
+    assert shop.product_names()[-3:] == added
+    assert shop.product_names()[: len(catalog_names())] == catalog_names()  # seeded once, not twice
+
+    gone = shop.ok("down", "--volumes")
+    assert "dbdata volume removed" in gone.err
+    shop.ok("up", "-d")
+    assert shop.product_names() == catalog_names()  # a new database, seeded from the data disk
+    assert tree_digest(shop.root / "data") == data
+
+
+def test_two_instances_side_by_side_have_their_own_database_and_ports(shop) -> None:
+    shop.ok("up", "-d")
+    shop.ok("up", "-d", "--instance", "qa")
+    assert shop.url() != shop.url("qa")
+    shop.add("only in qa", 1, instance="qa")
+    assert "only in qa" in shop.product_names("qa")
+    assert "only in qa" not in shop.product_names()
+    volumes = {s["service"]: s for s in shop.status("qa")["services"]}
+    assert volumes["db"]["container"] != shop.service("db")["container"]
+    shop.ok("down", "--instance", "qa", "--volumes")
+    assert shop.product_names() == catalog_names()  # the default instance is untouched
+
+
+def test_devenv_test_passes_the_example_tests_exit_code_through_and_leaves_nothing(
+    shop, docker_client
+) -> None:
+    passed = shop.run("test", "-s", "web", "--", "python3", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert passed.code == 0, str(passed)
+    assert "6 passed" in passed.out
+    (shop.root / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 1 == 2\n")
+    failed = shop.run("test", "-s", "web", "--", "python3", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert failed.code == 1, str(failed)
+    assert "1 failed, 6 passed" in failed.out
+    label = f"dev.devenv.project={shop.name}"
+    assert docker_client.containers.list(all=True, filters={"label": label}) == []
+    assert docker_client.networks.list(filters={"label": label}) == []
+    assert docker_client.volumes.list(filters={"label": label}) == []
+
+
+def test_files_the_app_writes_belong_to_the_host_user_and_postgres_keeps_its_own(shop, tmp_path) -> None:
+    user = UserDevenv(shop.root, tmp_path, shop.env())
+    try:
+        up = user.run("up", "-d", timeout=300)
+        assert up.returncode == 0, up.stderr
+        wrote = user.run("exec", "web", "--", "python3", "-c", "open('/app/uploaded.txt', 'w').write('x')")
+        assert wrote.returncode == 0, wrote.stderr
+        made = (user.root / "uploaded.txt").stat()
+        assert (made.st_uid, made.st_gid) == (user.user.pw_uid, user.user.pw_gid)
+        owner = user.run("exec", "db", "--", "sh", "-c", 'stat -c %U "$PGDATA" "$PGDATA/postmaster.pid"')
+        assert owner.returncode == 0, owner.stderr
+        assert owner.stdout.split() == ["postgres", "postgres"]
+    finally:
+        user.run("down", "--volumes", timeout=300)
+
+
+def test_env_show_and_the_container_env_agree_with_the_url_kubernetes_would_build(shop) -> None:
+    shop.ok("up", "-d")
+    shown = json.loads(shop.ok("env", "show", "web", "--json").out)
+    variables = {v["key"]: v for v in shown["variables"]}
+    real = dict(
+        line.split("=", 1) for line in shop.ok("exec", "web", "--", "env").out.splitlines() if "=" in line
+    )
+    for key, var in variables.items():
+        if not var["secret"]:
+            assert real[key] == var["value"], key
+    assert variables["DATABASE_URL"]["secret"] and variables["DATABASE_URL"]["value"] == "***"
+    assert real["DATABASE_URL"] == f"postgresql://shop_test:{shop.password}@db:5432/shop"
+    assert real["DB_HOST"] == "db"  # the dev profile's one change to where prod points
+    db_env = dict(
+        line.split("=", 1) for line in shop.ok("exec", "db", "--", "env").out.splitlines() if "=" in line
+    )
+    assert (db_env["POSTGRES_USER"], db_env["POSTGRES_PASSWORD"], db_env["POSTGRES_DB"]) == (
+        "shop_test",
+        shop.password,
+        "shop",
+    )
+    assert shop.password not in shop.ok("env", "show", "db").out
