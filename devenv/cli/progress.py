@@ -4,14 +4,15 @@ per finished layer otherwise. Nothing is created with --json or -q."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import click
 
 from devenv.cli.output import Output
+from devenv.ops.progress import Progress
 
 
-def progress_printer(out: Output) -> Callable[[str, str], None]:
+def progress_printer(out: Output) -> Progress:
     """The `Progress` of a use case, as lines: the subject in a column, then the message."""
     width = 12
 

@@ -165,3 +165,22 @@ def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
                         break
                 found.append(sorted(component))
     return found
+
+
+def test_help_loads_no_command_module_nor_docker_nor_watchdog() -> None:
+    """`devenv --help` lists the commands from their short help, importing none of them."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from devenv.cli.app import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('docker', 'watchdog', 'yaml')"
+        " or m.startswith(('devenv.ops', 'devenv.engine', 'devenv.config', 'devenv.cli.'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=PACKAGE.parent
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "['devenv.cli.app', 'devenv.cli.output']"
