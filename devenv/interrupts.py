@@ -14,12 +14,15 @@ import os
 import signal
 import sys
 import threading
-from types import FrameType, TracebackType
-from typing import Callable, Optional, Union
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from devenv.errors import Interrupted
 
-Handler = Union[Callable[[int, Optional[FrameType]], object], int, None]
+if TYPE_CHECKING:  # annotations only: building the alias costs more than this module (`--help` pays it)
+    from types import FrameType, TracebackType
+
+    Handler = Union[Callable[[int, Optional[FrameType]], object], int, None]
+
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 _stop = threading.Event()

@@ -7,7 +7,6 @@ a state the next `up` converges from (a created-but-stopped container is simply 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from devenv.config.model import Project
@@ -113,6 +112,9 @@ def apply_plan(
     ensure_volumes(engine, project, instance, [by_service[a.service] for w in plan.waves for a in w], owner)
     allocator = PortAllocator(port_is_free)
     applied: list[Applied] = []
+    # Here, not at import: concurrent.futures loads logging, which a no-op `up` never needs.
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="devenv-up") as pool:
         for wave in plan.waves:
             # Recreated containers release their host ports before anything allocates new ones.
