@@ -113,10 +113,11 @@ def apply_plan(
     allocator = PortAllocator(port_is_free)
     applied: list[Applied] = []
     # Here, not at import: concurrent.futures loads logging, which a no-op `up` never needs.
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="devenv-up") as pool:
-        for wave in plan.waves:
+        ahead: dict[str, Future[str]] = {}  # containers of later waves, created while this one starts
+        for index, wave in enumerate(plan.waves):
             # Recreated containers release their host ports before anything allocates new ones.
             for action in wave:
                 if action.kind == RECREATE:
@@ -128,12 +129,23 @@ def apply_plan(
                         action.service,
                     )
             jobs = [
-                (a, pool.submit(_bring_up, engine, a, by_service[a.service], network, allocator, say))
+                (a, pool.submit(_start_created, engine, ahead[a.service].result(), a.service))
+                if a.service in ahead
+                else (a, pool.submit(_bring_up, engine, a, by_service[a.service], network, allocator, say))
                 for a in wave
             ]
             for action, job in jobs:
                 applied.append(Applied(action.service, action.kind, job.result()))
             if wait:
+                # As compose does, what a later wave creates is created now, while this wave's
+                # health checks run: only its start waits for them (a dependency that fails
+                # leaves it created, and the next `up` starts it).
+                for later in plan.waves[index + 1 :]:
+                    for a in later:
+                        if a.kind == CREATE and a.service not in ahead:
+                            say(a.service, "creating")
+                            spec = by_service[a.service]
+                            ahead[a.service] = pool.submit(_create, engine, spec, network, allocator)
                 waits = [
                     pool.submit(_wait, engine, one.container_id, by_service[one.service])
                     for one in applied[-len(wave) :]
@@ -141,6 +153,18 @@ def apply_plan(
                 for waited in waits:
                     waited.result()
     return applied
+
+
+def _create(engine: Engine, spec: ContainerSpec, network: str, allocator: PortAllocator) -> str:
+    bindings = port_bindings(spec, allocator)
+    with about(spec.service):
+        return engine.create_container(spec, network=network, port_bindings=bindings)
+
+
+def _start_created(engine: Engine, container_id: str, service: str) -> str:
+    with about(service):
+        engine.start(container_id)
+    return container_id
 
 
 def _bring_up(
@@ -163,11 +187,7 @@ def _bring_up(
         remove_container(engine, action.container_id or "", spec.stop_timeout_s, spec.service)
     if action.kind == CREATE:
         say(spec.service, "creating")
-    bindings = port_bindings(spec, allocator)
-    with about(spec.service):
-        container_id = engine.create_container(spec, network=network, port_bindings=bindings)
-        engine.start(container_id)
-    return container_id
+    return _start_created(engine, _create(engine, spec, network, allocator), spec.service)
 
 
 def _wait(engine: Engine, container_id: str, spec: ContainerSpec) -> None:

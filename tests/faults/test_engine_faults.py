@@ -88,6 +88,8 @@ def test_dockerd_stopped_before_up_then_started(project, private_engine, busybox
 
 
 def test_container_dying_on_start_shows_exit_code_and_last_lines(faults_project, busybox_image) -> None:
+    # With a health check devenv watches the start until it passes, so the exit is always seen;
+    # without one it looks once, right after the start, and a loaded engine may not know yet.
     faults_project.write(
         f"""
 [project]
@@ -96,6 +98,7 @@ name = "{faults_project.name}"
 image = "{busybox_image}"
 command = ["sh", "-c", "echo starting; echo cannot open /data/db.sqlite >&2; exit 7"]
 supervise = false
+health = {{ cmd = ["true"], interval = "1s" }}
 """
     )
     result = faults_project.run("up", "-d")
