@@ -9,6 +9,7 @@ otherwise every ConfigMap/Secret key listed is a variable.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -102,15 +103,23 @@ def _load(root: Path, ref: SourceRef) -> _Loaded:
     kind = source_kind(ref.path)
     if kind != "yaml":
         return _Loaded(ref, kind, text)
+    kind, nodes, manifest = _parse_yaml(ref.path, text)
+    return _Loaded(ref, kind, text, list(nodes), manifest)
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_yaml(path: str, text: str) -> tuple[str, tuple[Any, ...], Optional[k8s.Manifest]]:
+    """(kind, documents, manifest) of a YAML source. Cached by its text: one command resolves
+    the env of every service and again for redaction, and parsing YAML is the dearest part."""
     from devenv.envvars import compose, k8s
 
-    nodes = yn.compose_documents(text, ref.path)
+    nodes = yn.compose_documents(text, path)
     if k8s.is_manifest(nodes):
-        return _Loaded(ref, "k8s", text, nodes, k8s.parse_manifest(nodes, ref.path))
+        return "k8s", tuple(nodes), k8s.parse_manifest(nodes, path)
     if compose.is_compose(nodes):
-        return _Loaded(ref, "compose", text, nodes)
+        return "compose", tuple(nodes), None
     raise ConfigError(
-        f"{ref.path}:1: neither Kubernetes manifests (no `kind:`) nor a compose file (no top-level `services:`)",
+        f"{path}:1: neither Kubernetes manifests (no `kind:`) nor a compose file (no top-level `services:`)",
         "list ConfigMap/Secret/Deployment manifests, a compose file, a dotenv file or a JSON object",
     )
 
