@@ -15,6 +15,7 @@ import docker
 import docker.types
 
 from devenv.engine import records
+from devenv.engine.bodies import container_body
 from devenv.engine.errors import translated, unreachable
 from devenv.engine.host import API_VERSION, DEFAULT_TIMEOUT, engine_host
 from devenv.engine.records import (
@@ -186,45 +187,10 @@ class DockerEngine:
         )
 
     def create_container(self, spec: ContainerSpec, *, network: str, port_bindings: PortBindings) -> str:
-        api = self.api
-        mounts = [
-            docker.types.Mount(m.target, m.source or None, type=m.kind, read_only=m.read_only)
-            for m in spec.mounts
-        ]
-        bindings: dict[Union[int, str], Any] = {
-            k: v for k, v in port_bindings.items()
-        }  # docker-py's key type
-        host_config = api.create_host_config(
-            mounts=mounts,
-            port_bindings=bindings or None,
-            read_only=spec.read_only or None,
-            tmpfs={"/tmp": "rw,exec,mode=1777"} if spec.read_only else None,
-            privileged=spec.privileged,
-            init=spec.init or None,
-        )
-        endpoint = api.create_endpoint_config(aliases=[spec.service])
-        # The stub says one EndpointConfig; docker-py (and the API) take {network: endpoint}.
-        networking = api.create_networking_config({network: endpoint})  # type: ignore[arg-type]
+        body = container_body(spec, network=network, port_bindings=port_bindings)
         created = self._do(
             "creating the container",
-            lambda: api.create_container(
-                spec.image,
-                command=list(spec.command) if spec.command is not None else None,
-                entrypoint=list(spec.entrypoint) if spec.entrypoint is not None else None,
-                name=spec.name,
-                hostname=spec.service,
-                environment=[f"{k}={v}" for k, v in spec.environment],
-                labels=dict(spec.labels),
-                working_dir=spec.workdir,
-                user=spec.user or "",
-                host_config=host_config,
-                networking_config=networking,
-                healthcheck=dict(spec.health) if spec.health else None,
-                stop_timeout=max(0, round(spec.stop_timeout_s)),
-                stop_signal=spec.stop_signal,
-                ports=[(p.container, p.protocol) for p in spec.ports] or None,
-                detach=True,
-            ),
+            lambda: self.api.create_container_from_config(body, name=spec.name),  # type: ignore[no-untyped-call]  # untyped in the stubs
         )
         return str(created["Id"])
 

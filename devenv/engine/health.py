@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
-from devenv.engine.port import Engine
+from devenv.engine.port import EngineStack
 from devenv.engine.records import ContainerState
 from devenv.errors import DevenvError, HealthError
 from devenv.interrupts import interruptible_sleep
@@ -19,7 +19,7 @@ def _interruptible_sleep(seconds: float) -> None:
     interruptible_sleep(seconds, "waiting for health")
 
 
-def last_log_lines(engine: Engine, container_id: str, count: int = 15) -> list[str]:
+def last_log_lines(engine: EngineStack, container_id: str, count: int = 15) -> list[str]:
     try:
         raw = engine.logs(container_id, tail=count)
     except DevenvError:  # logs are a courtesy in an error message: never mask the real error
@@ -34,7 +34,7 @@ def _with_logs(message: str, lines: list[str]) -> str:
 
 
 def wait_healthy(
-    engine: Engine,
+    engine: EngineStack,
     container_id: str,
     service: str,
     timeout_s: float,
@@ -70,7 +70,7 @@ def wait_healthy(
 
 
 def died(
-    engine: Engine, container_id: str, service: str, state: Optional[ContainerState] = None
+    engine: EngineStack, container_id: str, service: str, state: Optional[ContainerState] = None
 ) -> HealthError:
     if state is None:
         state = engine.inspect_container(container_id).state

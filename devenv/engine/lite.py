@@ -4,8 +4,10 @@ A no-op `devenv up`, `status` and `down` need a handful of requests; importing d
 (requests, urllib3, …) costs more than all of them together, and even `http.client` (email,
 ssl) costs more than the requests. The lite client speaks HTTP/1.0 (one request per connection,
 a body that ends at EOF, never chunked), which a unix socket makes nearly free. It implements
-`EngineTeardown` of the port: the reads and the removals; everything else is docker-py's
-(`connect`).
+`EngineStack` of the port: the reads, the removals, and the creates and starts of an `up` whose
+images are all present (the create body comes from `engine.bodies`, as docker-py's does), so
+neither a no-op `up` nor a cold one nor `down` load docker-py. Pulls, builds, exec streams and
+the rest are docker-py's (`connect`).
 """
 
 from __future__ import annotations
@@ -13,13 +15,24 @@ from __future__ import annotations
 import json
 import socket
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
 from devenv.engine import records
+from devenv.engine.bodies import container_body
 from devenv.engine.errors import translated, unreachable
 from devenv.engine.host import API_VERSION, engine_host
-from devenv.engine.records import ContainerDetails, ContainerInfo, ImageInfo, NetworkInfo, VolumeInfo
+from devenv.engine.records import (
+    JSON,
+    ContainerDetails,
+    ContainerInfo,
+    ContainerSpec,
+    ImageInfo,
+    NetworkInfo,
+    PortBindings,
+    VolumeInfo,
+    demultiplex,
+)
 
 READ_TIMEOUT_S = 30.0
 UNKNOWN_STOP_TIMEOUT_S = 300.0  # stop with the container's own timeout: the engine bounds the wait
@@ -40,14 +53,19 @@ class LiteEngine:
         self._path = path
 
     # --- HTTP/1.0 ---
-    def _exchange(self, method: str, path: str, timeout: Optional[float]) -> tuple[int, bytes]:
+    def _exchange(
+        self, method: str, path: str, timeout: Optional[float], body: bytes = b""
+    ) -> tuple[int, bytes]:
         """(status, body) of one request, on a connection of its own."""
-        length = "Content-Length: 0\r\n" if method != "GET" else ""
+        length = f"Content-Length: {len(body)}\r\n" if method != "GET" else ""
+        kind = "Content-Type: application/json\r\n" if body else ""
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(timeout)
                 sock.connect(self._path)
-                sock.sendall(f"{method} {path} HTTP/1.0\r\nHost: docker\r\n{length}\r\n".encode())
+                sock.sendall(
+                    f"{method} {path} HTTP/1.0\r\nHost: docker\r\n{kind}{length}\r\n".encode() + body
+                )
                 chunks = []
                 while chunk := sock.recv(65536):
                     chunks.append(chunk)
@@ -67,16 +85,20 @@ class LiteEngine:
         params: Optional[dict[str, str]] = None,
         *,
         timeout: Optional[float] = READ_TIMEOUT_S,
+        data: Optional[JSON] = None,
     ) -> Any:  # the engine's JSON answer
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        status, body = self._exchange(method, f"/v{API_VERSION}{url}{query}", timeout)
+        sent = json.dumps(data).encode() if data is not None else b""
+        status, body = self._exchange(method, f"/v{API_VERSION}{url}{query}", timeout, sent)
         if status >= 400:
             try:
                 message = json.loads(body).get("message", "")
             except ValueError:
                 message = body.decode(errors="replace")
             raise LiteAPIError(status, message)
-        return json.loads(body) if body and status != 204 else None
+        if not body or status in (204, 304):
+            return None
+        return json.loads(body) if body[:1] in (b"{", b"[") else body
 
     @staticmethod
     def _filters(labels: Sequence[str]) -> dict[str, str]:  # no labels: everything
@@ -155,6 +177,35 @@ class LiteEngine:
     def remove_volume(self, name: str) -> None:
         with translated(f"removing volume {name}"):
             self._call("DELETE", f"/volumes/{self._quoted(name)}")
+
+    # --- EngineStack ---
+    def create_network(self, name: str, labels: Mapping[str, str]) -> None:
+        body = {"Name": name, "Driver": "bridge", "Labels": dict(labels), "CheckDuplicate": True}
+        with translated("creating the network"):
+            self._call("POST", "/networks/create", data=body)
+
+    def create_volume(
+        self, name: str, *, driver: str, options: Optional[Mapping[str, str]], labels: Mapping[str, str]
+    ) -> None:
+        body = {"Name": name, "Driver": driver, "DriverOpts": dict(options or {}), "Labels": dict(labels)}
+        with translated("creating volumes"):
+            self._call("POST", "/volumes/create", data=body)
+
+    def create_container(self, spec: ContainerSpec, *, network: str, port_bindings: PortBindings) -> str:
+        body = container_body(spec, network=network, port_bindings=port_bindings)
+        with translated("creating the container"):
+            created = self._call("POST", "/containers/create", {"name": spec.name}, data=body)
+        return str(created["Id"])
+
+    def start(self, container_id: str) -> None:
+        with translated("starting the container"):
+            self._call("POST", f"/containers/{self._quoted(container_id)}/start")
+
+    def logs(self, container_id: str, *, tail: Optional[int] = None) -> bytes:
+        params = {"stdout": "1", "stderr": "1", "tail": "all" if tail is None else str(tail)}
+        with translated("reading logs"):
+            raw = self._call("GET", f"/containers/{self._quoted(container_id)}/logs", params)
+        return demultiplex(raw) if isinstance(raw, bytes) else b""
 
 
 def lite_engine() -> Optional[LiteEngine]:

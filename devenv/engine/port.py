@@ -3,9 +3,9 @@ talks to the engine any other way.
 
 Two implementations:
 - `docker_engine.DockerEngine` (docker-py): the whole port.
-- `lite.LiteEngine` (the standard library over the unix socket): `EngineTeardown`, the reads a
-  no-op `up` and `status` need plus the removals `down` needs. Importing docker-py costs more
-  than all of those calls together.
+- `lite.LiteEngine` (the standard library over the unix socket): `EngineStack`, the reads a
+  no-op `up` and `status` need, the removals `down` needs, and the creates and starts of an `up`
+  whose images are present. Importing docker-py costs more than all of those calls together.
 
 Every method raises only DevenvErrors (`engine.errors`), never a third-party exception.
 """
@@ -85,14 +85,10 @@ class EngineTeardown(EngineReads, Protocol):
     def remove_volume(self, name: str) -> None: ...
 
 
-class Engine(EngineTeardown, Protocol):
-    """Everything devenv does with an engine."""
+class EngineStack(EngineTeardown, Protocol):
+    """The teardown plus what carrying out an `up` plan needs once its images are present:
+    networks, volumes, containers, starting them, and their logs for error messages."""
 
-    def version(self) -> JSON: ...
-
-    def info(self) -> JSON: ...
-
-    # --- objects ---
     def create_network(self, name: str, labels: Mapping[str, str]) -> None: ...
 
     def create_volume(
@@ -104,6 +100,16 @@ class Engine(EngineTeardown, Protocol):
         ...
 
     def start(self, container_id: str) -> None: ...
+
+    def logs(self, container_id: str, *, tail: Optional[int] = None) -> bytes: ...
+
+
+class Engine(EngineStack, Protocol):
+    """Everything devenv does with an engine."""
+
+    def version(self) -> JSON: ...
+
+    def info(self) -> JSON: ...
 
     def restart(self, container_id: str, timeout: float) -> None: ...
 
@@ -138,8 +144,6 @@ class Engine(EngineTeardown, Protocol):
     def exec_resize(self, exec_id: str, *, height: int, width: int) -> None: ...
 
     def put_archive(self, container_id: str, path: str, data: Union[bytes, IO[bytes]]) -> bool: ...
-
-    def logs(self, container_id: str, *, tail: Optional[int] = None) -> bytes: ...
 
     def follow_logs(
         self, container_id: str, *, follow: bool, tail: Optional[int] = None, since: Optional[int] = None

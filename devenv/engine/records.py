@@ -232,3 +232,15 @@ def message(raw: JSON) -> Message:
         error=str(error) if error is not None else None,
         aux=aux if isinstance(aux, dict) else {},
     )
+
+
+def demultiplex(raw: bytes) -> bytes:
+    """The payload of the engine's multiplexed stream (a container without a TTY): frames of an
+    8-byte header — stream, 0, 0, 0, big-endian size — and that many bytes; stdout and stderr
+    kept in the order they came. A cut-off last frame keeps what arrived."""
+    out, at = [], 0
+    while at + 8 <= len(raw):
+        size = int.from_bytes(raw[at + 4 : at + 8], "big")
+        out.append(raw[at + 8 : at + 8 + size])
+        at += 8 + size
+    return b"".join(out)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from devenv.config.model import Project
 from devenv.engine import labels as L
 from devenv.engine.health import died, health_timeout, wait_healthy
-from devenv.engine.port import Engine
+from devenv.engine.port import EngineStack
 from devenv.engine.records import ContainerSpec, PortBindings
 from devenv.errors import DevenvError, EngineError, about
 from devenv.ops.down import remove_container
@@ -35,7 +35,7 @@ def owner_labels(specs: Sequence[ContainerSpec]) -> dict[str, str]:
     return L.owned_only(dict(specs[0].labels)) if specs else {}
 
 
-def ensure_network(engine: Engine, project: Project, instance: str, extra_labels: dict[str, str]) -> str:
+def ensure_network(engine: EngineStack, project: Project, instance: str, extra_labels: dict[str, str]) -> str:
     name = names.network_name(project.name, instance)
     if not any(n.name == name for n in engine.networks(L.selector(project.name, instance))):
         engine.create_network(name, {**L.base_labels(project.name, instance), **extra_labels})
@@ -43,7 +43,7 @@ def ensure_network(engine: Engine, project: Project, instance: str, extra_labels
 
 
 def ensure_volumes(
-    engine: Engine,
+    engine: EngineStack,
     project: Project,
     instance: str,
     specs: Sequence[ContainerSpec],
@@ -89,7 +89,7 @@ def port_bindings(spec: ContainerSpec, allocator: PortAllocator) -> PortBindings
 
 
 def apply_plan(
-    engine: Engine,
+    engine: EngineStack,
     project: Project,
     instance: str,
     plan: Plan,
@@ -155,20 +155,20 @@ def apply_plan(
     return applied
 
 
-def _create(engine: Engine, spec: ContainerSpec, network: str, allocator: PortAllocator) -> str:
+def _create(engine: EngineStack, spec: ContainerSpec, network: str, allocator: PortAllocator) -> str:
     bindings = port_bindings(spec, allocator)
     with about(spec.service):
         return engine.create_container(spec, network=network, port_bindings=bindings)
 
 
-def _start_created(engine: Engine, container_id: str, service: str) -> str:
+def _start_created(engine: EngineStack, container_id: str, service: str) -> str:
     with about(service):
         engine.start(container_id)
     return container_id
 
 
 def _bring_up(
-    engine: Engine, action: Action, spec: ContainerSpec, network: str, allocator: PortAllocator, say: Progress
+    engine: EngineStack, action: Action, spec: ContainerSpec, network: str, allocator: PortAllocator, say: Progress
 ) -> str:
     if action.kind == KEEP:
         return action.container_id or ""
@@ -190,7 +190,7 @@ def _bring_up(
     return _start_created(engine, _create(engine, spec, network, allocator), spec.service)
 
 
-def _wait(engine: Engine, container_id: str, spec: ContainerSpec) -> None:
+def _wait(engine: EngineStack, container_id: str, spec: ContainerSpec) -> None:
     if spec.health:
         wait_healthy(engine, container_id, spec.service, health_timeout(spec.health))
         return

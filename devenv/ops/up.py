@@ -4,8 +4,8 @@ order, waiting for health — and report what runs where.
 One path: under the instance lock, resolve what the file asks for from what the engine already
 has and compare it with what runs, over the cheapest client (the lite one on a local socket).
 When nothing is to be done the answer comes without loading docker-py at all (its import costs
-more than the whole check). Otherwise docker-py takes over: leftovers of dead `devenv test`
-runs go, missing images are pulled or built, and the plan is carried out.
+more than the whole check). When every image is present, the same client carries the plan out
+(leftovers of dead `devenv test` runs go first). Only a pull or a build brings docker-py in.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from devenv.config.model import Project, Service
 from devenv.engine import labels as L
 from devenv.engine.connect import connect
 from devenv.engine.lite import lite_engine
-from devenv.engine.port import Engine, EngineReads
+from devenv.engine.port import Engine, EngineReads, EngineStack
 from devenv.engine.records import ContainerInfo, ContainerSpec
 from devenv.errors import DevenvError
 from devenv.ops.apply import apply_plan
@@ -88,9 +88,9 @@ def up(
                 return UpResult(
                     the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started
                 )
-        full = engine or connect(verify=False)  # the reads above just talked to the engine
-        remove_stale(full, project.name, progress)  # leftovers of `devenv test` runs whose devenv died
-        if resolution is None:
+        if resolution is None:  # something to pull or build: docker-py's part
+            full = engine or connect(verify=False)  # the reads above just talked to the engine
+            remove_stale(full, project.name, progress)  # leftovers of dead `devenv test` runs
             resolution = resolve_services(
                 full,
                 project,
@@ -100,17 +100,21 @@ def up(
                 build=options.build,
                 progress=transfer or _as_text(progress),
             )
+            stack: EngineStack = full
+        else:  # every image is here: the client that read can carry the plan out (no docker-py)
+            stack = engine or reads
+            remove_stale(stack, project.name, progress)
         specs = _specs(project, services, options, resolution)
         the_plan = _plan(specs, observed, options)
-        apply_plan(full, project, options.instance, the_plan, specs, progress=progress, wait=options.wait)
+        apply_plan(stack, project, options.instance, the_plan, specs, progress=progress, wait=options.wait)
     return UpResult(
         the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started
     )
 
 
-def _clients(engine: Optional[Engine]) -> tuple[EngineReads, Optional[Engine]]:
+def _clients(engine: Optional[Engine]) -> tuple[EngineStack, Optional[Engine]]:
     """(what reads, the full engine if there already is one): the given engine, else the lite
-    client on a local socket (docker-py only if there is work), else docker-py for both."""
+    client on a local socket (docker-py only for pulls and builds), else docker-py for both."""
     if engine is not None:
         return engine, engine
     lite = lite_engine()

@@ -1,4 +1,5 @@
-"""The lite client answers what docker-py answers, and a no-op `up` needs nothing else."""
+"""The lite client answers what docker-py answers, and an `up` whose images are all present —
+no-op or cold — needs nothing else; only a pull or a build loads docker-py."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def running(project, registry, busybox_image):
         f"""
 [services.web]
 image = "{busybox_image}"
-command = ["sleep", "100000"]
+command = ["sh", "-c", "echo to stdout; echo to stderr >&2; exec sleep 100000"]
 supervise = false
 """
     )
@@ -54,6 +55,8 @@ def test_same_answers_as_docker_py(running, busybox_image) -> None:
     assert lite.inspect_image(busybox_image) == full.inspect_image(busybox_image) is not None
     assert lite.networks(selector) == full.networks(selector) != []
     assert lite.volumes(selector) == full.volumes(selector)
+    assert lite.logs(ours[0].id) == full.logs(ours[0].id) == b"to stdout\nto stderr\n"
+    assert lite.logs(ours[0].id, tail=1) == full.logs(ours[0].id, tail=1)
 
 
 def test_errors_keep_the_engine_status(running) -> None:
@@ -98,9 +101,26 @@ def test_a_noop_up_never_loads_docker_py(running) -> None:
     assert "up to date" in noop.stderr
     assert "LOADED []" in noop.stdout
     running.ok("down")
-    cold = _probe(running, "up", "-d")  # the same probe sees docker-py when there is work to do
+    cold = _probe(running, "up", "-d")  # network and container made anew: the lite client's work
     assert cold.returncode == 0, cold.stderr
-    assert "'docker'" in cold.stdout
+    assert "1 change" in cold.stderr and "LOADED []" in cold.stdout
+
+
+def test_only_a_pull_or_a_build_loads_docker_py(project, busybox_image) -> None:
+    (project.root / "img").mkdir()
+    (project.root / "img" / "Dockerfile").write_text(f'FROM {busybox_image}\nCMD ["sleep", "100000"]\n')
+    project.write("""
+[services.built]
+build = "img"
+supervise = false
+""")
+    first = _probe(project, "up", "-d")  # the same probe sees docker-py when it builds
+    assert first.returncode == 0, first.stderr
+    assert "'docker'" in first.stdout
+    project.ok("down")
+    again = _probe(project, "up", "-d")  # built already: nothing for docker-py to do
+    assert again.returncode == 0, again.stderr
+    assert "LOADED []" in again.stdout
 
 
 def test_down_and_status_never_load_docker_py(running) -> None:
