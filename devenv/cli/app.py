@@ -78,6 +78,12 @@ class AppContext:
             self._project = load_project(start, explicit=self.project_dir is not None)
         return self._project
 
+    def instance(self, requested: Optional[str]) -> Any:
+        """The instance a command acts on (`ops.instance.choose_instance`: one rule for all)."""
+        from devenv.ops.instance import choose_instance
+
+        return choose_instance(self.project(), requested)
+
 
 class LazyGroup(click.Group):
     """Imports a command's module only when that command runs."""

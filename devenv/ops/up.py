@@ -23,6 +23,7 @@ from devenv.engine.port import Engine, EngineReads
 from devenv.engine.records import ContainerInfo, ContainerSpec
 from devenv.errors import DevenvError
 from devenv.ops.apply import apply_plan
+from devenv.ops.instance import ensure_own
 from devenv.ops.instance_lock import instance_lock
 from devenv.ops.progress import Progress, Waiting, silent
 from devenv.ops.resolve import Resolution, Transfer, local_services, resolve_services
@@ -81,6 +82,7 @@ def up(
         reads, engine = _clients(engine)
         resolution = _local(reads, project, services, options)
         observed = reads.containers(L.selector(project.name, options.instance))
+        taken_over = ensure_own(observed, project, options.instance, "up")  # another checkout's: raises
         if resolution is not None:
             specs = _specs(project, services, options, resolution)
             the_plan = _plan(specs, observed, options)
@@ -103,9 +105,8 @@ def up(
         specs = _specs(project, services, options, resolution)
         the_plan = _plan(specs, observed, options)
         apply_plan(full, project, options.instance, the_plan, specs, progress=progress, wait=options.wait)
-    return UpResult(
-        the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started
-    )
+    warnings = [*([taken_over] if taken_over else []), *resolution.warnings]
+    return UpResult(the_plan, specs, warnings, resolution.secret_values, time.monotonic() - started)
 
 
 def _clients(engine: Optional[Engine]) -> tuple[EngineReads, Optional[Engine]]:
