@@ -52,7 +52,7 @@ def down(obj: Any, instance: Optional[str], volumes: bool, all_stale: bool, as_j
     if as_json:
         out.data("down", {"project": project.name, "instances": targets, **removed})
         return
-    if not removed["containers"] and not removed["networks"] and not all_stale:
+    if not (removed["containers"] or removed["networks"] or removed["volumes"]) and not all_stale:
         out.info(f"{project.name} ({targets[0]}): nothing to remove")
     if removed["volumes"]:
         out.info("removed volumes: " + ", ".join(removed["volumes"]))
