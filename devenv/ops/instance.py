@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import NamedTuple, Optional
+from typing import Literal, NamedTuple, Optional
 
 from devenv.config.loader import CONFIG_NAME
 from devenv.config.model import Project
@@ -29,6 +29,7 @@ from devenv.stack import names
 from devenv.stack.worktree import linked_worktree
 
 OPTION, WORKTREE, DEFAULT = "option", "worktree", "default"  # where a choice came from
+Guarded = Literal["up", "watch", "down"]  # the commands that change an instance
 
 
 class InstanceChoice(NamedTuple):
@@ -85,7 +86,7 @@ _FIX = {
 
 
 def ensure_own(
-    containers: Iterable[ContainerInfo], project: Project, instance: str, command: str
+    containers: Iterable[ContainerInfo], project: Project, instance: str, command: Guarded
 ) -> Optional[str]:
     """Raise when the instance's containers belong to another live checkout; return a warning
     when they are the leftovers of a folder that is gone (None: they are this folder's)."""
@@ -96,7 +97,9 @@ def ensure_own(
     if not other.live:
         gone = f"{stack} was created from {other.path}, which no longer holds a {CONFIG_NAME}"
         return f"{gone}: {_DOING[command][1]}"
-    there = f"devenv --project-dir {other.path} down --instance {instance}"
+    import shlex  # only for this message: a folder with a space in it, quoted to paste
+
+    there = f"devenv --project-dir {shlex.quote(other.path)} down --instance {instance}"
     raise DevenvError(
         f"{stack} was created from another folder, {other.path}: {_DOING[command][0]}",
         _FIX[command].format(there=there),
