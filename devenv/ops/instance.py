@@ -66,6 +66,17 @@ def created_from(containers: Iterable[ContainerInfo]) -> set[str]:
     return {c.labels[L.PROJECT_DIR] for c in containers if c.labels.get(L.PROJECT_DIR)}
 
 
+def orphaned(containers: Iterable[ContainerInfo]) -> bool:
+    """Whether an instance's containers are leftovers: all created from folders that no longer
+    hold a devenv.toml. A `devenv test` run's are left to its owner check (a live run may be
+    working from a folder about to go)."""
+    group = list(containers)
+    if any(L.owner_of(c.labels) for c in group):
+        return False
+    folders = created_from(group)
+    return bool(folders) and not any(holds_project(f) for f in folders)
+
+
 def other_folder(containers: Iterable[ContainerInfo], project: Project) -> Optional[OtherFolder]:
     """The other folder the containers were created from, a live one first; None: all from here."""
     others = sorted(created_from(containers) - {str(project.root)})

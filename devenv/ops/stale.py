@@ -13,7 +13,7 @@ from devenv.engine.connect import light
 from devenv.engine.port import EngineReads, EngineTeardown
 from devenv.engine.records import ContainerInfo
 from devenv.ops.down import DownResult, remove_instance
-from devenv.ops.instance import created_from, holds_project
+from devenv.ops.instance import orphaned
 from devenv.ops.progress import Progress, silent
 
 
@@ -55,20 +55,12 @@ def remove_stale(
 
 
 def orphaned_instances(engine: EngineReads, project_name: str) -> list[str]:
-    """Instances of the project whose containers were all created from folders that no longer
-    hold a devenv.toml: a removed git worktree, a moved or deleted clone. `devenv test` runs
-    are left to their owner check (a live one may run from a folder about to go)."""
+    """Instances of the project whose folder is gone (`ops.instance.orphaned`): a removed git
+    worktree, a moved or deleted clone."""
     groups: dict[str, list[ContainerInfo]] = {}
     for c in engine.containers(L.selector(project_name)):
         groups.setdefault(c.instance, []).append(c)
-    orphans = []
-    for instance, group in sorted(groups.items()):
-        if any(L.owner_of(c.labels) for c in group):
-            continue
-        folders = created_from(group)
-        if folders and not any(holds_project(f) for f in folders):
-            orphans.append(instance)
-    return orphans
+    return [instance for instance, group in sorted(groups.items()) if orphaned(group)]
 
 
 def down_stale(

@@ -15,7 +15,7 @@ from devenv.ops.instance import (
     OtherFolder,
     choose_instance,
     created_from,
-    holds_project,
+    orphaned,
     other_folder,
 )
 
@@ -40,7 +40,7 @@ class OtherInstance:
 
     instance: str
     created_from: list[str]  # the folders its containers were created from
-    folder_gone: bool  # none of them holds a devenv.toml any more: `down --all-stale` removes it
+    folder_gone: bool  # leftovers (`ops.instance.orphaned`): `down --all-stale` removes it
     containers: int
     running: int
 
@@ -131,12 +131,11 @@ def _others(containers: list[ContainerInfo], instance: str) -> list[OtherInstanc
             by_instance.setdefault(c.instance, []).append(c)
     others = []
     for name, group in sorted(by_instance.items()):
-        folders = sorted(created_from(group))
         others.append(
             OtherInstance(
                 instance=name,
-                created_from=folders,
-                folder_gone=bool(folders) and not any(holds_project(f) for f in folders),
+                created_from=sorted(created_from(group)),
+                folder_gone=orphaned(group),
                 containers=len(group),
                 running=sum(1 for c in group if c.running),
             )
