@@ -16,6 +16,8 @@ from devenv.errors import DevenvError, ExitCode
 if TYPE_CHECKING:  # pathlib (and the urllib it imports) loads with the first command, not for --help
     from pathlib import Path
 
+    from devenv.ops.instance import InstanceChoice
+
 # name -> "module:attribute". Modules load only when their command runs (or for `--help`
 # listings, which read just the short help), so `devenv --help` imports neither docker nor watchdog.
 COMMANDS: dict[str, str] = {
@@ -77,6 +79,12 @@ class AppContext:
             start = self.project_dir or Path.cwd()
             self._project = load_project(start, explicit=self.project_dir is not None)
         return self._project
+
+    def instance(self, requested: Optional[str]) -> InstanceChoice:
+        """The instance a command acts on (`ops.instance.choose_instance`: one rule for all)."""
+        from devenv.ops.instance import choose_instance
+
+        return choose_instance(self.project(), requested)
 
 
 class LazyGroup(click.Group):

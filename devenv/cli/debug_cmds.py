@@ -21,7 +21,9 @@ from devenv.ops.secrets import known_secret_values
 @click.option("-f", "--follow", is_flag=True, help="Keep streaming new lines.")
 @click.option("-n", "--tail", type=int, default=None, help="Only the last N lines of each service.")
 @click.pass_obj
-def logs(obj: Any, services: tuple[str, ...], instance: str, follow: bool, tail: Optional[int]) -> None:
+def logs(
+    obj: Any, services: tuple[str, ...], instance: Optional[str], follow: bool, tail: Optional[int]
+) -> None:
     """Print the logs of the stack's services (all, or those named), prefixed by service."""
     out: Output = obj.output
     project = obj.project()
@@ -38,7 +40,7 @@ def logs(obj: Any, services: tuple[str, ...], instance: str, follow: bool, tail:
         return sink
 
     try:
-        show_logs(project, instance, services, sink_for, follow=follow, tail=tail)
+        show_logs(project, obj.instance(instance).name, services, sink_for, follow=follow, tail=tail)
     except KeyboardInterrupt:
         pass
 
@@ -55,7 +57,12 @@ def logs(obj: Any, services: tuple[str, ...], instance: str, follow: bool, tail:
 @click.option("-T", "--no-tty", is_flag=True, help="Never allocate a TTY.")
 @click.pass_obj
 def exec_(
-    obj: Any, service: str, command: tuple[str, ...], instance: str, user: Optional[str], no_tty: bool
+    obj: Any,
+    service: str,
+    command: tuple[str, ...],
+    instance: Optional[str],
+    user: Optional[str],
+    no_tty: bool,
 ) -> None:
     """Run COMMAND in SERVICE's container (with the service's env, user and workdir) and exit
     with its exit code:  devenv exec web -- python manage.py migrate"""
@@ -64,8 +71,9 @@ def exec_(
     if not command:
         raise click.UsageError("give a command after the service, e.g. devenv exec web -- sh")
     tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
+    name = obj.instance(instance).name
     code = exec_in_service(
-        obj.project(), instance, service, command, tty=tty, stdin=not sys.stdin.isatty() or tty, user=user
+        obj.project(), name, service, command, tty=tty, stdin=not sys.stdin.isatty() or tty, user=user
     )
     sys.stdout.flush()
     raise SystemExit(code)
@@ -77,8 +85,9 @@ def exec_(
 @click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
 @click.option("--shell", "shell_path", default="/bin/sh", show_default=True, help="Shell to run.")
 @click.pass_obj
-def shell(obj: Any, service: str, instance: str, user: Optional[str], shell_path: str) -> None:
+def shell(obj: Any, service: str, instance: Optional[str], user: Optional[str], shell_path: str) -> None:
     """An interactive shell in SERVICE's container, with the service's real env."""
     tty = sys.stdin.isatty() and sys.stdout.isatty()
-    code = exec_in_service(obj.project(), instance, service, [shell_path], tty=tty, stdin=True, user=user)
+    name = obj.instance(instance).name
+    code = exec_in_service(obj.project(), name, service, [shell_path], tty=tty, stdin=True, user=user)
     raise SystemExit(code)

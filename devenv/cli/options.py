@@ -9,10 +9,10 @@ import click
 instance_option = click.option(
     "-i",
     "--instance",
-    default="default",
+    default=None,
     envvar="DEVENV_INSTANCE",
-    show_default=True,
-    help="Which copy of the stack (separate containers, network, volumes, ports).",
+    help="Which copy of the stack (separate containers, network, volumes, ports). Default: in a "
+    "linked git worktree, one named after it; else `default`.",
 )
 
 pull_option = click.option(

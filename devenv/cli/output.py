@@ -81,3 +81,9 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
     for row in rows:
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     return "\n".join(lines)
+
+
+def stack_title(project: str, instance: str, source: str = "", worktree: Optional[str] = None) -> str:
+    """`shop (feature-x) [git worktree feature-x]`: which stack, and why this instance."""
+    title = f"{project} ({instance})"
+    return f"{title} [git worktree {worktree}]" if source == "worktree" and worktree else title

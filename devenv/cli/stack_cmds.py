@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import click
 
 from devenv.cli.options import instance_option
-from devenv.cli.output import Output, table
+from devenv.cli.output import Output, stack_title, table
 from devenv.cli.progress import progress_printer
 from devenv.ops.down import down as run_down
 from devenv.ops.stale import down_stale
+from devenv.ops.status import OtherInstance
 from devenv.ops.status import status as get_status
 
 
 @click.command(short_help="Remove the stack's containers and network; volumes and data stay.")
 @instance_option
 @click.option("--volumes", is_flag=True, help="Also remove this instance's named volumes (never data disks).")
-@click.option("--all-stale", is_flag=True, help="Remove leftovers of `devenv test` runs whose devenv died.")
+@click.option(
+    "--all-stale",
+    is_flag=True,
+    help="Remove leftovers: `devenv test` runs whose devenv died, and instances whose folder is gone "
+    "(a removed worktree; their volumes only with --volumes).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
 @click.pass_obj
-def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool) -> None:
+def down(obj: Any, instance: Optional[str], volumes: bool, all_stale: bool, as_json: bool) -> None:
     """Remove the containers and network devenv created for this instance. Named volumes stay
     unless --volumes; data disks and external volumes are never touched."""
 
@@ -28,10 +34,11 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
     project = obj.project()
     say = progress_printer(out)
     if all_stale:
-        targets, result = down_stale(project, progress=say)
+        targets, result = down_stale(project, volumes=volumes, progress=say)
         if not targets:
-            out.info("no stale test instances")
+            out.info("no stale instances")
     else:
+        instance = obj.instance(instance).name
         targets, result = (
             [instance],
             run_down(project, instance, volumes=volumes, progress=say, waiting=out.info),
@@ -45,11 +52,11 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
     if as_json:
         out.data("down", {"project": project.name, "instances": targets, **removed})
         return
-    if not removed["containers"] and not removed["networks"] and not all_stale:
-        out.info(f"{project.name} ({instance}): nothing to remove")
+    if not (removed["containers"] or removed["networks"] or removed["volumes"]) and not all_stale:
+        out.info(f"{project.name} ({targets[0]}): nothing to remove")
     if removed["volumes"]:
         out.info("removed volumes: " + ", ".join(removed["volumes"]))
-    if removed["kept_volumes"]:
+    if removed["kept_volumes"] and not all_stale:  # --all-stale named each instance's command
         out.info("kept volumes (remove with --volumes): " + ", ".join(removed["kept_volumes"]))
 
 
@@ -57,12 +64,13 @@ def down(obj: Any, instance: str, volumes: bool, all_stale: bool, as_json: bool)
 @instance_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema devenv.status/v1).")
 @click.pass_obj
-def status(obj: Any, instance: str, as_json: bool) -> None:
-    """Show every service of the instance: state, health, image digest, env hash and URLs."""
+def status(obj: Any, instance: Optional[str], as_json: bool) -> None:
+    """Show every service of the instance: state, health, image digest, env hash and URLs; then
+    the project's other instances on this engine (other worktrees, test runs) and their folders."""
 
     out: Output = obj.output
     project = obj.project()
-    result = get_status(project, instance)
+    result = get_status(project, obj.instance(instance).name)
     if as_json:
         out.data("status", result.to_dict())
         return
@@ -72,5 +80,17 @@ def status(obj: Any, instance: str, as_json: bool) -> None:
         flags = f" [{', '.join(row.security)}]" if row.security else ""
         digest = (row.digest or "-").replace("sha256:", "")[:12]
         rows.append([row.service, state + flags, digest, row.env_hash or "-", " ".join(row.urls) or "-"])
-    out.line(f"{result.project} ({result.instance})")
+    out.line(stack_title(result.project, result.instance, result.instance_source, result.worktree))
     out.line(table(rows, ["SERVICE", "STATE", "DIGEST", "ENV", "URLS"]))
+    if result.created_from is not None:
+        other = result.created_from
+        whose = "another checkout's stack" if other.live else "leftovers: the folder holds no devenv.toml"
+        out.line(f"created from {other.path} ({whose})")
+    if result.others:
+        out.line("other instances: " + ", ".join(_other(o) for o in result.others))
+
+
+def _other(other: OtherInstance) -> str:
+    where = ", ".join(other.created_from) or "folder unknown"
+    gone = ", folder gone: `devenv down --all-stale` removes it" if other.folder_gone else ""
+    return f"{other.instance} ({where}; {other.running}/{other.containers} running{gone})"

@@ -7,7 +7,7 @@ from typing import Any, Optional
 import click
 
 from devenv.cli.options import instance_option, profile_option, pull_option
-from devenv.cli.output import Output
+from devenv.cli.output import Output, stack_title
 from devenv.cli.progress import TransferProgress, progress_printer
 from devenv.ops.logs import logs as follow
 from devenv.ops.secrets import known_secret_values
@@ -30,7 +30,7 @@ from devenv.ops.up import up as run_up
 def up(
     obj: Any,
     services: tuple[str, ...],
-    instance: str,
+    instance: Optional[str],
     profile: Optional[str],
     detach: bool,
     no_watch: bool,
@@ -44,6 +44,8 @@ def up(
 
     out: Output = obj.output
     project = obj.project()
+    choice = obj.instance(instance)
+    instance = choice.name
     options = UpOptions(
         instance=instance,
         services=services,
@@ -63,7 +65,7 @@ def up(
     out.add_secrets(result.secret_values)
     for warning in result.warnings:
         out.warn(warning)
-    _print_summary(obj, project, instance, result)
+    _print_summary(obj, project, choice, result)
     if detach:
         return
     if no_watch:
@@ -75,13 +77,14 @@ def up(
     run_watch(out, project, instance, list(services), down_on_exit=down_on_exit)
 
 
-def _print_summary(obj: Any, project: Any, instance: str, result: Any) -> None:
+def _print_summary(obj: Any, project: Any, choice: Any, result: Any) -> None:
 
     out: Output = obj.output
     changed = len(result.plan.changes)
     what = "up to date" if result.plan.is_noop else f"{changed} change{'s' if changed != 1 else ''}"
-    out.info(f"{project.name} ({instance}): {what} in {result.seconds * 1000:.0f} ms")
-    for row in get_status(project, instance).services:
+    title = stack_title(project.name, choice.name, choice.source, choice.worktree)
+    out.info(f"{title}: {what} in {result.seconds * 1000:.0f} ms")
+    for row in get_status(project, choice.name).services:
         if row.state == "not created":
             continue
         health = f" ({row.health})" if row.health else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 import click
 
@@ -105,10 +105,17 @@ def run_watch(
 @click.option("--down-on-exit", is_flag=True, help="Take the stack down when watching stops (Ctrl-C).")
 @click.option("--poll", is_flag=True, help="Poll for changes instead of using file events.")
 @click.pass_obj
-def watch(obj: Any, services: tuple[str, ...], instance: str, down_on_exit: bool, poll: bool) -> None:
+def watch(
+    obj: Any, services: tuple[str, ...], instance: Optional[str], down_on_exit: bool, poll: bool
+) -> None:
     """Attach to a stack started with `devenv up -d`: on every save, reload the services whose
     [services.NAME.watch] paths changed (restart, sync, rebuild, ...), and stream their logs.
     Ctrl-C stops watching and leaves the stack running (or down, with --down-on-exit)."""
     run_watch(
-        obj.output, obj.project(), instance, list(services), down_on_exit=down_on_exit, force_polling=poll
+        obj.output,
+        obj.project(),
+        obj.instance(instance).name,
+        list(services),
+        down_on_exit=down_on_exit,
+        force_polling=poll,
     )

@@ -140,6 +140,7 @@ class _Builder:
                 model.CatalogImage(name, raw["from"], tuple(sorted((raw["build_args"] or {}).items())))
                 for name, raw in (self.data["images"] or {}).items()
             ),
+            instance_per_worktree=project.get("instance_per_worktree") is not False,
         )
 
     def service(self, name: str, raw: dict[str, Any], project_stop: float) -> model.Service:

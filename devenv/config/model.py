@@ -150,6 +150,7 @@ class Project(NamedTuple):
     env: EnvSpec = EnvSpec()
     stop_timeout_s: float = 1.0
     images: tuple[CatalogImage, ...] = ()  # [images.NAME] tables
+    instance_per_worktree: bool = True  # a linked git worktree gets its own instance by default
 
     def service(self, name: str) -> Service:
         for svc in self.services:

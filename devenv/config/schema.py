@@ -386,6 +386,13 @@ PROJECT = Table(
         ),
         Key("registry", Str(), "Team registry for short image names; DEVENV_REGISTRY overrides.", None),
         Key("stop_timeout", Duration(), "Grace period on stop before SIGKILL (dev stacks stop fast).", "1s"),
+        Key(
+            "instance_per_worktree",
+            Bool(),
+            "In a linked git worktree, use an instance named after it (false: `default`, as in "
+            "the main worktree); --instance overrides either way.",
+            True,
+        ),
     ),
     what="a project table",
 )

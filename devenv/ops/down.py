@@ -19,6 +19,7 @@ from devenv.engine.connect import light
 from devenv.engine.port import EngineTeardown
 from devenv.engine.records import ContainerInfo
 from devenv.errors import about
+from devenv.ops.instance import ensure_own
 from devenv.ops.instance_lock import instance_lock
 from devenv.ops.progress import Progress, Waiting, silent
 
@@ -50,8 +51,18 @@ def down(
     engine = engine or light()
     timeouts = {s.name: s.stop_timeout_s for s in project.services}
     with instance_lock(project.root, project.name, instance, waiting=waiting):
+        containers = engine.containers(L.selector(project.name, instance))
+        leftovers = ensure_own(containers, project, instance, "down")  # another checkout's: raises
+        if leftovers:
+            progress(f"{project.name} ({instance})", leftovers)
         return remove_instance(
-            engine, project.name, instance, volumes=volumes, timeouts=timeouts, progress=progress
+            engine,
+            project.name,
+            instance,
+            volumes=volumes,
+            timeouts=timeouts,
+            progress=progress,
+            containers=containers,
         )
 
 
@@ -64,11 +75,14 @@ def remove_instance(
     timeouts: Mapping[str, float],
     default_timeout: Optional[float] = None,
     progress: Progress = silent,
+    containers: Optional[Sequence[ContainerInfo]] = None,
 ) -> DownResult:
     """`timeouts`: the stop timeout per service; a service not named there gets
-    `default_timeout` (None: its container's own, the one it was created with)."""
+    `default_timeout` (None: its container's own, the one it was created with). `containers`:
+    the instance's, when the caller has just listed them."""
     result = DownResult()
-    containers = engine.containers(L.selector(project_name, instance))
+    if containers is None:
+        containers = engine.containers(L.selector(project_name, instance))
     _remove_all(engine, containers, lambda service: timeouts.get(service, default_timeout), progress)
     result.containers = sorted(c.name for c in containers)
     for network in engine.networks(L.selector(project_name, instance)):

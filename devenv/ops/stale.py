@@ -11,7 +11,9 @@ from devenv.config.model import Project
 from devenv.engine import labels as L
 from devenv.engine.connect import light
 from devenv.engine.port import EngineReads, EngineTeardown
+from devenv.engine.records import ContainerInfo
 from devenv.ops.down import DownResult, remove_instance
+from devenv.ops.instance import orphaned
 from devenv.ops.progress import Progress, silent
 
 
@@ -52,9 +54,36 @@ def remove_stale(
     return removed, result
 
 
-def down_stale(project: Project, *, progress: Progress = silent) -> tuple[list[str], DownResult]:
-    """`devenv down --all-stale`: the project's leftovers of dead `devenv test` runs."""
-    return remove_stale(light(), project.name, progress)
+def orphaned_instances(engine: EngineReads, project_name: str) -> list[str]:
+    """Instances of the project whose folder is gone (`ops.instance.orphaned`): a removed git
+    worktree, a moved or deleted clone."""
+    groups: dict[str, list[ContainerInfo]] = {}
+    for c in engine.containers(L.selector(project_name)):
+        groups.setdefault(c.instance, []).append(c)
+    return [instance for instance, group in sorted(groups.items()) if orphaned(group)]
+
+
+def down_stale(
+    project: Project, *, volumes: bool = False, progress: Progress = silent
+) -> tuple[list[str], DownResult]:
+    """`devenv down --all-stale`: the project's leftovers — dead `devenv test` runs (with their
+    volumes: throwaway data) and instances whose folder is gone (their named volumes only with
+    `volumes`, as for any `down`)."""
+    engine = light()
+    removed, result = remove_stale(engine, project.name, progress)
+    for instance in orphaned_instances(engine, project.name):
+        gone = remove_instance(
+            engine, project.name, instance, volumes=volumes, timeouts={}, progress=progress
+        )
+        if gone.kept_volumes:  # with no container left it is no longer stale: say how to remove them
+            progress(
+                f"{project.name} ({instance})",
+                f"kept volumes {', '.join(gone.kept_volumes)}: "
+                f"`devenv down --instance {instance} --volumes` removes them",
+            )
+        result.add(gone)
+        removed.append(instance)
+    return removed, result
 
 
 def _alive(pid: int) -> bool:

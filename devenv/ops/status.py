@@ -9,6 +9,15 @@ from devenv.config.model import Project
 from devenv.engine import labels as L
 from devenv.engine.connect import light
 from devenv.engine.port import EngineReads
+from devenv.engine.records import ContainerInfo
+from devenv.ops.instance import (
+    OPTION,
+    OtherFolder,
+    choose_instance,
+    created_from,
+    orphaned,
+    other_folder,
+)
 
 
 @dataclass
@@ -26,16 +35,38 @@ class ServiceStatus:
 
 
 @dataclass
+class OtherInstance:
+    """Another instance of the project on this engine (another worktree's, a test run's...)."""
+
+    instance: str
+    created_from: list[str]  # the folders its containers were created from
+    folder_gone: bool  # leftovers (`ops.instance.orphaned`): `down --all-stale` removes it
+    containers: int
+    running: int
+
+
+@dataclass
 class StackStatus:
     project: str
     instance: str
     services: list[ServiceStatus]
+    project_dir: str = ""
+    instance_source: str = OPTION  # option | worktree | default: how the instance was chosen
+    worktree: Optional[str] = None  # git's name of the linked worktree this folder is
+    created_from: Optional[OtherFolder] = None  # another folder the instance's containers are from
+    others: list[OtherInstance] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        other = self.created_from
         return {
             "project": self.project,
             "instance": self.instance,
+            "instance_source": self.instance_source,
+            "worktree": self.worktree,
+            "project_dir": self.project_dir,
+            "created_from": {"path": other.path, "live": other.live} if other else None,
             "services": [asdict(s) for s in self.services],
+            "other_instances": [asdict(o) for o in self.others],
         }
 
 
@@ -48,7 +79,9 @@ def url_for(host_ip: str, host_port: int, proto: str) -> str:
 
 def status(project: Project, instance: str, *, engine: Optional[EngineReads] = None) -> StackStatus:
     engine = engine or light()  # read-only: the lite client is enough
-    containers = {c.service: c for c in engine.containers(L.selector(project.name, instance))}
+    everything = engine.containers(L.selector(project.name))  # one call: this instance and the others
+    mine = [c for c in everything if c.instance == instance]
+    containers = {c.service: c for c in mine}
     rows = []
     for name in [*project.service_names, *sorted(set(containers) - set(project.service_names))]:
         c = containers.get(name)
@@ -78,4 +111,33 @@ def status(project: Project, instance: str, *, engine: Optional[EngineReads] = N
                 security=security,
             )
         )
-    return StackStatus(project.name, instance, rows)
+    automatic = choose_instance(project)
+    return StackStatus(
+        project.name,
+        instance,
+        rows,
+        project_dir=str(project.root),
+        instance_source=automatic.source if instance == automatic.name else OPTION,
+        worktree=automatic.worktree,
+        created_from=other_folder(mine, project),
+        others=_others(everything, instance),
+    )
+
+
+def _others(containers: list[ContainerInfo], instance: str) -> list[OtherInstance]:
+    by_instance: dict[str, list[ContainerInfo]] = {}
+    for c in containers:
+        if c.instance != instance:
+            by_instance.setdefault(c.instance, []).append(c)
+    others = []
+    for name, group in sorted(by_instance.items()):
+        others.append(
+            OtherInstance(
+                instance=name,
+                created_from=sorted(created_from(group)),
+                folder_gone=orphaned(group),
+                containers=len(group),
+                running=sum(1 for c in group if c.running),
+            )
+        )
+    return others

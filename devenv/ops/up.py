@@ -23,6 +23,7 @@ from devenv.engine.port import Engine, EngineReads, EngineStack
 from devenv.engine.records import ContainerInfo, ContainerSpec
 from devenv.errors import DevenvError
 from devenv.ops.apply import apply_plan
+from devenv.ops.instance import ensure_own
 from devenv.ops.instance_lock import instance_lock
 from devenv.ops.progress import Progress, Waiting, silent
 from devenv.ops.resolve import Resolution, Transfer, local_services, resolve_services
@@ -81,13 +82,13 @@ def up(
         reads, engine = _clients(engine)
         resolution = _local(reads, project, services, options)
         observed = reads.containers(L.selector(project.name, options.instance))
+        taken_over = ensure_own(observed, project, options.instance, "up")  # another checkout's: raises
         if resolution is not None:
             specs = _specs(project, services, options, resolution)
             the_plan = _plan(specs, observed, options)
             if the_plan.is_noop and not _unhealthy(observed) and not stale_instances(reads, project.name):
-                return UpResult(
-                    the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started
-                )
+                warnings = [*([taken_over] if taken_over else []), *resolution.warnings]
+                return UpResult(the_plan, specs, warnings, resolution.secret_values, time.monotonic() - started)
         if resolution is None:  # something to pull or build: docker-py's part
             full = engine or connect(verify=False)  # the reads above just talked to the engine
             remove_stale(full, project.name, progress)  # leftovers of dead `devenv test` runs
@@ -107,9 +108,8 @@ def up(
         specs = _specs(project, services, options, resolution)
         the_plan = _plan(specs, observed, options)
         apply_plan(stack, project, options.instance, the_plan, specs, progress=progress, wait=options.wait)
-    return UpResult(
-        the_plan, specs, resolution.warnings, resolution.secret_values, time.monotonic() - started
-    )
+    warnings = [*([taken_over] if taken_over else []), *resolution.warnings]
+    return UpResult(the_plan, specs, warnings, resolution.secret_values, time.monotonic() - started)
 
 
 def _clients(engine: Optional[Engine]) -> tuple[EngineStack, Optional[Engine]]:

@@ -15,6 +15,7 @@ from devenv.engine.port import Engine
 from devenv.engine.records import ContainerDetails, ContainerInfo
 from devenv.errors import DevenvError
 from devenv.ops.down import down
+from devenv.ops.instance import ensure_own
 from devenv.ops.selection import check_selection
 from devenv.ops.up import rebuild_service
 from devenv.watch.logs import LogFollower, stream_logs
@@ -90,6 +91,9 @@ def watch(
     engine = engine or connect()
     finder = ContainerFinder(engine, project.name, instance)
     running = finder.running()
+    leftovers = ensure_own(running.values(), project, instance, "watch")  # another checkout's: raises
+    if leftovers:
+        reporter.note(leftovers)
     selected = list(services) or [s for s in project.service_names if s in running]
     if not running or not selected:
         raise DevenvError(
