@@ -10,13 +10,15 @@ import os
 import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Callable, Optional, TypeVar, Union
+from urllib.parse import quote
 
 import docker
 import docker.types
 
-from devenv.engine import records
-from devenv.engine.errors import translated, unreachable
+from devenv.engine import podman, records
+from devenv.engine.errors import EngineNotFound, EngineRefused, translated, unreachable
 from devenv.engine.host import API_VERSION, DEFAULT_TIMEOUT, engine_host
+from devenv.engine.kind import engine_kind
 from devenv.engine.records import (
     JSON,
     ContainerDetails,
@@ -29,8 +31,10 @@ from devenv.engine.records import (
     PortBindings,
     VolumeInfo,
 )
+from devenv.errors import ExitCode
 
 T = TypeVar("T")
+NETWORK_TRIES = 3
 
 
 class _Session:
@@ -63,6 +67,8 @@ class DockerEngine:
     def __init__(self, api: docker.APIClient, host: str):
         self.api = api
         self.host = host
+        self._podman: Optional[bool] = None  # asked once, on first need
+        self._ulimits: Optional[list[docker.types.Ulimit]] = None
 
     @classmethod
     def connect(cls, timeout: float = DEFAULT_TIMEOUT, *, verify: bool = True) -> DockerEngine:
@@ -100,11 +106,25 @@ class DockerEngine:
         except Exception as err:
             raise unreachable(self.host, err) from None
 
+    def is_podman(self) -> bool:
+        if self._podman is None:
+            self._podman = engine_kind(self.version()).podman
+        return self._podman
+
     def containers(self, labels: Sequence[str], *, all: bool = True) -> list[ContainerInfo]:
         raw = self._do(
             "listing containers", lambda: self.api.containers(all=all, filters=self._filters(labels))
         )
-        return [records.container_info(c) for c in raw]
+        found = records.container_list(raw, labels)
+        if found and self.is_podman():
+            return podman.with_health(found, self._inspect_or_none)
+        return found
+
+    def _inspect_or_none(self, container_id: str) -> Optional[ContainerDetails]:
+        try:
+            return self.inspect_container(container_id)
+        except EngineNotFound:
+            return None
 
     def inspect_container(self, container_id: str) -> ContainerDetails:
         return records.container_details(
@@ -123,11 +143,11 @@ class DockerEngine:
 
     def networks(self, labels: Sequence[str]) -> list[NetworkInfo]:
         raw = self._do("listing networks", lambda: self.api.networks(filters=self._filters(labels)))
-        return [records.network_info(n) for n in raw]
+        return records.network_list(raw, labels)
 
     def volumes(self, labels: Sequence[str]) -> list[VolumeInfo]:
         raw = self._do("listing volumes", lambda: self.api.volumes(filters=self._filters(labels)))
-        return [records.volume_info(v) for v in (raw or {}).get("Volumes") or []]
+        return records.volume_list(raw, labels)
 
     def close(self) -> None:
         self.api.close()
@@ -170,10 +190,17 @@ class DockerEngine:
         return answer
 
     def create_network(self, name: str, labels: Mapping[str, str]) -> None:
-        self._do(
-            "creating the network",
-            lambda: self.api.create_network(name, driver="bridge", labels=dict(labels), check_duplicate=True),
-        )
+        def create() -> None:
+            self.api.create_network(name, driver="bridge", labels=dict(labels), check_duplicate=True)
+
+        for attempt in range(NETWORK_TRIES):
+            try:
+                return self._do("creating the network", create)
+            except EngineRefused as err:
+                # Podman picks a free subnet by reading every host interface's routes; one that
+                # goes away meanwhile (another engine's bridge) fails the create. Nothing was made.
+                if "no such network interface" not in err.explanation or attempt + 1 == NETWORK_TRIES:
+                    raise
 
     def create_volume(
         self, name: str, *, driver: str, options: Optional[Mapping[str, str]], labels: Mapping[str, str]
@@ -187,6 +214,7 @@ class DockerEngine:
 
     def create_container(self, spec: ContainerSpec, *, network: str, port_bindings: PortBindings) -> str:
         api = self.api
+        self._check_bind_sources(spec)
         mounts = [
             docker.types.Mount(m.target, m.source or None, type=m.kind, read_only=m.read_only)
             for m in spec.mounts
@@ -201,6 +229,7 @@ class DockerEngine:
             tmpfs={"/tmp": "rw,exec,mode=1777"} if spec.read_only else None,
             privileged=spec.privileged,
             init=spec.init or None,
+            ulimits=self._podman_ulimits(),
         )
         endpoint = api.create_endpoint_config(aliases=[spec.service])
         # The stub says one EndpointConfig; docker-py (and the API) take {network: endpoint}.
@@ -219,7 +248,7 @@ class DockerEngine:
                 user=spec.user or "",
                 host_config=host_config,
                 networking_config=networking,
-                healthcheck=dict(spec.health) if spec.health else None,
+                healthcheck=self._healthcheck(spec.health),
                 stop_timeout=max(0, round(spec.stop_timeout_s)),
                 stop_signal=spec.stop_signal,
                 ports=[(p.container, p.protocol) for p in spec.ports] or None,
@@ -227,6 +256,31 @@ class DockerEngine:
             ),
         )
         return str(created["Id"])
+
+    def _check_bind_sources(self, spec: ContainerSpec) -> None:
+        """Docker refuses a bind mount whose source is missing; Podman creates it (an empty
+        folder, as root, where a file or socket was meant). On a local engine both refuse."""
+        if not self.host.startswith("unix://"):
+            return  # a remote engine's paths are on its machine
+        for mount in spec.mounts:
+            if mount.kind == "bind" and not os.path.exists(mount.source):
+                raise EngineRefused(
+                    f"creating the container: bind mount source {mount.source} (for {mount.target}) does not exist",
+                    "create it or fix `code`/`data`/`docker_socket` in devenv.toml; devenv never creates host paths",
+                    ExitCode.USER_ERROR,
+                )
+
+    def _podman_ulimits(self) -> Optional[list[docker.types.Ulimit]]:
+        """None (Podman's or Docker's defaults) unless `podman.engine_ulimits` says otherwise."""
+        if self._ulimits is None:
+            wanted = podman.engine_ulimits(self.host) if self.is_podman() else ()
+            self._ulimits = [docker.types.Ulimit(name=u.name, soft=u.soft, hard=u.hard) for u in wanted]
+        return self._ulimits or None
+
+    def _healthcheck(self, health: Optional[Mapping[str, Any]]) -> Optional[dict[str, Any]]:
+        if not health:
+            return None
+        return podman.healthcheck(health) if self.is_podman() else dict(health)
 
     def start(self, container_id: str) -> None:
         self._do("starting the container", lambda: self.api.start(container_id))
@@ -238,6 +292,21 @@ class DockerEngine:
 
     def kill(self, container_id: str, signal: str) -> None:
         self._do(f"sending {signal}", lambda: self.api.kill(container_id, signal=signal))
+
+    def run_health_check(self, container_id: str) -> Optional[str]:
+        # Not in docker-py: libpod's own route, through the session docker-py's client is.
+        url = (
+            f"{self.api.base_url}/v{API_VERSION}/libpod/containers/{quote(container_id, safe='')}/healthcheck"
+        )
+        with translated("running the health check"):
+            answer = self.api.get(url, timeout=self.api.timeout)
+        if answer.status_code >= 400:  # no such route or container, no health check, not running
+            return None
+        try:
+            status = answer.json().get("Status")
+        except (ValueError, AttributeError):
+            return None
+        return str(status) if status else None
 
     def exec_run(
         self, container_id: str, command: Sequence[str], *, user: str = "", workdir: Optional[str] = None
@@ -313,7 +382,7 @@ class DockerEngine:
 
     def images(self, labels: Sequence[str]) -> list[ImageInfo]:
         raw = self._do("listing images", lambda: self.api.images(filters=self._filters(labels)))
-        return [records.image_info(i) for i in raw]
+        return records.image_list(raw, labels)
 
     def pull(
         self, repository: str, reference: str, *, auth: Optional[Mapping[str, str]]
