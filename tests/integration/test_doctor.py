@@ -30,10 +30,11 @@ data = [{{ source = "{data}", target = "/data" }}]
 
 
 @pytest.fixture
-def healthy(project, registry, busybox_image, tmp_path):
+def healthy(project, registry, busybox_image, tmp_path, docker_client):
     data = tmp_path / "disk"
     data.mkdir()
     project.write(healthy_toml(registry, str(data), free_port()).replace("NAME", project.name))
+    project.engine_kind = docker_client.devenv_kind
     return project
 
 
@@ -75,7 +76,8 @@ def test_healthy_setup_is_all_ticks(healthy) -> None:
     assert "ready for `devenv up`" in result.err
     report = checks(healthy.ok("doctor", "--json"))
     assert all(c["status"] == "ok" for c in report.values()), report
-    assert report["engine"]["detail"].startswith("Docker ")
+    kind = healthy.engine_kind
+    assert report["engine"]["detail"].startswith(f"{kind.name} {kind.version} (API {kind.api_version}, root")
 
 
 def test_engine_stopped(healthy, tmp_path) -> None:
