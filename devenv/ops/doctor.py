@@ -150,7 +150,12 @@ def _engine(host: str) -> _Seen:
         engine = connect(timeout=DOCTOR_TIMEOUT_S)
         version = engine.version()
     except DevenvError as err:
-        fix = unreachable_fix(host, shutil.which("podman") is not None, podman_sockets())
+        fix = unreachable_fix(
+            host,
+            podman_sockets(),
+            podman_installed=shutil.which("podman") is not None,
+            docker_installed=shutil.which("dockerd") is not None or shutil.which("docker") is not None,
+        )
         return _Seen(None, engine_check(host, None, err, fix=fix))
     before = time.time()
     info = _info(engine)

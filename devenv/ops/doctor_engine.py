@@ -48,12 +48,15 @@ def podman_sockets(environ: Mapping[str, str] = os.environ) -> list[str]:
     return found
 
 
-def unreachable_fix(host: str, podman_installed: bool, sockets: Sequence[str]) -> Optional[str]:
-    """The fix for an unreachable engine when Podman is on this machine (None: Docker's own)."""
+def unreachable_fix(
+    host: str, sockets: Sequence[str], *, podman_installed: bool, docker_installed: bool
+) -> Optional[str]:
+    """The fix for an unreachable engine where Podman is the engine to use (None: Docker's own):
+    a Podman socket found here, an address that names Podman, or Podman without Docker."""
     others = [s for s in sockets if f"unix://{s}" != host]
     if others:
         return f"Podman's service listens on {others[0]}: `export DOCKER_HOST=unix://{others[0]}`"
-    if podman_installed or "podman" in host.lower():
+    if "podman" in host.lower() or (podman_installed and not docker_installed):
         return PODMAN_SERVICE_HINT
     return None
 

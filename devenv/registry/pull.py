@@ -161,6 +161,16 @@ def _engine_pull_error(ref: ImageRef, text: str) -> RegistryError:
             f"registry {ref.registry} refused the pull of {ref.display}",
             hint=f"run `devenv login {ref.registry}`",
         )
+    if "http response to https client" in lowered:  # Podman: 127.0.0.0/8 is not insecure by default
+        return RegistryError(
+            f"engine could not pull {ref.display}: it speaks HTTPS to {ref.registry}, which serves plain HTTP",
+            hint=(
+                f'let the engine use HTTP there — Podman: `[[registry]]` `location = "{ref.registry}"` '
+                "`insecure = true` in a file under /etc/containers/registries.conf.d/, then restart its service; "
+                f'Docker: `"insecure-registries": ["{ref.registry}"]` in /etc/docker/daemon.json '
+                "(`devenv doctor` prints the exact command)"
+            ),
+        )
     return RegistryError(f"engine could not pull {ref.display}: {text.strip()[:300]}")
 
 

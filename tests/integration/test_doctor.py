@@ -35,6 +35,7 @@ def healthy(project, registry, busybox_image, tmp_path, docker_client):
     data.mkdir()
     project.write(healthy_toml(registry, str(data), free_port()).replace("NAME", project.name))
     project.engine_kind = docker_client.devenv_kind
+    project.registry = registry
     return project
 
 
@@ -54,6 +55,7 @@ def line_of(result, title: str) -> list[str]:
     raise AssertionError(f"no line for {title}:\n{result.out}")
 
 
+@pytest.mark.podman
 def test_healthy_setup_is_all_ticks(healthy) -> None:
     result = healthy.run("doctor")
     assert result.code == 0, str(result)
@@ -78,6 +80,9 @@ def test_healthy_setup_is_all_ticks(healthy) -> None:
     assert all(c["status"] == "ok" for c in report.values()), report
     kind = healthy.engine_kind
     assert report["engine"]["detail"].startswith(f"{kind.name} {kind.version} (API {kind.api_version}, root")
+    assert report["registry-http:" + healthy.registry]["status"] == "ok"  # the engine pulls over HTTP too
+    if kind.podman:  # Podman's init is a package of its own
+        assert report["init"]["detail"].startswith("catatonit at ")
 
 
 def test_engine_stopped(healthy, tmp_path) -> None:

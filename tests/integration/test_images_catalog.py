@@ -127,6 +127,7 @@ def test_selecting_an_image_plans_what_it_is_built_on(repo) -> None:
     assert list(items) == ["base", "tool"]
 
 
+@pytest.mark.podman
 def test_push_then_list_shows_registry_tags_digest_and_last_build(repo) -> None:
     repo.ok("images", "build", "base", **GIT_ENV)
     pushed = json.loads(repo.ok("images", "push", "base", "--json", **GIT_ENV).out)["images"]

@@ -43,6 +43,7 @@ supervise = false
     return project
 
 
+@pytest.mark.podman
 def test_same_answers_as_docker_py(running, busybox_image) -> None:
     lite, full = lite_engine(), connect()
     assert lite is not None
@@ -92,6 +93,7 @@ def _probe(project, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.podman
 def test_a_noop_up_never_loads_docker_py(running) -> None:
     noop = _probe(running, "up", "-d")
     assert noop.returncode == 0, noop.stderr
@@ -103,6 +105,7 @@ def test_a_noop_up_never_loads_docker_py(running) -> None:
     assert "'docker'" in cold.stdout
 
 
+@pytest.mark.podman
 def test_down_and_status_never_load_docker_py(running) -> None:
     status = _probe(running, "status")
     assert status.returncode == 0 and "running" in status.stdout, status.stderr

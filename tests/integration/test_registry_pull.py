@@ -59,6 +59,7 @@ def write_project(project, reg: PrivateRegistry, repo: str) -> None:
     )
 
 
+@pytest.mark.podman
 def test_lock_then_pull_brings_a_removed_image_back_by_digest(
     project, reg, docker_client, unique_image, docker_config
 ) -> None:
@@ -106,6 +107,7 @@ def test_a_moved_tag_fails_lock_check_and_the_locked_digest_still_runs(
     assert (ensured.run_ref, ensured.image_id, ensured.pulled) == (f"{reg.addr}/{repo}@{locked}", first, True)
 
 
+@pytest.mark.podman
 def test_missing_or_wrong_credentials_exit_4_with_the_login_hint(
     project, reg, docker_client, unique_image, tmp_path
 ):

@@ -58,18 +58,26 @@ def test_the_engine_line_names_docker_or_podman_with_version_api_and_mode() -> N
 
 
 def test_an_unreachable_engine_points_at_a_podman_socket_found_here_or_at_starting_one() -> None:
-    found = unreachable_fix("unix:///var/run/docker.sock", True, ["/run/user/1000/podman/podman.sock"])
+    both = {"podman_installed": True, "docker_installed": True}
+    found = unreachable_fix("unix:///var/run/docker.sock", ["/run/user/1000/podman/podman.sock"], **both)
     assert found == (
         "Podman's service listens on /run/user/1000/podman/podman.sock: "
         "`export DOCKER_HOST=unix:///run/user/1000/podman/podman.sock`"
     )
-    start = unreachable_fix("unix:///var/run/docker.sock", True, [])
-    assert start is not None and "systemctl --user enable --now podman.socket" in start
-    assert "podman system service --time=0" in start and "DOCKER_HOST" in start
-    # DOCKER_HOST at the one socket there is, which does not answer: start the service
-    dead = unreachable_fix("unix:///run/podman/podman.sock", True, ["/run/podman/podman.sock"])
+    only_podman = unreachable_fix(
+        "unix:///var/run/docker.sock", [], podman_installed=True, docker_installed=False
+    )
+    assert only_podman is not None and "systemctl --user enable --now podman.socket" in only_podman
+    assert "podman system service --time=0" in only_podman and "DOCKER_HOST" in only_podman
+    # DOCKER_HOST at the one Podman socket there is, which does not answer: start the service
+    dead = unreachable_fix("unix:///run/podman/podman.sock", ["/run/podman/podman.sock"], **both)
     assert dead is not None and dead.startswith("start Podman's Docker-compatible service")
-    assert unreachable_fix("unix:///var/run/docker.sock", False, []) is None  # Docker's own fix
+    # Docker's socket, both installed, no Podman service: Docker's own fix
+    assert unreachable_fix("unix:///var/run/docker.sock", [], **both) is None
+    assert (
+        unreachable_fix("unix:///var/run/docker.sock", [], podman_installed=False, docker_installed=True)
+        is None
+    )
 
 
 def test_podman_sockets_are_looked_for_where_its_service_listens(tmp_path: Path) -> None:
