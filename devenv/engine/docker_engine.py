@@ -18,7 +18,7 @@ import docker.types
 from devenv.engine import podman, records
 from devenv.engine.errors import EngineNotFound, EngineRefused, translated, unreachable
 from devenv.engine.host import API_VERSION, DEFAULT_TIMEOUT, engine_host
-from devenv.engine.kind import engine_kind
+from devenv.engine.kind import podman_server
 from devenv.engine.records import (
     JSON,
     ContainerDetails,
@@ -107,8 +107,12 @@ class DockerEngine:
             raise unreachable(self.host, err) from None
 
     def is_podman(self) -> bool:
+        """From the Server header of a ping: Podman's /version runs its package manager for
+        every component (half a second and more), a ping costs nothing."""
         if self._podman is None:
-            self._podman = engine_kind(self.version()).podman
+            with translated("asking the engine what it is"):
+                answer = self.api.get(f"{self.api.base_url}/_ping", timeout=self.api.timeout)
+            self._podman = podman_server(answer.headers.get("Server", ""))
         return self._podman
 
     def containers(self, labels: Sequence[str], *, all: bool = True) -> list[ContainerInfo]:
