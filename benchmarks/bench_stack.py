@@ -4,6 +4,9 @@ Also `devenv --help` and, when installed, docker-compose 1.29 as a second peer.
 
     DOCKER_HOST=... DEVENV_TEST_REGISTRY=127.0.0.1:5555 python benchmarks/bench_stack.py [--rounds 7]
 
+On Podman (DOCKER_HOST at its socket) the raw and compose peers ask for the limits devenv asks
+for where the engine may not raise its own (`devenv/engine/podman.py`), or they could not start.
+
 Targets: cold up ≤ 1.2× the raw sequential floor; no-op up ≤ 150 ms whole process; down ≤ 1.15×
 the raw sequence doing the same work (stop with the service's timeout, remove, network rm; `docker
 rm -f`, which kills at once, is shown beside it); down of containers whose PID 1 ignores SIGTERM
@@ -44,7 +47,24 @@ def sh(script: str, env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def write_project(root: Path, name: str, image: str) -> None:
+def engine_name(env: dict[str, str]) -> str:
+    """"Podman" or "Docker", as devenv names the engine (its /version components)."""
+    out = subprocess.run(["docker", "version", "--format", "{{json .Server.Components}}"], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return "Podman" if any(str(c.get("Name", "")).startswith("Podman") for c in json.loads(out) or []) else "Docker"
+
+
+def peer_ulimits(engine: str) -> list[tuple[str, int, int]]:
+    """The limits devenv sends this engine; the peers must send the same to start at all."""
+    if engine != "Podman":
+        return []
+    from devenv.engine.host import engine_host  # this checkout (PYTHONPATH) or the installed one
+    from devenv.engine.podman import engine_ulimits
+
+    return [(u.name, u.soft, u.hard) for u in engine_ulimits(engine_host())]
+
+
+def write_project(root: Path, name: str, image: str, ulimits: list[tuple[str, int, int]]) -> None:
     # PID 1 `sleep` ignores SIGTERM unless something forwards it: the down benchmark shows
     # devenv does not wait out a 10 s default.
     (root / "devenv.toml").write_text(f"""
@@ -61,16 +81,18 @@ image = "{image}"
 command = ["sleep", "100000"]
 supervise = false
 """)
+    limits = "".join(f"      {n}: {{soft: {soft}, hard: {hard}}}\n" for n, soft, hard in ulimits)
+    limits = f"    ulimits:\n{limits}" if limits else ""
     (root / "docker-compose.yml").write_text(f"""
 version: "3.8"
 services:
   web:
     image: {image}
     command: ["sleep", "100000"]
-  worker:
+{limits}  worker:
     image: {image}
     command: ["sleep", "100000"]
-""")
+{limits}""")
 
 
 def median_ms(values: list[float]) -> float:
@@ -85,6 +107,9 @@ def main() -> int:
     image = f"{registry}/busybox:test"
     env = dict(os.environ, NO_COLOR="1")
     subprocess.run(["docker", "pull", "-q", image], check=True, stdout=subprocess.DEVNULL)
+    engine = engine_name(env)
+    ulimits = peer_ulimits(engine)
+    run_limits = "".join(f" --ulimit {n}={soft}:{hard}" for n, soft, hard in ulimits)
     have_compose = os.access(COMPOSE, os.X_OK)
     devenv, python, installed = installed_devenv()
     results: dict[str, list[float]] = {k: [] for k in (
@@ -94,7 +119,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         name = "bench" + uuid.uuid4().hex[:6]
-        write_project(root, name, image)
+        write_project(root, name, image, ulimits)
         env["DEVENV_STATE_DIR"] = str(root / "state")
         raw = f"rb{uuid.uuid4().hex[:6]}"
         for _ in range(args.rounds):
@@ -102,8 +127,8 @@ def main() -> int:
             # docker's init as PID 1 as devenv creates them
             raw_up = (
                 f"docker network create {raw} >/dev/null; "
-                f"docker run -d --init --name {raw}-web --network {raw} {image} sleep 100000 >/dev/null; "
-                f"docker run -d --init --name {raw}-worker --network {raw} {image} sleep 100000 >/dev/null")
+                f"docker run -d --init{run_limits} --name {raw}-web --network {raw} {image} sleep 100000 >/dev/null; "
+                f"docker run -d --init{run_limits} --name {raw}-worker --network {raw} {image} sleep 100000 >/dev/null")
             results["raw_cold_up"].append(sh(raw_up, env))
             results["raw_noop_ps"].append(sh(f"docker ps -q --filter name={raw} >/dev/null", env))
             # the same work as `devenv down`: stop with the service's timeout (the image's
@@ -143,13 +168,13 @@ def main() -> int:
     if have_compose:
         ratios["cold_up_vs_compose"] = round(med["devenv_cold_up"] / med["compose_cold_up"], 2)
         ratios["noop_up_vs_compose"] = round(med["devenv_noop_up"] / med["compose_noop_up"], 2)
-    print(f"devenv: {installed}")
+    print(f"devenv: {installed}; engine: {engine} at {os.environ.get('DOCKER_HOST', 'the default socket')}")
     print(f"{'measure':<24} {'median ms':>10}   (rounds: {args.rounds}, cores: {os.cpu_count()})")
     for key, value in med.items():
         print(f"{key:<24} {value:>10.1f}")
     for key, value in ratios.items():
         print(f"{key:<24} {value:>10.2f}x")
-    print(json.dumps({"bench": "stack", "devenv": installed, "median_ms": med, "ratios": ratios}))
+    print(json.dumps({"bench": "stack", "engine": engine, "devenv": installed, "median_ms": med, "ratios": ratios}))
     return 0
 
 

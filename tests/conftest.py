@@ -20,7 +20,21 @@ import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REGISTRY = os.environ.get("DEVENV_TEST_REGISTRY", "127.0.0.1:5555")
+# "podman" (or "docker"): the engine the run must be on, a failure otherwise, so a Podman part
+# of the suite (`.ci/run`) can never pass on Docker by a wrong DOCKER_HOST.
+EXPECTED_ENGINE = os.environ.get("DEVENV_TEST_ENGINE", "").strip().lower()
 BUSYBOX = shutil.which("busybox") or "/bin/busybox"
+
+
+def port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port() -> int:
@@ -43,13 +57,43 @@ def _unavailable(what: str) -> None:
 def docker_client():
     import docker
 
+    from devenv.engine.kind import engine_kind
+
     try:
         client = docker.from_env(version="1.41", timeout=120)
         client.ping()
     except Exception as err:  # any failure to reach the engine means "no engine"
         _unavailable(f"no Docker engine reachable ({err})")
+    kind = engine_kind(client.version())
+    if EXPECTED_ENGINE and kind.name.lower() != EXPECTED_ENGINE:
+        pytest.fail(
+            f"DEVENV_TEST_ENGINE={EXPECTED_ENGINE} but DOCKER_HOST={os.environ.get('DOCKER_HOST')} is {kind}",
+            pytrace=False,
+        )
+    client.devenv_kind = kind  # the tests' own note of which engine this is
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def on_podman(docker_client) -> bool:
+    """Whether the test engine is Podman (some engine-side details differ: build output, errors)."""
+    return docker_client.devenv_kind.podman
+
+
+def harness_run_options(client) -> dict:
+    """Extra options for containers the tests create with docker-py themselves (devenv's own
+    containers get them from devenv): on a Podman that may not raise its rlimits, its own limits
+    (see devenv/engine/podman.py)."""
+    if not client.devenv_kind.podman:
+        return {}
+    import docker.types
+
+    from devenv.engine.host import engine_host
+    from devenv.engine.podman import engine_ulimits
+
+    limits = engine_ulimits(engine_host())
+    return {"ulimits": [docker.types.Ulimit(name=u.name, soft=u.soft, hard=u.hard) for u in limits]}
 
 
 @pytest.fixture(scope="session")
@@ -110,8 +154,10 @@ def busybox_context(
 
 @pytest.fixture(scope="session")
 def busybox_image(docker_client, registry) -> str:
-    """`<registry>/busybox:test`, built offline FROM scratch and pushed to the test registry."""
-    ref = f"{registry}/busybox:test"
+    """`<registry>/busybox:test`, built offline FROM scratch and pushed to the test registry
+    (`busybox:test-podman` from Podman: its build is another image, and a shared registry's tag
+    must not move under the Docker runs)."""
+    ref = f"{registry}/busybox:test" + ("-podman" if docker_client.devenv_kind.podman else "")
     docker_client.images.build(
         fileobj=io.BytesIO(busybox_context()), custom_context=True, tag=ref, rm=True, forcerm=True
     )

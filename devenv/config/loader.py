@@ -4,6 +4,7 @@ then check what spans keys (dependencies, paths, duplicate ports)."""
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,6 +103,12 @@ def _error(
     return ConfigError(f"{location}{key}: {message}", hint)
 
 
+def _inside(path: str, folder: str) -> bool:
+    """Whether container path `path` is `folder` or below it."""
+    path, folder = posixpath.normpath(path), posixpath.normpath(folder)
+    return folder == "/" or path == folder or path.startswith(folder + "/")
+
+
 def _folder_name(root: Path) -> str:
     name = re.sub(r"[^a-z0-9_-]+", "-", root.name.lower()).strip("-_")
     return name[:63] or "project"
@@ -158,6 +165,9 @@ class _Builder:
             code = None
         user = raw["user"] or ("host" if code else None)
         environment = raw["environment"]
+        watch = self.watch(raw["watch"])
+        if watch is not None and code:
+            self.check_sync_outside_code(where, code, watch)
         return model.Service(
             name=name,
             image=raw["image"],
@@ -180,7 +190,7 @@ class _Builder:
             stop_timeout_s=_stop_timeout(raw, project_stop),
             stop_signal=raw["stop_signal"],
             restart=raw["supervise"],
-            watch=self.watch(raw["watch"]) or _implicit_watch(code, raw),
+            watch=watch or _implicit_watch(code, raw),
             line=line_of(self.text, where),
         )
 
@@ -242,6 +252,30 @@ class _Builder:
             sync_target=raw["sync_target"],
             rules=tuple(model.WatchRule(tuple(r["paths"]), r["action"]) for r in raw["rules"] or ()),
             include_ignored=raw["include_ignored"],
+        )
+
+    def check_sync_outside_code(self, where: list[Any], code: str, watch: model.WatchSpec) -> None:
+        """A sync into the `code` bind mount writes each copied file back into the project
+        folder, which the watcher sees as the next change: it would copy for ever."""
+        syncing: list[list[Union[str, int]]] = [["action"]] if watch.action == "sync" else []
+        syncing += [["rules", i, "action"] for i, r in enumerate(watch.rules) if r.action == "sync"]
+        if not syncing:
+            return
+        target = watch.sync_target or code
+        if not _inside(target, code):
+            return
+        key = ["sync_target"] if watch.sync_target else syncing[0]
+        said = (
+            f'sync_target "{target}" is'
+            if watch.sync_target
+            else f'action "sync" copies (to `code`, "{code}")'
+        )
+        raise self.fail(
+            [*where, "watch", *key],
+            f'{said} inside the code mount "{code}": each copy changes the project folder and '
+            "starts the next sync, for ever",
+            f'sync into a folder outside "{code}", or use action = "restart" (the code mount '
+            "already shows every save in the container)",
         )
 
     def volumes(self) -> tuple[model.VolumeDecl, ...]:

@@ -10,14 +10,16 @@ import os
 import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Callable, Optional, TypeVar, Union
+from urllib.parse import quote
 
 import docker
 import docker.types
 
-from devenv.engine import records
-from devenv.engine.bodies import container_body
-from devenv.engine.errors import translated, unreachable
+from devenv.engine import podman, records
+from devenv.engine.bodies import check_bind_sources, container_body
+from devenv.engine.errors import EngineNotFound, EngineRefused, translated, unreachable
 from devenv.engine.host import API_VERSION, DEFAULT_TIMEOUT, engine_host
+from devenv.engine.kind import podman_server
 from devenv.engine.records import (
     JSON,
     ContainerDetails,
@@ -32,6 +34,7 @@ from devenv.engine.records import (
 )
 
 T = TypeVar("T")
+NETWORK_TRIES = 3
 
 
 class _Session:
@@ -64,6 +67,8 @@ class DockerEngine:
     def __init__(self, api: docker.APIClient, host: str):
         self.api = api
         self.host = host
+        self._podman: Optional[bool] = None  # asked once, on first need
+        self._ulimits: Optional[tuple[podman.Ulimit, ...]] = None
 
     @classmethod
     def connect(cls, timeout: float = DEFAULT_TIMEOUT, *, verify: bool = True) -> DockerEngine:
@@ -101,11 +106,29 @@ class DockerEngine:
         except Exception as err:
             raise unreachable(self.host, err) from None
 
+    def is_podman(self) -> bool:
+        """From the Server header of a ping: Podman's /version runs its package manager for
+        every component (half a second and more), a ping costs nothing."""
+        if self._podman is None:
+            with translated("asking the engine what it is"):
+                answer = self.api.get(f"{self.api.base_url}/_ping", timeout=self.api.timeout)
+            self._podman = podman_server(answer.headers.get("Server", ""))
+        return self._podman
+
     def containers(self, labels: Sequence[str], *, all: bool = True) -> list[ContainerInfo]:
         raw = self._do(
             "listing containers", lambda: self.api.containers(all=all, filters=self._filters(labels))
         )
-        return [records.container_info(c) for c in raw]
+        found = records.container_list(raw, labels)
+        if found and self.is_podman():
+            return podman.with_health(found, self._inspect_or_none)
+        return found
+
+    def _inspect_or_none(self, container_id: str) -> Optional[ContainerDetails]:
+        try:
+            return self.inspect_container(container_id)
+        except EngineNotFound:
+            return None
 
     def inspect_container(self, container_id: str) -> ContainerDetails:
         return records.container_details(
@@ -124,11 +147,11 @@ class DockerEngine:
 
     def networks(self, labels: Sequence[str]) -> list[NetworkInfo]:
         raw = self._do("listing networks", lambda: self.api.networks(filters=self._filters(labels)))
-        return [records.network_info(n) for n in raw]
+        return records.network_list(raw, labels)
 
     def volumes(self, labels: Sequence[str]) -> list[VolumeInfo]:
         raw = self._do("listing volumes", lambda: self.api.volumes(filters=self._filters(labels)))
-        return [records.volume_info(v) for v in (raw or {}).get("Volumes") or []]
+        return records.volume_list(raw, labels)
 
     def close(self) -> None:
         self.api.close()
@@ -171,10 +194,17 @@ class DockerEngine:
         return answer
 
     def create_network(self, name: str, labels: Mapping[str, str]) -> None:
-        self._do(
-            "creating the network",
-            lambda: self.api.create_network(name, driver="bridge", labels=dict(labels), check_duplicate=True),
-        )
+        def create() -> None:
+            self.api.create_network(name, driver="bridge", labels=dict(labels), check_duplicate=True)
+
+        for attempt in range(NETWORK_TRIES):
+            try:
+                return self._do("creating the network", create)
+            except EngineRefused as err:
+                # Podman picks a free subnet by reading every host interface's routes; one that
+                # goes away meanwhile (another engine's bridge) fails the create. Nothing was made.
+                if "no such network interface" not in err.explanation or attempt + 1 == NETWORK_TRIES:
+                    raise
 
     def create_volume(
         self, name: str, *, driver: str, options: Optional[Mapping[str, str]], labels: Mapping[str, str]
@@ -187,12 +217,25 @@ class DockerEngine:
         )
 
     def create_container(self, spec: ContainerSpec, *, network: str, port_bindings: PortBindings) -> str:
-        body = container_body(spec, network=network, port_bindings=port_bindings)
+        check_bind_sources(spec, self.host)
+        body = container_body(
+            spec,
+            network=network,
+            port_bindings=port_bindings,
+            for_podman=self.is_podman(),
+            ulimits=self._podman_ulimits(),
+        )
         created = self._do(
             "creating the container",
             lambda: self.api.create_container_from_config(body, name=spec.name),  # type: ignore[no-untyped-call]  # untyped in the stubs
         )
         return str(created["Id"])
+
+    def _podman_ulimits(self) -> tuple[podman.Ulimit, ...]:
+        """() (Podman's or Docker's defaults) unless `podman.engine_ulimits` says otherwise."""
+        if self._ulimits is None:
+            self._ulimits = podman.engine_ulimits(self.host) if self.is_podman() else ()
+        return self._ulimits
 
     def start(self, container_id: str) -> None:
         self._do("starting the container", lambda: self.api.start(container_id))
@@ -204,6 +247,21 @@ class DockerEngine:
 
     def kill(self, container_id: str, signal: str) -> None:
         self._do(f"sending {signal}", lambda: self.api.kill(container_id, signal=signal))
+
+    def run_health_check(self, container_id: str) -> Optional[str]:
+        # Not in docker-py: libpod's own route, through the session docker-py's client is.
+        url = (
+            f"{self.api.base_url}/v{API_VERSION}/libpod/containers/{quote(container_id, safe='')}/healthcheck"
+        )
+        with translated("running the health check"):
+            answer = self.api.get(url, timeout=self.api.timeout)
+        if answer.status_code >= 400:  # no such route or container, no health check, not running
+            return None
+        try:
+            status = answer.json().get("Status")
+        except (ValueError, AttributeError):
+            return None
+        return str(status) if status else None
 
     def exec_run(
         self, container_id: str, command: Sequence[str], *, user: str = "", workdir: Optional[str] = None
@@ -279,7 +337,7 @@ class DockerEngine:
 
     def images(self, labels: Sequence[str]) -> list[ImageInfo]:
         raw = self._do("listing images", lambda: self.api.images(filters=self._filters(labels)))
-        return [records.image_info(i) for i in raw]
+        return records.image_list(raw, labels)
 
     def pull(
         self, repository: str, reference: str, *, auth: Optional[Mapping[str, str]]

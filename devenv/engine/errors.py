@@ -47,10 +47,19 @@ def unreachable(host: str, err: BaseException) -> EngineUnreachable:
             "add yourself to its group (`sudo usermod -aG docker $USER`, then log in again), "
             "or run devenv where you can reach the engine",
         )
+    if "podman" in host.lower():
+        return EngineUnreachable(f"cannot reach the Podman service at {host}", PODMAN_SERVICE_HINT)
     return EngineUnreachable(
         f"cannot reach the Docker engine at {host}",
         "start it (`sudo systemctl start docker`, or `dockerd &`), or point DOCKER_HOST at a running engine",
     )
+
+
+PODMAN_SERVICE_HINT = (
+    "start Podman's Docker-compatible service: `systemctl --user enable --now podman.socket` "
+    "(rootless; `sudo systemctl enable --now podman.socket` for /run/podman/podman.sock), or "
+    "without systemd `podman system service --time=0 unix://PATH &`; then point DOCKER_HOST at that socket"
+)
 
 
 @contextmanager
@@ -136,6 +145,25 @@ def _api_error(doing: str, text: str, status: int) -> EngineRefused:
         )
     if "no such image" in lowered or "manifest unknown" in lowered or "pull access denied" in lowered:
         return refused(f"{doing}: {text}", "check the image name, then `devenv pull`", ExitCode.REGISTRY)
+    if "container-init binary not found" in lowered:  # Podman: `init` needs catatonit
+        return refused(
+            f"{doing}: the engine has no init binary for the container ({text})",
+            "install catatonit where Podman runs (`sudo apt-get install catatonit`, `sudo dnf install "
+            "catatonit`), then run the same command again",
+        )
+    if "error setting rlimit" in lowered:
+        return refused(
+            f"{doing}: the engine may not set the container's resource limits ({text})",
+            "the engine runs without CAP_SYS_RESOURCE and devenv could not read its limits (a remote "
+            "Podman?): set default_ulimits in its containers.conf to its own limits (docs/engines.md)",
+        )
+    if "volume options size and inodes not supported" in lowered:  # Podman's local driver
+        return refused(
+            f"{doing}: the engine refuses a size= volume option ({text})",
+            "Podman's local volumes take size= only on XFS with project quota: drop size from "
+            "[volumes.NAME] options, or use a tmpfs mount",
+            ExitCode.USER_ERROR,
+        )
     if "mount" in lowered and ("no such file" in lowered or "not a directory" in lowered):
         return refused(
             f"{doing}: a mount source is missing ({text})",

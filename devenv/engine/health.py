@@ -1,18 +1,37 @@
 """Waiting for a container to be healthy (or just running), with an error that names the
-service, says why, and shows its last log lines — never a silent hang."""
+service, says why, and shows its last log lines — never a silent hang.
+
+Docker runs a container's health checks itself. Podman runs them from systemd timers, so where
+there is no systemd (a container, most CI machines, WSL) nothing runs them and the health stays
+"starting" for ever (Podman 4.4+ turns them off there instead). While devenv waits, it runs them
+on Podman, once per interval: through libpod's healthcheck endpoint (the engine records the
+result, so `status` shows it), or, where the engine will not, by running the test in the
+container itself and judging it as the engine would (consecutive failures up to `retries`)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import Any, Callable, Optional
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Optional, Protocol, runtime_checkable
 
 from devenv.engine.port import EngineStack
-from devenv.engine.records import ContainerState
+from devenv.engine.records import ContainerState, ExecResult, Probe
 from devenv.errors import DevenvError, HealthError
 from devenv.interrupts import interruptible_sleep
 
 POLL_S = 0.1
+
+
+@runtime_checkable
+class RunsChecks(Protocol):
+    """What running health checks takes beyond waiting: the full engine has it, the lite client
+    (which `up` never hands a Podman plan) has not."""
+
+    def run_health_check(self, container_id: str) -> Optional[str]: ...
+
+    def exec_run(
+        self, container_id: str, command: Sequence[str], *, user: str = "", workdir: Optional[str] = None
+    ) -> ExecResult: ...
 
 
 def _interruptible_sleep(seconds: float) -> None:
@@ -37,17 +56,26 @@ def wait_healthy(
     engine: EngineStack,
     container_id: str,
     service: str,
-    timeout_s: float,
+    health: Mapping[str, Any],
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = _interruptible_sleep,
 ) -> None:
-    """Until Docker says healthy; raise HealthError on exit, unhealthy or timeout."""
+    """Until the engine says healthy; raise HealthError on exit, unhealthy or timeout.
+    `health`: the engine's Healthcheck document the container was created with."""
+    timeout_s = health_timeout(health)
     deadline = clock() + timeout_s
+    # On Podman `up` hands over the full engine (libpod's route, exec): the lite client never
+    # creates there, so it never waits there either.
+    checks = ChecksRun(engine, container_id, health) if isinstance(engine, RunsChecks) and engine.is_podman() else None
     while True:
+        if checks is not None:
+            checks.due(clock())
         state = engine.inspect_container(container_id).state
         if not state.running:
             raise died(engine, container_id, service, state)
+        if checks is not None:
+            state = checks.judged(state)
         if state.health in (None, "healthy"):
             return
         if state.health == "unhealthy":
@@ -67,6 +95,61 @@ def wait_healthy(
                 f"see `devenv logs {service}`; raise health.retries/interval if it is just slow",
             )
         sleep(POLL_S)
+
+
+class ChecksRun:
+    """The health checks devenv runs itself while it waits (Podman): once per interval, through
+    the engine's endpoint while it answers, else by exec (then the verdict is devenv's own)."""
+
+    def __init__(self, engine: RunsChecks, container_id: str, health: Mapping[str, Any]):
+        self._engine = engine
+        self._id = container_id
+        self._test = list(health["test"])
+        self._interval_s = max(health["interval"] / 1e9, POLL_S)
+        self._retries = max(1, int(health["retries"]))
+        self._start_period_s = health["start_period"] / 1e9
+        self._next: Optional[float] = None
+        self._started: Optional[float] = None
+        self._by_exec = False
+        self._failures = 0
+        self._verdict: Optional[str] = None
+        self._probe: Optional[Probe] = None
+
+    def due(self, now: float) -> None:
+        """Run one check when its interval has come (the first at once)."""
+        if self._started is None:
+            self._started = now
+        if self._next is not None and now < self._next:
+            return
+        self._next = now + self._interval_s
+        if not self._by_exec:
+            if self._engine.run_health_check(self._id) is not None:
+                return
+            self._by_exec = True  # the engine would not: from now on devenv judges
+        self._exec(now)
+
+    def judged(self, state: ContainerState) -> ContainerState:
+        """The engine's state, with devenv's own verdict where devenv ran the checks by exec."""
+        if not self._by_exec:
+            return state
+        return state._replace(health=self._verdict or "starting", last_probe=self._probe or state.last_probe)
+
+    def _exec(self, now: float) -> None:
+        argv = ["/bin/sh", "-c", self._test[1]] if self._test[0] == "CMD-SHELL" else self._test[1:]
+        try:
+            result = self._engine.exec_run(self._id, argv)
+            code, output = result.exit_code, result.output.decode(errors="replace")
+        except DevenvError as err:  # the container went away meanwhile: the inspect says so
+            code, output = None, err.message
+        self._probe = Probe(code, output)
+        if code == 0:
+            self._verdict, self._failures = "healthy", 0
+            return
+        in_start_period = self._started is not None and now - self._started < self._start_period_s
+        if not in_start_period:
+            self._failures += 1
+        if self._failures >= self._retries:
+            self._verdict = "unhealthy"
 
 
 def died(

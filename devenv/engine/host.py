@@ -44,3 +44,9 @@ def context_host() -> Optional[str]:
 
 def engine_host() -> str:
     return os.environ.get("DOCKER_HOST") or context_host() or DEFAULT_HOST
+
+
+def engine_socket() -> Optional[str]:
+    """The engine's local unix socket, if it is on one (what `docker_socket = true` mounts)."""
+    host = engine_host()
+    return host[len("unix://") :] if host.startswith("unix://") else None

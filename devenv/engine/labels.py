@@ -4,7 +4,7 @@ and `down` removes exactly what it owns."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Optional
 
 LABEL_PREFIX = "dev.devenv"
@@ -44,6 +44,17 @@ def selector(project: str, instance: Optional[str] = None, service: Optional[str
     if service is not None:
         filters.append(f"{SERVICE}={service}")
     return filters
+
+
+def carries(labels: Optional[Mapping[str, str]], selector: Sequence[str]) -> bool:
+    """Whether `labels` carry every item of a label filter ("key=value" or a bare "key"), as
+    the engine's filter is meant to match (all of them, not any)."""
+    found = labels or {}
+    for item in selector:
+        key, has_value, value = item.partition("=")
+        if key not in found or (has_value and found[key] != value):
+            return False
+    return True
 
 
 def owner_labels(pid: int, host: str) -> dict[str, str]:

@@ -18,10 +18,11 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
-from devenv.engine import records
-from devenv.engine.bodies import container_body
-from devenv.engine.errors import translated, unreachable
+from devenv.engine import podman, records
+from devenv.engine.bodies import check_bind_sources, container_body
+from devenv.engine.errors import EngineNotFound, translated, unreachable
 from devenv.engine.host import API_VERSION, engine_host
+from devenv.engine.kind import podman_server
 from devenv.engine.records import (
     JSON,
     ContainerDetails,
@@ -51,6 +52,7 @@ class LiteEngine:
     def __init__(self, host: str, path: str):
         self.host = host
         self._path = path
+        self._server: Optional[str] = None  # the Server header, from the first answer
 
     # --- HTTP/1.0 ---
     def _exchange(
@@ -72,6 +74,8 @@ class LiteEngine:
         except OSError as err:
             raise unreachable(self.host, err) from None
         head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+        if self._server is None:
+            self._server = _header(head, b"server")
         try:
             status = int(head.split(b" ", 2)[1])
         except (IndexError, ValueError):
@@ -112,10 +116,25 @@ class LiteEngine:
     def ping(self) -> None:
         self._exchange("GET", "/_ping", READ_TIMEOUT_S)  # plain text, not JSON
 
+    def is_podman(self) -> bool:
+        """From the Server header every answer carries (a ping if nothing was asked yet)."""
+        if self._server is None:
+            self.ping()
+        return podman_server(self._server or "")
+
     def containers(self, labels: Sequence[str], *, all: bool = True) -> list[ContainerInfo]:
         with translated("listing containers"):
             raw = self._call("GET", "/containers/json", {"all": "1" if all else "0", **self._filters(labels)})
-        return [records.container_info(c) for c in raw]
+        found = records.container_list(raw, labels)
+        if found and self.is_podman():
+            return podman.with_health(found, self._inspect_or_none)
+        return found
+
+    def _inspect_or_none(self, container_id: str) -> Optional[ContainerDetails]:
+        try:
+            return self.inspect_container(container_id)
+        except EngineNotFound:
+            return None
 
     def inspect_container(self, container_id: str) -> ContainerDetails:
         with translated("inspecting a container"):
@@ -136,12 +155,12 @@ class LiteEngine:
     def networks(self, labels: Sequence[str]) -> list[NetworkInfo]:
         with translated("listing networks"):
             raw = self._call("GET", "/networks", self._filters(labels))
-        return [records.network_info(n) for n in raw]
+        return records.network_list(raw, labels)
 
     def volumes(self, labels: Sequence[str]) -> list[VolumeInfo]:
         with translated("listing volumes"):
             raw = self._call("GET", "/volumes", self._filters(labels))
-        return [records.volume_info(v) for v in (raw or {}).get("Volumes") or []]
+        return records.volume_list(raw, labels)
 
     def close(self) -> None:
         """Nothing stays open between requests."""
@@ -192,7 +211,12 @@ class LiteEngine:
             self._call("POST", "/volumes/create", data=body)
 
     def create_container(self, spec: ContainerSpec, *, network: str, port_bindings: PortBindings) -> str:
-        body = container_body(spec, network=network, port_bindings=port_bindings)
+        check_bind_sources(spec, self.host)
+        podman_engine = self.is_podman()
+        ulimits = podman.engine_ulimits(self.host) if podman_engine else ()
+        body = container_body(
+            spec, network=network, port_bindings=port_bindings, for_podman=podman_engine, ulimits=ulimits
+        )
         with translated("creating the container"):
             created = self._call("POST", "/containers/create", {"name": spec.name}, data=body)
         return str(created["Id"])
@@ -206,6 +230,14 @@ class LiteEngine:
         with translated("reading logs"):
             raw = self._call("GET", f"/containers/{self._quoted(container_id)}/logs", params)
         return demultiplex(raw) if isinstance(raw, bytes) else b""
+
+
+def _header(head: bytes, name: bytes) -> str:
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == name:
+            return value.strip().decode(errors="replace")
+    return ""
 
 
 def lite_engine() -> Optional[LiteEngine]:

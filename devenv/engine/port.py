@@ -53,6 +53,11 @@ class EngineReads(Protocol):
 
     def ping(self) -> None: ...
 
+    def is_podman(self) -> bool:
+        """Whether the engine is Podman's Docker-compatible service (`engine.kind`), learned once
+        per client."""
+        ...
+
     def containers(self, labels: Sequence[str], *, all: bool = True) -> list[ContainerInfo]: ...
 
     def inspect_container(self, container_id: str) -> ContainerDetails: ...
@@ -114,6 +119,11 @@ class Engine(EngineStack, Protocol):
     def restart(self, container_id: str, timeout: float) -> None: ...
 
     def kill(self, container_id: str, signal: str) -> None: ...
+
+    def run_health_check(self, container_id: str) -> Optional[str]:
+        """Run the container's health check once, now, and have the engine record it (Podman's
+        libpod endpoint): the health it reports, or None when the engine will not run it."""
+        ...
 
     # --- processes and files in a container ---
     def exec_run(

@@ -7,7 +7,8 @@ class costs a fraction of a dataclass's to create (a no-op `devenv up` notices).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, Optional
 
@@ -72,17 +73,11 @@ class ContainerInfo(NamedTuple):
     status: str  # "Up 3 seconds (healthy)"
     labels: dict[str, str]
     ports: tuple[tuple[str, int, int, str], ...]  # (host_ip, host_port, container_port, proto)
+    health: Optional[str] = None  # starting | healthy | unhealthy | None (no health check)
 
     @property
     def running(self) -> bool:
         return self.state == "running"
-
-    @property
-    def health(self) -> Optional[str]:
-        for word in ("unhealthy", "healthy", "health: starting"):
-            if f"({word})" in self.status:
-                return "starting" if word == "health: starting" else word
-        return None
 
     @property
     def config_hash(self) -> str:
@@ -157,6 +152,35 @@ def _labels(raw: Optional[JSON]) -> dict[str, str]:
     return dict(raw or {})
 
 
+def health_of_status(status: str) -> Optional[str]:
+    """The health in a list's status text: Docker's "Up 3 seconds (healthy)"."""
+    for word in ("unhealthy", "healthy", "health: starting"):
+        if f"({word})" in status:
+            return "starting" if word == "health: starting" else word
+    return None
+
+
+# The list calls: what the engine answered for a label filter, checked against that filter
+# again. An engine should AND several label filters; Podman before 4.7 ORs them for volumes
+# (containers/podman#19219), so `down --volumes` of one project would remove another's. What
+# devenv lists is what it may remove: it never takes the engine's word for the filter.
+def container_list(raw: list[JSON], selector: Sequence[str]) -> list[ContainerInfo]:
+    return [container_info(c) for c in raw if L.carries(c.get("Labels"), selector)]
+
+
+def network_list(raw: list[JSON], selector: Sequence[str]) -> list[NetworkInfo]:
+    return [network_info(n) for n in raw if L.carries(n.get("Labels"), selector)]
+
+
+def volume_list(raw: Optional[JSON], selector: Sequence[str]) -> list[VolumeInfo]:
+    found = (raw or {}).get("Volumes") or []
+    return [volume_info(v) for v in found if L.carries(v.get("Labels"), selector)]
+
+
+def image_list(raw: list[JSON], selector: Sequence[str]) -> list[ImageInfo]:
+    return [image_info(i) for i in raw if L.carries(i.get("Labels"), selector)]
+
+
 def container_info(raw: JSON) -> ContainerInfo:
     labels = _labels(raw.get("Labels"))
     ports = tuple(
@@ -166,15 +190,17 @@ def container_info(raw: JSON) -> ContainerInfo:
             if p.get("PublicPort")
         )
     )
+    status = raw.get("Status", "")
     return ContainerInfo(
         id=raw["Id"],
         name=(raw.get("Names") or ["/?"])[0].lstrip("/"),
         service=labels.get(L.SERVICE, "?"),
         instance=labels.get(L.INSTANCE, "?"),
         state=raw.get("State", "unknown"),
-        status=raw.get("Status", ""),
+        status=status,
         labels=labels,
         ports=ports,
+        health=health_of_status(status),
     )
 
 
@@ -219,10 +245,18 @@ def volume_info(raw: JSON) -> VolumeInfo:
     return VolumeInfo(raw["Name"], _labels(raw.get("Labels")))
 
 
+# A push's last status line: "TAG: digest: sha256:... size: N" (Docker adds an aux event with
+# the digest; Podman sends only this line).
+_PUSHED_DIGEST = re.compile(r"\bdigest: (sha256:[0-9a-f]{64})\b")
+
+
 def message(raw: JSON) -> Message:
     detail = raw.get("progressDetail") or {}
     error = raw.get("error")
     aux = raw.get("aux")
+    if not isinstance(aux, dict):
+        pushed = _PUSHED_DIGEST.search(str(raw.get("status") or ""))
+        aux = {"Digest": pushed.group(1)} if pushed else None
     return Message(
         status=raw.get("status") or "",
         id=raw.get("id"),

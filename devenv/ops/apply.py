@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from devenv.config.model import Project
 from devenv.engine import labels as L
-from devenv.engine.health import died, health_timeout, wait_healthy
+from devenv.engine.health import died, wait_healthy
 from devenv.engine.port import EngineStack
 from devenv.engine.records import ContainerSpec, PortBindings
 from devenv.errors import DevenvError, EngineError, about
@@ -192,7 +192,7 @@ def _bring_up(
 
 def _wait(engine: EngineStack, container_id: str, spec: ContainerSpec) -> None:
     if spec.health:
-        wait_healthy(engine, container_id, spec.service, health_timeout(spec.health))
+        wait_healthy(engine, container_id, spec.service, spec.health)
         return
     with about(spec.service):
         state = engine.inspect_container(container_id).state

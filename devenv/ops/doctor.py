@@ -8,17 +8,21 @@ need no project still run, so a new hire sees every problem at once."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from types import MappingProxyType
+from typing import Any, NamedTuple, Optional
 
 from devenv.config.loader import find_config, load_project
 from devenv.config.model import Project
 from devenv.engine import labels as L
 from devenv.engine.connect import connect
 from devenv.engine.host import engine_host
+from devenv.engine.kind import EngineKind, engine_kind
+from devenv.engine.podman import serving_process
 from devenv.engine.port import Engine
 from devenv.engine.records import JSON
 from devenv.errors import ConfigError, DevenvError, ExitCode, RegistryUnreachable
@@ -34,7 +38,15 @@ from devenv.ops.doctor_checks import (
     inotify_check,
     socket_check,
 )
+from devenv.ops.doctor_engine import (
+    init_binary,
+    init_check,
+    podman_sockets,
+    registry_http_check,
+    unreachable_fix,
+)
 from devenv.ops.resolve import load_lock
+from devenv.registry.api import use_plain_http
 from devenv.registry.lockfile import locked_digest
 from devenv.registry.reference import ImageRef, effective_registry, registry_host, resolve_image
 from devenv.registry.resolve import client_for
@@ -77,25 +89,25 @@ def run_doctor(start: Path, explicit: bool = False, environ: Mapping[str, str] =
         host = engine_host()
     except DevenvError as err:  # a broken docker context: nothing engine-side can be checked
         host = "(no engine address)"
-        client, engine = None, engine_check(host, None, err)
+        seen = _Seen(None, engine_check(host, None, err))
     else:
-        client, engine = _engine(host)
-    report.checks += [engine, socket_check(host)]
-    if client is None:
+        seen = _engine(host)
+    client, kind, info = seen.engine, seen.kind, seen.info
+    report.checks += [seen.check, socket_check(host)]
+    if client is None or kind is None:
         report.checks += [
             Check("disk", "disk", SKIP, NEEDS_ENGINE),
             Check("clock", "clock", SKIP, NEEDS_ENGINE),
         ]
     else:
-        before = time.time()
-        info = _info(client)
-        after = time.time()
         report.checks += [
             disk_check(host, info.get("DockerRootDir")),
-            clock_check(info.get("SystemTime"), before, after),
+            clock_check(info.get("SystemTime"), *seen.info_times),
         ]
+        init = init_check(kind, serving_process(host) == "podman", init_binary())
+        report.checks += [init] if init else []
     if project is not None:
-        report.checks += registry_and_image_checks(client, project, environ)
+        report.checks += registry_and_image_checks(client, project, environ, kind=kind, info=info)
         report.checks += [data_check(project), *port_checks(client, project)]
     if root is None:
         report.checks.append(Check("inotify", "inotify", SKIP, "no project folder to count"))
@@ -122,13 +134,37 @@ def _config(start: Path, explicit: bool) -> tuple[Optional[Project], Optional[Pa
     return project, project.root, Check("config", "devenv.toml", OK, detail)
 
 
-def _engine(host: str) -> tuple[Optional[Engine], Check]:
+class _Seen(NamedTuple):
+    """What connecting to the engine showed: its line, what it is, its info (and the local
+    times around the info call, for the clock check)."""
+
+    engine: Optional[Engine]
+    check: Check
+    kind: Optional[EngineKind] = None
+    info: Mapping[str, Any] = MappingProxyType({})
+    info_times: tuple[float, float] = (0.0, 0.0)
+
+
+def _engine(host: str) -> _Seen:
     try:
         engine = connect(timeout=DOCTOR_TIMEOUT_S)
         version = engine.version()
     except DevenvError as err:
-        return None, engine_check(host, None, err)
-    return engine, engine_check(host, version, None)
+        fix = unreachable_fix(
+            host,
+            podman_sockets(),
+            podman_installed=shutil.which("podman") is not None,
+            docker_installed=shutil.which("dockerd") is not None or shutil.which("docker") is not None,
+        )
+        return _Seen(None, engine_check(host, None, err, fix=fix))
+    before = time.time()
+    info = _info(engine)
+    after = time.time()
+    rootless = info.get("Rootless")  # Podman says; Docker lists "name=rootless" in SecurityOptions
+    if not isinstance(rootless, bool):
+        rootless = any("rootless" in str(o) for o in info.get("SecurityOptions") or ())
+    check = engine_check(host, version, None, rootless=rootless)
+    return _Seen(engine, check, engine_kind(version), info, (before, after))
 
 
 def _info(engine: Engine) -> JSON:
@@ -148,7 +184,12 @@ class _Registry:
 
 
 def registry_and_image_checks(
-    client: Optional[Engine], project: Project, environ: Mapping[str, str]
+    client: Optional[Engine],
+    project: Project,
+    environ: Mapping[str, str],
+    *,
+    kind: Optional[EngineKind] = None,
+    info: Optional[Mapping[str, Any]] = None,
 ) -> list[Check]:
     """One line per registry the project pulls from, then one per service image. A registry that
     is down blocks `up` only when some image is not on the engine already."""
@@ -173,6 +214,12 @@ def registry_and_image_checks(
     images = [*image_errors.values(), *_image_checks(client, project, refs, registries)]
     missing = any(c.status == FAIL for c in images)
     lines = [_registry_line(r, blocking=missing or client is None) for r in registries.values()]
+    if kind is not None:  # the engine pulls too: over plain HTTP where devenv does?
+        lines += [
+            registry_http_check(kind, info or {}, host, blocking=missing)
+            for host in registries
+            if use_plain_http(host, environ)
+        ]
     return lines + sorted(images, key=lambda c: c.id)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from devenv.engine.kind import engine_kind
 from devenv.errors import ExitCode
 
 OK, FAIL, WARN, SKIP = "ok", "fail", "warn", "skip"
@@ -43,28 +44,43 @@ def api_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", text)[:2]) or (0,)
 
 
-def engine_check(host: str, version: Optional[Mapping[str, Any]], error: Optional[BaseException]) -> Check:
-    """From the result of connecting (the version document, or the EngineError)."""
+def engine_check(
+    host: str,
+    version: Optional[Mapping[str, Any]],
+    error: Optional[BaseException],
+    *,
+    rootless: Optional[bool] = None,
+    fix: Optional[str] = None,
+) -> Check:
+    """From the result of connecting (the version document, or the EngineError). The engine is
+    named as it names itself (Docker, or Podman's compatible service); `rootless` from its info;
+    `fix`: a better fix for an unreachable engine than the error's own (a Podman found here)."""
     if version is None:
         return Check(
             "engine",
             "engine",
             FAIL,
             str(error) if error else f"cannot reach the Docker engine at {host}",
-            getattr(error, "hint", None) or "start the Docker engine, or point DOCKER_HOST at one",
+            fix or getattr(error, "hint", None) or "start the Docker engine, or point DOCKER_HOST at one",
             int(ExitCode.ENGINE),
         )
-    server, api = version.get("Version", "?"), version.get("ApiVersion", "?")
-    if api_tuple(api) < MIN_API:
+    kind = engine_kind(version)
+    if api_tuple(kind.api_version) < MIN_API:
         return Check(
             "engine",
             "engine",
             FAIL,
-            f"Docker {server} speaks API {api}; devenv needs API {'.'.join(map(str, MIN_API))}",
-            "upgrade the engine to Docker 20.10 or newer",
+            f"{kind.name} {kind.version} speaks API {kind.api_version}; devenv needs API "
+            f"{'.'.join(map(str, MIN_API))}",
+            "upgrade Podman to 4.0 or newer"
+            if kind.podman
+            else "upgrade the engine to Docker 20.10 or newer",
             int(ExitCode.ENGINE),
         )
-    return Check("engine", "engine", OK, f"Docker {server} (API {api}) at {host}")
+    mode = "" if rootless is None else (", rootless" if rootless else ", rootful")
+    return Check(
+        "engine", "engine", OK, f"{kind.name} {kind.version} (API {kind.api_version}{mode}) at {host}"
+    )
 
 
 def socket_check(host: str) -> Check:

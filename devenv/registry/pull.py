@@ -109,12 +109,26 @@ def _ensured(
     )
 
 
-def _repo_digest(info: ImageInfo, ref: ImageRef) -> Optional[str]:
-    for entry in info.repo_digests:
-        name, _, digest = entry.partition("@")
-        if name == ref.name:
-            return digest
-    return None
+def _repo_digest(
+    info: ImageInfo, ref: ImageRef, ask: Optional[Callable[[ImageRef], str]] = None
+) -> Optional[str]:
+    """The registry digest of a local image found by its tag. Docker keeps one per repository;
+    Podman keeps every manifest digest the image was pulled, built or pushed as (sorted, so the
+    first is no better than the others): then the registry says which one the tag names (and a
+    registry that cannot say leaves the first). Both `up` paths ask this one function, so the
+    no-op check and the full path agree on the digest, which the config hash covers."""
+    candidates = [d for n, _, d in (e.partition("@") for e in info.repo_digests) if n == ref.name]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    if ask is None:
+        from devenv.registry.resolve import resolve_digest  # the registry client: only here
+
+        ask = resolve_digest
+    try:
+        named = ask(ref)
+    except DevenvError:
+        return candidates[0]
+    return named if named in candidates else candidates[0]
 
 
 def _pull(
@@ -146,6 +160,16 @@ def _engine_pull_error(ref: ImageRef, text: str) -> RegistryError:
         return RegistryError(
             f"registry {ref.registry} refused the pull of {ref.display}",
             hint=f"run `devenv login {ref.registry}`",
+        )
+    if "http response to https client" in lowered:  # Podman: 127.0.0.0/8 is not insecure by default
+        return RegistryError(
+            f"engine could not pull {ref.display}: it speaks HTTPS to {ref.registry}, which serves plain HTTP",
+            hint=(
+                f'let the engine use HTTP there — Podman: `[[registry]]` `location = "{ref.registry}"` '
+                "`insecure = true` in a file under /etc/containers/registries.conf.d/, then restart its service; "
+                f'Docker: `"insecure-registries": ["{ref.registry}"]` in /etc/docker/daemon.json '
+                "(`devenv doctor` prints the exact command)"
+            ),
         )
     return RegistryError(f"engine could not pull {ref.display}: {text.strip()[:300]}")
 

@@ -16,6 +16,7 @@ from typing import Callable, Optional
 
 from devenv.config.model import DOCKER_SOCKET, Project, Service
 from devenv.engine import labels as L
+from devenv.engine.host import engine_socket
 from devenv.engine.records import ContainerSpec, Mount
 from devenv.stack import names
 
@@ -63,7 +64,9 @@ def container_spec(
         )
         mounts.append(Mount("volume", engine_name, volume.target, volume.read_only))
     if service.docker_socket:
-        mounts.append(Mount("bind", DOCKER_SOCKET, DOCKER_SOCKET))
+        # The socket devenv itself talks to (DOCKER_HOST, a context, Podman's): the service
+        # reaches the same engine. A remote engine's own default socket is on its machine.
+        mounts.append(Mount("bind", engine_socket() or DOCKER_SOCKET, DOCKER_SOCKET))
     command = service.command
     supervised = False
     if service.restart and command and shim_dir and wrap is not None:

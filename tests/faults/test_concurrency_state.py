@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from tests.conftest import harness_run_options
 from tests.faults.conftest import Running, assert_clean, labelled, stack_toml
 
 pytestmark = pytest.mark.engine
@@ -122,7 +123,9 @@ def test_engine_state_changed_behind_devenvs_back(stack, docker_client) -> None:
 
 
 def test_a_stray_container_with_our_name_is_reported_not_removed(stack, docker_client, busybox_image) -> None:
-    stray = docker_client.containers.create(busybox_image, ["sleep", "1"], name=f"{stack.name}-default-db")
+    stray = docker_client.containers.create(
+        busybox_image, ["sleep", "1"], name=f"{stack.name}-default-db", **harness_run_options(docker_client)
+    )
     try:
         result = stack.run("up", "-d")
         assert_clean(result)

@@ -65,6 +65,7 @@ def interrupt_trials(project, client, image: str, trials: int, seed: str) -> dic
     return outcomes
 
 
+@pytest.mark.podman
 def test_interrupted_up_and_down_always_converge(faults_project, docker_client, busybox_image) -> None:
     outcomes = interrupt_trials(faults_project, docker_client, busybox_image, TRIALS, f"{SEED}:bounded")
     print(f"\ninterrupt trials: {TRIALS}, {outcomes}")
@@ -97,6 +98,7 @@ def wait_until_running(client, project: str, service: str, timeout: float = 60) 
     raise AssertionError(f"{service} never started")
 
 
+@pytest.mark.podman
 def test_first_interrupt_ends_a_health_wait_at_once(faults_project, docker_client, busybox_image) -> None:
     """A service that never gets healthy: the first Ctrl-C must not wait out its health timeout."""
     extra = never_healthy(busybox_image)

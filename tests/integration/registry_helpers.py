@@ -12,6 +12,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+# Podman trusts a plain-HTTP registry only when registries.conf names it (host and port), and
+# reads that once, at service start: scripts/podman-up.sh names these ports for the tests' own
+# registries. On Docker any loopback port will do.
+PODMAN_REGISTRY_PORTS = range(5570, 5580)
+
+
+def registry_addr(client: Any) -> str:
+    """A loopback address for a test's own registry that the test engine will pull from."""
+    from tests.conftest import free_port, port_is_free
+
+    if not client.devenv_kind.podman:
+        return f"127.0.0.1:{free_port()}"
+    for port in PODMAN_REGISTRY_PORTS:
+        if port_is_free(port):
+            return f"127.0.0.1:{port}"
+    raise RuntimeError(f"every port of {PODMAN_REGISTRY_PORTS} is taken: no registry Podman may use")
+
 
 @dataclass
 class PrivateRegistry:
@@ -75,12 +92,13 @@ def push(client: Any, source: str, ref: str, auth_config: Optional[dict[str, str
     """Tag `source` as `ref` (repo:tag), push it, return the pushed digest."""
     repo, tag = ref.rsplit(":", 1)
     client.api.tag(source, repo, tag)
+    from devenv.engine.records import message  # reads Podman's push digest (a status line) too
+
     digest = None
     for event in client.api.push(repo, tag=tag, stream=True, decode=True, auth_config=auth_config):
         if "error" in event:
             raise RuntimeError(event["error"])
-        if isinstance(event.get("aux"), dict):
-            digest = event["aux"].get("Digest")
+        digest = message(event).aux.get("Digest") or digest
     assert digest, f"no digest reported for {ref}"
     return digest
 
@@ -90,5 +108,5 @@ def remove_image(client: Any, name: str) -> None:
 
     try:
         client.api.remove_image(name, force=True)
-    except docker.errors.ImageNotFound:
+    except docker.errors.NotFound:  # ImageNotFound from Docker; Podman says "image not known"
         pass

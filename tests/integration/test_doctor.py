@@ -30,10 +30,12 @@ data = [{{ source = "{data}", target = "/data" }}]
 
 
 @pytest.fixture
-def healthy(project, registry, busybox_image, tmp_path):
+def healthy(project, registry, busybox_image, tmp_path, docker_client):
     data = tmp_path / "disk"
     data.mkdir()
     project.write(healthy_toml(registry, str(data), free_port()).replace("NAME", project.name))
+    project.engine_kind = docker_client.devenv_kind
+    project.registry = registry
     return project
 
 
@@ -53,6 +55,7 @@ def line_of(result, title: str) -> list[str]:
     raise AssertionError(f"no line for {title}:\n{result.out}")
 
 
+@pytest.mark.podman
 def test_healthy_setup_is_all_ticks(healthy) -> None:
     result = healthy.run("doctor")
     assert result.code == 0, str(result)
@@ -75,7 +78,11 @@ def test_healthy_setup_is_all_ticks(healthy) -> None:
     assert "ready for `devenv up`" in result.err
     report = checks(healthy.ok("doctor", "--json"))
     assert all(c["status"] == "ok" for c in report.values()), report
-    assert report["engine"]["detail"].startswith("Docker ")
+    kind = healthy.engine_kind
+    assert report["engine"]["detail"].startswith(f"{kind.name} {kind.version} (API {kind.api_version}, root")
+    assert report["registry-http:" + healthy.registry]["status"] == "ok"  # the engine pulls over HTTP too
+    if kind.podman:  # Podman's init is a package of its own
+        assert report["init"]["detail"].startswith("catatonit at ")
 
 
 def test_engine_stopped(healthy, tmp_path) -> None:

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import busybox_context
+from tests.conftest import busybox_context, harness_run_options
 
 pytestmark = pytest.mark.engine
 
@@ -50,7 +50,11 @@ def graceful_image(docker_client, registry) -> str:
 
 def _shutdown_note(docker_client, volume: str, image: str) -> str:
     out = docker_client.containers.run(
-        image, ["cat", "/data/shutdown"], volumes={volume: {"bind": "/data"}}, remove=True
+        image,
+        ["cat", "/data/shutdown"],
+        volumes={volume: {"bind": "/data"}},
+        remove=True,
+        **harness_run_options(docker_client),
     )
     return out.decode().strip()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import harness_run_options
 from tests.integration.registry_helpers import remove_image
 
 pytestmark = pytest.mark.engine
@@ -81,7 +82,9 @@ def test_parents_build_first_and_children_on_the_fresh_build(repo, registry, doc
     assert items["base"]["base"].startswith(f"{registry}/busybox@sha256:")
     assert items["tool"]["base"] == f"{registry}/{repo.name}/base:{items['base']['content_tag']}"
     assert items["solo"]["base"] is None
-    out = docker_client.containers.run(items["tool"]["id"], ["cat", "/etc/catalog-tool"], remove=True)
+    out = docker_client.containers.run(
+        items["tool"]["id"], ["cat", "/etc/catalog-tool"], remove=True, **harness_run_options(docker_client)
+    )
     assert out.strip() == b"spicy"
 
 
@@ -124,6 +127,7 @@ def test_selecting_an_image_plans_what_it_is_built_on(repo) -> None:
     assert list(items) == ["base", "tool"]
 
 
+@pytest.mark.podman
 def test_push_then_list_shows_registry_tags_digest_and_last_build(repo) -> None:
     repo.ok("images", "build", "base", **GIT_ENV)
     pushed = json.loads(repo.ok("images", "push", "base", "--json", **GIT_ENV).out)["images"]

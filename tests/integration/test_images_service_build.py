@@ -6,6 +6,7 @@ import pytest
 
 from devenv.config.loader import load_project
 from devenv.images.service_build import build_service_image, service_image_tag
+from tests.conftest import harness_run_options
 from tests.integration.registry_helpers import remove_image
 
 pytestmark = pytest.mark.engine
@@ -30,8 +31,13 @@ def test_service_build_uses_the_working_tree_and_dockerignore(
     image_id = build_service_image(engine, loaded, service, progress=lines.append)
     try:
         assert docker_client.api.inspect_image(service_image_tag(loaded, service))["Id"] == image_id
-        out = docker_client.containers.run(image_id, ["/bin/sh", "-c", "ls /ctx; cat /greeting"], remove=True)
+        out = docker_client.containers.run(
+            image_id,
+            ["/bin/sh", "-c", "ls /ctx; cat /greeting"],
+            remove=True,
+            **harness_run_options(docker_client),
+        )
         assert out.decode().split() == ["Dockerfile", "app.py", "hi"]  # no secret.txt, no debug.log
-        assert any(line.startswith("Step 1/") for line in lines)
+        assert any(line.upper().startswith("STEP 1/") for line in lines)  # Podman's buildah: "STEP 1/4"
     finally:
         remove_image(docker_client, image_id)

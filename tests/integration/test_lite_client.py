@@ -44,6 +44,7 @@ supervise = false
     return project
 
 
+@pytest.mark.podman
 def test_same_answers_as_docker_py(running, busybox_image) -> None:
     lite, full = lite_engine(), connect()
     assert lite is not None
@@ -95,6 +96,7 @@ def _probe(project, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.podman
 def test_a_noop_up_never_loads_docker_py(running) -> None:
     noop = _probe(running, "up", "-d")
     assert noop.returncode == 0, noop.stderr
@@ -123,6 +125,7 @@ supervise = false
     assert "LOADED []" in again.stdout
 
 
+@pytest.mark.podman
 def test_down_and_status_never_load_docker_py(running) -> None:
     status = _probe(running, "status")
     assert status.returncode == 0 and "running" in status.stdout, status.stderr

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import harness_run_options
+
 pytestmark = pytest.mark.engine
 NOBODY = "65534:65534"
 
 
 def run(client, image: str, script: str, user: str = NOBODY) -> str:
-    out = client.containers.run(image, ["/bin/sh", "-c", script], user=user, remove=True)
+    out = client.containers.run(
+        image, ["/bin/sh", "-c", script], user=user, remove=True, **harness_run_options(client)
+    )
     return out.decode().strip()
 
 
@@ -38,9 +42,10 @@ def test_node_runs_and_npm_has_a_writable_cache(docker_client, real_catalog) -> 
 
 def test_postgres_makes_its_cluster_as_postgres_and_refuses_no_password(docker_client, real_catalog) -> None:
     image = f"{real_catalog}/postgres:latest"
+    docker_client.images.pull(image)  # the engine may have it by digest only (built on another engine)
     info = docker_client.api.inspect_image(image)["Config"]
     assert info["StopSignal"] == "SIGINT" and info["Env"] and "5432/tcp" in info["ExposedPorts"]
-    refused = docker_client.containers.run(image, detach=True)
+    refused = docker_client.containers.run(image, detach=True, **harness_run_options(docker_client))
     try:
         assert refused.wait(timeout=60)["StatusCode"] == 1
         assert b"POSTGRES_PASSWORD is not set" in refused.logs()

@@ -11,15 +11,14 @@ import pytest
 
 from devenv.registry.pull import ensure_image
 from devenv.registry.reference import resolve_image
-from tests.conftest import free_port
-from tests.integration.registry_helpers import PrivateRegistry, push, remove_image
+from tests.integration.registry_helpers import PrivateRegistry, push, registry_addr, remove_image
 
 pytestmark = pytest.mark.engine
 
 
 @pytest.fixture
-def reg(tmp_path) -> Iterator[PrivateRegistry]:
-    registry = PrivateRegistry(f"127.0.0.1:{free_port()}", tmp_path).start()
+def reg(tmp_path, docker_client) -> Iterator[PrivateRegistry]:
+    registry = PrivateRegistry(registry_addr(docker_client), tmp_path).start()
     yield registry
     registry.stop()
 

@@ -14,17 +14,16 @@ import pytest
 from devenv.registry.auth import store_credentials
 from devenv.registry.pull import ensure_image
 from devenv.registry.reference import resolve_image
-from tests.conftest import free_port
-from tests.integration.registry_helpers import PrivateRegistry, push, remove_image
+from tests.integration.registry_helpers import PrivateRegistry, push, registry_addr, remove_image
 
 pytestmark = pytest.mark.engine
 
 
 @pytest.fixture(scope="module", params=["open", "htpasswd"])
-def reg(request, tmp_path_factory) -> Iterator[PrivateRegistry]:
+def reg(request, tmp_path_factory, docker_client) -> Iterator[PrivateRegistry]:
     root = tmp_path_factory.mktemp(f"registry-{request.param}")
     user, password = ("ann", "s3cret") if request.param == "htpasswd" else (None, None)
-    registry = PrivateRegistry(f"127.0.0.1:{free_port()}", root, user, password).start()
+    registry = PrivateRegistry(registry_addr(docker_client), root, user, password).start()
     yield registry
     registry.stop()
 
@@ -60,6 +59,7 @@ def write_project(project, reg: PrivateRegistry, repo: str) -> None:
     )
 
 
+@pytest.mark.podman
 def test_lock_then_pull_brings_a_removed_image_back_by_digest(
     project, reg, docker_client, unique_image, docker_config
 ) -> None:
@@ -107,6 +107,7 @@ def test_a_moved_tag_fails_lock_check_and_the_locked_digest_still_runs(
     assert (ensured.run_ref, ensured.image_id, ensured.pulled) == (f"{reg.addr}/{repo}@{locked}", first, True)
 
 
+@pytest.mark.podman
 def test_missing_or_wrong_credentials_exit_4_with_the_login_hint(
     project, reg, docker_client, unique_image, tmp_path
 ):

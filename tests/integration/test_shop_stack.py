@@ -28,6 +28,7 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.podman
 def test_the_shop_serves_seeded_products_and_a_py_save_is_served_in_place(shop, docker_client) -> None:
     shop.ok("up", "-d")
     assert shop.product_names()[: len(catalog_names())] == catalog_names()
@@ -87,6 +88,7 @@ def test_two_instances_side_by_side_have_their_own_database_and_ports(shop) -> N
     assert shop.product_names() == catalog_names()  # the default instance is untouched
 
 
+@pytest.mark.podman
 def test_devenv_test_passes_the_example_tests_exit_code_through_and_leaves_nothing(
     shop, docker_client
 ) -> None:

@@ -50,6 +50,7 @@ def leftovers(client, project_name: str) -> list[str]:
     )
 
 
+@pytest.mark.podman
 def test_exit_code_passes_through_and_nothing_is_left(stack, docker_client) -> None:
     result = stack.run("test", "--", "sh", "-c", "exit 3")
     assert result.code == 3, str(result)
@@ -57,6 +58,7 @@ def test_exit_code_passes_through_and_nothing_is_left(stack, docker_client) -> N
     assert leftovers(docker_client, stack.name) == []
 
 
+@pytest.mark.podman
 def test_host_command_reaches_the_stack_through_its_env(stack, docker_client) -> None:
     script = 'wget -q -O - "$DEVENV_URL_WEB/index.html" && echo "instance=$DEVENV_INSTANCE"'
     result = stack.run("test", "--", "sh", "-c", script)
@@ -153,6 +155,7 @@ def _start_and_kill(stack) -> None:
         proc.stderr.close()
 
 
+@pytest.mark.podman
 def test_ctrl_c_mid_test_tears_down_and_exits_130(stack, docker_client) -> None:
     proc = _start(stack)
     try:
@@ -176,6 +179,7 @@ def test_sigkilled_run_is_cleaned_by_down_all_stale(stack, docker_client) -> Non
     assert leftovers(docker_client, stack.name) == []
 
 
+@pytest.mark.podman
 def test_sigkilled_run_is_cleaned_by_the_next_up(stack, docker_client) -> None:
     _start_and_kill(stack)
     stale = {

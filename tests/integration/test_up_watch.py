@@ -23,6 +23,7 @@ def container_ids(project) -> dict[str, str]:
     return {s["service"]: s["container"] for s in json.loads(project.ok("status", "--json").out)["services"]}
 
 
+@pytest.mark.podman
 def test_up_watches_and_reloads_in_place(project, busybox_image) -> None:
     port = free_port()
     write_app(project.root, "v1")

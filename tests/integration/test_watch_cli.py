@@ -69,6 +69,7 @@ def stack(project, docker_client, busybox_image):
     return project, container, url
 
 
+@pytest.mark.podman
 def test_watch_reloads_streams_logs_reports_a_crash_and_leaves_the_stack_up(stack, docker_client):
     project, container, url = stack
     run = Running(project)

@@ -87,6 +87,7 @@ def _service(**watch) -> Service:
     return Service(name="web", code="/src", watch=WatchSpec(**watch))
 
 
+@pytest.mark.podman
 def test_restart_on_save_serves_new_content_in_the_same_container(
     docker_client, busybox_image, proj, tmp_path, watching
 ):
@@ -126,6 +127,7 @@ def test_restart_container_changes_only_the_start_time(
     assert rec.reloads == [("web", 1, "restart-container")]
 
 
+@pytest.mark.podman
 def test_sync_without_bind_mount_creates_modifies_and_deletes_with_the_owner(
     docker_client, busybox_image, proj, tmp_path, watching
 ):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from devenv.watch.supervisor import SHIM_MOUNT, shim_host_dir, wrap_command
+from tests.conftest import harness_run_options
 
 APP_SCRIPT = """\
 #!/bin/sh
@@ -88,6 +89,7 @@ def run_app(
         ports={"8080/tcp": ("127.0.0.1", None)},
         environment=environment or {},
         stop_signal="SIGTERM",
+        **harness_run_options(client),
     )
     return container
 

@@ -171,3 +171,23 @@ def test_error_hint_for_missing_data_path(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(ConfigError) as caught:
         parse(tmp_path, '[services.web]\nimage = "x"\ndata = [{ source = "nope", target = "/d" }]\n')
     assert "never creates or deletes data" in (caught.value.hint or "")
+
+
+def test_a_sync_outside_the_code_mount_is_fine_and_one_into_it_names_the_loop(tmp_path: Path, monkeypatch) -> None:
+    """A sync into the `code` bind mount writes every copy back into the project folder, which
+    the watcher sees as the next change (found on Docker and Podman alike): refused up front."""
+    base = """
+        [services.web]
+        image = "busybox:test"
+        code = "/app"
+        [services.web.watch]
+        action = "sync"
+        """
+    outside = parse(tmp_path, base + 'sync_target = "/srv/static"\n')
+    assert outside.service("web").watch.sync_target == "/srv/static"
+    assert parse(tmp_path, base + 'sync_target = "/application"\n')  # a prefix of the name is not inside
+    message = error_of(tmp_path, base + 'sync_target = "/app/./static/"\n', monkeypatch)
+    assert message.startswith(
+        'devenv.toml:7 services.web.watch.sync_target: sync_target "/app/./static/" is inside the code mount "/app"'
+    )
+    assert "\n" not in message

@@ -3,14 +3,17 @@ arguments: the lite client and docker-py create the same container from the same
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
 
 from devenv.config.model import PortSpec
-from devenv.engine.bodies import TMP_ON_READ_ONLY_ROOT, container_body
+from devenv.engine import podman
+from devenv.engine.bodies import TMP_ON_READ_ONLY_ROOT, check_bind_sources, container_body
 from devenv.engine.records import ContainerSpec, Mount, PortBindings
+from devenv.errors import DevenvError
 
 BASE = ContainerSpec(
     service="web",
@@ -92,3 +95,31 @@ def test_the_body_is_the_one_docker_py_builds(case: str) -> None:
     assert container_body(spec, network="p-default", port_bindings=bindings) == docker_py_body(
         spec, "p-default", bindings
     )
+
+
+def test_on_podman_the_body_carries_the_engine_limits_and_a_shell_health_test() -> None:
+    """What docker-py built when the Podman branch spelled it out: ulimits, and a CMD test whose
+    arguments hold spaces sent as the equivalent CMD-SHELL line (Podman 4 splits them again)."""
+    spec = BASE._replace(health={**BASE.health, "test": ["CMD", "python3", "-c", "import a; a.b()"]})
+    limits = (podman.Ulimit("nofile", 1024, 4096), podman.Ulimit("nproc", 512, 512))
+    body = container_body(spec, network="p-default", port_bindings={}, for_podman=True, ulimits=limits)
+
+    api = docker.APIClient(base_url="unix:///nonexistent", version="1.41")
+    expected_host = api.create_host_config(
+        mounts=[docker.types.Mount(m.target, m.source or None, type=m.kind, read_only=m.read_only)
+                for m in spec.mounts],
+        init=True,
+        ulimits=[docker.types.Ulimit(name=u.name, soft=u.soft, hard=u.hard) for u in limits],
+    )  # fmt: skip
+    assert body["HostConfig"]["Ulimits"] == expected_host["Ulimits"]
+    assert body["Healthcheck"]["Test"] == ["CMD-SHELL", "python3 -c 'import a; a.b()'"]
+    docker_body = container_body(spec, network="p-default", port_bindings={})
+    assert "Ulimits" not in docker_body["HostConfig"]
+    assert docker_body["Healthcheck"]["Test"] == spec.health["test"]
+
+
+def test_a_missing_bind_source_is_refused_before_create(tmp_path: Path) -> None:
+    spec = BASE._replace(mounts=(Mount("bind", str(tmp_path / "gone"), "/app"),))
+    with pytest.raises(DevenvError, match=r"bind mount source .*gone .for /app. does not exist"):
+        check_bind_sources(spec, "unix:///run/docker.sock")
+    check_bind_sources(spec, "tcp://10.0.0.2:2376")  # a remote engine's paths are its own
