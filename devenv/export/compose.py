@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from devenv.config.model import PortSpec, Project, Service
+from devenv.config.model import Health, PortSpec, Project, Service
 from devenv.export.common import (
     EnvLike,
     Envs,
@@ -43,7 +43,7 @@ def export_compose(
     for svc in project.services:
         services[svc.name] = _service(project, svc, images, envs, base, secrets)
     doc: dict[str, Any] = {"services": services}
-    volumes = _volumes(project)
+    volumes = volume_decls(project)
     if volumes:
         doc["volumes"] = volumes
     header = [
@@ -72,7 +72,7 @@ def _service(
     if image:
         out["image"] = image
     elif svc.build is not None:
-        build: dict[str, Any] = {"context": escaped(_bind_source(svc.build.context, base))}
+        build: dict[str, Any] = {"context": escaped(bind_source(svc.build.context, base))}
         if svc.build.dockerfile != "Dockerfile":
             build["dockerfile"] = escaped(svc.build.dockerfile)
         if svc.build.args:
@@ -92,10 +92,10 @@ def _service(
         out["ports"] = [_port(p) for p in svc.ports]
     mounts = []
     if svc.code:
-        mounts.append(escaped(f"{_bind_source(project.root, base)}:{svc.code}"))
+        mounts.append(escaped(f"{bind_source(project.root, base)}:{svc.code}"))
     for data in svc.data:
         mounts.append(
-            escaped(f"{_bind_source(data.source, base)}:{data.target}") + (":ro" if data.read_only else "")
+            escaped(f"{bind_source(data.source, base)}:{data.target}") + (":ro" if data.read_only else "")
         )
     for vol in svc.volumes:
         mounts.append(escaped(f"{vol.name}:{vol.target}") + (":ro" if vol.read_only else ""))
@@ -107,13 +107,7 @@ def _service(
     if env:
         out["environment"] = {key: _env_value(key, item, secrets) for key, item in env.items()}
     if svc.health:
-        out["healthcheck"] = {
-            "test": ["CMD", *(escaped(a) for a in svc.health.cmd)],
-            "interval": duration(svc.health.interval_s),
-            "timeout": duration(svc.health.timeout_s),
-            "retries": svc.health.retries,
-            "start_period": duration(svc.health.start_period_s),
-        }
+        out["healthcheck"] = healthcheck(svc.health)
     if svc.depends_on:
         out["depends_on"] = {
             dep: {"condition": "service_healthy" if project.service(dep).health else "service_started"}
@@ -130,6 +124,16 @@ def _service(
     if svc.stop_signal:
         out["stop_signal"] = svc.stop_signal
     return out
+
+
+def healthcheck(health: Health) -> dict[str, Any]:
+    return {
+        "test": ["CMD", *(escaped(a) for a in health.cmd)],
+        "interval": duration(health.interval_s),
+        "timeout": duration(health.timeout_s),
+        "retries": health.retries,
+        "start_period": duration(health.start_period_s),
+    }
 
 
 def escaped(text: str) -> str:
@@ -163,7 +167,7 @@ def _port(port: PortSpec) -> str:
     return text + ("/udp" if port.protocol == "udp" else "")
 
 
-def _bind_source(path: Path, base: Path) -> str:
+def bind_source(path: Path, base: Path) -> str:
     """Relative to the compose file when under it or its project (portable), else absolute."""
     path = Path(path).resolve()
     rel = os.path.relpath(path, base).replace(os.sep, "/")
@@ -172,7 +176,7 @@ def _bind_source(path: Path, base: Path) -> str:
     return rel if rel.startswith(".") else f"./{rel}"
 
 
-def _volumes(project: Project) -> dict[str, Any]:
+def volume_decls(project: Project) -> dict[str, Any]:
     names: list[str] = []
     for svc in project.services:
         names.extend(v.name for v in svc.volumes if v.name not in names)
