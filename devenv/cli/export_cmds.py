@@ -30,25 +30,28 @@ class _AnySecret(Mapping[str, str]):
         return 0
 
 
-def locked_images(project: Any) -> dict[str, str]:
-    """service → "registry/repo@sha256:..." from devenv.lock; every pulled service must be locked."""
+def locked_images(project: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """From devenv.lock, "registry/repo@sha256:..." per service: the image of each service that
+    pulls one (every such service must be locked), and the base (`build.from`) of each that builds."""
     from devenv.registry.lockfile import LockFile
     from devenv.registry.reference import parse_reference
 
     lock = LockFile.load(project.root / "devenv.lock")
     images: dict[str, str] = {}
+    bases: dict[str, str] = {}
     for svc in project.services:
         entry = lock.images.get(svc.name) if lock is not None else None
         if entry is not None:
-            images[svc.name] = str(parse_reference(entry.reference).pinned(entry.digest))
-        elif svc.build is None:
+            pinned = str(parse_reference(entry.reference).pinned(entry.digest))
+            (bases if svc.build is not None else images)[svc.name] = pinned
+        elif svc.build is None or svc.build.base is not None:
             raise ConfigError(
                 f"devenv.lock has no digest for service {svc.name}"
                 if lock is not None
                 else f"no devenv.lock in {project.root}",
                 "run `devenv lock` first: an export pins every image to its digest",
             )
-    return images
+    return images, bases
 
 
 def layered_envs(project: Any, profile: Optional[str]) -> dict[str, Mapping[str, Any]]:
@@ -85,12 +88,14 @@ def export(app: Any, target: str, out_dir: Optional[Path], profile: Optional[str
 
     project = app.project()
     out_dir = out_dir.resolve() if out_dir is not None else None
-    images = locked_images(project)
+    images, bases = locked_images(project)
     envs = layered_envs(project, profile)
     if target == "compose":
         base = out_dir or project.root
         files = {
-            COMPOSE_FILE: export_compose(project, images=images, envs=envs, base_dir=base, profile=profile)
+            COMPOSE_FILE: export_compose(
+                project, images=images, envs=envs, base_dir=base, profile=profile, bases=bases
+            )
         }
     else:
         files = export_k8s(project, images=images, envs=envs, profile=profile)

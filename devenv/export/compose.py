@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from devenv.config.model import Health, PortSpec, Project, Service
+from devenv.errors import ConfigError
+from devenv.images.dockerfile import BASE_ARG
 from devenv.export.common import (
     EnvLike,
     Envs,
@@ -34,14 +36,16 @@ def export_compose(
     envs: Envs,
     base_dir: Optional[Path] = None,
     profile: Optional[str] = None,
+    bases: Optional[Mapping[str, str]] = None,
 ) -> str:
     """Compose YAML for `project`. `base_dir` is where the file will live (default: the project root);
-    bind sources are written relative to it."""
+    bind sources are written relative to it. `bases`: the pinned `build.from` image of each service
+    that builds (passed as the BASE_IMAGE build arg, as devenv builds it)."""
     base = (base_dir or project.root).resolve()
     services: dict[str, Any] = {}
     secrets: list[str] = []
     for svc in project.services:
-        services[svc.name] = _service(project, svc, images, envs, base, secrets)
+        services[svc.name] = _service(project, svc, images, envs, base, secrets, bases or {})
     doc: dict[str, Any] = {"services": services}
     volumes = volume_decls(project)
     if volumes:
@@ -65,18 +69,27 @@ def export_compose(
 
 
 def _service(
-    project: Project, svc: Service, images: Mapping[str, str], envs: Envs, base: Path, secrets: list[str]
+    project: Project,
+    svc: Service,
+    images: Mapping[str, str],
+    envs: Envs,
+    base: Path,
+    secrets: list[str],
+    bases: Mapping[str, str],
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    image = pinned_image(project, svc, images)
+    image = None if svc.build is not None else pinned_image(project, svc, images)
     if image:
         out["image"] = image
     elif svc.build is not None:
         build: dict[str, Any] = {"context": escaped(bind_source(svc.build.context, base))}
         if svc.build.dockerfile != "Dockerfile":
             build["dockerfile"] = escaped(svc.build.dockerfile)
-        if svc.build.args:
-            build["args"] = {k: escaped(v) for k, v in svc.build.args}
+        args = {k: escaped(v) for k, v in svc.build.args}
+        if svc.build.base is not None:
+            args[BASE_ARG] = _base_image(svc, bases)
+        if args:
+            build["args"] = args
         if svc.build.target:
             build["target"] = escaped(svc.build.target)
         out["build"] = build
@@ -124,6 +137,16 @@ def _service(
     if svc.stop_signal:
         out["stop_signal"] = svc.stop_signal
     return out
+
+
+def _base_image(svc: Service, bases: Mapping[str, str]) -> str:
+    pinned = bases.get(svc.name)
+    if pinned is None:
+        raise ConfigError(
+            f"devenv.lock has no digest for the base image of service {svc.name} ({svc.build and svc.build.base})",
+            "run `devenv lock` so the export pins every image to its digest",
+        )
+    return pinned
 
 
 def healthcheck(health: Health) -> dict[str, Any]:
