@@ -22,6 +22,7 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
 CONFIG_NAME = "devenv.toml"
+_GLOB = re.compile(r"[*?\[]")
 IMPLICIT_PROFILES = ("prod", "dev", "test")
 
 
@@ -183,7 +184,7 @@ class _Builder:
             stop_timeout_s=_stop_timeout(raw, project_stop),
             stop_signal=raw["stop_signal"],
             restart=raw["supervise"],
-            watch=self.watch(raw["watch"]) or _implicit_watch(code, raw),
+            watch=self.watch(raw["watch"], name) or _implicit_watch(code, raw),
             line=line_of(self.text, where),
         )
 
@@ -231,9 +232,11 @@ class _Builder:
             start_period_s=raw["start_period"],
         )
 
-    def watch(self, raw: Optional[dict[str, Any]]) -> Optional[model.WatchSpec]:
+    def watch(self, raw: Optional[dict[str, Any]], service: str) -> Optional[model.WatchSpec]:
         if raw is None:
             return None
+        where = ["services", service, "watch", "rules"]
+        rules = tuple(self.watch_rule(r, [*where, i]) for i, r in enumerate(raw["rules"] or ()))
         return model.WatchSpec(
             paths=tuple(raw["paths"] or ()),
             ignore=tuple(raw["ignore"] or ()),
@@ -243,8 +246,44 @@ class _Builder:
             exec=tuple(raw["exec"] or ()),
             restart_after_exec=raw["restart_after_exec"],
             sync_target=raw["sync_target"],
-            rules=tuple(model.WatchRule(tuple(r["paths"]), r["action"]) for r in raw["rules"] or ()),
+            rules=rules,
             include_ignored=raw["include_ignored"],
+        )
+
+    def watch_rule(self, raw: dict[str, Any], where: list[Union[str, int]]) -> model.WatchRule:
+        action, target, source = raw["action"], raw["target"], raw["source"]
+        syncs = action in ("sync", "sync+restart", "sync+exec")
+        if target is not None and not syncs:
+            raise self.fail([*where, "target"], f'target is for sync actions, not "{action}"', "remove it")
+        if raw["exec"] is not None and action not in ("exec", "sync+exec"):
+            raise self.fail([*where, "exec"], f'exec is for the exec actions, not "{action}"', "remove it")
+        if raw["initial_sync"] and target is None:
+            raise self.fail(
+                [*where, "initial_sync"], "initial_sync needs a target", "add target = a container path"
+            )
+        if source is not None:
+            if _GLOB.search(source) or source.startswith("/") or _project_rel(source).startswith(".."):
+                raise self.fail(
+                    [*where, "source"],
+                    f'"{raw["source"]}" is not a project-relative folder or file',
+                    'write a path inside the project, e.g. "src"',
+                )
+        elif target is not None:
+            paths = raw["paths"]
+            if len(paths) != 1 or _GLOB.search(paths[0]) or paths[0].startswith("!"):
+                raise self.fail(
+                    [*where, "target"],
+                    "a target needs the one folder or file it mirrors",
+                    'add source = "FOLDER" (the rule\'s paths have globs or several entries)',
+                )
+            source = paths[0].lstrip("/")  # "/web": the project's web, anchored as gitignore reads it
+        return model.WatchRule(
+            tuple(raw["paths"]),
+            action,
+            target,
+            None if source is None else _project_rel(source),
+            tuple(raw["exec"] or ()),
+            raw["initial_sync"],
         )
 
     def volumes(self) -> tuple[model.VolumeDecl, ...]:
@@ -351,6 +390,14 @@ class _Builder:
                         "give one of them another host port",
                     )
                 taken[key] = svc.name
+
+
+def _project_rel(path: str) -> str:
+    """ "./web/" -> "web"; "." -> "" (the project folder)."""
+    import posixpath
+
+    norm = posixpath.normpath(path.strip() or ".")
+    return "" if norm == "." else norm
 
 
 def _implicit_watch(code: Optional[str], raw: dict[str, Any]) -> Optional[model.WatchSpec]:

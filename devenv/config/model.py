@@ -52,6 +52,10 @@ class WatchRule(NamedTuple):
 
     paths: tuple[str, ...]
     action: str
+    target: Optional[str] = None  # sync actions: the container path of `source`
+    source: Optional[str] = None  # project-relative folder/file synced to `target`
+    exec: tuple[str, ...] = ()  # exec actions: this rule's command (else the table's `exec`)
+    initial_sync: bool = False  # copy `source` into `target` when watching starts
 
 
 DEFAULT_QUIET_MS = 100

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from devenv.convert import compose_parts as parts
 from devenv.convert.compose_secrets import SecretMover, env_file_secrets, gitignored, secret_mounts
+from devenv.convert.compose_watch import convert_watch
 from devenv.convert.draft import Conversion, Draft, safe_name
 from devenv.convert.mounts import MountMapper, parse_long, parse_short
 from devenv.errors import ConfigError
@@ -56,6 +57,7 @@ _HANDLED = {
     "stop_grace_period",
     "secrets",
     "network_mode",
+    "develop",
 }
 
 
@@ -258,6 +260,8 @@ class ComposeConverter:
             grace = parts.duration(raw["stop_grace_period"], f"{where}.stop_grace_period", self.draft)
             if grace is not None:
                 svc["stop_timeout"] = grace
+        if raw.get("develop") is not None:
+            convert_watch(self.draft, svc, raw["develop"], f"{where}.develop", self.relative)
         for key in raw:
             if key not in _HANDLED:
                 reason = "extension field, not read by devenv" if str(key).startswith("x-") else None

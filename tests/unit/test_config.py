@@ -121,7 +121,7 @@ def test_found_by_walking_up(tmp_path: Path) -> None:
         ),
         (
             '[services.web]\nimage = "x"\n[services.web.watch]\naction = "reload"\n',
-            'devenv.toml:4 services.web.watch.action: "reload" is not one of restart, restart-container, sync, rebuild, exec, none',
+            'devenv.toml:4 services.web.watch.action: "reload" is not one of restart, restart-container, sync, rebuild, exec, none, sync+restart, sync+exec',
         ),
         (
             '[services.web]\nports = ["8000:8000"]\n',
@@ -171,3 +171,48 @@ def test_error_hint_for_missing_data_path(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(ConfigError) as caught:
         parse(tmp_path, '[services.web]\nimage = "x"\ndata = [{ source = "nope", target = "/d" }]\n')
     assert "never creates or deletes data" in (caught.value.hint or "")
+
+
+WATCH = '[services.web]\nimage = "x"\n[services.web.watch]\nrules = [\n'
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            '{ paths = ["a/"], action = "restart", target = "/a" }',
+            'devenv.toml:5 services.web.watch.rules[0].target: target is for sync actions, not "restart"',
+        ),
+        (
+            '{ paths = ["a/*.js"], action = "sync", target = "/a" }',
+            "devenv.toml:5 services.web.watch.rules[0].target: a target needs the one folder or file it mirrors",
+        ),
+        (
+            '{ paths = ["a/"], action = "sync", target = "/a", source = "../up" }',
+            'devenv.toml:5 services.web.watch.rules[0].source: "../up" is not a project-relative folder or file',
+        ),
+        (
+            '{ paths = ["a/"], action = "rebuild", exec = ["make"] }',
+            'devenv.toml:5 services.web.watch.rules[0].exec: exec is for the exec actions, not "rebuild"',
+        ),
+        (
+            '{ paths = ["a/"], action = "sync", initial_sync = true }',
+            "devenv.toml:5 services.web.watch.rules[0].initial_sync: initial_sync needs a target",
+        ),
+    ],
+)
+def test_watch_rule_keys_are_checked(tmp_path: Path, monkeypatch, rule: str, expected: str) -> None:
+    assert error_of(tmp_path, WATCH + f"  {rule},\n]\n", monkeypatch).startswith(expected)
+
+
+def test_watch_rule_source_defaults_to_its_one_path(tmp_path: Path) -> None:
+    project = parse(
+        tmp_path,
+        WATCH
+        + '  { paths = ["/web/"], action = "sync+restart", target = "/src/web", initial_sync = true },\n'
+        + '  { paths = ["/t/*.html"], action = "sync+exec", target = "/t", source = "./t", exec = ["reload"] },\n'
+        + '  { paths = ["."], action = "sync", target = "/all" },\n]\n',
+    )
+    rules = project.services[0].watch.rules
+    assert [(r.source, r.target) for r in rules] == [("web", "/src/web"), ("t", "/t"), ("", "/all")]
+    assert rules[0].initial_sync is True and rules[1].exec == ("reload",)
