@@ -14,7 +14,6 @@ from typing import Any, Optional
 
 from devenv.config.model import Health, PortSpec, Project, Service
 from devenv.errors import ConfigError
-from devenv.images.dockerfile import BASE_ARG
 from devenv.export.common import (
     EnvLike,
     Envs,
@@ -24,6 +23,7 @@ from devenv.export.common import (
     secret_parts,
     service_env,
 )
+from devenv.images.dockerfile import BASE_ARG
 
 HOST_USER = "${DEVENV_UID:-1000}:${DEVENV_GID:-1000}"  # compose has no "the caller's uid"
 DOCKER_SOCKET = "/var/run/docker.sock"
