@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_stack.py", "bench_pull.py", "bench_watch.py"]
+BENCHES = ["bench_stack.py", "bench_pull.py", "bench_watch.py", "bench_shop.py"]
 
 
 def main() -> int:

@@ -4,6 +4,7 @@ converges and `down` leaves nothing labelled for the project. A second Ctrl-C ex
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import time
@@ -136,6 +137,16 @@ def test_second_interrupt_exits_at_once_saying_what_is_left(
 PYTHON_STARTUP = ("init_import_site", "Could not import runpy module")
 
 
+def before_devenv_code(err: str) -> bool:
+    """The interrupt landed while Python itself was starting: in `site`, or in runpy finding and
+    importing the package before the first line of devenv runs (a traceback without one frame
+    in devenv's own files — on a loaded machine that window is wide enough to hit)."""
+    if any(marker in err for marker in PYTHON_STARTUP):
+        return True
+    frames = [line for line in err.splitlines() if line.strip().startswith("File ")]
+    return "Traceback" in err and bool(frames) and not any("devenv" + os.sep in f for f in frames)
+
+
 def test_interrupt_during_startup_is_clean(offline_project, busybox_image) -> None:
     """From the moment devenv's entry point runs, a Ctrl-C exits 130 without a traceback. An
     interrupt that lands while the interpreter itself is still starting (its `site` import,
@@ -147,7 +158,7 @@ def test_interrupt_during_startup_is_clean(offline_project, busybox_image) -> No
         time.sleep(delay)
         running.signal(signal.SIGINT)
         result = running.finish()
-        if any(marker in result.err for marker in PYTHON_STARTUP):
+        if before_devenv_code(result.err):
             continue
         judged += 1
         assert_clean(result)
