@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "export": "devenv.cli.export_cmds:export",
     "test": "devenv.cli.test_cmds:test",
     "doctor": "devenv.cli.doctor_cmds:doctor",
+    "completion": "devenv.cli.completion:completion",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -56,6 +57,7 @@ SHORT_HELP: dict[str, str] = {
     "export": "Export the stack to compose or Kubernetes manifests.",
     "test": "Run a command against a fresh, isolated stack, then tear it down.",
     "doctor": "Check this machine can run the stack; every problem with its fix.",
+    "completion": "Print the shell completion script (bash, zsh, fish).",
 }
 
 
@@ -90,6 +92,18 @@ class LazyGroup(click.Group):
             return None
         module_name, attr = target.split(":")
         return getattr(importlib.import_module(module_name), attr)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """Command names from SHORT_HELP, so `devenv <TAB>` imports no command module either."""
+        from click.shell_completion import CompletionItem
+
+        if incomplete.startswith("-"):
+            return super().shell_complete(ctx, incomplete)
+        return [
+            CompletionItem(name, help=SHORT_HELP.get(name))
+            for name in self.list_commands(ctx)
+            if name.startswith(incomplete)
+        ]
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # The listing uses SHORT_HELP, so `devenv --help` imports no command module.
@@ -128,6 +142,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     from devenv.cli import signals
 
     previous = signals.install()  # from the first moment: Ctrl-C and SIGTERM end in exit 130, cleanly
+    if "_DEVENV_COMPLETE" in os.environ:  # a TAB in the shell: click answers and exits
+        from devenv.cli.completion import register_fish
+
+        register_fish()
     try:
         code = cli.main(args=argv, prog_name="devenv", standalone_mode=False)
     except DevenvError as err:

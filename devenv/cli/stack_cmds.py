@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.completion import complete_service, complete_services
 from devenv.cli.options import instance_option, profile_option, pull_option
 from devenv.cli.output import Output, table
 from devenv.errors import DevenvError
@@ -22,7 +23,7 @@ def progress_printer(out: Output) -> Any:
 
 
 @click.command(short_help="Create and start the stack (only what changed), then watch.")
-@click.argument("services", nargs=-1)
+@click.argument("services", nargs=-1, shell_complete=complete_services)
 @instance_option
 @profile_option()
 @click.option("-d", "--detach", is_flag=True, help="Return once the stack is up (no watching, no logs).")
@@ -194,7 +195,7 @@ def status(obj: Any, instance: str, as_json: bool) -> None:
 
 
 @click.command(short_help="Show (or follow) service logs.")
-@click.argument("services", nargs=-1)
+@click.argument("services", nargs=-1, shell_complete=complete_services)
 @instance_option
 @click.option("-f", "--follow", is_flag=True, help="Keep streaming new lines.")
 @click.option("-n", "--tail", type=int, default=None, help="Only the last N lines of each service.")
@@ -260,7 +261,7 @@ def _container_of(obj: Any, service: str, instance: str) -> tuple[Any, str]:
     short_help="Run a command in a service container, with its real env.",
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
-@click.argument("service")
+@click.argument("service", shell_complete=complete_service)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @instance_option
 @click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
@@ -293,7 +294,7 @@ def exec_(
 
 
 @click.command(short_help="Open an interactive shell in a service container.")
-@click.argument("service")
+@click.argument("service", shell_complete=complete_service)
 @instance_option
 @click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
 @click.option("--shell", "shell_path", default="/bin/sh", show_default=True, help="Shell to run.")
