@@ -76,7 +76,15 @@ def prologue(secrets: SecretEnv, directory: str = SECRETS_DIR) -> str:
             f'{{ echo "{PROLOGUE_NAME}: secret {key} is not mounted at {path}" >&2; exit 1; }}'
         )
     for name, parts in secrets.exports:
-        value = "".join(f'"${var[p.key]}"' if isinstance(p, SecretRef) else _quote(p) for p in parts)
+        merged: list[Part] = []
+        for part in parts:  # adjacent literal text: one quoted run
+            if isinstance(part, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += part
+            else:
+                merged.append(part)
+        value = "".join(
+            f'"${var[p.key]}"' if isinstance(p, SecretRef) else _quote(p) for p in merged if p != ""
+        )
         lines.append(f"export {name}={value or _quote('')}")
     lines.append('exec "$@"')
     return "\n".join(lines)

@@ -9,6 +9,8 @@ Not the compose export with another name: Swarm takes only what a cluster can ca
   `mode: ingress`, is the other choice; Swarm has no host address, so a port is on every interface.)
 - `depends_on` is kept as a list, which Swarm ignores: services start together and restart
   (the default restart policy) until what they need answers; health checks gate the task state.
+- `deploy.endpoint_mode: dnsrr`: a service's name resolves to its tasks, not to a virtual IP
+  behind IPVS (which, like the routing mesh, is missing on many hosts).
 Everything left out is named in the header, with the reason.
 """
 
@@ -23,6 +25,7 @@ from devenv.errors import ConfigError
 from devenv.export.common import Envs, dump_yaml, duration, service_env
 from devenv.export.compose import DOCKER_SOCKET, bind_source, escaped, healthcheck, volume_decls
 from devenv.export.secret_env import PROLOGUE_NAME, SECRETS_DIR, prologue, secret_env
+from devenv.images.release import needs_release
 
 STACK_FILE = "docker-stack.yml"
 STACK_VERSION = "3.8"  # long ports with mode (3.2), tmpfs volumes (3.6), healthcheck start_period (3.4)
@@ -33,11 +36,6 @@ class ImageArgv(NamedTuple):
 
     entrypoint: tuple[str, ...] = ()
     cmd: tuple[str, ...] = ()
-
-
-def needs_release(svc: Service) -> bool:
-    """A cluster runs the code inside the image: a service with `code` or a build needs one made."""
-    return bool(svc.code) or svc.build is not None
 
 
 def needs_image_argv(project: Project, envs: Envs) -> list[str]:
@@ -189,6 +187,10 @@ def _service(
     out["stop_grace_period"] = duration(svc.stop_timeout_s)
     if svc.stop_signal:
         out["stop_signal"] = svc.stop_signal
+    # Services find each other by their tasks' addresses (DNS round robin), not through a
+    # virtual IP: no IPVS in the path, which hosts without it (many CI runners, this one) lack,
+    # and what host-mode ports go with. One replica, as devenv runs it.
+    out["deploy"] = {"replicas": 1, "endpoint_mode": "dnsrr"}
     return out
 
 

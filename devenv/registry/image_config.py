@@ -21,7 +21,9 @@ _INDEX_TYPES = (
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
 
-def image_argv(reference: str, environ: Mapping[str, str] = os.environ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def image_argv(
+    reference: str, environ: Mapping[str, str] = os.environ
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(Entrypoint, Cmd) of the image `reference` names (a pinned or tagged full reference)."""
     ref = parse_reference(reference)
     client = client_for(ref.registry, environ)

@@ -116,6 +116,7 @@ def test_images_by_digest_host_mode_ports_and_no_code_mount(doc):
     assert db["read_only"] is True and "privileged" not in db and db["user"] == "postgres"
     assert db["stop_signal"] == "SIGINT" and db["stop_grace_period"] == "30s"
     assert stack["volumes"] == {"dbdata": {}}
+    assert web["deploy"] == db["deploy"] == {"replicas": 1, "endpoint_mode": "dnsrr"}
 
 
 def test_secrets_are_external_swarm_secrets_read_by_a_prologue(doc):
