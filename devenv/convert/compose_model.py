@@ -95,7 +95,8 @@ def load_model(
             for name, raw in services.items()
         }
         _apply_profiles(doc["services"], set(profiles), draft)
-    return _plain(doc)
+    plain: dict[str, Any] = _plain(doc)
+    return plain
 
 
 # --- include ---
