@@ -50,6 +50,9 @@ def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image
     assert web["ports"] == [{"target": 8000, "published": port, "protocol": "tcp", "mode": "host"}]
     secrets = [f"{shop.name}_DB_USER", f"{shop.name}_DB_PASSWORD"]
     assert sorted(doc["secrets"]) == sorted(secrets)
+    again = shop.ok("export", "compose", "--for", "swarm")  # no --push: found in the registry for HEAD
+    assert yaml.safe_load(again.out)["services"]["web"]["image"] == web["image"]
+    assert "uncommitted changes" in again.err  # docker-stack.yml itself is new: not in the image
 
     stack = shop.name
     with single_node_swarm():
@@ -78,3 +81,18 @@ def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image
         assert docker("run", "--rm", "--network", network, busybox_image, "echo", "ok").strip() == "ok"
     finally:
         docker("network", "rm", network)
+
+
+def test_the_k8s_export_of_a_service_that_builds_needs_its_release_image(shop, real_catalog, tmp_path):
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    commit(shop.root)
+    refused = shop.run("export", "k8s")
+    assert refused.code == 1 and "service web builds its image" in refused.err and "--push" in refused.err
+    out = tmp_path / "k8s"
+    shop.ok("export", "k8s", "--push", "-o", str(out), timeout=900)
+    deployment = yaml.safe_load((out / "deployment-web.yaml").read_text())
+    image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image.startswith(f"{real_catalog}/{shop.name}-web@sha256:")
+    for path in out.iterdir():
+        assert shop.password not in path.read_text()
+        kubernetes_validate.validate(yaml.safe_load(path.read_text()), "1.30", strict=True)
