@@ -112,7 +112,7 @@ def _rule(
             draft.skip(f"{here}.target", f"{action} needs an absolute container path as target")
             return None
         rule["target"] = target
-        if paths != [anchored]:
+        if paths != [anchored] or not rel:  # globs (or the whole project): say what target mirrors
             rule["source"] = rel or "."
         if trigger.get("initial_sync") is True:
             rule["initial_sync"] = True

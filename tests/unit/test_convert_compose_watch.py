@@ -188,3 +188,21 @@ def test_what_cannot_be_carried_is_named(tmp_path):
         {"paths": ["/nginx.conf"], "action": "restart-container"},  # no command: the container restarts
     ]
     assert any("compose restarts the container" in note for note in conv.notes)
+
+
+def test_the_whole_project_synced(tmp_path):
+    _, doc, project = convert(
+        tmp_path,
+        """\
+        services:
+          app:
+            build: .
+            develop:
+              watch:
+                - {action: sync, path: ., target: /app}
+        """,
+    )
+    assert doc["services"]["app"]["watch"]["rules"] == [
+        {"paths": ["**"], "action": "sync", "target": "/app", "source": "."}
+    ]
+    assert project.service("app").watch.rules[0].source == ""  # the project folder itself
