@@ -55,6 +55,7 @@ def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image
     assert "uncommitted changes" in again.err  # docker-stack.yml itself is new: not in the image
 
     stack = shop.name
+    window = time.monotonic()
     with single_node_swarm():
         try:
             docker("secret", "create", secrets[0], "-", input="shop_test")
@@ -72,6 +73,7 @@ def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image
                 assert not [e for e in env if shop.password in e], "a secret value in the service spec"
         finally:
             remove_stack(stack, volumes=[f"{stack}_dbdata"], secrets=secrets)
+    print(f"swarm: the engine was in swarm mode for {time.monotonic() - window:.1f} s (init to leave)")
 
     # The engine is as it was: no swarm, and plain containers and networks work.
     assert swarm_state() == "inactive"
