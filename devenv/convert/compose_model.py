@@ -18,11 +18,11 @@ Compose's rules (compose-spec merge.md, include.md, services.md#extends, profile
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from devenv.convert.compose_paths import rebase_model, rebased_service
 from devenv.convert.draft import Draft
 from devenv.errors import ConfigError
 
@@ -131,7 +131,7 @@ def _with_includes(
             included = merge(
                 included, _with_includes(read(base / extra), folder, draft, seen | {first}, extra)
             )
-        _rebase_model(included, folder, base)
+        rebase_model(included, folder, base)
         for name in list(included.get("services") or {}):
             if name in (doc.get("services") or {}):
                 draft.skip(
@@ -174,7 +174,7 @@ def _extended(
             draft.skip(where, f"extends in a cycle ({' → '.join([*chain, key])}); not extended")
             return raw
         parent = _extended(target, other[target], other, path.parent, draft, [*chain, key])
-        parent = _rebased_service(parent, path.parent, base)
+        parent = rebased_service(parent, path.parent, base)
     else:
         if target not in services:
             draft.skip(where, f'no service "{target}" in this file; not extended')
@@ -337,68 +337,6 @@ def _target(volume: Any) -> str:
         return str(volume.get("target") or volume.get("source") or volume)
     parts = str(volume).split(":")
     return parts[1] if len(parts) > 1 else parts[0]
-
-
-# --- paths ---
-def _rebase(path: str, source: Path, dest: Path) -> str:
-    """A path relative to `source` as one relative to `dest` (absolute, ~, $VAR and URLs as written)."""
-    if not path or path.startswith(("/", "~", "$")) or "://" in path or path.startswith("git@"):
-        return path
-    rel = os.path.relpath((source / path).resolve(), dest).replace(os.sep, "/")
-    return rel if rel.startswith(".") else f"./{rel}"
-
-
-def _rebased_service(raw: Any, source: Path, dest: Path) -> Any:
-    if not isinstance(raw, dict) or source == dest:
-        return raw
-    out = dict(raw)
-    build = out.get("build")
-    if isinstance(build, str):
-        out["build"] = _rebase(build, source, dest)
-    elif isinstance(build, dict) and isinstance(build.get("context", "."), str):
-        out["build"] = {**build, "context": _rebase(str(build.get("context", ".")), source, dest)}
-    env_files = out.get("env_file")
-    if env_files is not None:
-        items = env_files if isinstance(env_files, list) else [env_files]
-        out["env_file"] = [
-            {**e, "path": _rebase(str(e.get("path", "")), source, dest)}
-            if isinstance(e, dict)
-            else _rebase(str(e), source, dest)
-            for e in items
-        ]
-    if isinstance(out.get("volumes"), list):
-        out["volumes"] = [_rebased_volume(v, source, dest) for v in out["volumes"]]
-    develop = out.get("develop")
-    if isinstance(develop, dict) and isinstance(develop.get("watch"), list):
-        watch = [
-            {**t, "path": _rebase(str(t["path"]), source, dest)}
-            if isinstance(t, dict) and t.get("path")
-            else t
-            for t in develop["watch"]
-        ]
-        out["develop"] = {**develop, "watch": watch}
-    return out
-
-
-def _rebased_volume(volume: Any, source: Path, dest: Path) -> Any:
-    if isinstance(volume, dict):
-        if volume.get("type") == "bind" and isinstance(volume.get("source"), str):
-            return {**volume, "source": _rebase(volume["source"], source, dest)}
-        return volume
-    text = str(volume)
-    head, sep, rest = text.partition(":")
-    if sep and head.startswith("."):
-        return _rebase(head, source, dest) + sep + rest
-    return volume
-
-
-def _rebase_model(doc: dict[str, Any], source: Path, dest: Path) -> None:
-    for name, raw in list((doc.get("services") or {}).items()):
-        doc["services"][name] = _rebased_service(raw, source, dest)
-    for section in ("secrets", "configs"):
-        for name, spec in (doc.get(section) or {}).items():
-            if isinstance(spec, dict) and isinstance(spec.get("file"), str):
-                doc[section][name] = {**spec, "file": _rebase(spec["file"], source, dest)}
 
 
 def _plain(node: Any) -> Any:
