@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devenv.config.model import Project, Service, WatchSpec  # noqa: E402
+from devenv.engine.connect import connect  # noqa: E402
 from devenv.watch.loop import WatchLoop  # noqa: E402
 from devenv.watch.supervisor import SHIM_MOUNT, shim_host_dir, wrap_command  # noqa: E402
 
@@ -125,8 +126,16 @@ def loop_for(root: Path, spec: WatchSpec, container: Any, **kw: Any) -> tuple[Wa
     service = Service(name="web", code="/src", watch=spec)
     project = Project(name="bench", root=root, config_file=root / "devenv.toml", services=(service,))
     reporter = Quiet()
+    engine = connect()
+    details = engine.inspect_container(container.id)
     loop = WatchLoop(
-        project, [service], get_container=lambda _: container, rebuild=lambda _: None, reporter=reporter, **kw
+        project,
+        [service],
+        engine=engine,
+        get_container=lambda _: details,
+        rebuild=lambda _: None,
+        reporter=reporter,
+        **kw,
     )
     loop.start()
     threading.Thread(target=loop.run, daemon=True).start()
@@ -221,7 +230,7 @@ class R:
     def log(self, *a): pass
 svc = Service(name="web", watch=WatchSpec(action="none"))
 loop = WatchLoop(Project(name="b", root=root, config_file=root / "devenv.toml", services=(svc,)), [svc],
-                 get_container=lambda _: None, rebuild=lambda _: None, reporter=R())
+                 engine=None, get_container=lambda _: None, rebuild=lambda _: None, reporter=R())
 before = rss_mb()
 t0 = time.perf_counter()
 report = loop.start()

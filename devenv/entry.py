@@ -1,6 +1,6 @@
-"""The console entry point. It installs a bare interrupt handler before anything heavy is
-imported, so a Ctrl-C in the first fraction of a second exits 130 without a traceback;
-`cli.app.main` then installs the real handling."""
+"""The console entry point. It installs the interrupt handling (`devenv.interrupts`) before
+anything heavy is imported, so a Ctrl-C in the first fraction of a second exits 130 without a
+traceback too."""
 
 from __future__ import annotations
 
@@ -12,22 +12,17 @@ def _interrupted() -> None:
     os._exit(130)
 
 
-def _interrupted_early(signum: int, frame: object) -> None:
-    _interrupted()
-
-
 def run() -> None:
     try:  # until our handler is in place, Python's default one raises KeyboardInterrupt
         import os
-        import signal  # building its enums takes a moment: a Ctrl-C can land inside the import
         import sys
 
-        signal.signal(signal.SIGINT, _interrupted_early)
-        signal.signal(signal.SIGTERM, _interrupted_early)
-    except KeyboardInterrupt:
-        _interrupted()
-    from devenv.cli.app import main
+        from devenv import interrupts
 
+        interrupts.install()
+        from devenv.cli.app import main
+    except KeyboardInterrupt:  # from either handler: nothing has started, nothing to unwind
+        _interrupted()
     try:
         main()
     except KeyboardInterrupt:  # one that lands after the command's own handling, while exiting

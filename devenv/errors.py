@@ -7,6 +7,8 @@ Domain code raises `DevenvError` (or a subclass); only the CLI catches it, print
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Optional
 
 
@@ -70,3 +72,15 @@ class DriftError(DevenvError):
 
 class Interrupted(DevenvError):
     exit_code = ExitCode.INTERRUPTED
+
+
+@contextmanager
+def about(subject: str) -> Iterator[None]:
+    """Errors raised in the block name `subject` first (`web: starting the container: ...`)."""
+    try:
+        yield
+    except DevenvError as err:
+        if not err.message.startswith(f"{subject}: "):
+            err.message = f"{subject}: {err.message}"
+            err.args = (err.message,)
+        raise

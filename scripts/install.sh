@@ -19,6 +19,7 @@ if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
+# The test extra brings ruff, and mypy with the stubs it needs (types-docker, types-PyYAML).
 # devenv itself (editable), unless this checkout is what is installed already, with the same
 # pyproject.toml (a stamp keeps a second quick start from spending ~10 s in pip).
 stamp_dir=${XDG_CACHE_HOME:-$HOME/.cache}/devenv

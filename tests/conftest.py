@@ -53,6 +53,16 @@ def docker_client():
 
 
 @pytest.fixture(scope="session")
+def engine(docker_client):
+    """devenv's own engine port (docker-py behind it), on the same engine as `docker_client`."""
+    from devenv.engine.connect import connect
+
+    port = connect()
+    yield port
+    port.close()
+
+
+@pytest.fixture(scope="session")
 def registry() -> str:
     try:
         urllib.request.urlopen(f"http://{REGISTRY}/v2/", timeout=3)

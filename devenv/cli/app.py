@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import click
 
-from devenv import __version__
+from devenv import __version__, interrupts
 from devenv.cli.output import Output
 from devenv.errors import DevenvError, ExitCode
 
@@ -19,12 +19,12 @@ if TYPE_CHECKING:  # pathlib (and the urllib it imports) loads with the first co
 # name -> "module:attribute". Modules load only when their command runs (or for `--help`
 # listings, which read just the short help), so `devenv --help` imports neither docker nor watchdog.
 COMMANDS: dict[str, str] = {
-    "up": "devenv.cli.stack_cmds:up",
+    "up": "devenv.cli.up_cmds:up",
     "down": "devenv.cli.stack_cmds:down",
     "status": "devenv.cli.stack_cmds:status",
-    "logs": "devenv.cli.stack_cmds:logs",
-    "exec": "devenv.cli.stack_cmds:exec_",
-    "shell": "devenv.cli.stack_cmds:shell",
+    "logs": "devenv.cli.debug_cmds:logs",
+    "exec": "devenv.cli.debug_cmds:exec_",
+    "shell": "devenv.cli.debug_cmds:shell",
     "watch": "devenv.cli.watch_cmds:watch",
     "env": "devenv.cli.env_cmds:env",
     "login": "devenv.cli.registry_cmds:login",
@@ -71,6 +71,7 @@ class AppContext:
 
     def project(self) -> Any:
         if self._project is None:
+            # Not at import: `devenv --help` loads neither the config layer nor pathlib.
             from pathlib import Path
 
             from devenv.config.loader import load_project
@@ -91,7 +92,8 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attr = target.split(":")
-        return getattr(importlib.import_module(module_name), attr)
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
         """Command names from SHORT_HELP, so `devenv <TAB>` imports no command module either."""
@@ -130,37 +132,34 @@ def cli(ctx: click.Context, project_dir: Optional[str], verbose: int, quiet: boo
     Quick start:  devenv doctor   then   devenv up
     Docs:         docs/ in the project, or `devenv COMMAND --help`.
     """
-    from pathlib import Path
+    from pathlib import Path  # here, not at import: `devenv --help` stays without it
 
-    ctx.obj = AppContext(Path(project_dir).resolve() if project_dir else None, Output(verbose, quiet))
+    out = ctx.obj if isinstance(ctx.obj, Output) else Output()  # main's, passed in as `obj`
+    out.configure(verbose, quiet)
+    ctx.obj = AppContext(Path(project_dir).resolve() if project_dir else None, out)
 
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the command, turn every failure into one line and a named exit code."""
     verbose = any(a in ("-v", "--verbose") or a.startswith("-vv") for a in (argv or sys.argv[1:]))
-    Output(verbosity=1 if verbose else 0)
-    from devenv.cli import signals
-
-    previous = signals.install()  # from the first moment: Ctrl-C and SIGTERM end in exit 130, cleanly
+    out = Output(verbosity=1 if verbose else 0)  # the command's too: it learns the secrets to redact
+    installed = interrupts.install()  # the entry point did already, unless run in-process (tests)
     if "_DEVENV_COMPLETE" in os.environ:  # a TAB in the shell: click answers and exits
         from devenv.cli.completion import register_fish
 
         register_fish()
     try:
-        code = cli.main(args=argv, prog_name="devenv", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="devenv", standalone_mode=False, obj=out)
     except DevenvError as err:
-        out = Output.current or Output()  # the command's own, which knows the secrets to redact
         out.error(str(err), err.hint)
         code = int(err.exit_code)
     except click.exceptions.Abort:
-        out = Output.current or Output()
         out.error("interrupted")
         code = int(ExitCode.INTERRUPTED)
     except click.ClickException as err:
         err.show()
         code = err.exit_code
     except KeyboardInterrupt:
-        out = Output.current or Output()
         out.error("interrupted")
         code = int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
@@ -168,7 +167,6 @@ def main(argv: Optional[list[str]] = None) -> None:
         sys.stderr.close()
         code = int(ExitCode.OK)
     except Exception as err:  # the last line of defence: never a traceback unless asked
-        out = Output.current or Output()
         if verbose:
             import traceback  # only here: every other run is spared its import
 
@@ -178,7 +176,8 @@ def main(argv: Optional[list[str]] = None) -> None:
             "this is a bug in devenv; run again with -v and report the trace",
         )
         code = int(ExitCode.INTERNAL)
-    signals.restore(previous)  # for callers that run main() in-process (tests)
+    if installed:
+        interrupts.restore()  # for callers that run main() in-process (tests)
     if code == ExitCode.INTERRUPTED and argv is None:
         # CPython re-kills itself with SIGINT at exit when a KeyboardInterrupt crossed certain
         # frames (exit status -2, not 130); everything is unwound by now, so leave directly.

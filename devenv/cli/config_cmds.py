@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from devenv.config.reference import json_schema, markdown
+
 
 @click.group(short_help="Inspect devenv.toml: validate, schema, reference.")
 def config() -> None:
@@ -24,7 +26,6 @@ def validate(obj: Any) -> None:
 @config.command()
 def schema() -> None:
     """Print the JSON Schema of devenv.toml (for editors: Taplo / Even Better TOML)."""
-    from devenv.config.reference import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
 
@@ -32,6 +33,5 @@ def schema() -> None:
 @config.command()
 def reference() -> None:
     """Print the Markdown reference of every key (docs/config-reference.md is this output)."""
-    from devenv.config.reference import markdown
 
     click.echo(markdown(), nl=False)

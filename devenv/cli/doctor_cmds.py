@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from devenv.cli.output import Output
+from devenv.ops.doctor import run_doctor
 
 MARKS = {"ok": ("✔", "green"), "fail": ("✘", "red"), "warn": ("!", "yellow"), "skip": ("-", None)}
 ASCII_MARKS = {"ok": "ok", "fail": "FAIL", "warn": "warn", "skip": "skip"}
@@ -49,7 +50,6 @@ def doctor(obj: Any, as_json: bool) -> None:
     """Check the engine (reachable, version, socket permissions, disk space, clock), the registries
     and images of devenv.toml, data paths, ports and the inotify limit. Every problem comes with its
     fix. Exits non-zero when something blocks `devenv up` (! lines are advice, not blockers)."""
-    from devenv.ops.doctor import run_doctor
 
     out: Output = obj.output
     start = obj.project_dir or Path.cwd()

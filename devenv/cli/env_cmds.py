@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Optional
 
 import click
 
 from devenv.cli.completion import complete_profile, complete_service
 from devenv.cli.output import table
-from devenv.errors import ConfigError, DriftError
+from devenv.envvars import check_drift, diff_envs, resolve_env, service_env
+from devenv.envvars.redact import MASK
+from devenv.errors import DriftError
+from devenv.ops.lock import locked_env_sources
 
-LOCK_NAME = "devenv.lock"
 PROFILE_HELP = "Profile to resolve (prod, dev, test or one declared in devenv.toml; default: dev)."
 
 
 def _shown(value: Any) -> str:
     """A value as one table cell: secrets masked, control characters escaped."""
-    from devenv.envvars import MASK
 
     if value.secret:
         return MASK
@@ -31,7 +31,6 @@ def _where(value: Any) -> str:
 
 
 def _value_doc(value: Any) -> dict[str, Any]:
-    from devenv.envvars import MASK
 
     return {
         "key": value.key,
@@ -43,7 +42,6 @@ def _value_doc(value: Any) -> dict[str, Any]:
 
 
 def _resolve(app: Any, profile: Optional[str], service: Optional[str] = None) -> Any:
-    from devenv.envvars import resolve_env, service_env
 
     project = app.project()
     if service:
@@ -113,7 +111,6 @@ def diff(app: Any, a: str, b: str, as_json: bool) -> None:
 
     Secret values are compared by hash and never shown.
     """
-    from devenv.envvars import MASK, diff_envs
 
     env_a, env_b = _resolve(app, a), _resolve(app, b)
     _guard(app, env_a, env_b)
@@ -150,25 +147,6 @@ def diff(app: Any, a: str, b: str, as_json: bool) -> None:
         out.line(table(rows, ["", "KEY", a.upper(), b.upper(), "SOURCE"]))
 
 
-def read_locked_sources(root: Path) -> Optional[dict[str, str]]:
-    """`[env] sources = { "path" = "sha256 hex" }` of devenv.lock; None when there is no lock."""
-    path = root / LOCK_NAME
-    if not path.is_file():
-        return None
-    try:
-        import tomllib  # type: ignore[import-not-found]
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(
-            f"{LOCK_NAME}: not valid TOML: {err}", "run `devenv lock` to write it again"
-        ) from None
-    sources = (data.get("env") or {}).get("sources") or {}
-    return {str(k): str(v) for k, v in sources.items()}
-
-
 @env.command("check")
 @click.option(
     "--profile",
@@ -184,10 +162,9 @@ def check(app: Any, profile: Optional[str], as_json: bool) -> None:
     Drift: a key a profile sets or unsets that prod lacks (unless dev_only), a prod key a profile
     lost without unset, a source changed since devenv.lock. Needs no secret values, so CI can run it.
     """
-    from devenv.envvars import check_drift
 
     project = app.project()
-    report = check_drift(project.root, project.env, profile, read_locked_sources(project.root))
+    report = check_drift(project.root, project.env, profile, locked_env_sources(project))
     out = app.output
     if as_json:
         out.data(

@@ -7,6 +7,11 @@ from typing import Any
 import click
 
 from devenv.cli.output import table
+from devenv.cli.progress import TransferProgress
+from devenv.images.catalog import describe_base
+from devenv.ops.images import build as build_images
+from devenv.ops.images import list_images, plan_builds
+from devenv.ops.images import push as push_images
 
 
 def _build_args(values: tuple[str, ...]) -> dict[str, str]:
@@ -30,10 +35,7 @@ def images() -> None:
 @click.pass_obj
 def list_(app: Any, as_json: bool) -> None:
     """Name, tags and digest in the registry, and the last local build of each catalog image."""
-    from devenv.engine.client import connect
-    from devenv.images.publish import list_catalog
-
-    entries = list_catalog(connect(), app.project())
+    entries = list_images(app.project())
     if as_json:
         app.output.data("images", {"images": [e.__dict__ for e in entries]})
         return
@@ -45,8 +47,6 @@ def list_(app: Any, as_json: bool) -> None:
 
 
 def _plans(app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...]) -> list[Any]:
-    from devenv.images.catalog import plan_builds
-
     plans = plan_builds(app.project(), names, allow_dirty=allow_dirty, build_args=_build_args(build_arg))
     for plan in plans:
         if plan.dirty:
@@ -57,8 +57,6 @@ def _plans(app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple
 
 
 def _push_renderer(app: Any, quiet: bool) -> Any:
-    from devenv.cli.progress import TransferProgress
-
     return None if quiet else TransferProgress(app.output, verb="pushed")
 
 
@@ -89,10 +87,6 @@ def build(
     """Build NAMEs (default: all) and the catalog images they are built on, from the committed
     sources at HEAD, parents first. An image whose inputs (its folder's tree and build args, the
     base pinned) the registry or engine already holds is not built again."""
-    from devenv.engine.client import connect
-    from devenv.images.catalog import describe_base
-    from devenv.images.publish import build_images
-
     plans = _plans(app, names, allow_dirty, build_arg)
 
     def progress(name: str, line: str) -> None:
@@ -100,9 +94,13 @@ def build(
 
     renderer = _push_renderer(app, as_json or app.output.quiet)
     built, pushed = build_images(
-        connect(), app.project(), plans, force=force, push=push,
-        progress=None if as_json else progress, push_progress=renderer,
-    )  # fmt: skip
+        app.project(),
+        plans,
+        force=force,
+        push=push,
+        progress=None if as_json else progress,
+        push_progress=renderer,
+    )
     if renderer is not None:
         renderer.finish()
     if as_json:
@@ -133,12 +131,9 @@ def push(
     app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...], as_json: bool
 ) -> None:
     """Push the tags `devenv images build` made for HEAD (default: every catalog image)."""
-    from devenv.engine.client import connect
-    from devenv.images.publish import push_images
-
     plans = _plans(app, names, allow_dirty, build_arg)
     renderer = _push_renderer(app, as_json or app.output.quiet)
-    results = push_images(connect(), plans, progress=renderer)
+    results = push_images(plans, progress=renderer)
     if renderer is not None:
         renderer.finish()
     if as_json:

@@ -8,6 +8,17 @@ from typing import Any, Optional
 
 import click
 
+from devenv.convert import (
+    SECRETS_FILE,
+    ScaffoldAnswers,
+    convert_compose,
+    convert_devcontainer,
+    ensure_gitignore,
+    scaffold,
+    write_config,
+    write_local_secrets,
+)
+from devenv.convert.scaffold import port_string
 from devenv.errors import ConfigError
 
 
@@ -65,14 +76,6 @@ def init(
     devenv init --from docker-compose.yml          convert; what cannot be converted is listed
     devenv init --from .devcontainer/devcontainer.json
     """
-    from devenv.convert import (
-        SECRETS_FILE,
-        ScaffoldAnswers,
-        ensure_gitignore,
-        scaffold,
-        write_config,
-        write_local_secrets,
-    )
 
     out = app.output
     root = (app.project_dir or Path.cwd()).resolve()
@@ -89,10 +92,7 @@ def init(
             raise ConfigError(
                 f"{source}: no such file", "pass the path of a compose file or devcontainer.json"
             )
-        if _kind(source) == "devcontainer":
-            from devenv.convert import convert_devcontainer as convert
-        else:
-            from devenv.convert import convert_compose as convert
+        convert = convert_devcontainer if _kind(source) == "devcontainer" else convert_compose
         conversion = convert(source, root, name=name, registry=registry, profiles=compose_profiles)
         text, unconverted, notes = conversion.toml_text, conversion.unconverted, conversion.notes
         secrets = conversion.secrets
@@ -122,8 +122,6 @@ def init(
 
 
 def _ask(defaults: Any) -> Any:
-    from devenv.convert import ScaffoldAnswers
-    from devenv.convert.scaffold import port_string
 
     name = click.prompt("Project name", default=defaults.name, err=True)
     registry = click.prompt("Team registry (empty: none)", default=defaults.registry or "", err=True) or None

@@ -13,9 +13,9 @@ SCHEMA_PREFIX = "devenv"
 
 
 class Output:
-    """One per command run. `quiet` hides progress and notes; `verbose` shows details."""
-
-    current: Optional[Output] = None  # the run's Output, so the error boundary redacts too
+    """One per command run, made by the error boundary (`app.main`) and handed to the command,
+    so what the command learnt (secrets to redact) holds for its error line too. `quiet` hides
+    progress and notes; `verbose` shows details."""
 
     def __init__(self, verbosity: int = 0, quiet: bool = False):
         self.verbosity = verbosity
@@ -24,11 +24,15 @@ class Output:
         self.stdout_color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         self.redactor: Optional[Any] = None  # set once secrets are known; applied to every line
         self.secrets: set[str] = set()
-        Output.current = self
+
+    def configure(self, verbosity: int, quiet: bool) -> None:
+        """The global options, once click has parsed them."""
+        self.verbosity = verbosity
+        self.quiet = quiet
 
     def add_secrets(self, values: Any) -> None:
         """Redact these raw values from every line printed from now on (errors included)."""
-        from devenv.envvars.redact import Redactor
+        from devenv.envvars.redact import Redactor  # not at import: `devenv --help` needs no env layer
 
         self.secrets = self.secrets | set(values)
         self.redactor = Redactor(self.secrets)

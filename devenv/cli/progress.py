@@ -9,6 +9,17 @@ from typing import Any, Optional
 import click
 
 from devenv.cli.output import Output
+from devenv.ops.progress import Progress
+
+
+def progress_printer(out: Output) -> Progress:
+    """The `Progress` of a use case, as lines: the subject in a column, then the message."""
+    width = 12
+
+    def say(subject: str, message: str) -> None:
+        out.info(f"{out.style(subject.ljust(width), bold=True)} {message}")
+
+    return say
 
 
 def human_bytes(n: Optional[int]) -> str:

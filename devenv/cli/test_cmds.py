@@ -11,6 +11,9 @@ import click
 from devenv.cli.completion import complete_service
 from devenv.cli.options import profile_option, pull_option
 from devenv.cli.output import Output
+from devenv.cli.progress import progress_printer
+from devenv.ops.secrets import known_secret_values
+from devenv.ops.testrun import TestOptions, run_test
 
 
 @click.command(
@@ -55,12 +58,6 @@ def test(
       devenv test -- pytest -q tests/e2e
       devenv test -s web -- python -m pytest
     """
-    from devenv.cli import signals
-    from devenv.cli.stack_cmds import progress_printer
-    from devenv.ops.testrun import TestOptions, run_test
-
-    signals.install()
-    from devenv.ops.secrets import known_secret_values
 
     out: Output = obj.output
     project = obj.project()

@@ -5,25 +5,21 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional, Union
 
 from devenv.config import model
+from devenv.config import toml as tomllib
 from devenv.config.locate import dotted, line_of
+from devenv.config.order import CycleError, dependency_order
+from devenv.config.profiles import extends_cycle, known_profiles
 from devenv.config.schema import ROOT
 from devenv.config.types import Invalid, unknown_key_message
 from devenv.errors import ConfigError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib
-
 CONFIG_NAME = "devenv.toml"
 _GLOB = re.compile(r"[*?\[]")
-IMPLICIT_PROFILES = ("prod", "dev", "test")
 
 
 def find_config(start: Path, explicit: bool = False) -> Path:
@@ -302,7 +298,7 @@ class _Builder:
         if raw is None:
             return model.EnvSpec()
         profiles = raw["profiles"] or {}
-        known = set(profiles) | set(IMPLICIT_PROFILES)
+        known = set(known_profiles(profiles))
         for name, profile in profiles.items():
             parent = profile["extends"]
             if parent is not None and parent not in known:
@@ -339,25 +335,21 @@ class _Builder:
         )
 
     def check_extends_cycles(self, profiles: dict[str, Any]) -> None:
+        extends = {name: p["extends"] for name, p in profiles.items()}
         for start in profiles:
-            seen = [start]
-            current = profiles[start]["extends"]
-            while current is not None and current in profiles:
-                if current in seen:
-                    chain = " → ".join([*seen[seen.index(current) :], current])
-                    raise self.fail(
-                        ["env", "profiles", start, "extends"],
-                        f"profiles extend in a cycle: {chain}",
-                        "remove one `extends` so the chain ends",
-                    )
-                seen.append(current)
-                current = profiles[current]["extends"]
+            cycle = extends_cycle(extends, start)
+            if cycle is not None:
+                raise self.fail(
+                    ["env", "profiles", start, "extends"],
+                    f"profiles extend in a cycle: {' → '.join(cycle)}",
+                    "remove one `extends` so the chain ends",
+                )
 
     def check_dependencies(self, services: tuple[model.Service, ...]) -> None:
         names = {s.name for s in services}
         for svc in services:
             for index, dep in enumerate(svc.depends_on):
-                where = ["services", svc.name, "depends_on", index]
+                where: list[Union[str, int]] = ["services", svc.name, "depends_on", index]
                 if dep == svc.name:
                     raise self.fail(
                         where, f'service "{svc.name}" depends on itself', "remove it from depends_on"
@@ -365,8 +357,6 @@ class _Builder:
                 if dep not in names:
                     message = unknown_key_message(dep, names).replace("unknown key", "unknown service")
                     raise self.fail(where, message.replace("known keys", "services"))
-        from devenv.stack.order import CycleError, dependency_order
-
         try:
             dependency_order(services)
         except CycleError as err:

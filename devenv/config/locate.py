@@ -21,7 +21,8 @@ _PART = re.compile(r"(\"(?:[^\"\\]|\\.)*\")|'([^']*)'|([A-Za-z0-9_-]+)")
 
 def _unquote(basic: str) -> str:
     try:
-        return json.loads(basic)  # TOML's basic-string escapes are JSON's (plus rare \e, \U)
+        text: str = json.loads(basic)  # TOML's basic-string escapes are JSON's (plus rare \e, \U)
+        return text
     except ValueError:
         return basic[1:-1]
 

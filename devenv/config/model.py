@@ -39,6 +39,9 @@ class Health(NamedTuple):
     start_period_s: float = 0.0
 
 
+BASE_IMAGE_ARG = "BASE_IMAGE"  # the build arg a service's `build.from` (pinned by the lock) is passed as
+
+
 class BuildSpec(NamedTuple):
     context: Path  # absolute
     dockerfile: str = "Dockerfile"
@@ -57,6 +60,18 @@ class WatchRule(NamedTuple):
     exec: tuple[str, ...] = ()  # exec actions: this rule's command (else the table's `exec`)
     initial_sync: bool = False  # copy `source` into `target` when watching starts
 
+
+WATCH_ACTIONS = (  # what a change does
+    "restart",
+    "restart-container",
+    "sync",
+    "rebuild",
+    "exec",
+    "none",
+    "sync+restart",
+    "sync+exec",
+)
+DOCKER_SOCKET = "/var/run/docker.sock"  # what `docker_socket = true` mounts (and compose files name)
 
 DEFAULT_QUIET_MS = 100
 SYNC_QUIET_MS = 20

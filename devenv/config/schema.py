@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from devenv.config.model import WATCH_ACTIONS as ACTIONS
 from devenv.config.types import (
     Bool,
     Command,
@@ -30,7 +31,6 @@ from devenv.config.types import (
 NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
 # Kubernetes 1.34 (KEP-4369): any printable ASCII but "=" names a variable; the engine agrees.
 ENV_KEY = r"[ -<>-~]+"
-ACTIONS = ("restart", "restart-container", "sync", "rebuild", "exec", "none", "sync+restart", "sync+exec")
 
 _PORT = re.compile(
     r"(?:(?P<ip>\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:(?P<host>\d{1,5}):)?(?P<container>\d{1,5})"

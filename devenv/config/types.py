@@ -366,7 +366,7 @@ class Table(Type):
 
 
 def unknown_key_message(name: str, known: set[str]) -> str:
-    import difflib
+    import difflib  # only an error message needs it: not loaded for every valid file
 
     shown = quoted(name)
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)

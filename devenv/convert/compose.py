@@ -358,14 +358,14 @@ class ComposeConverter:
         self.draft.env_prod.extend(f for f in union if f not in self.draft.env_prod)
         for name in services:
             svc = self.draft.service(self.names[name])
-            files = self.env_files.get(name)
+            own = self.env_files.get(name)
             where = f"services.{name}.env_file"
-            if files is None:
+            if own is None:
                 if "environment" not in svc:
                     svc["env"] = "none"  # it had no env in compose; keep it that way
             else:
                 svc["env"] = "prod"
-                if files != union:
+                if own != union:
                     self.draft.note(where, f"devenv gives it every [env] prod file ({', '.join(union)})")
 
     def depends_on(self, raw: Any, where: str) -> list[str]:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from devenv.config.model import DOCKER_SOCKET
 from devenv.convert.draft import Draft, safe_name
 
-DOCKER_SOCKET = "/var/run/docker.sock"
 _MODES = {"ro", "rw", "z", "Z", "cached", "delegated", "consistent", "nocopy"}
 
 

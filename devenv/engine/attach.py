@@ -6,17 +6,19 @@ from __future__ import annotations
 import os
 import select
 import signal
+import socket
 import struct
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Optional
+from typing import Optional
 
-from devenv.engine.client import translated
+from devenv.engine.port import Engine
+from devenv.errors import DevenvError, about
 
 
 def run_in_container(
-    client: Any,
+    engine: Engine,
     container_id: str,
     command: Sequence[str],
     *,
@@ -27,22 +29,16 @@ def run_in_container(
     workdir: Optional[str] = None,
     env: Optional[dict[str, str]] = None,
 ) -> int:
-    with translated("starting the command", service=service):
-        exec_id = client.api.exec_create(
-            container_id,
-            list(command),
-            stdin=stdin,
-            tty=tty,
-            user=user or "",
-            workdir=workdir,
-            environment=env,
-        )["Id"]
-        sock = client.api.exec_start(exec_id, tty=tty, socket=True)
-    raw = getattr(sock, "_sock", sock)
+    """Run `command` attached to our terminal (or pipes); returns its exit code."""
+    with about(service):
+        session = engine.exec_attach(
+            container_id, command, stdin=stdin, tty=tty, user=user or "", workdir=workdir, env=env
+        )
+    exec_id, raw = session.exec_id, session.sock
     try:
         if tty:
-            _resize(client, exec_id)
-            previous = signal.signal(signal.SIGWINCH, lambda *_: _resize(client, exec_id))
+            _resize(engine, exec_id)
+            previous = signal.signal(signal.SIGWINCH, lambda *_: _resize(engine, exec_id))
             try:
                 with _raw_terminal():
                     _pump(raw, stdin, framed=False)
@@ -52,22 +48,22 @@ def run_in_container(
             _pump(raw, stdin, framed=True)
     finally:
         raw.close()
-    with translated("reading the exit code", service=service):
-        code = client.api.exec_inspect(exec_id).get("ExitCode")
-    return 0 if code is None else int(code)
+    with about(service):
+        code = engine.exec_exit_code(exec_id)
+    return 0 if code is None else code
 
 
-def _resize(client: Any, exec_id: str) -> None:
+def _resize(engine: Engine, exec_id: str) -> None:
     try:
         size = os.get_terminal_size(sys.stdout.fileno())
-        client.api.exec_resize(exec_id, height=size.lines, width=size.columns)
-    except Exception:  # resizing is cosmetic; never fail the session over it
+        engine.exec_resize(exec_id, height=size.lines, width=size.columns)
+    except (OSError, DevenvError):  # resizing is cosmetic; never fail the session over it
         pass
 
 
 @contextmanager
 def _raw_terminal() -> Iterator[None]:
-    import termios
+    import termios  # only for a terminal session (and POSIX only)
     import tty
 
     fd = sys.stdin.fileno()
@@ -79,7 +75,7 @@ def _raw_terminal() -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def _pump(sock: Any, forward_stdin: bool, *, framed: bool) -> None:
+def _pump(sock: socket.socket, forward_stdin: bool, *, framed: bool) -> None:
     """Copy the socket to stdout/stderr (demultiplexing docker's frames) and stdin to the socket."""
     out = {1: sys.stdout.buffer, 2: sys.stderr.buffer}
     stdin_fd = sys.stdin.fileno() if forward_stdin else None

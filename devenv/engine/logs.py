@@ -5,9 +5,10 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
-from devenv.engine.client import translated
+from devenv.engine.port import Engine
+from devenv.errors import DevenvError, about
 
 LineSink = Callable[[str, str], None]  # (service, line)
 
@@ -24,20 +25,8 @@ def lines_of(chunks: Iterable[bytes]) -> Iterator[str]:
         yield buffer.decode(errors="replace")
 
 
-def _lines(client: Any, container_id: str, follow: bool, tail: Optional[int]) -> Iterator[str]:
-    stream = client.api.logs(
-        container_id,
-        stream=True,
-        follow=follow,
-        stdout=True,
-        stderr=True,
-        tail="all" if tail is None else tail,
-    )
-    return lines_of(stream)
-
-
 def show_logs(
-    client: Any,
+    engine: Engine,
     targets: Sequence[tuple[str, str]],
     sink: LineSink,
     *,
@@ -45,22 +34,22 @@ def show_logs(
     tail: Optional[int] = None,
     stop: Optional[threading.Event] = None,
 ) -> None:
-    """`targets`: (service, container id). Without `follow`, prints each service's tail in order;
+    """`targets`: (service, container id). Without `follow`, gives each service's tail in order;
     with it, interleaves lines as they come until every stream ends or `stop` is set."""
     if not follow:
         for service, container_id in targets:
-            with translated("reading logs", service=service):
-                for line in _lines(client, container_id, False, tail):
+            with about(service):
+                for line in lines_of(engine.follow_logs(container_id, follow=False, tail=tail)):
                     sink(service, line)
         return
     lines: queue.Queue[Optional[tuple[str, str]]] = queue.Queue()
 
     def reader(service: str, container_id: str) -> None:
         try:
-            for line in _lines(client, container_id, True, tail):
+            for line in lines_of(engine.follow_logs(container_id, follow=True, tail=tail)):
                 lines.put((service, line))
-        except Exception as err:  # a container removed mid-stream ends its stream, not the others
-            lines.put((service, f"[log stream ended: {err.__class__.__name__}]"))
+        except DevenvError as err:  # a container removed mid-stream ends its stream, not the others
+            lines.put((service, f"[log stream ended: {err.message}]"))
         finally:
             lines.put(None)
 

@@ -14,19 +14,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
+from devenv.config import profiles
 from devenv.config.model import EnvSpec, Profile
+from devenv.config.selection import unknown_service
 from devenv.envvars.derived import has_references, recompute, resolve_entry, settle_runtime
 from devenv.envvars.dotenv import parse_dotenv
 from devenv.envvars.model import EnvValue, LayeredEnv, Unmirrorable
 from devenv.envvars.sources import ProdEnv, load_prod
 from devenv.errors import ConfigError
 
-BUILTIN_PROFILES = ("prod", "dev", "test")
 PLACEHOLDER = "devenv-placeholder"
 
 
 def known_profiles(spec: EnvSpec) -> list[str]:
-    return sorted(set(BUILTIN_PROFILES) | {p.name for p in spec.profiles})
+    return profiles.known_profiles(p.name for p in spec.profiles)
 
 
 def profile_chain(spec: EnvSpec, name: str) -> list[Profile]:
@@ -37,17 +38,17 @@ def profile_chain(spec: EnvSpec, name: str) -> list[Profile]:
             "devenv.toml [env.profiles.prod]: prod is production itself and cannot be overridden",
             "put the overrides in another profile (dev, test, ...)",
         )
+    cycle = profiles.extends_cycle({p.name: p.extends for p in spec.profiles}, name)
+    if cycle is not None:
+        raise ConfigError(
+            f"devenv.toml [env.profiles]: extends forms a cycle: {' -> '.join(cycle)}", "remove one extends"
+        )
     chain: list[Profile] = []
     current: Optional[str] = name
-    while current not in (None, "prod"):
-        if current in (p.name for p in chain):
-            cycle = " -> ".join([p.name for p in reversed(chain)] + [current])
-            raise ConfigError(
-                f"devenv.toml [env.profiles]: extends forms a cycle: {cycle}", "remove one extends"
-            )
+    while current not in (None, profiles.PROD):
         profile = declared.get(current)
         if profile is None:
-            if current in BUILTIN_PROFILES:
+            if current in profiles.BUILTIN_PROFILES:
                 profile = Profile(name=current)
             else:
                 whose = f" (extended by profile {chain[-1].name})" if chain else ""
@@ -230,10 +231,7 @@ def service_env(
     try:
         svc = project.service(service)
     except KeyError:
-        names = ", ".join(project.service_names) or "none"
-        raise ConfigError(
-            f'no service "{service}" in devenv.toml (services: {names})', "use one of those"
-        ) from None
+        raise unknown_service(project, service) from None
     name = profile or project.env.default_profile
     table = tuple(svc.environment or ())
     receives = svc.env == "prod"

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from devenv.config.model import Health, PortSpec, Project, Service
+from devenv.config.model import BASE_IMAGE_ARG as BASE_ARG
+from devenv.config.model import DOCKER_SOCKET, Health, PortSpec, Project, Service
 from devenv.errors import ConfigError
 from devenv.export.common import (
     EnvLike,
@@ -23,10 +24,8 @@ from devenv.export.common import (
     secret_parts,
     service_env,
 )
-from devenv.images.dockerfile import BASE_ARG
 
 HOST_USER = "${DEVENV_UID:-1000}:${DEVENV_GID:-1000}"  # compose has no "the caller's uid"
-DOCKER_SOCKET = "/var/run/docker.sock"
 
 
 def export_compose(

@@ -20,12 +20,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
-from devenv.config.model import PortSpec, Project, Service
+from devenv.config.model import DOCKER_SOCKET, PortSpec, Project, Service
 from devenv.errors import ConfigError
 from devenv.export.common import Envs, dump_yaml, duration, service_env
-from devenv.export.compose import DOCKER_SOCKET, bind_source, escaped, healthcheck, volume_decls
+from devenv.export.compose import bind_source, escaped, healthcheck, volume_decls
 from devenv.export.secret_env import PROLOGUE_NAME, SECRETS_DIR, prologue, secret_env
-from devenv.images.release import needs_release
 
 STACK_FILE = "docker-stack.yml"
 STACK_VERSION = "3.8"  # long ports with mode (3.2), tmpfs volumes (3.6), healthcheck start_period (3.4)
@@ -63,7 +62,7 @@ def export_swarm(
     profile: Optional[str] = None,
 ) -> str:
     """Stack-file YAML for `project`. `images`: service -> pinned reference (release images for
-    the services `needs_release` names); `image_argv`: for the services `needs_image_argv` names."""
+    the services with `code` or a `build`: images/release.py); `image_argv`: for the services `needs_image_argv` names."""
     base = (base_dir or project.root).resolve()
     argv = image_argv or {}
     services: dict[str, Any] = {}
@@ -116,7 +115,7 @@ def _service(
     if not image:
         raise ConfigError(
             f"service {svc.name}: no pinned image to deploy"
-            + (" (it runs its code from a mount)" if needs_release(svc) else ""),
+            + (" (it runs its code from a mount)" if svc.code or svc.build else ""),
             "run `devenv lock`, and `devenv export compose --for swarm --push` for release images",
         )
     out: dict[str, Any] = {"image": image}
@@ -223,4 +222,4 @@ def _port(port: PortSpec) -> dict[str, Any]:
     return out
 
 
-__all__ = ["SECRETS_DIR", "STACK_FILE", "ImageArgv", "export_swarm", "needs_image_argv", "needs_release"]
+__all__ = ["SECRETS_DIR", "STACK_FILE", "ImageArgv", "export_swarm", "needs_image_argv"]

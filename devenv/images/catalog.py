@@ -19,14 +19,15 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from devenv.config.model import CatalogImage, Project
+from devenv.engine import labels as L
 from devenv.errors import ConfigError, DevenvError
 from devenv.images import gitexport
 from devenv.images.dockerfile import BASE_ARG, base_arg
 
 CATALOG_DIR = "images"
-CATALOG_LABEL = "dev.devenv.catalog"
-INPUTS_LABEL = "dev.devenv.catalog.inputs"
-OCI = "org.opencontainers.image"
+CATALOG_LABEL = L.CATALOG
+INPUTS_LABEL = L.CATALOG_INPUTS
+OCI = L.OCI
 CONTENT_TAG_PREFIX = "src-"
 INPUTS_VERSION = 1
 

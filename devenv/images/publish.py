@@ -4,13 +4,14 @@ already built), tag it, push it; and list what the registry holds."""
 from __future__ import annotations
 
 import datetime
-import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from devenv.config.model import Project
+from devenv.engine.errors import EngineRefused
+from devenv.engine.port import Engine
 from devenv.errors import DevenvError, EngineError, RegistryError, RegistryNotFound
 from devenv.images import gitexport
 from devenv.images.catalog import (
@@ -82,7 +83,7 @@ def labels_for(plan: BuildPlan, source: Optional[str]) -> dict[str, str]:
 
 
 def build_images(
-    client: Any,
+    engine: Engine,
     project: Project,
     plans: Sequence[BuildPlan],
     *,
@@ -99,7 +100,7 @@ def build_images(
     built: list[BuiltImage] = []
     pushed: list[PushedImage] = []
     for plan in plans:
-        item = None if force else _already_built(client, plan, environ)
+        item = None if force else _already_built(engine, plan, environ)
         if item is None:
             labels = labels_for(plan, source)
             context = (
@@ -107,29 +108,27 @@ def build_images(
                 if plan.dirty
                 else gitexport.archive_head(root, plan.relpath, plan.revision)
             )
-            image_id = _build(client, plan, context, labels, progress)
+            image_id = _build(engine, plan, context, labels, progress)
             item = BuiltImage(plan, image_id, BUILT, labels)
         if item.image_id is not None:
             for tag in _all_tags(plan):
-                client.api.tag(item.image_id, plan.repository, tag)
+                engine.tag(item.image_id, plan.repository, tag)
         built.append(item)
         if push:
-            pushed += publish(client, item, push_progress, environ)
+            pushed += publish(engine, item, push_progress, environ)
     return built, pushed
 
 
-def _already_built(client: Any, plan: BuildPlan, environ: Mapping[str, str]) -> Optional[BuiltImage]:
-    from devenv.engine.client import inspect_image_or_none
-
+def _already_built(engine: Engine, plan: BuildPlan, environ: Mapping[str, str]) -> Optional[BuiltImage]:
     if plan.content_tag is None:
         return None
     host, path = registry_path(plan.repository)
     digest = client_for(host, environ).manifest_digest_if_present(path, plan.content_tag)
     if digest is not None:
         return BuiltImage(plan, None, REGISTRY, {}, digest)
-    local = inspect_image_or_none(client, f"{plan.repository}:{plan.content_tag}")
+    local = engine.inspect_image(f"{plan.repository}:{plan.content_tag}")
     if local is not None:
-        return BuiltImage(plan, local["Id"], LOCAL, dict((local.get("Config") or {}).get("Labels") or {}))
+        return BuiltImage(plan, local.id, LOCAL, dict(local.labels))
     return None
 
 
@@ -138,39 +137,39 @@ def _all_tags(plan: BuildPlan) -> list[str]:
 
 
 def _build(
-    client: Any,
+    engine: Engine,
     plan: BuildPlan,
     context: bytes,
     labels: dict[str, str],
     progress: Optional[BuildProgress],
 ) -> str:
-    import docker.errors
-
+    tag = f"{plan.repository}:{plan.build_tag}"
     image_id: Optional[str] = None
     try:
-        for event in client.api.build(
-            fileobj=io.BytesIO(context), custom_context=True, buildargs=dict(plan.build_args),
-            labels=labels, rm=True, forcerm=True, decode=True, tag=f"{plan.repository}:{plan.build_tag}",
-        ):  # fmt: skip
-            if "error" in event:
+        for event in engine.build(
+            tag=tag, labels=labels, context_tar=context, build_args=dict(plan.build_args)
+        ):
+            if event.error is not None:
                 raise DevenvError(
-                    f"{plan.relpath}/Dockerfile: build failed: {str(event['error']).strip()}",
+                    f"{plan.relpath}/Dockerfile: build failed: {event.error.strip()}",
                     hint="fix the Dockerfile, commit, and build again",
                 )
-            aux = event.get("aux")
-            if isinstance(aux, dict) and aux.get("ID"):
-                image_id = aux["ID"]
-            if progress is not None and event.get("stream", "").strip():
-                progress(plan.name, event["stream"].rstrip("\n"))
-    except docker.errors.APIError as err:
-        raise EngineError(f"engine refused the build of {plan.relpath}: {err.explanation or err}") from err
-    except docker.errors.DockerException as err:
-        raise EngineError(f"Docker engine unreachable ({err})", hint="see `devenv doctor`") from err
-    return image_id or str(client.api.inspect_image(f"{plan.repository}:{plan.build_tag}")["Id"])
+            if event.aux.get("ID"):
+                image_id = str(event.aux["ID"])
+            if progress is not None and event.stream.strip():
+                progress(plan.name, event.stream.rstrip("\n"))
+    except EngineRefused as err:
+        raise EngineError(f"engine refused the build of {plan.relpath}: {err.explanation}") from err
+    if image_id is None:
+        built = engine.inspect_image(tag)
+        if built is None:
+            raise EngineError(f"the engine reported no error but {tag} is not there after the build")
+        image_id = built.id
+    return image_id
 
 
 def push_images(
-    client: Any,
+    engine: Engine,
     plans: Sequence[BuildPlan],
     *,
     progress: Optional[PushProgress] = None,
@@ -178,22 +177,20 @@ def push_images(
 ) -> list[PushedImage]:
     """`devenv images push`: publish what `images build` made for HEAD — a local build is pushed,
     inputs the registry already holds are only tagged there."""
-    from devenv.engine.client import inspect_image_or_none
-
     pushed: list[PushedImage] = []
     for plan in plans:
-        local = inspect_image_or_none(client, f"{plan.repository}:{plan.build_tag}")
-        item = BuiltImage(plan, local["Id"], LOCAL) if local else _already_built(client, plan, environ)
+        local = engine.inspect_image(f"{plan.repository}:{plan.build_tag}")
+        item = BuiltImage(plan, local.id, LOCAL) if local else _already_built(engine, plan, environ)
         if item is None:
             raise DevenvError(
                 f"{plan.repository}:{plan.build_tag} is not built", hint="run `devenv images build` first"
             )
-        pushed += publish(client, item, progress, environ)
+        pushed += publish(engine, item, progress, environ)
     return pushed
 
 
 def publish(
-    client: Any, item: BuiltImage, progress: Optional[PushProgress], environ: Mapping[str, str]
+    engine: Engine, item: BuiltImage, progress: Optional[PushProgress], environ: Mapping[str, str]
 ) -> list[PushedImage]:
     """Every tag of `item` into the registry: pushed from the engine, or — when the registry
     already holds the image — tagged there by copying its manifest (no layer moves)."""
@@ -210,42 +207,34 @@ def publish(
                 api.put_manifest(path, tag, body, media_type)
             out.append(PushedImage(f"{plan.repository}:{tag}", digest))
         return out
-    return [_push_tag(client, plan, tag, progress, environ) for tag in _all_tags(plan)]
+    return [_push_tag(engine, plan, tag, progress, environ) for tag in _all_tags(plan)]
 
 
 def _push_tag(
-    client: Any, plan: BuildPlan, tag: str, progress: Optional[PushProgress], environ: Mapping[str, str]
+    engine: Engine, plan: BuildPlan, tag: str, progress: Optional[PushProgress], environ: Mapping[str, str]
 ) -> PushedImage:
-    import docker.errors
-
     ref = f"{plan.repository}:{tag}"
     host = registry_host(plan.repository)
     digest = None
     auth = engine_auth(ImageRef(host, "x", "latest"), environ)
     try:
-        for event in client.api.push(plan.repository, tag=tag, stream=True, decode=True, auth_config=auth):
-            if "error" in event:
+        for event in engine.push(plan.repository, tag, auth=auth):
+            if event.error is not None:
                 raise RegistryError(
-                    f"push of {ref} failed: {str(event['error']).strip()[:300]}",
+                    f"push of {ref} failed: {event.error.strip()[:300]}",
                     hint=f"check `devenv login {host}` and write access",
                 )
-            aux = event.get("aux")
-            if isinstance(aux, dict) and aux.get("Digest"):
-                digest = aux["Digest"]
-            if progress is not None and event.get("status"):
-                detail = event.get("progressDetail") or {}
-                progress(
-                    PullEvent(
-                        ref, event.get("id"), event["status"], detail.get("current"), detail.get("total")
-                    )
-                )
-    except docker.errors.APIError as err:
-        raise RegistryError(f"push of {ref} failed: {err.explanation or err}") from err
+            if event.aux.get("Digest"):
+                digest = str(event.aux["Digest"])
+            if progress is not None and event.status:
+                progress(PullEvent(ref, event.id, event.status, event.current, event.total))
+    except EngineRefused as err:
+        raise RegistryError(f"push of {ref} failed: {err.explanation}") from err
     return PushedImage(ref, digest)
 
 
 def list_catalog(
-    client: Any, project: Project, *, environ: Mapping[str, str] = os.environ
+    engine: Engine, project: Project, *, environ: Mapping[str, str] = os.environ
 ) -> list[CatalogEntry]:
     host, prefix = registry_path(catalog_registry(project, environ))
     api = client_for(registry_host(host), environ)
@@ -264,11 +253,11 @@ def list_catalog(
             pass  # not pushed yet is a normal state, not an error
         except RegistryError as err:
             error = err.message
-        entries.append(CatalogEntry(name, tags, digest, _last_build(client, name), error))
+        entries.append(CatalogEntry(name, tags, digest, _last_build(engine, name), error))
     return entries
 
 
-def _last_build(client: Any, name: str) -> Optional[str]:
-    images = client.api.images(filters={"label": f"{CATALOG_LABEL}={name}"})
-    created = [(img.get("Labels") or {}).get(f"{OCI}.created") for img in images]
+def _last_build(engine: Engine, name: str) -> Optional[str]:
+    images = engine.images([f"{CATALOG_LABEL}={name}"])
+    created = [img.labels.get(f"{OCI}.created") for img in images]
     return max((c for c in created if c), default=None)

@@ -16,16 +16,17 @@ import os
 import tarfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
+from devenv.config.model import BASE_IMAGE_ARG as BASE_ARG
 from devenv.config.model import Project, Service
+from devenv.engine import labels as L
+from devenv.engine.errors import EngineRefused
+from devenv.engine.port import Engine
 from devenv.errors import ConfigError, DevenvError, EngineError, RegistryError
 from devenv.images import gitexport
-from devenv.images.dockerfile import BASE_ARG
 from devenv.registry.reference import ImageRef, effective_registry, parse_reference, registry_host
 
-RELEASE_LABEL = "dev.devenv.release"  # <project>/<service> on every release image
-OCI = "org.opencontainers.image"
 CODE_DIR = "code"  # the project's files inside the release build context
 
 Progress = Callable[[str], None]
@@ -128,18 +129,18 @@ def release_context(project_tar: bytes, dockerfile: str) -> bytes:
 
 def labels_for(project: Project, plan: ReleasePlan, source: Optional[str]) -> dict[str, str]:
     labels = {
-        f"{OCI}.revision": plan.revision,
-        f"{OCI}.created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        f"{OCI}.title": f"{project.name}-{plan.service}",
-        RELEASE_LABEL: f"{project.name}/{plan.service}",
+        f"{L.OCI}.revision": plan.revision,
+        f"{L.OCI}.created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        f"{L.OCI}.title": f"{project.name}-{plan.service}",
+        L.RELEASE: f"{project.name}/{plan.service}",
     }
     if source:
-        labels[f"{OCI}.source"] = source
+        labels[f"{L.OCI}.source"] = source
     return labels
 
 
 def build_release(
-    client: Any,
+    engine: Engine,
     project: Project,
     plan: ReleasePlan,
     *,
@@ -154,7 +155,6 @@ def build_release(
     labels = labels_for(project, plan, gitexport.source_url(plan.repo_root, environ))
     start = image
     if svc.build is not None:
-        context_rel = _relpath(svc.build.context, plan.repo_root)
         args = dict(svc.build.args)
         if svc.build.base is not None:
             if base is None:
@@ -165,9 +165,11 @@ def build_release(
             args[BASE_ARG] = base
         start = f"{plan.repository}:{plan.tag}-build"
         _build(
-            client,
+            engine,
             tag=start,
-            context=gitexport.archive_head(plan.repo_root, context_rel, plan.revision),
+            context=gitexport.archive_head(
+                plan.repo_root, _relpath(svc.build.context, plan.repo_root), plan.revision
+            ),
             dockerfile=svc.build.dockerfile,
             args=args,
             target=svc.build.target,
@@ -180,7 +182,7 @@ def build_release(
     if svc.code or svc.build is None:
         project_tar = gitexport.archive_head(plan.repo_root, plan.relpath, plan.revision)
         _build(
-            client,
+            engine,
             tag=plan.reference,
             context=release_context(project_tar, release_dockerfile(start, svc.code)),
             labels=labels,
@@ -188,67 +190,54 @@ def build_release(
             progress=progress,
         )
     else:
-        client.api.tag(start, plan.repository, plan.tag)
-    digest = _push(client, plan.repository, plan.tag, environ)
+        engine.tag(start, plan.repository, plan.tag)
+    digest = _push(engine, plan.repository, plan.tag, environ)
     return str(parse_reference(plan.repository).pinned(digest))
 
 
 def _build(
-    client: Any,
+    engine: Engine,
     *,
     tag: str,
     context: bytes,
     labels: dict[str, str],
     what: str,
-    dockerfile: str = "Dockerfile",
+    dockerfile: Optional[str] = None,
     args: Optional[dict[str, str]] = None,
     target: Optional[str] = None,
     progress: Optional[Progress] = None,
 ) -> None:
-    import docker.errors
-
     try:
-        for event in client.api.build(
-            fileobj=io.BytesIO(context), custom_context=True, dockerfile=dockerfile, buildargs=args or {},
-            target=target, tag=tag, labels=labels, rm=True, forcerm=True, decode=True,
-        ):  # fmt: skip
-            if "error" in event:
+        for event in engine.build(
+            tag=tag, labels=labels, context_tar=context, dockerfile=dockerfile, build_args=args, target=target
+        ):
+            if event.error is not None:
                 raise DevenvError(
-                    f"{what}: build failed: {str(event['error']).strip()}",
-                    hint="fix it, commit, and export again",
+                    f"{what}: build failed: {event.error.strip()}", hint="fix it, commit, and export again"
                 )
-            if progress is not None and event.get("stream", "").strip():
-                progress(event["stream"].rstrip("\n"))
-    except docker.errors.APIError as err:
-        raise EngineError(f"engine refused the build of {what}: {err.explanation or err}") from err
+            if progress is not None and event.stream.strip():
+                progress(event.stream.rstrip("\n"))
+    except EngineRefused as err:
+        raise EngineError(f"engine refused the build of {what}: {err.explanation}") from err
 
 
-def _push(client: Any, repository: str, tag: str, environ: Mapping[str, str]) -> str:
-    import docker.errors
-
+def _push(engine: Engine, repository: str, tag: str, environ: Mapping[str, str]) -> str:
     from devenv.registry.resolve import engine_auth
 
     host = registry_host(repository)
     ref = f"{repository}:{tag}"
     digest: Optional[str] = None
     try:
-        for event in client.api.push(
-            repository,
-            tag=tag,
-            stream=True,
-            decode=True,
-            auth_config=engine_auth(ImageRef(host, "x", "latest"), environ),
-        ):
-            if "error" in event:
+        for event in engine.push(repository, tag, auth=engine_auth(ImageRef(host, "x", "latest"), environ)):
+            if event.error is not None:
                 raise RegistryError(
-                    f"push of {ref} failed: {str(event['error']).strip()[:300]}",
+                    f"push of {ref} failed: {event.error.strip()[:300]}",
                     hint=f"check `devenv login {host}` and write access",
                 )
-            aux = event.get("aux")
-            if isinstance(aux, dict) and aux.get("Digest"):
-                digest = str(aux["Digest"])
-    except docker.errors.APIError as err:
-        raise RegistryError(f"push of {ref} failed: {err.explanation or err}") from err
+            if event.aux.get("Digest"):
+                digest = str(event.aux["Digest"])
+    except EngineRefused as err:
+        raise RegistryError(f"push of {ref} failed: {err.explanation}") from err
     if digest is None:
         raise RegistryError(f"push of {ref}: the engine reported no digest")
     return digest

@@ -4,34 +4,40 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
+from devenv.config.model import BASE_IMAGE_ARG as BASE_ARG
+from devenv.config.model import Project, Service
+from devenv.engine import labels as L
+from devenv.engine.errors import EngineRefused
+from devenv.engine.port import Engine
 from devenv.errors import ConfigError, EngineError
 
 SERVICE_TAG = "devenv/{project}-{service}:dev"
-INPUTS_LABEL = "dev.devenv.build-inputs"
-BASE_ARG = "BASE_IMAGE"
+INPUTS_LABEL = L.BUILD_INPUTS
 
 
-def service_image_tag(project: Any, service: Any) -> str:
+def service_image_tag(project: Project, service: Service) -> str:
     return SERVICE_TAG.format(project=project.name.lower(), service=service.name.lower())
 
 
-def build_args(service: Any, base: Optional[str]) -> dict[str, str]:
+def build_args(service: Service, base: Optional[str]) -> dict[str, str]:
     """The build args of `service`: its own, and BASE_IMAGE = its pinned `from` image."""
-    args = dict(service.build.args)
+    args = dict(service.build.args) if service.build is not None else {}
     if base is not None:
         args[BASE_ARG] = base
     return args
 
 
-def build_inputs(service: Any, base_id: Optional[str]) -> str:
+def build_inputs(service: Service, base_id: Optional[str]) -> str:
     """A hash of what the build starts from — the Dockerfile, the build args, the target and the
     base image's id — so a changed Dockerfile or a newly locked base rebuilds on the next `up`
     (the context's other files only with `--build` or a watch `rebuild`: hashing them on every
     `up` would cost more than it saves)."""
     spec = service.build
     where = f"services.{service.name}.build"
+    if spec is None:
+        raise ConfigError(f"services.{service.name}: has no `build` table")
     dockerfile = spec.context / spec.dockerfile
     try:
         text = dockerfile.read_bytes()
@@ -43,19 +49,17 @@ def build_inputs(service: Any, base_id: Optional[str]) -> str:
 
 
 def build_service_image(
-    client: Any,
-    project: Any,
-    service: Any,
+    engine: Engine,
+    project: Project,
+    service: Service,
     *,
     base: Optional[str] = None,
     inputs: Optional[str] = None,
     progress: Optional[Callable[[str], None]] = None,
 ) -> str:
-    """Build `service.build` and return the image id. docker-py's context tarring applies
+    """Build `service.build` and return the image id. The engine client tars the context applying
     `.dockerignore` with docker's own rules, so the engine sees what `docker build` would.
     `base`: the pinned reference passed as BASE_IMAGE; `inputs`: recorded as a label."""
-    import docker.errors
-
     spec = service.build
     if spec is None:
         raise ConfigError(f"services.{service.name}: has no `build` table")
@@ -65,34 +69,33 @@ def build_service_image(
     if not (spec.context / spec.dockerfile).is_file():
         raise ConfigError(f"{where}.dockerfile: {spec.context / spec.dockerfile} does not exist")
     tag = service_image_tag(project, service)
-    labels = {"dev.devenv.project": project.name, "dev.devenv.service": service.name}
+    labels = L.service_build_labels(project.name, service.name)
     if inputs is not None:
         labels[INPUTS_LABEL] = inputs
     image_id: Optional[str] = None
     try:
-        stream = client.api.build(
-            path=str(spec.context),
-            dockerfile=spec.dockerfile,
-            buildargs=build_args(service, base),
-            target=spec.target,
+        for event in engine.build(
             tag=tag,
-            rm=True,
-            forcerm=True,
-            decode=True,
             labels=labels,
-        )
-        for event in stream:
-            if "error" in event:
+            context_dir=str(spec.context),
+            dockerfile=spec.dockerfile,
+            build_args=build_args(service, base),
+            target=spec.target,
+        ):
+            if event.error is not None:
                 raise ConfigError(
-                    f"{where}: build of {service.name} failed: {str(event['error']).strip()}",
+                    f"{where}: build of {service.name} failed: {event.error.strip()}",
                     hint=f"fix {spec.dockerfile} in {spec.context}",
                 )
-            if "aux" in event and isinstance(event["aux"], dict) and event["aux"].get("ID"):
-                image_id = event["aux"]["ID"]
-            if progress is not None and event.get("stream", "").strip():
-                progress(event["stream"].rstrip("\n"))
-    except docker.errors.APIError as err:
-        raise EngineError(f"engine refused the build of {service.name}: {err.explanation or err}") from err
-    except docker.errors.DockerException as err:
-        raise EngineError(f"Docker engine unreachable ({err})", hint="see `devenv doctor`") from err
-    return image_id or client.api.inspect_image(tag)["Id"]
+            if event.aux.get("ID"):
+                image_id = str(event.aux["ID"])
+            if progress is not None and event.stream.strip():
+                progress(event.stream.rstrip("\n"))
+    except EngineRefused as err:
+        raise EngineError(f"engine refused the build of {service.name}: {err.explanation}") from err
+    if image_id is None:
+        built = engine.inspect_image(tag)
+        if built is None:
+            raise EngineError(f"the engine reported no error but {tag} is not there after the build")
+        image_id = built.id
+    return image_id

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-IMPLICIT_PROFILES = ("prod", "dev", "test")
 CONFIG_NAME = "devenv.toml"
 ENGINE_DEADLINE_S = 1.0
 
@@ -42,8 +41,9 @@ def profile_names(start: Optional[Path] = None) -> list[str]:
     _, doc = _config(start)
     env = doc.get("env") if isinstance(doc.get("env"), dict) else {}
     declared = env.get("profiles") if isinstance(env, dict) else None
-    names = set(IMPLICIT_PROFILES) | (set(declared) if isinstance(declared, dict) else set())
-    return sorted(names)
+    from devenv.config.profiles import known_profiles
+
+    return known_profiles(declared if isinstance(declared, dict) else ())
 
 
 def project_name(start: Optional[Path] = None) -> Optional[str]:
@@ -64,19 +64,17 @@ def instance_names(start: Optional[Path] = None) -> list[str]:
     name = project_name(start)
     if name is None:
         return []
-    from devenv.engine.client import engine_host
-    from devenv.engine.lite import LiteAPI, LiteAPIError
+    from devenv.engine import labels as L
+    from devenv.engine.host import engine_host
+    from devenv.engine.lite import LiteEngine
     from devenv.errors import DevenvError
 
     host = engine_host()
     if not host.startswith("unix://"):
         return []  # a remote engine: no round trip to another machine on every TAB
-    api = LiteAPI(host, host[len("unix://") :], timeout=ENGINE_DEADLINE_S)
+    engine = LiteEngine(host, host[len("unix://") :], timeout=ENGINE_DEADLINE_S)
     try:
-        found = api.containers(all=True, filters={"label": [f"dev.devenv.project={name}"]})
-    except (DevenvError, OSError, LiteAPIError, ValueError):
+        found = engine.containers(L.selector(name))
+    except (DevenvError, OSError, ValueError):
         return []  # no engine, no suggestions: never an error in the middle of a command line
-    finally:
-        api.close()
-    labels = (c.get("Labels") or {} for c in found)
-    return sorted({str(lab["dev.devenv.instance"]) for lab in labels if lab.get("dev.devenv.instance")})
+    return sorted({c.instance for c in found if c.instance})

@@ -14,8 +14,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from devenv.config.loader import find_config, load_project
 from devenv.config.model import Project
-from devenv.errors import ConfigError, DevenvError, ExitCode
+from devenv.engine import labels as L
+from devenv.engine.connect import connect
+from devenv.engine.host import engine_host
+from devenv.engine.port import Engine
+from devenv.engine.records import JSON
+from devenv.errors import ConfigError, DevenvError, ExitCode, RegistryUnreachable
 from devenv.ops.doctor_checks import (
     FAIL,
     OK,
@@ -28,6 +34,11 @@ from devenv.ops.doctor_checks import (
     inotify_check,
     socket_check,
 )
+from devenv.ops.resolve import load_lock
+from devenv.registry.lockfile import locked_digest
+from devenv.registry.reference import ImageRef, effective_registry, registry_host, resolve_image
+from devenv.registry.resolve import client_for
+from devenv.stack.ports import port_is_free
 
 DOCTOR_TIMEOUT_S = 10.0  # the engine connection; registries use their own deadlines
 NEEDS_ENGINE = "skipped: needs the engine"
@@ -59,8 +70,6 @@ class DoctorReport:
 
 
 def run_doctor(start: Path, explicit: bool = False, environ: Mapping[str, str] = os.environ) -> DoctorReport:
-    from devenv.engine.client import engine_host
-
     report = DoctorReport()
     project, root, config = _config(start, explicit)
     report.checks.append(config)
@@ -98,8 +107,6 @@ def run_doctor(start: Path, explicit: bool = False, environ: Mapping[str, str] =
 
 
 def _config(start: Path, explicit: bool) -> tuple[Optional[Project], Optional[Path], Check]:
-    from devenv.config.loader import find_config, load_project
-
     try:
         root = find_config(start, explicit).parent
     except ConfigError as err:
@@ -115,25 +122,18 @@ def _config(start: Path, explicit: bool) -> tuple[Optional[Project], Optional[Pa
     return project, project.root, Check("config", "devenv.toml", OK, detail)
 
 
-def _engine(host: str) -> tuple[Any, Check]:
-    from devenv.engine.client import connect
-
+def _engine(host: str) -> tuple[Optional[Engine], Check]:
     try:
-        client = connect(timeout=DOCTOR_TIMEOUT_S)
-        version = client.version()
+        engine = connect(timeout=DOCTOR_TIMEOUT_S)
+        version = engine.version()
     except DevenvError as err:
         return None, engine_check(host, None, err)
-    except Exception as err:  # the version call itself failed: report it as unreachable
-        return None, engine_check(host, None, DevenvError(f"the engine at {host} failed: {err}"))
-    return client, engine_check(host, version, None)
+    return engine, engine_check(host, version, None)
 
 
-def _info(client: Any) -> dict[str, Any]:
-    from devenv.engine.client import translated
-
+def _info(engine: Engine) -> JSON:
     try:
-        with translated("asking the engine for its info"):
-            return client.info()
+        return engine.info()
     except DevenvError:
         return {}
 
@@ -147,16 +147,16 @@ class _Registry:
     unreachable: bool = False
 
 
-def registry_and_image_checks(client: Any, project: Project, environ: Mapping[str, str]) -> list[Check]:
+def registry_and_image_checks(
+    client: Optional[Engine], project: Project, environ: Mapping[str, str]
+) -> list[Check]:
     """One line per registry the project pulls from, then one per service image. A registry that
     is down blocks `up` only when some image is not on the engine already."""
-    from devenv.registry.reference import effective_registry, registry_host, resolve_image
-
     hosts: list[str] = []
     project_registry = effective_registry(project.registry, environ)
     if project_registry:
         hosts.append(registry_host(project_registry))
-    refs: dict[str, Any] = {}
+    refs: dict[str, ImageRef] = {}
     image_errors: dict[str, Check] = {}
     for service in project.services:
         if service.build is not None or not service.image:
@@ -177,9 +177,6 @@ def registry_and_image_checks(client: Any, project: Project, environ: Mapping[st
 
 
 def _probe_registry(host: str, environ: Mapping[str, str]) -> _Registry:
-    from devenv.registry.api import RegistryUnreachable
-    from devenv.registry.resolve import client_for
-
     probe = _Registry(host)
     try:
         api = client_for(host, environ)
@@ -217,13 +214,8 @@ def _image_line(
 
 
 def _image_checks(
-    client: Any, project: Project, refs: dict[str, Any], registries: dict[str, _Registry]
+    client: Optional[Engine], project: Project, refs: dict[str, ImageRef], registries: dict[str, _Registry]
 ) -> list[Check]:
-    from devenv.engine.client import inspect_image_or_none
-    from devenv.ops.resolve import load_lock
-    from devenv.registry.lockfile import locked_digest
-    from devenv.registry.resolve import client_for
-
     checks = []
     for service in project.services:
         if service.build is not None:
@@ -250,7 +242,7 @@ def _image_checks(
         if client is None:
             checks.append(_image_line(name, SKIP, f"{wanted.display}: {NEEDS_ENGINE}"))
             continue
-        if inspect_image_or_none(client, str(wanted)) is not None:
+        if client.inspect_image(str(wanted)) is not None:
             checks.append(_image_line(name, OK, f"{wanted.display} is on the engine"))
             continue
         probe = registries.get(ref.registry)
@@ -292,11 +284,9 @@ def data_check(project: Project) -> Check:
     return Check("data", "data paths", OK, f"{len(mounts)} present: {shown}")
 
 
-def port_checks(client: Any, project: Project) -> list[Check]:
+def port_checks(client: Optional[Engine], project: Project) -> list[Check]:
     """Each fixed host port: free, or published by this project's own containers. A taken port
     blocks `up` only when it is `strict`; otherwise `up` takes the next free one."""
-    from devenv.stack.ports import port_is_free
-
     ours = _published_by_project(client, project)
     checks = []
     for service in project.services:
@@ -333,13 +323,11 @@ def port_checks(client: Any, project: Project) -> list[Check]:
     return checks
 
 
-def _published_by_project(client: Any, project: Project) -> dict[tuple[int, str], str]:
+def _published_by_project(client: Optional[Engine], project: Project) -> dict[tuple[int, str], str]:
     if client is None:
         return {}
-    from devenv.engine.observe import list_containers
-
     try:
-        containers = list_containers(client, project.name)
+        containers = client.containers(L.selector(project.name))
     except DevenvError:
         return {}
     return {

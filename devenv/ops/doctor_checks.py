@@ -113,7 +113,7 @@ def socket_check(host: str) -> Check:
 
 def _user_name(uid: int) -> str:
     try:
-        import pwd
+        import pwd  # POSIX only: elsewhere the id is shown as it is
 
         return pwd.getpwuid(uid).pw_name
     except (ImportError, KeyError):
@@ -122,7 +122,7 @@ def _user_name(uid: int) -> str:
 
 def _group_name(gid: int) -> str:
     try:
-        import grp
+        import grp  # POSIX only: elsewhere the id is shown as it is
 
         return grp.getgrgid(gid).gr_name
     except (ImportError, KeyError):

@@ -1,18 +1,26 @@
 """`devenv down`: remove exactly what devenv created for an instance. Named volumes only with
-`volumes=True`; external volumes and data disks (bind mounts) never."""
+`volumes=True`; external volumes and data disks (bind mounts) never.
+
+Each container stops the way its service asks: the image's STOPSIGNAL (a database shuts down
+cleanly), SIGKILL only after the service's own `stop_timeout`. Only reads and removals: the
+lite client does it all, without loading docker-py.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from devenv.config.model import Project
-from devenv.engine.apply import remove_container
-from devenv.engine.client import connect, translated
-from devenv.engine.observe import list_containers, list_networks, list_volumes
+from devenv.engine import labels as L
+from devenv.engine.connect import light
+from devenv.engine.port import EngineTeardown
+from devenv.engine.records import ContainerInfo
+from devenv.errors import about
 from devenv.ops.instance_lock import instance_lock
-
-Progress = Callable[[str, str], None]
+from devenv.ops.progress import Progress, Waiting, silent
 
 
 @dataclass
@@ -22,68 +30,96 @@ class DownResult:
     volumes: list[str] = field(default_factory=list)
     kept_volumes: list[str] = field(default_factory=list)
 
+    def add(self, other: DownResult) -> None:
+        self.containers += other.containers
+        self.networks += other.networks
+        self.volumes += other.volumes
+        self.kept_volumes += other.kept_volumes
+
 
 def down(
     project: Project,
     instance: str,
     *,
     volumes: bool = False,
-    progress: Optional[Progress] = None,
-    client: Any = None,
-    waiting: Optional[Callable[[str], None]] = None,
+    progress: Progress = silent,
+    engine: Optional[EngineTeardown] = None,
+    waiting: Optional[Waiting] = None,
 ) -> DownResult:
-    """Take one instance down under its lock; each container stops with its own signal and
-    grace period (the service's, set when it was created: a database gets its clean shutdown)."""
-    client = client or connect()
+    """Take one instance down under its lock, each container with its service's stop timeout."""
+    engine = engine or light()
+    timeouts = {s.name: s.stop_timeout_s for s in project.services}
     with instance_lock(project.root, project.name, instance, waiting=waiting):
         return remove_instance(
-            client,
-            project.name,
-            instance,
-            volumes=volumes,
-            stop_timeout=None,
-            progress=progress,
+            engine, project.name, instance, volumes=volumes, timeouts=timeouts, progress=progress
         )
 
 
 def remove_instance(
-    client: Any,
+    engine: EngineTeardown,
     project_name: str,
     instance: str,
     *,
     volumes: bool,
-    stop_timeout: Optional[float],
-    progress: Optional[Progress] = None,
+    timeouts: Mapping[str, float],
+    default_timeout: Optional[float] = None,
+    progress: Progress = silent,
 ) -> DownResult:
-    say = progress or (lambda what, message: None)
+    """`timeouts`: the stop timeout per service; a service not named there gets
+    `default_timeout` (None: its container's own, the one it was created with)."""
     result = DownResult()
-    containers = list_containers(client, project_name, instance)
-    _remove_all(client, containers, stop_timeout, say)
+    containers = engine.containers(L.selector(project_name, instance))
+    _remove_all(engine, containers, lambda service: timeouts.get(service, default_timeout), progress)
     result.containers = sorted(c.name for c in containers)
-    for network in list_networks(client, project_name, instance):
-        with translated("removing the network"):
-            client.api.remove_network(network["Id"])
-        say(network["Name"], "network removed")
-        result.networks.append(network["Name"])
-    for volume in list_volumes(client, project_name, instance):
+    for network in engine.networks(L.selector(project_name, instance)):
+        engine.remove_network(network.id)
+        progress(network.name, "network removed")
+        result.networks.append(network.name)
+    for volume in engine.volumes(L.selector(project_name, instance)):
         if volumes:
-            with translated(f"removing volume {volume['Name']}"):
-                client.api.remove_volume(volume["Name"])
-            say(volume["Name"], "volume removed")
-            result.volumes.append(volume["Name"])
+            engine.remove_volume(volume.name)
+            progress(volume.name, "volume removed")
+            result.volumes.append(volume.name)
         else:
-            result.kept_volumes.append(volume["Name"])
+            result.kept_volumes.append(volume.name)
     return result
 
 
-def _remove_all(client: Any, containers: list[Any], stop_timeout: Optional[float], say: Progress) -> None:
-    # In parallel: a stack of N containers stops in one grace period, not N.
-    from concurrent.futures import ThreadPoolExecutor
+def remove_container(
+    engine: EngineTeardown, container_id: str, stop_timeout: Optional[float], service: str
+) -> None:
+    """Stop (the image's STOPSIGNAL, SIGKILL after `stop_timeout`; None: the container's own
+    timeout), then remove. A container gone meanwhile is fine."""
+    with about(service):
+        if engine.stop(container_id, stop_timeout):
+            engine.remove_container(container_id)
 
-    def one(container: Any) -> None:
-        remove_container(client, container.id, stop_timeout, container.service)
-        say(container.service, "removed")
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        for job in [pool.submit(one, c) for c in containers]:
-            job.result()
+def _remove_all(
+    engine: EngineTeardown,
+    containers: Sequence[ContainerInfo],
+    timeout_of: Callable[[str], Optional[float]],
+    say: Progress,
+) -> None:
+    """In parallel: a stack of N containers stops in one grace period, not N. Plain threads, the
+    calling one included: a pool's module (and the logging it loads) costs more than the calls."""
+    failures: list[BaseException] = []
+
+    def one(container: ContainerInfo) -> None:
+        try:
+            remove_container(engine, container.id, timeout_of(container.service), container.service)
+            say(container.service, "removed")
+        except BaseException as err:  # handed to the calling thread, raised there
+            failures.append(err)
+
+    helpers = [
+        threading.Thread(target=one, args=(c,), name=f"devenv-down-{c.service}") for c in containers[1:]
+    ]
+    for helper in helpers:
+        helper.start()
+    if containers:
+        one(containers[0])
+    for helper in helpers:
+        helper.join()
+    if failures:
+        raise failures[0]

@@ -93,15 +93,15 @@ def release_images(
         )
     if not push:
         return find_releases(plans, environ)
-    from devenv.engine.client import connect
+    from devenv.engine.connect import connect
 
-    client = connect()
+    engine = connect()
     out = {}
     for plan in plans:
         if progress is not None:
             progress(f"{plan.service}: building {plan.reference} from the commit")
         out[plan.service] = build_release(
-            client,
+            engine,
             project,
             plan,
             image=images.get(plan.service),

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Callable, NamedTuple, Optional, Union
 
 from devenv.config.model import Project, Service
+from devenv.engine.port import Engine, EngineReads
+from devenv.envvars import service_env as layered_env
 from devenv.errors import DevenvError
+from devenv.images.service_build import INPUTS_LABEL, build_inputs, build_service_image, service_image_tag
+from devenv.registry.lockfile import LOCK_NAME, LockFile, locked_digest
+from devenv.registry.pull import EnsuredImage, PullEvent, ensure_image, local_image
+from devenv.registry.reference import ImageRef, resolve_image
 from devenv.stack.spec import ResolvedService
 
-LOCK_NAME = "devenv.lock"
+Transfer = Callable[[Union[PullEvent, str]], None]  # pull events, and build output lines
+
+
+class _Image(NamedTuple):
+    run_ref: str  # what to create the container from
+    label: str  # what the file asked for, resolved
+    digest: str  # shown in status
+    image_id: str  # what the config hash covers
+    warning: Optional[str]
 
 
 @dataclass
@@ -19,9 +33,7 @@ class Resolution:
     secret_values: set[str] = field(default_factory=set)
 
 
-def load_lock(project: Project) -> Any:
-    from devenv.registry.lockfile import LockFile
-
+def load_lock(project: Project) -> Optional[LockFile]:
     return LockFile.load(project.root / LOCK_NAME)
 
 
@@ -29,106 +41,123 @@ def service_env(
     project: Project, service: Service, profile: Optional[str]
 ) -> tuple[dict[str, str], str, str, set[str]]:
     """(environment, public hash, full hash, secret values): exactly what `env show SERVICE` shows."""
-    from devenv.envvars import service_env as layered_env
-
     layered = layered_env(project, service.name, profile)
     return layered.as_dict(), layered.public_hash()[:16], layered.full_hash()[:16], layered.secret_values()
 
 
+def local_services(
+    reads: EngineReads, project: Project, services: list[Service], *, profile: Optional[str]
+) -> Resolution:
+    """The resolution from images already on the engine, by reads alone (the no-op check of
+    `up` runs it over the lite client); a DevenvError says an image must be pulled or built."""
+
+    def image(service: Service, lock: Optional[LockFile]) -> _Image:
+        if service.build is not None:
+            base = _base(
+                project, service, lock, lambda ref, digest: local_image(reads, ref, locked_digest=digest)
+            )
+            built = reads.inspect_image(service_image_tag(project, service))
+            inputs = build_inputs(service, base.image_id if base else None)
+            if built is None or built.labels.get(INPUTS_LABEL) != inputs:
+                raise DevenvError(
+                    f"{service.name}: its image is not built (or not current)", "`devenv up` builds it"
+                )
+            return _built(project, service, built.id, base)
+        return _pulled(
+            service, project, local_image(reads, _ref(project, service), locked_digest=_locked(lock, service))
+        )
+
+    return _resolve(project, services, profile, image)
+
+
 def resolve_services(
-    client: Any,
+    engine: Engine,
     project: Project,
     services: list[Service],
     *,
     profile: Optional[str],
     pull: str = "missing",
     build: bool = False,
-    progress: Optional[Callable[[Any], None]] = None,
-    local_only: bool = False,
+    progress: Optional[Transfer] = None,
 ) -> Resolution:
-    """`local_only`: use only images already on the engine — no pull, no build (a DevenvError
-    says one is needed); the settle check of `up` runs this way over the read-only client."""
-    from devenv.images.service_build import service_image_tag
-    from devenv.registry.lockfile import locked_digest
-    from devenv.registry.pull import ensure_image
-    from devenv.registry.reference import resolve_image
+    """Each service's image made present (pulled or built as the policy says) and its env."""
 
+    def image(service: Service, lock: Optional[LockFile]) -> _Image:
+        if service.build is not None:
+
+            def ensure(ref: ImageRef, digest: Optional[str]) -> EnsuredImage:
+                return ensure_image(engine, ref, locked_digest=digest, policy=pull, progress=progress)
+
+            base = _base(project, service, lock, ensure)
+            inputs = build_inputs(service, base.image_id if base else None)
+            present = None if build else engine.inspect_image(service_image_tag(project, service))
+            if present is not None and present.labels.get(INPUTS_LABEL) == inputs:
+                return _built(project, service, present.id, base)
+            base_ref = str(base.ref) if base else None
+            image_id = build_service_image(
+                engine, project, service, base=base_ref, inputs=inputs, progress=progress
+            )
+            return _built(project, service, image_id, base)
+        ensured = ensure_image(
+            engine,
+            _ref(project, service),
+            locked_digest=_locked(lock, service),
+            policy=pull,
+            progress=progress,
+        )
+        return _pulled(service, project, ensured)
+
+    return _resolve(project, services, profile, image)
+
+
+def _resolve(
+    project: Project,
+    services: list[Service],
+    profile: Optional[str],
+    image: Callable[[Service, Optional[LockFile]], _Image],
+) -> Resolution:
     out = Resolution()
     lock = load_lock(project)
     for service in services:
         env, public, full, secrets = service_env(project, service, profile)
         out.secret_values |= secrets
-        if service.build is not None:
-            image_id, warning = _built_image(
-                client, project, service, lock=lock, pull=pull, rebuild=build, progress=progress,
-                local_only=local_only,
-            )  # fmt: skip
-            if warning:
-                out.warnings.append(f"{service.name}: {warning}")
-            label = service.image or service_image_tag(project, service)
-            resolved = ResolvedService(image_id, label, image_id, env, public, full, image_id)
-        else:
-            ref = resolve_image(service.image or "", project.registry)
-            ensured = ensure_image(
-                client,
-                ref,
-                locked_digest=locked_digest(lock, service.name, service.image),
-                policy="never" if local_only else pull,
-                progress=progress,
-            )
-            if ensured.warning:
-                out.warnings.append(f"{service.name}: {ensured.warning}")
-            label = str(resolve_image(service.image or "", project.registry))
-            resolved = ResolvedService(
-                ensured.run_ref,
-                label,
-                ensured.digest or ensured.image_id,
-                env,
-                public,
-                full,
-                ensured.image_id,
-            )
-        out.services[service.name] = resolved
+        found = image(service, lock)
+        if found.warning:
+            out.warnings.append(f"{service.name}: {found.warning}")
+        out.services[service.name] = ResolvedService(
+            found.run_ref, found.label, found.digest, env, public, full, found.image_id
+        )
     return out
 
 
-def _built_image(
-    client: Any,
+def _ref(project: Project, service: Service) -> ImageRef:
+    return resolve_image(service.image or "", project.registry)
+
+
+def _locked(lock: Optional[LockFile], service: Service) -> Optional[str]:
+    return locked_digest(lock, service.name, service.image)
+
+
+def _base(
     project: Project,
     service: Service,
-    *,
-    lock: Any,
-    pull: str,
-    rebuild: bool,
-    progress: Optional[Callable[[Any], None]],
-    local_only: bool,
-) -> tuple[str, Optional[str]]:
-    """(image id, warning): the service's own image, built again only when what it is built
-    from changed (Dockerfile, args, the pinned base) or `rebuild` asks."""
-    from devenv.engine.client import inspect_image_or_none
-    from devenv.images.service_build import INPUTS_LABEL, build_inputs, build_service_image, service_image_tag
-
-    base = base_id = warning = None
+    lock: Optional[LockFile],
+    ensure: Callable[[ImageRef, Optional[str]], EnsuredImage],
+) -> Optional[EnsuredImage]:
+    """The image a service build starts `from` (pinned by the lock), present on the engine."""
     spec = service.build
-    if spec is not None and spec.base:
-        from devenv.registry.lockfile import locked_digest
-        from devenv.registry.pull import ensure_image
-        from devenv.registry.reference import resolve_image
+    if spec is None or not spec.base:
+        return None
+    return ensure(resolve_image(spec.base, project.registry), locked_digest(lock, service.name, spec.base))
 
-        ensured = ensure_image(
-            client,
-            resolve_image(spec.base, project.registry),
-            locked_digest=locked_digest(lock, service.name, spec.base),
-            policy="never" if local_only else pull,
-            progress=progress,
-        )
-        base, base_id, warning = str(ensured.ref), ensured.image_id, ensured.warning
-    inputs = build_inputs(service, base_id)
-    if not rebuild:
-        present = inspect_image_or_none(client, service_image_tag(project, service))
-        labels = ((present or {}).get("Config") or {}).get("Labels") or {}
-        if present is not None and labels.get(INPUTS_LABEL) == inputs:
-            return present["Id"], warning
-    if local_only:
-        raise DevenvError(f"{service.name}: its image is not built (or not current)", "`devenv up` builds it")
-    return build_service_image(client, project, service, base=base, inputs=inputs, progress=progress), warning
+
+def _built(project: Project, service: Service, image_id: str, base: Optional[EnsuredImage]) -> _Image:
+    label = service.image or service_image_tag(project, service)
+    return _Image(image_id, label, image_id, image_id, base.warning if base else None)
+
+
+def _pulled(service: Service, project: Project, ensured: EnsuredImage) -> _Image:
+    label = str(resolve_image(service.image or "", project.registry))
+    return _Image(
+        ensured.run_ref, label, ensured.digest or ensured.image_id, ensured.image_id, ensured.warning
+    )

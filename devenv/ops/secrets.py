@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Optional
 
 from devenv.config.model import Project
+from devenv.envvars import resolve_env, service_env
 from devenv.errors import DevenvError
 
 
@@ -16,8 +17,6 @@ def known_secret_values(project: Project, profile: Optional[str] = None) -> set[
     spec = project.env
     if not (spec.prod or spec.secrets or spec.profiles):
         return set()
-    from devenv.envvars import resolve_env, service_env
-
     values: set[str] = set()
     try:
         values |= resolve_env(project.root, spec, "prod").secret_values()

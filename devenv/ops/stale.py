@@ -1,42 +1,60 @@
 """Leftovers of `devenv test` runs whose devenv process died (SIGKILL, a closed laptop lid):
-found by the owner labels every test instance carries. Kept apart from `down` so the no-op
-check of `up` can ask without importing the engine's write path."""
+found by the owner labels every test instance carries, and removed."""
 
 from __future__ import annotations
 
 import os
 import socket
-from typing import Any, Optional
+from typing import Optional
 
-from devenv.engine.client import translated
-from devenv.engine.observe import list_all_devenv_containers
-from devenv.stack import names
+from devenv.config.model import Project
+from devenv.engine import labels as L
+from devenv.engine.connect import light
+from devenv.engine.port import EngineReads, EngineTeardown
+from devenv.ops.down import DownResult, remove_instance
+from devenv.ops.progress import Progress, silent
 
 
-def stale_instances(client: Any, project_name: Optional[str] = None) -> list[tuple[str, str]]:
+def stale_instances(engine: EngineReads, project_name: Optional[str] = None) -> list[tuple[str, str]]:
     """(project, instance) of `devenv test` instances whose owning devenv process is gone.
     Networks and volumes count too: a run killed before its first container leaves only those."""
     here = socket.gethostname()
-    labelled: list[tuple[dict[str, str], str]] = [
-        (c.labels, c.instance) for c in list_all_devenv_containers(client)
-    ]
-    with translated("listing networks and volumes"):
-        owned = {"label": [names.OWNER_PID]}
-        labelled += [(n.get("Labels") or {}, "") for n in client.api.networks(filters=owned)]
-        labelled += [
-            (v.get("Labels") or {}, "") for v in client.api.volumes(filters=owned).get("Volumes") or []
-        ]
+    owned = [L.OWNER_PID]
+    labelled = [(c.labels, c.instance) for c in engine.containers([L.PROJECT])]
+    labelled += [(n.labels, "") for n in engine.networks(owned)]
+    labelled += [(v.labels, "") for v in engine.volumes(owned)]
     stale = set()
     for labels, instance in labelled:
-        pid = labels.get(names.OWNER_PID)
-        if not pid or labels.get(names.OWNER_HOST) != here:
+        owner = L.owner_of(labels)
+        if owner is None or owner[1] != here:
             continue
-        project = labels.get(names.PROJECT, "")
+        project = labels.get(L.PROJECT, "")
         if project_name is not None and project != project_name:
             continue
-        if not _alive(int(pid)):
-            stale.add((project, instance or labels.get(names.INSTANCE, "")))
+        if not _alive(owner[0]):
+            stale.add((project, instance or labels.get(L.INSTANCE, "")))
     return sorted(stale)
+
+
+def remove_stale(
+    engine: EngineTeardown, project_name: str, progress: Progress = silent
+) -> tuple[list[str], DownResult]:
+    """Remove this project's test instances whose devenv process died: their names, and what
+    went. Their data is thrown away anyway: containers are killed at once (stop timeout 0)."""
+    removed, result = [], DownResult()
+    for project, instance in stale_instances(engine, project_name):
+        result.add(
+            remove_instance(
+                engine, project, instance, volumes=True, timeouts={}, default_timeout=0, progress=progress
+            )
+        )
+        removed.append(instance)
+    return removed, result
+
+
+def down_stale(project: Project, *, progress: Progress = silent) -> tuple[list[str], DownResult]:
+    """`devenv down --all-stale`: the project's leftovers of dead `devenv test` runs."""
+    return remove_stale(light(), project.name, progress)
 
 
 def _alive(pid: int) -> bool:

@@ -6,10 +6,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from devenv.config.model import Project
-from devenv.engine.client import connect
-from devenv.engine.lite import lite_client
-from devenv.engine.observe import list_containers
-from devenv.stack import names
+from devenv.engine import labels as L
+from devenv.engine.connect import light
+from devenv.engine.port import EngineReads
 
 
 @dataclass
@@ -47,9 +46,9 @@ def url_for(host_ip: str, host_port: int, proto: str) -> str:
     return f"http://{host}:{host_port}" if proto == "tcp" else f"{proto}://{host}:{host_port}"
 
 
-def status(project: Project, instance: str, *, client: Any = None) -> StackStatus:
-    client = client or lite_client() or connect()  # read-only: the lite client is enough
-    containers = {c.service: c for c in list_containers(client, project.name, instance)}
+def status(project: Project, instance: str, *, engine: Optional[EngineReads] = None) -> StackStatus:
+    engine = engine or light()  # read-only: the lite client is enough
+    containers = {c.service: c for c in engine.containers(L.selector(project.name, instance))}
     rows = []
     for name in [*project.service_names, *sorted(set(containers) - set(project.service_names))]:
         c = containers.get(name)
@@ -64,16 +63,16 @@ def status(project: Project, instance: str, *, client: Any = None) -> StackStatu
             seen.add((host_port, proto))
             urls.append(url_for(host_ip, host_port, proto))
             ports.append(f"{host_ip or '0.0.0.0'}:{host_port}->{container_port}/{proto}")
-        security = [s for s in c.labels.get(names.SECURITY, "").split(",") if s]
+        security = [s for s in c.labels.get(L.SECURITY, "").split(",") if s]
         rows.append(
             ServiceStatus(
                 service=name,
                 state=c.state,
                 health=c.health,
                 container=c.id[:12],
-                image=c.labels.get(names.IMAGE_REF),
-                digest=c.labels.get(names.IMAGE_DIGEST),
-                env_hash=c.labels.get(names.ENV_HASH) or None,
+                image=c.labels.get(L.IMAGE_REF),
+                digest=c.labels.get(L.IMAGE_DIGEST),
+                env_hash=c.labels.get(L.ENV_HASH) or None,
                 urls=urls,
                 ports=ports,
                 security=security,

@@ -10,18 +10,27 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
+from devenv import interrupts
 from devenv.config.model import Project
+from devenv.engine import labels as L
+from devenv.engine.attach import run_in_container
+from devenv.engine.connect import connect
+from devenv.engine.port import Engine
 from devenv.errors import DevenvError
+from devenv.ops.down import remove_instance
+from devenv.ops.progress import Progress, Waiting, silent
+from devenv.ops.selection import check_selection
+from devenv.ops.status import ServiceStatus, status
+from devenv.ops.up import UpOptions, UpResult, up
 from devenv.stack import names
 
-Progress = Callable[[str, str], None]
 TEST_PREFIX = "test-"
 CHILD_GRACE_S = 3.0  # after Ctrl-C: how long each stop step waits for the command to exit
 
@@ -53,14 +62,14 @@ def new_instance_name() -> str:
 
 
 def owner_labels() -> dict[str, str]:
-    return {names.OWNER_PID: str(os.getpid()), names.OWNER_HOST: socket.gethostname()}
+    return L.owner_labels(os.getpid(), socket.gethostname())
 
 
 def env_key(service: str) -> str:
     return re.sub(r"[^A-Z0-9]", "_", service.upper())
 
 
-def host_env(project_name: str, instance: str, rows: Sequence[Any]) -> dict[str, str]:
+def host_env(project_name: str, instance: str, rows: Sequence[ServiceStatus]) -> dict[str, str]:
     """What a host-side command learns about the stack: DEVENV_PROJECT, DEVENV_INSTANCE,
     DEVENV_URL_<SERVICE> (its first published port) and DEVENV_PORT_<SERVICE>_<CONTAINER_PORT>."""
     env = {"DEVENV_PROJECT": project_name, "DEVENV_INSTANCE": instance}
@@ -85,37 +94,21 @@ def isolated_stack(project: Project) -> Project:
     return project._replace(services=services)
 
 
-def cleanup_stale(client: Any, project_name: str, progress: Optional[Progress] = None) -> list[str]:
-    """Remove test instances of this project whose devenv process died. Returns their names."""
-    from devenv.ops.down import remove_instance
-    from devenv.ops.stale import stale_instances
-
-    removed = []
-    for project, instance in stale_instances(client, project_name):
-        remove_instance(client, project, instance, volumes=True, stop_timeout=0, progress=progress)
-        removed.append(instance)
-    return removed
-
-
 def run_test(
     project: Project,
     options: TestOptions,
     *,
-    progress: Optional[Progress] = None,
-    waiting: Optional[Callable[[str], None]] = None,
-    started: Optional[Callable[[str, Any], None]] = None,
-    client: Any = None,
+    progress: Progress = silent,
+    waiting: Optional[Waiting] = None,
+    started: Optional[Callable[[str, UpResult], None]] = None,
+    engine: Optional[Engine] = None,
     environ: Mapping[str, str] = os.environ,
 ) -> TestOutcome:
     """Up a fresh instance, run the command, tear down (unless `keep`). `started(instance,
     up_result)` is called once the stack is healthy, before the command runs."""
-    from devenv.engine.client import connect
-    from devenv.ops.down import remove_instance
-    from devenv.ops.up import UpOptions, check_selection, up
-
     if options.service:
         check_selection(project, (options.service,), names.DEFAULT_INSTANCE)
-    client = client or connect()
+    engine = engine or connect()
     instance = new_instance_name()  # `up` itself removes leftovers of dead test runs first
     up_options = UpOptions(
         instance=instance,
@@ -125,34 +118,36 @@ def run_test(
         extra_labels={} if options.keep else owner_labels(),
     )
     try:
-        result = up(isolated_stack(project), up_options, progress=progress, waiting=waiting, client=client)
+        result = up(isolated_stack(project), up_options, progress=progress, waiting=waiting, engine=engine)
         if started is not None:
             started(instance, result)
         if options.service:
-            code = _in_service(client, project, instance, options)
+            code = _in_service(engine, project, instance, options)
         else:
-            code = _on_host(client, project, instance, options.command, environ)
+            code = _on_host(engine, project, instance, options.command, environ)
     finally:
         if not options.keep:
             # Ctrl-C during teardown would leave half a stack: finish it first, then let it through.
-            with _deferred_interrupts():
+            with interrupts.deferred():
+                # Its data goes with it: no stop grace to wait out (stop timeout 0).
                 remove_instance(
-                    client, project.name, instance, volumes=True, stop_timeout=0, progress=progress
+                    engine,
+                    project.name,
+                    instance,
+                    volumes=True,
+                    timeouts={},
+                    default_timeout=0,
+                    progress=progress,
                 )
     return TestOutcome(instance, code, options.keep)
 
 
-def _in_service(client: Any, project: Project, instance: str, options: TestOptions) -> int:
-    import sys
-
-    from devenv.engine.attach import run_in_container
-    from devenv.engine.observe import list_containers
-
-    for container in list_containers(client, project.name, instance):
+def _in_service(engine: Engine, project: Project, instance: str, options: TestOptions) -> int:
+    for container in engine.containers(L.selector(project.name, instance)):
         if container.service == options.service and container.running:
             tty = sys.stdin.isatty() and sys.stdout.isatty()
             return run_in_container(
-                client,
+                engine,
                 container.id,
                 options.command,
                 service=container.service,
@@ -166,11 +161,9 @@ def _in_service(client: Any, project: Project, instance: str, options: TestOptio
 
 
 def _on_host(
-    client: Any, project: Project, instance: str, command: Sequence[str], environ: Mapping[str, str]
+    engine: Engine, project: Project, instance: str, command: Sequence[str], environ: Mapping[str, str]
 ) -> int:
-    from devenv.ops.status import status
-
-    rows = status(project, instance, client=client).services
+    rows = status(project, instance, engine=engine).services
     env = {**environ, **host_env(project.name, instance, rows)}
     try:
         child = subprocess.Popen(list(command), env=env, cwd=project.root)
@@ -206,29 +199,3 @@ def _stop_child(child: subprocess.Popen[bytes]) -> None:
 def _exit_code(returncode: int) -> int:
     """A child killed by signal N exits like a shell reports it: 128 + N."""
     return 128 - returncode if returncode < 0 else returncode
-
-
-class _deferred_interrupts:
-    """Hold the first SIGINT/SIGTERM while the block runs and re-deliver it afterwards as
-    KeyboardInterrupt; a second one interrupts at once."""
-
-    def __enter__(self) -> _deferred_interrupts:
-        self.pending = False
-        self.saved: dict[int, Any] = {}
-        try:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self.saved[sig] = signal.signal(sig, self._note)
-        except ValueError:  # not the main thread: signals cannot be handled here anyway
-            self.saved = {}
-        return self
-
-    def _note(self, signum: int, frame: Any) -> None:
-        if self.pending:  # a second interrupt: stop waiting; owner labels let a later run clean up
-            raise KeyboardInterrupt
-        self.pending = True
-
-    def __exit__(self, *exc: Any) -> None:
-        for sig, handler in self.saved.items():
-            signal.signal(sig, handler)
-        if self.pending and exc[0] is None:
-            raise KeyboardInterrupt

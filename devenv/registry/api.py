@@ -238,7 +238,7 @@ class RegistryClient:
             raise self._status_error(resp, f"the token service of {self.host}")
         try:
             answer = json.loads(resp.body)
-            return "Bearer " + (answer.get("token") or answer["access_token"])
+            return "Bearer " + str(answer.get("token") or answer["access_token"])
         except (ValueError, KeyError, TypeError) as err:
             raise RegistryError(f"registry {self.host}: token service {realm} sent no token") from err
 
@@ -272,9 +272,13 @@ class RegistryClient:
     def _send(self, method: str, url: str, headers: dict[str, str], body: Optional[bytes] = None) -> Response:
         parts = urllib.parse.urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        conn_cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        kwargs = {"context": ssl.create_default_context()} if parts.scheme == "https" else {}
-        conn = conn_cls(parts.netloc, timeout=self.timeouts.connect_s, **kwargs)
+        conn: http.client.HTTPConnection
+        if parts.scheme == "https":
+            conn = http.client.HTTPSConnection(
+                parts.netloc, timeout=self.timeouts.connect_s, context=ssl.create_default_context()
+            )
+        else:
+            conn = http.client.HTTPConnection(parts.netloc, timeout=self.timeouts.connect_s)
         t = self.timeouts
         try:
             try:

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from devenv.config import toml as tomllib
 from devenv.errors import ConfigError
 from devenv.fsutil import atomic_write
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib
 
 LOCK_NAME = "devenv.lock"
 VERSION = 1

@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
-from devenv.errors import DevenvError, EngineError, RegistryError, RegistryUnreachable
+from devenv.engine.errors import EngineRefused
+from devenv.engine.port import Engine, EngineReads
+from devenv.engine.records import ImageInfo
+from devenv.errors import DevenvError, RegistryError, RegistryUnreachable
 from devenv.registry.reference import ImageRef
 
 POLICIES = ("missing", "always", "never")
@@ -33,8 +36,19 @@ class EnsuredImage:
     warning: Optional[str] = None  # set when the registry was unreachable and the local copy was used
 
 
+def local_image(reads: EngineReads, ref: ImageRef, *, locked_digest: Optional[str] = None) -> EnsuredImage:
+    """The image `ensure_image` would run with the pull policy `never`, from reads alone
+    (the no-op check of `up` asks this over the lite client); a DevenvError when it is absent."""
+    digest = locked_digest or ref.digest
+    wanted = ref.pinned(digest) if digest else ref
+    local = reads.inspect_image(str(wanted))
+    if local is None:
+        raise _absent(wanted)
+    return _ensured(wanted, local, digest or _repo_digest(local, ref), pulled=False)
+
+
 def ensure_image(
-    client: Any,
+    engine: Engine,
     ref: ImageRef,
     *,
     locked_digest: Optional[str] = None,
@@ -47,15 +61,16 @@ def ensure_image(
     `never` uses only local images. A digest (locked or written) always wins over the tag."""
     if policy not in POLICIES:
         raise DevenvError(f"pull policy '{policy}' is not one of {', '.join(POLICIES)}")
+    if policy == "never":
+        return local_image(engine, ref, locked_digest=locked_digest)
     digest = locked_digest or ref.digest
     if digest:
         pinned = ref.pinned(digest)
-        local = _inspect(client, str(pinned))
+        local = engine.inspect_image(str(pinned))
         if local is not None and policy != "always":
             return _ensured(pinned, local, digest, pulled=False)  # the fast path: one engine call
-        if local is None and policy == "never":
-            raise _absent(pinned)
-        from devenv.registry.resolve import resolve_digest  # the registry client: only when asked
+        # The registry client (http.client, ssl) costs more than a no-op `up`: only when asked.
+        from devenv.registry.resolve import resolve_digest
 
         try:
             resolve_digest(pinned)  # our deadlines, auth and "does it exist" before the engine's pull
@@ -65,14 +80,12 @@ def ensure_image(
             raise _unreachable_absent(err, pinned) from err
         if local is not None:
             return _ensured(pinned, local, digest, pulled=False)
-        return _ensured(pinned, _pull(client, pinned, progress, environ), digest, pulled=True)
+        return _ensured(pinned, _pull(engine, pinned, progress, environ), digest, pulled=True)
 
-    local = _inspect(client, str(ref))
+    local = engine.inspect_image(str(ref))
     if local is not None and policy != "always":
         return _ensured(ref, local, _repo_digest(local, ref), pulled=False)
-    if local is None and policy == "never":
-        raise _absent(ref)
-    from devenv.registry.resolve import resolve_digest
+    from devenv.registry.resolve import resolve_digest  # the registry client: only when asked
 
     try:
         digest = resolve_digest(ref)
@@ -81,25 +94,23 @@ def ensure_image(
             return _ensured(ref, local, _repo_digest(local, ref), pulled=False, warning=_offline(err, ref))
         raise _unreachable_absent(err, ref) from err
     pinned = ref.pinned(digest)
-    present = _inspect(client, str(pinned))
-    info = present if present is not None else _pull(client, pinned, progress, environ)
-    client.api.tag(info["Id"], ref.name, ref.tag or "latest")  # keep the tag pointing where the registry says
+    present = engine.inspect_image(str(pinned))
+    info = present if present is not None else _pull(engine, pinned, progress, environ)
+    engine.tag(info.id, ref.name, ref.tag or "latest")  # keep the tag pointing where the registry says
     return _ensured(pinned, info, digest, pulled=present is None)
 
 
-def _ensured(ref: ImageRef, info: dict[str, Any], digest: Optional[str], **kw: Any) -> EnsuredImage:
-    run_ref = str(ref) if ref.digest else info["Id"]
-    return EnsuredImage(ref=ref, run_ref=run_ref, image_id=info["Id"], digest=digest, **kw)
+def _ensured(
+    ref: ImageRef, info: ImageInfo, digest: Optional[str], *, pulled: bool, warning: Optional[str] = None
+) -> EnsuredImage:
+    run_ref = str(ref) if ref.digest else info.id
+    return EnsuredImage(
+        ref=ref, run_ref=run_ref, image_id=info.id, digest=digest, pulled=pulled, warning=warning
+    )
 
 
-def _inspect(client: Any, name: str) -> Optional[dict[str, Any]]:
-    from devenv.engine.client import inspect_image_or_none
-
-    return inspect_image_or_none(client, name)
-
-
-def _repo_digest(info: dict[str, Any], ref: ImageRef) -> Optional[str]:
-    for entry in info.get("RepoDigests") or []:
+def _repo_digest(info: ImageInfo, ref: ImageRef) -> Optional[str]:
+    for entry in info.repo_digests:
         name, _, digest = entry.partition("@")
         if name == ref.name:
             return digest
@@ -107,34 +118,23 @@ def _repo_digest(info: dict[str, Any], ref: ImageRef) -> Optional[str]:
 
 
 def _pull(
-    client: Any, pinned: ImageRef, progress: Optional[Callable[[PullEvent], None]], environ: Mapping[str, str]
-) -> dict[str, Any]:
-    import docker.errors
-
-    from devenv.registry.resolve import engine_auth
+    engine: Engine,
+    pinned: ImageRef,
+    progress: Optional[Callable[[PullEvent], None]],
+    environ: Mapping[str, str],
+) -> ImageInfo:
+    from devenv.registry.resolve import engine_auth  # the registry client: only when asked
 
     display = pinned.display
     try:
-        stream = client.api.pull(
-            pinned.name, tag=pinned.digest, stream=True, decode=True, auth_config=engine_auth(pinned, environ)
-        )
-        for event in stream:
-            if "error" in event:
-                raise _engine_pull_error(pinned, str(event.get("error")))
-            if progress is not None and event.get("status"):
-                detail = event.get("progressDetail") or {}
-                progress(
-                    PullEvent(
-                        display, event.get("id"), event["status"], detail.get("current"), detail.get("total")
-                    )
-                )
-    except docker.errors.APIError as err:
-        raise _engine_pull_error(pinned, str(err.explanation or err)) from err
-    except docker.errors.DockerException as err:
-        raise EngineError(
-            f"Docker engine unreachable ({err})", hint="is dockerd running? see `devenv doctor`"
-        ) from err
-    info = _inspect(client, str(pinned))
+        for event in engine.pull(pinned.name, pinned.digest or "", auth=engine_auth(pinned, environ)):
+            if event.error is not None:
+                raise _engine_pull_error(pinned, event.error)
+            if progress is not None and event.status:
+                progress(PullEvent(display, event.id, event.status, event.current, event.total))
+    except EngineRefused as err:
+        raise _engine_pull_error(pinned, err.explanation) from err
+    info = engine.inspect_image(str(pinned))
     if info is None:
         raise RegistryError(f"the engine reported no error but {display} is not present after the pull")
     return info

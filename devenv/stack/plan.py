@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from devenv.stack.order import waves_of
-from devenv.stack.spec import ContainerSpec
+from devenv.config.order import waves_of
+from devenv.engine.records import ContainerInfo, ContainerSpec
 
 CREATE = "create"
 RECREATE = "recreate"
@@ -32,6 +32,10 @@ class Observed:
     config_hash: str
     running: bool
     health: Optional[str] = None  # "healthy" | "unhealthy" | "starting" | None
+
+    @classmethod
+    def of(cls, info: ContainerInfo) -> Observed:
+        return cls(info.id, info.name, info.service, info.config_hash, info.running, info.health)
 
 
 @dataclass(frozen=True)

@@ -11,51 +11,13 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Callable, Optional
 
-from devenv.config.model import PortSpec, Project, Service
+from devenv.config.model import DOCKER_SOCKET, Project, Service
+from devenv.engine import labels as L
+from devenv.engine.records import ContainerSpec, Mount
 from devenv.stack import names
-
-HOST_SOCKET = "/var/run/docker.sock"
-
-
-@dataclass(frozen=True)
-class Mount:
-    kind: str  # "bind" | "volume" | "tmpfs"
-    source: str  # host path or engine volume name ("" for tmpfs)
-    target: str
-    read_only: bool = False
-
-
-@dataclass(frozen=True)
-class ContainerSpec:
-    service: str
-    name: str
-    image: str  # what to run: an image id or repo@digest
-    image_id: str  # the engine's id of that image (sha256:...), which the config hash covers
-    image_label: str  # what the file asked for, resolved (registry/repo:tag)
-    image_digest: str  # repo digest or image id, shown in status
-    command: Optional[tuple[str, ...]]
-    entrypoint: Optional[tuple[str, ...]]
-    environment: tuple[tuple[str, str], ...]
-    env_hash: str
-    workdir: Optional[str]
-    user: Optional[str]
-    mounts: tuple[Mount, ...]
-    ports: tuple[PortSpec, ...]
-    health: Optional[dict[str, Any]]
-    read_only: bool
-    privileged: bool
-    stop_timeout_s: float
-    stop_signal: Optional[str] = None  # None: the image's STOPSIGNAL
-    init: bool = True  # docker's tiny init as PID 1 (signals, zombies) unless the supervisor is PID 1
-    labels: Mapping[str, str] = field(default_factory=dict)
-    depends_on: tuple[str, ...] = ()
-
-    @property
-    def config_hash(self) -> str:
-        return self.labels[names.CONFIG_HASH]
 
 
 @dataclass(frozen=True)
@@ -84,7 +46,7 @@ def container_spec(
     resolved: ResolvedService,
     *,
     shim_dir: Optional[str],
-    wrap: Optional[Any] = None,
+    wrap: Optional[Callable[[tuple[str, ...]], list[str]]] = None,
     extra_labels: Optional[Mapping[str, str]] = None,
 ) -> ContainerSpec:
     """`shim_dir`/`wrap`: the supervisor's host folder and command wrapper (None = not supervised)."""
@@ -101,10 +63,11 @@ def container_spec(
         )
         mounts.append(Mount("volume", engine_name, volume.target, volume.read_only))
     if service.docker_socket:
-        mounts.append(Mount("bind", HOST_SOCKET, HOST_SOCKET))
+        mounts.append(Mount("bind", DOCKER_SOCKET, DOCKER_SOCKET))
     command = service.command
-    supervised = bool(service.restart and command and shim_dir and wrap)
-    if supervised:
+    supervised = False
+    if service.restart and command and shim_dir and wrap is not None:
+        supervised = True
         mounts.append(Mount("bind", str(shim_dir), "/.devenv", read_only=True))
         command = tuple(wrap(command))
     health = None
@@ -122,13 +85,13 @@ def container_spec(
         s for s, on in (("privileged", service.privileged), ("docker-socket", service.docker_socket)) if on
     ]
     labels = {
-        **names.base_labels(project.name, instance),
-        names.SERVICE: service.name,
-        names.PROJECT_DIR: str(project.root),
-        names.IMAGE_REF: resolved.image_label,
-        names.IMAGE_DIGEST: resolved.image_digest,
-        names.ENV_HASH: resolved.env_hash,
-        **({names.SECURITY: ",".join(security)} if security else {}),
+        **L.base_labels(project.name, instance),
+        L.SERVICE: service.name,
+        L.PROJECT_DIR: str(project.root),
+        L.IMAGE_REF: resolved.image_label,
+        L.IMAGE_DIGEST: resolved.image_digest,
+        L.ENV_HASH: resolved.env_hash,
+        **({L.SECURITY: ",".join(security)} if security else {}),
         **(extra_labels or {}),
     }
     spec = ContainerSpec(
@@ -156,11 +119,11 @@ def container_spec(
         depends_on=service.depends_on,
     )
     digest = _hash(spec, resolved.env_full_hash)
-    return _with_label(spec, names.CONFIG_HASH, digest)
+    return _with_label(spec, L.CONFIG_HASH, digest)
 
 
 def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
-    stable_labels = {k: v for k, v in spec.labels.items() if k not in (names.OWNER_PID, names.OWNER_HOST)}
+    stable_labels = L.without_owner(dict(spec.labels))
     doc = {
         "v": 1,
         "image": spec.image_id,  # repo@digest and the bare id name the same image
@@ -169,7 +132,7 @@ def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
         "env": env_full_hash,
         "workdir": spec.workdir,
         "user": spec.user,
-        "mounts": [m.__dict__ for m in spec.mounts],
+        "mounts": [m._asdict() for m in spec.mounts],
         "ports": [p._asdict() for p in spec.ports],
         "health": spec.health,
         "read_only": spec.read_only,
@@ -184,6 +147,4 @@ def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
 
 
 def _with_label(spec: ContainerSpec, key: str, value: str) -> ContainerSpec:
-    from dataclasses import replace
-
-    return replace(spec, labels={**spec.labels, key: value})
+    return spec._replace(labels={**spec.labels, key: value})

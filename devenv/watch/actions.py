@@ -1,4 +1,4 @@
-"""Reload actions on a running container (docker-py `Container` objects).
+"""Reload actions on a running container, through the engine port.
 
 Each returns when its work is done and raises `ActionError` (a DevenvError) with the
 container's last log lines when it fails, so the watch loop can report and keep going.
@@ -14,14 +14,18 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Callable, Optional
+from typing import IO, Callable, Optional, TypeVar
 
-from devenv.errors import DevenvError, EngineError
+from devenv.engine.errors import EngineNotFound, EngineUnreachable
+from devenv.engine.port import Engine
+from devenv.engine.records import ContainerDetails, ExecResult
+from devenv.errors import DevenvError, about
 from devenv.watch.supervisor import is_supervised, restart_command
 from devenv.watch.sync_agent import MAX_MESSAGE, AgentFailed, AgentUnavailable, SyncAgent
 
 Ignored = Callable[[str, bool], bool]  # (project-relative posix path, is_dir) -> ignored?
 DELETE_BATCH = 200  # paths per `rm` exec: stays far below ARG_MAX
+T = TypeVar("T")
 
 
 class ActionError(DevenvError):
@@ -45,61 +49,59 @@ class SyncResult:
 LOG_SETTLE_S = 0.25
 
 
-def last_log_lines(container: Any, n: int = 20, *, settle_s: float = 0.0) -> list[str]:
+def last_log_lines(
+    engine: Engine, container: ContainerDetails, n: int = 20, *, settle_s: float = 0.0
+) -> list[str]:
     if settle_s:
         time.sleep(settle_s)
     try:
-        raw = container.logs(tail=n)
-    except Exception:  # the logs are a courtesy in an error report, never a second error
+        raw = engine.logs(container.id, tail=n)
+    except DevenvError:  # the logs are a courtesy in an error report, never a second error
         return []
     return raw.decode(errors="replace").splitlines()[-n:]
 
 
-def _name(container: Any) -> str:
-    return container.labels.get("dev.devenv.service") or container.name
+def _name(container: ContainerDetails) -> str:
+    return container.service
 
 
-def _api(what: str, container: Any, call: Callable[[], Any]) -> Any:
+def _api(what: str, engine: Engine, container: ContainerDetails, call: Callable[[], T]) -> T:
     """Run one engine call for an action. Engine errors become ActionErrors (with the
-    container's last log lines) so the watch loop reports them and keeps watching; the
-    wording comes from the one translation every engine call shares."""
-    from devenv.engine.client import is_not_found, translate
-
+    container's last log lines) so the watch loop reports them and keeps watching."""
+    doing = f"{what} {_name(container)}"
     try:
         return call()
-    except Exception as err:
-        doing = f"{what} {_name(container)}"
-        if is_not_found(err):
-            raise ActionError(
-                f"{doing}: the container is gone", "start the stack again with `devenv up`"
-            ) from err
-        mapped = translate(err, doing)
-        if mapped is None and isinstance(err, OSError):  # a socket error the engine's client let through
-            mapped = EngineError(f"{doing}: engine connection failed: {err}")
-        if mapped is None:
+    except EngineNotFound as err:
+        raise ActionError(
+            f"{doing}: the container is gone", "start the stack again with `devenv up`"
+        ) from err
+    except EngineUnreachable:  # the engine itself is unreachable: not this service's failure
+        with about(doing):
             raise
-        if isinstance(mapped, EngineError) and not hasattr(err, "status_code"):
-            raise mapped from err  # the engine itself is unreachable: not this service's failure
-        raise ActionError(mapped.message, mapped.hint, last_log_lines(container)) from err
+    except ActionError:
+        raise
+    except DevenvError as err:
+        raise ActionError(f"{doing}: {err.message}", err.hint, last_log_lines(engine, container)) from err
 
 
-def restart(container: Any, *, wait: bool = True) -> None:
+def restart(engine: Engine, container: ContainerDetails, *, wait: bool = True) -> None:
     """Restart the service's process inside its container through the supervisor shim.
 
     `wait`: exec the shim's restart script, which returns once the new process runs (and
     says so if it died at once); otherwise just send SIGHUP (faster, fire and forget).
     """
-    args = [container.attrs.get("Path", ""), *container.attrs.get("Args", [])]
-    if not is_supervised(args):
+    if not is_supervised(container.args):
         raise ActionError(
             f"restart {_name(container)}: the container was not started under the devenv supervisor",
             "give the service a `command` with `supervise = true` (the default), then `devenv up`; "
             'or use `action = "restart-container"`',
         )
     if not wait:
-        _api("restart", container, lambda: container.kill(signal="SIGHUP"))
+        _api("restart", engine, container, lambda: engine.kill(container.id, "SIGHUP"))
         return
-    result = _api("restart", container, lambda: container.exec_run(restart_command(), user="0"))
+    result = _api(
+        "restart", engine, container, lambda: engine.exec_run(container.id, restart_command(), user="0")
+    )
     if result.exit_code == 0:
         return
     output = result.output.decode(errors="replace").strip()
@@ -107,13 +109,13 @@ def restart(container: Any, *, wait: bool = True) -> None:
         raise ActionError(
             f"{_name(container)}: the process exited right after the restart ({output})",
             "fix the error shown in its log and save again",
-            last_log_lines(container, settle_s=LOG_SETTLE_S),
+            last_log_lines(engine, container, settle_s=LOG_SETTLE_S),
         )
     raise ActionError(f"restart {_name(container)}: {output or 'the supervisor did not answer'}")
 
 
-def restart_container(container: Any, timeout: float = 1.0) -> None:
-    _api("restart-container", container, lambda: container.restart(timeout=max(0, round(timeout))))
+def restart_container(engine: Engine, container: ContainerDetails, timeout: float = 1.0) -> None:
+    _api("restart-container", engine, container, lambda: engine.restart(container.id, timeout))
 
 
 def _tar_add(tar: tarfile.TarFile, path: Path, arcname: str, uid: int, gid: int) -> int:
@@ -158,7 +160,9 @@ def _walk(root: Path, rel: str, ignored: Optional[Ignored]) -> Iterable[str]:
                 yield sub
 
 
-def _put(container: Any, archive: IO[bytes], agent: Optional[SyncAgent] = None) -> None:
+def _put(
+    engine: Engine, container: ContainerDetails, archive: IO[bytes], agent: Optional[SyncAgent] = None
+) -> None:
     if agent is not None:
         archive.seek(0, os.SEEK_END)
         if archive.tell() <= MAX_MESSAGE:
@@ -171,13 +175,14 @@ def _put(container: Any, archive: IO[bytes], agent: Optional[SyncAgent] = None) 
             except AgentFailed as err:
                 raise ActionError(f"sync {_name(container)}: tar in the container failed: {err}") from err
     archive.seek(0)
-    ok = _api("sync", container, lambda: container.put_archive("/", archive))
+    ok = _api("sync", engine, container, lambda: engine.put_archive(container.id, "/", archive))
     if not ok:
         raise ActionError(f"sync {_name(container)}: the engine refused the archive")
 
 
 def sync(
-    container: Any,
+    engine: Engine,
+    container: ContainerDetails,
     root: Path,
     changed_paths: Iterable[str],
     target: str,
@@ -219,14 +224,18 @@ def sync(
                         folders_added.add(sub)
                     result.copied += _tar_add(tar, root / sub, str(dest / sub).lstrip("/"), uid, gid)
         if result.copied:
-            _put(container, spool, agent)
+            _put(engine, container, spool, agent)
     if deleted:
-        result.deleted = _delete(container, dest, deleted, agent)
+        result.deleted = _delete(engine, container, dest, deleted, agent)
     return result
 
 
 def _delete(
-    container: Any, dest: PurePosixPath, rels: Sequence[str], agent: Optional[SyncAgent] = None
+    engine: Engine,
+    container: ContainerDetails,
+    dest: PurePosixPath,
+    rels: Sequence[str],
+    agent: Optional[SyncAgent] = None,
 ) -> int:
     if agent is not None:
         try:
@@ -240,7 +249,7 @@ def _delete(
             ) from err
     for start in range(0, len(rels), DELETE_BATCH):
         batch = [str(dest / rel) for rel in rels[start : start + DELETE_BATCH]]
-        res = _api("sync", container, lambda b=batch: container.exec_run(["rm", "-rf", "--", *b], user="0"))
+        res = _remove_paths(engine, container, batch)
         if res.exit_code != 0:
             raise ActionError(
                 f"sync {_name(container)}: could not delete {len(batch)} path(s): "
@@ -249,8 +258,18 @@ def _delete(
     return len(rels)
 
 
+def _remove_paths(engine: Engine, container: ContainerDetails, paths: list[str]) -> ExecResult:
+    return _api(
+        "sync",
+        engine,
+        container,
+        lambda: engine.exec_run(container.id, ["rm", "-rf", "--", *paths], user="0"),
+    )
+
+
 def initial_sync(
-    container: Any,
+    engine: Engine,
+    container: ContainerDetails,
     root: Path,
     target: str,
     uid: int,
@@ -268,12 +287,13 @@ def initial_sync(
             for sub in _walk(root, "", ignored):
                 if sub:
                     result.copied += _tar_add(tar, root / sub, str(dest / sub).lstrip("/"), uid, gid)
-        _put(container, spool)
+        _put(engine, container, spool)
     return result
 
 
 def exec_then_maybe_restart(
-    container: Any,
+    engine: Engine,
+    container: ContainerDetails,
     command: Sequence[str],
     *,
     restart_after: bool,
@@ -282,12 +302,12 @@ def exec_then_maybe_restart(
 ) -> str:
     """Run `command` in the container (e.g. a compiler); restart the process if asked and
     the command succeeded. Returns the command's output."""
-    kwargs: dict[str, Any] = {}
-    if user:
-        kwargs["user"] = user
-    if workdir:
-        kwargs["workdir"] = workdir
-    res = _api("exec", container, lambda: container.exec_run(list(command), **kwargs))
+    res = _api(
+        "exec",
+        engine,
+        container,
+        lambda: engine.exec_run(container.id, command, user=user or "", workdir=workdir or None),
+    )
     output = res.output.decode(errors="replace")
     if res.exit_code != 0:
         raise ActionError(
@@ -296,11 +316,13 @@ def exec_then_maybe_restart(
             output.splitlines()[-20:],
         )
     if restart_after:
-        restart(container)
+        restart(engine, container)
     return output
 
 
-def owner_ids(container: Any, user: Optional[str], has_code: bool) -> tuple[int, int]:
+def owner_ids(
+    engine: Engine, container: ContainerDetails, user: Optional[str], has_code: bool
+) -> tuple[int, int]:
     """uid:gid that synced files get, from the service's `user` setting."""
     if user == "host" or (user is None and has_code):
         return (os.getuid(), os.getgid()) if hasattr(os, "getuid") else (0, 0)
@@ -309,8 +331,8 @@ def owner_ids(container: Any, user: Optional[str], has_code: bool) -> tuple[int,
     uid_part, _, gid_part = user.partition(":")
     if uid_part.isdigit() and (not gid_part or gid_part.isdigit()):
         return int(uid_part), int(gid_part or uid_part)
-    res = _api("sync", container, lambda: container.exec_run(["id", "-u", uid_part]))
-    gres = _api("sync", container, lambda: container.exec_run(["id", "-g", uid_part]))
+    res = _api("sync", engine, container, lambda: engine.exec_run(container.id, ["id", "-u", uid_part]))
+    gres = _api("sync", engine, container, lambda: engine.exec_run(container.id, ["id", "-g", uid_part]))
     if res.exit_code != 0 or gres.exit_code != 0:
         raise ActionError(f"sync {_name(container)}: user {uid_part!r} does not exist in the container")
     return int(res.output.strip()), int(gres.output.strip())

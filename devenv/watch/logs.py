@@ -6,10 +6,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 from devenv.engine.logs import lines_of
+from devenv.engine.port import Engine, LogStream
+from devenv.engine.records import ContainerDetails
+from devenv.errors import DevenvError
+from devenv.watch.actions import LOG_SETTLE_S, last_log_lines
 from devenv.watch.supervisor import EXIT_MARKER
+
+GetContainer = Callable[[str], ContainerDetails]  # service -> its current container
 
 
 class LogSink(Protocol):
@@ -22,13 +28,16 @@ class LogFollower:
     """Streams the logs of one service, re-attaching when its container restarts or is
     replaced (rebuild). `get_container` returns the service's current container."""
 
-    def __init__(self, service: str, get_container: Callable[[str], Any], sink: LogSink, *, keep: int = 20):
+    def __init__(
+        self, service: str, engine: Engine, get_container: GetContainer, sink: LogSink, *, keep: int = 20
+    ):
         self.service = service
+        self.engine = engine
         self.get_container = get_container
         self.sink = sink
         self.recent: deque[str] = deque(maxlen=keep)
         self._stop = threading.Event()
-        self._stream: Optional[Any] = None
+        self._stream: Optional[LogStream] = None
         self._lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=f"devenv-logs-{service}", daemon=True)
 
@@ -42,7 +51,7 @@ class LogFollower:
         if stream is not None:
             try:
                 stream.close()  # unblocks the reading thread
-            except Exception:  # closing a half-dead HTTP stream may fail; we are leaving anyway
+            except Exception:
                 pass
 
     def _run(self) -> None:
@@ -50,8 +59,8 @@ class LogFollower:
         while not self._stop.is_set():
             try:
                 container = self.get_container(self.service)
-                stream = container.logs(stream=True, follow=True, since=since)
-            except Exception:  # gone for now (rebuild in progress): try again shortly
+                stream = self.engine.follow_logs(container.id, follow=True, since=since)
+            except DevenvError:  # gone for now (rebuild in progress): try again shortly
                 self._stop.wait(0.5)
                 continue
             with self._lock:
@@ -60,12 +69,12 @@ class LogFollower:
                 break
             try:
                 self._pump(stream)
-            except Exception:  # the stream broke (container removed): re-attach
+            except DevenvError:  # the stream broke (container removed): re-attach
                 pass
             since = int(time.time())
             self._stop.wait(0.2)
 
-    def _pump(self, stream: Any) -> None:
+    def _pump(self, stream: LogStream) -> None:
         for line in lines_of(stream):
             if self._stop.is_set():
                 return
@@ -83,21 +92,20 @@ class LogFollower:
     def _crash_lines(self) -> list[str]:
         """The lines before the crash: the engine's own tail once both streams have settled
         (stdout may trail the shim's stderr line), else what this follower saw."""
-        from devenv.watch.actions import LOG_SETTLE_S, last_log_lines
-
         try:
-            tail = last_log_lines(
-                self.get_container(self.service), len(self.recent) + 5, settle_s=LOG_SETTLE_S
-            )
-        except Exception:  # a courtesy for the report: fall back to what we saw
-            tail = []
+            container = self.get_container(self.service)
+        except DevenvError:  # a courtesy for the report: fall back to what we saw
+            return list(self.recent)
+        tail = last_log_lines(self.engine, container, len(self.recent) + 5, settle_s=LOG_SETTLE_S)
         lines = [line for line in tail if EXIT_MARKER not in line]
         return lines or list(self.recent)
 
 
-def stream_logs(services: list[str], get_container: Callable[[str], Any], sink: LogSink) -> list[LogFollower]:
+def stream_logs(
+    services: list[str], engine: Engine, get_container: GetContainer, sink: LogSink
+) -> list[LogFollower]:
     """Start a follower per service; call `.stop()` on each when done."""
-    followers = [LogFollower(name, get_container, sink) for name in services]
+    followers = [LogFollower(name, engine, get_container, sink) for name in services]
     for follower in followers:
         follower.start()
     return followers

@@ -6,14 +6,17 @@ the next save tries again.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 from devenv.config.model import Project, Service, WatchSpec
+from devenv.engine.port import Engine
+from devenv.engine.records import ContainerDetails
 from devenv.errors import DevenvError
 from devenv.watch import actions
 from devenv.watch.debounce import Debouncer
@@ -100,7 +103,8 @@ class WatchLoop:
         project: Project,
         services: Sequence[Service],
         *,
-        get_container: Callable[[str], Any],
+        engine: Engine,
+        get_container: Callable[[str], ContainerDetails],
         rebuild: Callable[[str], None],
         reporter: Reporter,
         clock: Callable[[], float] = time.monotonic,
@@ -112,6 +116,7 @@ class WatchLoop:
         self.root = Path(project.root)
         self._root_resolved = self.root.resolve()
         self._root_prefix = str(self._root_resolved).rstrip("/") + "/"
+        self.engine = engine
         self.get_container = get_container
         self.rebuild = rebuild
         self.reporter = reporter
@@ -196,7 +201,7 @@ class WatchLoop:
             self.reporter.note(note)
         for w in self.watched:
             if w.spec.action == "sync" or w.rules.initial_syncs():
-                self._guard(w, lambda w=w: self._initial_sync(w), "initial-sync", 0)
+                self._guard(w, functools.partial(self._initial_sync, w), "initial-sync", 0)
         return self.report
 
     def run(self) -> None:
@@ -265,13 +270,13 @@ class WatchLoop:
             )
         return target
 
-    def _sync_agent(self, service: str, container: Any) -> SyncAgent:
+    def _sync_agent(self, service: str, container: ContainerDetails) -> SyncAgent:
         """The copy helper in this service's container; a new one when the container was replaced."""
         agent = self._agents.get(service)
         if agent is None or agent.container_id != container.id:
             if agent is not None:
                 agent.close()
-            agent = self._agents[service] = SyncAgent(container)
+            agent = self._agents[service] = SyncAgent(self.engine, container.id)
         return agent
 
     def _close_agents(self) -> None:
@@ -281,31 +286,37 @@ class WatchLoop:
 
     def _initial_sync(self, w: _Watched) -> None:
         container = self.get_container(w.service.name)
-        uid, gid = actions.owner_ids(container, w.service.user, has_code=True)
+        uid, gid = actions.owner_ids(self.engine, container, w.service.user, has_code=True)
         if w.spec.action == "sync":
             actions.initial_sync(
-                container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored
+                self.engine, container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored
             )
         for rule in w.rules.initial_syncs():
             source, target, ignored = _rule_mapping(w, rule.source or "", rule.target or "")
             if (self.root / source).is_dir():
-                actions.initial_sync(container, self.root / source, target, uid, gid, ignored=ignored)
+                actions.initial_sync(
+                    self.engine, container, self.root / source, target, uid, gid, ignored=ignored
+                )
             elif (self.root / source).exists():
                 parent, name, folder = _file_copy(source, target)
-                actions.sync(container, self.root / parent, [name], folder, uid, gid)
+                actions.sync(self.engine, container, self.root / parent, [name], folder, uid, gid)
         self._sync_agent(w.service.name, container).warm()
 
-    def _targeted_sync(self, w: _Watched, container: Any, job: RuleSync, uid: int, gid: int) -> None:
+    def _targeted_sync(
+        self, w: _Watched, container: ContainerDetails, job: RuleSync, uid: int, gid: int
+    ) -> None:
         """Changed paths under a rule's `source` go to its `target` (a file rule: the file itself)."""
         source, target, ignored = _rule_mapping(w, job.source, job.target)
         agent = self._sync_agent(w.service.name, container)
         if source and not (self.root / source).is_dir() and all(p == source for p in job.paths):
             parent, name, folder = _file_copy(source, target)
-            actions.sync(container, self.root / parent, [name], folder, uid, gid, agent=agent)
+            actions.sync(self.engine, container, self.root / parent, [name], folder, uid, gid, agent=agent)
             return
         prefix = source + "/" if source else ""
         inside = [p[len(prefix) :] for p in job.paths if p.startswith(prefix)]
-        actions.sync(container, self.root / source, inside, target, uid, gid, ignored=ignored, agent=agent)
+        actions.sync(
+            self.engine, container, self.root / source, inside, target, uid, gid, ignored=ignored, agent=agent
+        )
 
     def _execute(self, w: _Watched, plan: Plan) -> None:
         name = w.service.name
@@ -316,9 +327,10 @@ class WatchLoop:
                 self._initial_sync(w)
             elif step == "sync":
                 container = self.get_container(name)
-                uid, gid = actions.owner_ids(container, w.service.user, has_code=True)
+                uid, gid = actions.owner_ids(self.engine, container, w.service.user, has_code=True)
                 if plan.sync_paths:
                     actions.sync(
+                        self.engine,
                         container,
                         self.root,
                         plan.sync_paths,
@@ -338,9 +350,13 @@ class WatchLoop:
                             f'set services.{name}.watch.exec, e.g. ["make", "build"]',
                         )
                     actions.exec_then_maybe_restart(
-                        self.get_container(name), command, restart_after=False, workdir=w.service.workdir
+                        self.engine,
+                        self.get_container(name),
+                        command,
+                        restart_after=False,
+                        workdir=w.service.workdir,
                     )
             elif step == "restart":
-                actions.restart(self.get_container(name), wait=self.restart_wait)
+                actions.restart(self.engine, self.get_container(name), wait=self.restart_wait)
             elif step == "restart-container":
-                actions.restart_container(self.get_container(name), w.service.stop_timeout_s)
+                actions.restart_container(self.engine, self.get_container(name), w.service.stop_timeout_s)

@@ -223,7 +223,7 @@ class TreeWatcher:
     def _event_filter() -> list[Any]:
         """Only what can mean a change: no open/close-nowrite/close-write, halving the events
         a burst of writes produces (create + modify per file instead of four)."""
-        from watchdog import events as ev
+        from watchdog import events as ev  # watchdog loads only when watching starts
 
         return [
             ev.FileCreatedEvent,
@@ -236,7 +236,7 @@ class TreeWatcher:
         ]
 
     def _handler(self) -> Any:
-        from watchdog.events import FileSystemEventHandler
+        from watchdog.events import FileSystemEventHandler  # watchdog: only when watching
 
         watcher = self
 
@@ -260,7 +260,7 @@ class TreeWatcher:
                 self._watch_tree(folder)  # a new folder where watches are not recursive
         self.on_change(path, is_dir)
 
-    def _listdir(self, path: Optional[str]) -> Iterator[os.DirEntry]:
+    def _listdir(self, path: Optional[str]) -> Iterator[os.DirEntry[str]]:
         """scandir without pruned folders, so polling never walks node_modules either."""
         with os.scandir(path) as entries:
             for entry in entries:
@@ -310,7 +310,7 @@ class TreeWatcher:
 
         folders_total = watched = 0
         if native_roots:
-            from watchdog.observers import Observer
+            from watchdog.observers import Observer  # watchdog: only when watching
 
             self._native = Observer()
             before = inotify_watched_inodes()
@@ -339,7 +339,7 @@ class TreeWatcher:
                     polling_roots.extend(groups if len(groups) <= POLL_GROUPS_LIMIT else native_roots)
         polled = folders_total - watched
         if polling_roots:
-            from watchdog.observers.polling import PollingObserverVFS
+            from watchdog.observers.polling import PollingObserverVFS  # watchdog: only when watching
 
             poller = PollingObserverVFS(os.stat, self._listdir, polling_interval=self.poll_interval_s)
             handler = self._handler()

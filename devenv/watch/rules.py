@@ -17,7 +17,6 @@ from typing import Any, NamedTuple, Optional
 
 from devenv.config.model import WatchRule, WatchSpec
 
-ACTIONS = ("restart", "restart-container", "sync", "rebuild", "exec", "none", "sync+restart", "sync+exec")
 STRENGTH = {
     "none": 0,
     "sync": 1,
@@ -55,7 +54,7 @@ class RuleSet:
     devenv's supervisor, so `sync+restart` restarts it in place (else the container)."""
 
     def __init__(self, spec: WatchSpec, *, supervised: bool = True):
-        import pathspec  # lazy
+        import pathspec  # lazy: the CLI imports watch modules only when watching
 
         self.spec = spec
         self.supervised = supervised

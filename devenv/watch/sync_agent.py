@@ -17,7 +17,10 @@ caller fall back to `put_archive`: slower, never wrong.
 from __future__ import annotations
 
 import socket
-from typing import Any, Optional
+from typing import NoReturn, Optional
+
+from devenv.engine.port import Engine, ExecSession
+from devenv.errors import DevenvError
 
 # Written for POSIX sh; `=ready` only after a probe proved `dd` reads full blocks.
 AGENT_SCRIPT = r"""
@@ -57,11 +60,11 @@ class AgentFailed(Exception):
 class SyncAgent:
     """One agent in one container; `send` raises AgentUnavailable when it is not (or no longer) usable."""
 
-    def __init__(self, container: Any):
-        self.container_id: str = container.id
-        self._container = container
-        self._sock: Any = None  # what docker-py returned: held so the stream lives as long as we use it
-        self._raw: Any = None  # the socket inside it, read and written directly
+    def __init__(self, engine: Engine, container_id: str):
+        self.container_id = container_id
+        self._engine = engine
+        self._session: Optional[ExecSession] = None  # held so the stream lives as long as we use it
+        self._raw: Optional[socket.socket] = None  # its socket, read and written directly
         self._buffer = b""
         self._broken: Optional[str] = None  # why it will not be tried again
         self._deaths = 0
@@ -86,7 +89,7 @@ class SyncAgent:
                 self._raw.close()
             except OSError:
                 pass
-        self._sock = self._raw = None
+        self._session = self._raw = None
         self._buffer = b""
 
     # --- protocol ---
@@ -95,9 +98,9 @@ class SyncAgent:
             return
         if len(payload) > MAX_MESSAGE:
             raise AgentUnavailable(f"{len(payload)} bytes is more than one message carries")
-        self._ensure_started()
+        raw = self._ensure_started()
         try:
-            self._raw.sendall(verb + b" %d\n" % len(payload) + payload)
+            raw.sendall(verb + b" %d\n" % len(payload) + payload)
             status, output = self._answer()
         except (OSError, AgentUnavailable) as err:
             # Died with its container (restart-container, a crash): the next message starts a new one.
@@ -106,37 +109,35 @@ class SyncAgent:
         if status != "0":
             raise AgentFailed(status, output)
 
-    def _ensure_started(self) -> None:
+    def _ensure_started(self) -> socket.socket:
         if self._broken is not None:
             raise AgentUnavailable(self._broken)
         if self._raw is not None:
-            return
+            return self._raw
         try:
-            api = self._container.client.api
-            exec_id = api.exec_create(
-                self.container_id, ["/bin/sh", "-c", AGENT_SCRIPT], stdin=True, user="0"
-            )["Id"]
-            self._sock = api.exec_start(exec_id, socket=True)
-            # A SocketIO on unix sockets (its socket inside), the socket itself over TLS.
-            raw = getattr(self._sock, "_sock", self._sock)
+            session = self._engine.exec_attach(
+                self.container_id, ["/bin/sh", "-c", AGENT_SCRIPT], stdin=True, tty=False, user="0"
+            )
+            raw = session.sock
             if not hasattr(raw, "sendall"):
                 raise AgentUnavailable(f"cannot write to a {type(raw).__name__}")
             raw.settimeout(ANSWER_TIMEOUT_S)
-            self._raw = raw
+            self._session, self._raw = session, raw
             status, _ = self._answer()
         except AgentUnavailable as err:
             self._fail(str(err), lasting=True)
-        except Exception as err:  # no /bin/sh, a stopped container, a closed stream: copy another way
+        except (DevenvError, OSError) as err:  # no /bin/sh, a stopped container, a closed stream
             self._died(f"could not start ({err})")
         if status != "ready":
             self._fail(f"the image lacks what it needs ({status.removeprefix('missing ')})", lasting=True)
+        return raw
 
-    def _died(self, why: str) -> None:
+    def _died(self, why: str) -> NoReturn:
         """A failure that may pass (the container restarting); lasting after RESTARTS in a row."""
         self._deaths += 1
         self._fail(why, lasting=self._deaths >= RESTARTS)
 
-    def _fail(self, why: str, *, lasting: bool) -> None:
+    def _fail(self, why: str, *, lasting: bool) -> NoReturn:
         if lasting:
             self._broken = why
         self.close()
@@ -169,6 +170,8 @@ class SyncAgent:
     def _read_exactly(self, n: int) -> bytes:
         chunks, left = [], n
         while left:
+            if self._raw is None:
+                raise AgentUnavailable("the stream closed")
             try:
                 chunk = self._raw.recv(left)
             except socket.timeout:

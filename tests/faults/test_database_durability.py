@@ -89,9 +89,12 @@ def writing(shop: ShopProject) -> Iterator[Writer]:
 
 
 def cycle(shop: ShopProject, writer: Writer, disrupt: Callable[[], None]) -> str:
-    """5 more acknowledged rows, `disrupt`, `up -d` again; PostgreSQL's verdict on the restart."""
+    """5 more acknowledged rows, `disrupt`, `up -d` again; PostgreSQL's verdict on the restart.
+    The writer writes through the disruption, then pauses until the stack is back: a port left
+    free between `down` and `up` is not ours, and nothing may be written to whoever takes it."""
     writer.wait_for_rows(5)
     disrupt()
+    writer.url = ""
     shop.ok("up", "-d", timeout=300)
     writer.url = shop.url()
     return db_start_line(shop)

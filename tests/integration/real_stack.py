@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 import pytest
 
-from tests.conftest import IN_CI, DevenvProject
+from tests.conftest import IN_CI, DevenvProject, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP = REPO / "examples" / "shop"
@@ -80,6 +80,9 @@ class ShopProject(DevenvProject):
             toml.read_text()
             .replace('name = "shop"', f'name = "{self.name}"')
             .replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"')
+            # A port of its own: copies started side by side (other tests, other checkouts) all
+            # asking for 8000 would take it from one another between a `down` and an `up`.
+            .replace('ports = ["8000:8000"]', f'ports = ["{free_port()}:8000"]')
         )
         self.password = uuid.uuid4().hex
         secrets = self.root / ".devenv" / "secrets.env"

@@ -6,6 +6,7 @@ left — the engine runs plain containers and networks again afterwards."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 import urllib.request
@@ -14,7 +15,6 @@ import uuid
 import pytest
 import yaml
 
-from tests.conftest import free_port
 from tests.integration.real_stack import catalog_names, post_product, wait_for
 from tests.integration.swarm import docker, remove_stack, service_env, single_node_swarm, swarm_state
 
@@ -28,15 +28,19 @@ def commit(root) -> None:
         )
 
 
+def web_port(shop) -> int:
+    found = re.search(r'ports = \["(\d+):8000"\]', (shop.root / "devenv.toml").read_text())
+    assert found, "the shop's web service publishes port 8000"
+    return int(found.group(1))
+
+
 def products(port: int) -> list[str]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/products", timeout=5) as answer:
         return [p["name"] for p in yaml.safe_load(answer.read())]
 
 
 def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image):
-    port = free_port()
-    toml = shop.root / "devenv.toml"
-    toml.write_text(toml.read_text().replace('ports = ["8000:8000"]', f'ports = ["{port}:8000"]'))
+    port = web_port(shop)  # each shop copy publishes a free port of its own
     commit(shop.root)
     exported = shop.ok("export", "compose", "--for", "swarm", "--push", "-o", ".", timeout=900)
     stack_file = shop.root / "docker-stack.yml"

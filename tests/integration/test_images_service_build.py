@@ -11,7 +11,9 @@ from tests.integration.registry_helpers import remove_image
 pytestmark = pytest.mark.engine
 
 
-def test_service_build_uses_the_working_tree_and_dockerignore(project, docker_client, busybox_image) -> None:
+def test_service_build_uses_the_working_tree_and_dockerignore(
+    project, engine, docker_client, busybox_image
+) -> None:
     api = project.root / "api"
     api.mkdir()
     (api / "Dockerfile").write_text(
@@ -25,7 +27,7 @@ def test_service_build_uses_the_working_tree_and_dockerignore(project, docker_cl
     loaded = load_project(project.root, explicit=True)
     service = loaded.service("api")
     lines: list[str] = []
-    image_id = build_service_image(docker_client, loaded, service, progress=lines.append)
+    image_id = build_service_image(engine, loaded, service, progress=lines.append)
     try:
         assert docker_client.api.inspect_image(service_image_tag(loaded, service))["Id"] == image_id
         out = docker_client.containers.run(image_id, ["/bin/sh", "-c", "ls /ctx; cat /greeting"], remove=True)

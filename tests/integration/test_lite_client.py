@@ -1,4 +1,4 @@
-"""The read-only lite client answers what docker-py answers, and a no-op `up` needs nothing else."""
+"""The lite client answers what docker-py answers, and a no-op `up` needs nothing else."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import sys
 
 import pytest
 
-from devenv.engine.lite import LiteAPIError, lite_client
+from devenv.engine import labels
+from devenv.engine.connect import connect
+from devenv.engine.errors import EngineNotFound
+from devenv.engine.lite import lite_engine
 from devenv.errors import EngineError
 
 pytestmark = pytest.mark.engine
@@ -40,43 +43,47 @@ supervise = false
     return project
 
 
-def test_same_answers_as_docker_py(running, docker_client, busybox_image) -> None:
-    lite = lite_client()
-    assert lite is not None and lite.api.ping()
-    label = {"label": [f"dev.devenv.project={running.name}"]}
-    ours = lite.api.containers(all=True, filters=label)
-    theirs = docker_client.api.containers(all=True, filters=label)
-    assert [c["Id"] for c in ours] == [c["Id"] for c in theirs] and len(ours) == 1
-    assert ours[0]["Labels"] == theirs[0]["Labels"]
-    assert (
-        lite.api.inspect_container(ours[0]["Id"])["Config"]
-        == docker_client.api.inspect_container(ours[0]["Id"])["Config"]
-    )
-    assert lite.api.inspect_image(busybox_image)["Id"] == docker_client.api.inspect_image(busybox_image)["Id"]
-    nets = lite.api.networks(filters=label)
-    assert [n["Id"] for n in nets] == [n["Id"] for n in docker_client.api.networks(filters=label)]
+def test_same_answers_as_docker_py(running, busybox_image) -> None:
+    lite, full = lite_engine(), connect()
+    assert lite is not None
+    lite.ping()
+    selector = labels.selector(running.name)
+    ours, theirs = lite.containers(selector), full.containers(selector)
+    assert ours == theirs and len(ours) == 1
+    assert lite.inspect_container(ours[0].id) == full.inspect_container(ours[0].id)
+    assert lite.inspect_image(busybox_image) == full.inspect_image(busybox_image) is not None
+    assert lite.networks(selector) == full.networks(selector) != []
+    assert lite.volumes(selector) == full.volumes(selector)
 
 
 def test_errors_keep_the_engine_status(running) -> None:
-    lite = lite_client()
+    lite = lite_engine()
     assert lite is not None
-    with pytest.raises(LiteAPIError) as caught:
-        lite.api.inspect_image("devenv-no-such-image:never")
-    assert caught.value.status_code == 404 and "no such image" in caught.value.explanation.lower()
+    assert lite.inspect_image("devenv-no-such-image:never") is None
+    with pytest.raises(EngineNotFound) as caught:
+        lite.inspect_container("devenv-no-such-container")
+    assert caught.value.status_code == 404 and "no such container" in caught.value.explanation.lower()
+
+
+def test_a_gone_container_stops_and_removes_quietly(running) -> None:
+    lite = lite_engine()
+    assert lite is not None
+    assert lite.stop("devenv-no-such-container", 0) is False
+    assert lite.remove_container("devenv-no-such-container") is False
 
 
 def test_an_unreachable_socket_is_an_engine_error(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/nothing.sock")
-    lite = lite_client()
+    lite = lite_engine()
     assert lite is not None
     with pytest.raises(EngineError, match="cannot reach the Docker engine"):
-        lite.api.containers()
+        lite.containers([])
 
 
-def _probe_up(project) -> subprocess.CompletedProcess:
-    """`devenv up -d` in-process, printing the engine-client modules it loaded."""
+def _probe(project, *args: str) -> subprocess.CompletedProcess:
+    """`devenv ARGS` in-process, printing the engine-client modules it loaded."""
     return subprocess.run(
-        [sys.executable, "-c", PROBE, "up", "-d"],
+        [sys.executable, "-c", PROBE, *args],
         cwd=project.root,
         env=project.env(),
         capture_output=True,
@@ -86,11 +93,21 @@ def _probe_up(project) -> subprocess.CompletedProcess:
 
 
 def test_a_noop_up_never_loads_docker_py(running) -> None:
-    noop = _probe_up(running)
+    noop = _probe(running, "up", "-d")
     assert noop.returncode == 0, noop.stderr
     assert "up to date" in noop.stderr
     assert "LOADED []" in noop.stdout
     running.ok("down")
-    cold = _probe_up(running)  # the same probe sees docker-py when there is work to do
+    cold = _probe(running, "up", "-d")  # the same probe sees docker-py when there is work to do
     assert cold.returncode == 0, cold.stderr
     assert "'docker'" in cold.stdout
+
+
+def test_down_and_status_never_load_docker_py(running) -> None:
+    status = _probe(running, "status")
+    assert status.returncode == 0 and "running" in status.stdout, status.stderr
+    assert "LOADED []" in status.stdout
+    down = _probe(running, "down")
+    assert down.returncode == 0, down.stderr
+    assert "removed" in down.stderr and "LOADED []" in down.stdout
+    assert running.ok("status").out.count("not created") == 1

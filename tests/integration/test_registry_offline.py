@@ -33,7 +33,7 @@ def image(docker_client, busybox_image) -> Iterator[str]:
 
 
 def test_registry_down_with_the_image_cached_works_offline_with_a_warning(
-    project, reg, docker_client, image, tmp_path
+    project, reg, engine, docker_client, image, tmp_path
 ) -> None:
     repo = f"off-{project.name}"
     digest = push(docker_client, image, f"{reg.addr}/{repo}:1", None)
@@ -50,10 +50,10 @@ def test_registry_down_with_the_image_cached_works_offline_with_a_warning(
 
     # Locked and present: `up`'s default policy touches no network at all.
     ref = resolve_image(f"{repo}:1", reg.addr, environ={})
-    quiet = ensure_image(docker_client, ref, locked_digest=digest, policy="missing")
+    quiet = ensure_image(engine, ref, locked_digest=digest, policy="missing")
     assert (quiet.run_ref, quiet.warning) == (f"{reg.addr}/{repo}@{digest}", None)
     # `--pull always` asks the registry first, then runs the cached digest with a warning.
-    loud = ensure_image(docker_client, ref, locked_digest=digest, policy="always")
+    loud = ensure_image(engine, ref, locked_digest=digest, policy="always")
     assert loud.run_ref == f"{reg.addr}/{repo}@{digest}"
     assert loud.warning.startswith(f"registry {reg.addr} is unreachable")
 

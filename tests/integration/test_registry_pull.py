@@ -84,7 +84,7 @@ def test_lock_then_pull_brings_a_removed_image_back_by_digest(
 
 
 def test_a_moved_tag_fails_lock_check_and_the_locked_digest_still_runs(
-    project, reg, docker_client, unique_image, docker_config, monkeypatch
+    project, reg, engine, docker_client, unique_image, docker_config, monkeypatch
 ) -> None:
     repo = f"moving-{project.name}"
     first = unique_image()
@@ -103,7 +103,7 @@ def test_a_moved_tag_fails_lock_check_and_the_locked_digest_still_runs(
     monkeypatch.setenv("DOCKER_CONFIG", docker_config["DOCKER_CONFIG"])
     ref = resolve_image(f"{repo}:1", reg.addr, environ={})
     remove_image(docker_client, first)
-    ensured = ensure_image(docker_client, ref, locked_digest=locked)
+    ensured = ensure_image(engine, ref, locked_digest=locked)
     assert (ensured.run_ref, ensured.image_id, ensured.pulled) == (f"{reg.addr}/{repo}@{locked}", first, True)
 
 

@@ -32,53 +32,70 @@ def _stat(container, path: str) -> str:
     return out.strip() if code == 0 else ""
 
 
-def test_every_change_goes_through_one_helper(docker_client, busybox_image, proj, tmp_path: Path) -> None:
+def test_every_change_goes_through_one_helper(
+    engine, docker_client, busybox_image, proj, tmp_path: Path
+) -> None:
     root = tmp_path / "src"
     (root / "pkg").mkdir(parents=True)
     script = root / "pkg" / "run.sh"
     script.write_text("#!/bin/sh\n")
     script.chmod(0o750)
     container = _sleeper(docker_client, busybox_image, proj)
-    agent = SyncAgent(container)
+    agent = SyncAgent(engine, container.id)
     assert agent.warm()
     for i in range(5):
         (root / "pkg" / "a.txt").write_text(f"v{i}")
-        actions.sync(container, root, ["pkg/a.txt", "pkg/run.sh"], "/app", 4321, 4322, agent=agent)
+        actions.sync(
+            engine,
+            engine.inspect_container(container.id),
+            root,
+            ["pkg/a.txt", "pkg/run.sh"],
+            "/app",
+            4321,
+            4322,
+            agent=agent,
+        )
         assert exec_out(container, ["cat", "/app/pkg/a.txt"])[1] == f"v{i}"
     assert _helpers(container) == 1  # one process carried all five, no exec per change
     assert _stat(container, "/app/pkg/run.sh") == "4321:4322 750 /app/pkg/run.sh"
     assert _stat(container, "/app/pkg") == "4321:4322 755 /app/pkg"
 
     script.unlink()
-    result = actions.sync(container, root, ["pkg/run.sh"], "/app", 4321, 4322, agent=agent)
+    result = actions.sync(
+        engine, engine.inspect_container(container.id), root, ["pkg/run.sh"], "/app", 4321, 4322, agent=agent
+    )
     assert result.deleted == 1 and not _stat(container, "/app/pkg/run.sh")
     assert _helpers(container) == 1
     agent.close()
 
 
 def test_a_helper_that_died_is_replaced_and_the_change_still_lands(
-    docker_client, busybox_image, proj, tmp_path: Path
+    engine, docker_client, busybox_image, proj, tmp_path: Path
 ) -> None:
     root = tmp_path / "src"
     root.mkdir()
     container = _sleeper(docker_client, busybox_image, proj)
-    agent = SyncAgent(container)
+    agent = SyncAgent(engine, container.id)
     assert agent.warm() and _helpers(container) == 1
     container.restart(timeout=0)  # the helper dies with the container's processes
 
     (root / "index.html").write_text("after restart")
-    actions.sync(container, root, ["index.html"], "/app", 0, 0, agent=agent)  # put_archive did this one
+    actions.sync(
+        engine, engine.inspect_container(container.id), root, ["index.html"], "/app", 0, 0, agent=agent
+    )  # put_archive did this one
     assert exec_out(container, ["cat", "/app/index.html"])[1] == "after restart"
 
     (root / "index.html").write_text("helper again")
-    actions.sync(container, root, ["index.html"], "/app", 0, 0, agent=agent)
+    actions.sync(
+        engine, engine.inspect_container(container.id), root, ["index.html"], "/app", 0, 0, agent=agent
+    )
     assert exec_out(container, ["cat", "/app/index.html"])[1] == "helper again"
     assert _helpers(container) == 1
     agent.close()
 
 
 def test_an_image_without_a_shell_is_copied_to_by_the_engine(
-    docker_client, busybox_image, proj, tmp_path: Path
+    engine, docker_client, busybox_image, proj, tmp_path: Path
 ) -> None:
     tag = f"{busybox_image.rsplit(':', 1)[0]}:no-shell"
     dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\n"  # no /bin/sh: the helper cannot run
@@ -91,26 +108,30 @@ def test_an_image_without_a_shell_is_copied_to_by_the_engine(
     container = run_app(
         docker_client, tag, proj, None, command=["/bin/busybox", "sleep", "100000"], supervised=False
     )
-    agent = SyncAgent(container)
+    agent = SyncAgent(engine, container.id)
     assert not agent.warm()
-    actions.sync(container, root, ["a.txt"], "/app", 0, 0, agent=agent)
+    actions.sync(engine, engine.inspect_container(container.id), root, ["a.txt"], "/app", 0, 0, agent=agent)
     assert exec_out(container, ["/bin/busybox", "cat", "/app/a.txt"])[1] == "copied anyway"
     (root / "a.txt").unlink()
     with pytest.raises(actions.ActionError):  # deleting needs `rm` in the container: said, not skipped
-        actions.sync(container, root, ["a.txt"], "/app", 0, 0, agent=agent)
+        actions.sync(
+            engine, engine.inspect_container(container.id), root, ["a.txt"], "/app", 0, 0, agent=agent
+        )
 
 
 def test_a_copy_the_container_refuses_is_an_error_not_silence(
-    docker_client, busybox_image, proj, tmp_path: Path
+    engine, docker_client, busybox_image, proj, tmp_path: Path
 ) -> None:
     root = tmp_path / "src"
     (root / "pkg").mkdir(parents=True)
     (root / "pkg" / "a.txt").write_text("x")
     container = _sleeper(docker_client, busybox_image, proj)
     exec_out(container, ["sh", "-c", "echo not a folder > /app"])  # /app/pkg cannot be made
-    agent = SyncAgent(container)
+    agent = SyncAgent(engine, container.id)
     assert agent.warm()
     with pytest.raises(actions.ActionError, match="tar in the container failed"):
-        actions.sync(container, root, ["pkg/a.txt"], "/app", 0, 0, agent=agent)
+        actions.sync(
+            engine, engine.inspect_container(container.id), root, ["pkg/a.txt"], "/app", 0, 0, agent=agent
+        )
     assert _helpers(container) == 1  # the helper survives a failed message
     agent.close()

@@ -53,16 +53,18 @@ class Recorder:
 
 
 @pytest.fixture
-def watching():
+def watching(engine):
     loops: list[WatchLoop] = []
 
     def start(root: Path, service: Service, container, logs: bool = False) -> tuple[WatchLoop, Recorder]:
         recorder = Recorder()
         project = Project(name="t", root=root, config_file=root / "devenv.toml", services=(service,))
+        details = engine.inspect_container(container.id)
         loop = WatchLoop(
             project,
             [service],
-            get_container=lambda _: container,
+            engine=engine,
+            get_container=lambda _: details,
             rebuild=lambda _: pytest.fail("no rebuild expected"),
             reporter=recorder,
         )
@@ -70,7 +72,7 @@ def watching():
         threading.Thread(target=loop.run, daemon=True).start()
         loops.append(loop)
         if logs:
-            followers.extend(stream_logs([service.name], lambda _: container, recorder))
+            followers.extend(stream_logs([service.name], engine, lambda _: details, recorder))
         return loop, recorder
 
     followers: list = []

@@ -18,7 +18,8 @@ from devenv.config.loader import parse_project
 from devenv.envvars.model import Piece
 from devenv.errors import ConfigError
 from devenv.export.secret_env import prologue, secret_env
-from devenv.export.swarm import ImageArgv, export_swarm, needs_image_argv, needs_release
+from devenv.export.swarm import ImageArgv, export_swarm, needs_image_argv
+from devenv.images.release import needs_release
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 WEB = "127.0.0.1:5555/shop-web@sha256:" + "a" * 64

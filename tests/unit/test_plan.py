@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from devenv.config.model import Project, Service
-from devenv.stack.order import CycleError, waves_of
+from devenv.config.order import CycleError, waves_of
 from devenv.stack.plan import CREATE, KEEP, RECREATE, REMOVE, START, Observed, PortAllocator, plan
 from devenv.stack.spec import ResolvedService, container_spec
 

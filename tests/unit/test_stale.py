@@ -1,5 +1,5 @@
 """Which `devenv test` instances are stale: those whose owning process is gone, on this host.
-The engine's answers are plain label dicts, so a small stand-in serves them here."""
+The engine's answers are plain records, so a small stand-in for the port's reads serves them here."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import os
 import socket
 import subprocess
 import sys
-from typing import Any
+from collections.abc import Sequence
 
+from devenv.engine import labels as names
+from devenv.engine.records import ContainerInfo, NetworkInfo, VolumeInfo
 from devenv.ops.stale import stale_instances
-from devenv.stack import names
 
 
 def _dead_pid() -> int:
@@ -34,20 +35,19 @@ class _Engine:
     def __init__(
         self, containers: list[dict[str, str]], networks: list[dict[str, str]], volumes: list[dict[str, str]]
     ):
-        self.api = self
         self._c, self._n, self._v = containers, networks, volumes
 
-    def containers(self, all: bool = False, filters: Any = None) -> list[dict[str, Any]]:
+    def containers(self, labels: Sequence[str], *, all: bool = True) -> list[ContainerInfo]:
         return [
-            {"Id": str(i), "Names": [f"/c{i}"], "Labels": labels, "State": "running"}
-            for i, labels in enumerate(self._c)
+            ContainerInfo(str(i), f"c{i}", "web", lab[names.INSTANCE], "running", "Up", lab, ())
+            for i, lab in enumerate(self._c)
         ]
 
-    def networks(self, filters: Any = None) -> list[dict[str, Any]]:
-        return [{"Labels": labels} for labels in self._n]
+    def networks(self, labels: Sequence[str]) -> list[NetworkInfo]:
+        return [NetworkInfo(str(i), f"n{i}", lab) for i, lab in enumerate(self._n)]
 
-    def volumes(self, filters: Any = None) -> dict[str, Any]:
-        return {"Volumes": [{"Labels": labels} for labels in self._v]}
+    def volumes(self, labels: Sequence[str]) -> list[VolumeInfo]:
+        return [VolumeInfo(f"v{i}", lab) for i, lab in enumerate(self._v)]
 
 
 def test_only_instances_of_dead_owners_on_this_host_are_stale() -> None:

@@ -1,4 +1,5 @@
-"""Dependency order of services (`depends_on`), as waves that may start in parallel."""
+"""Dependency order of services (`depends_on`), as waves that may start in parallel: the loader
+rejects a cycle, the planner starts services wave by wave."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from typing import Protocol
 
 
 class _HasDeps(Protocol):
-    name: str
-    depends_on: Sequence[str]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def depends_on(self) -> Sequence[str]: ...
 
 
 class CycleError(ValueError):

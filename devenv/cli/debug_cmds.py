@@ -1,0 +1,85 @@
+"""logs, exec, shell: the debugging verbs, on a running stack."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional
+
+import click
+
+from devenv.cli.completion import complete_service, complete_services
+from devenv.cli.options import instance_option
+from devenv.cli.output import Output
+from devenv.ops.exec import exec_in_service
+from devenv.ops.logs import LineSink
+from devenv.ops.logs import logs as show_logs
+from devenv.ops.secrets import known_secret_values
+
+
+@click.command(short_help="Show (or follow) service logs.")
+@click.argument("services", nargs=-1, shell_complete=complete_services)
+@instance_option
+@click.option("-f", "--follow", is_flag=True, help="Keep streaming new lines.")
+@click.option("-n", "--tail", type=int, default=None, help="Only the last N lines of each service.")
+@click.pass_obj
+def logs(obj: Any, services: tuple[str, ...], instance: str, follow: bool, tail: Optional[int]) -> None:
+    """Print the logs of the stack's services (all, or those named), prefixed by service."""
+    out: Output = obj.output
+    project = obj.project()
+    out.add_secrets(known_secret_values(project))
+
+    def sink_for(shown: list[str]) -> LineSink:
+        prefix, width = len(shown) > 1, max(len(s) for s in shown)
+
+        def sink(service: str, line: str) -> None:
+            out.line(
+                f"{out.style(service.ljust(width), fg='cyan', stream='out')} | {line}" if prefix else line
+            )
+
+        return sink
+
+    try:
+        show_logs(project, instance, services, sink_for, follow=follow, tail=tail)
+    except KeyboardInterrupt:
+        pass
+
+
+@click.command(
+    "exec",
+    short_help="Run a command in a service container, with its real env.",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.argument("service", shell_complete=complete_service)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@instance_option
+@click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
+@click.option("-T", "--no-tty", is_flag=True, help="Never allocate a TTY.")
+@click.pass_obj
+def exec_(
+    obj: Any, service: str, command: tuple[str, ...], instance: str, user: Optional[str], no_tty: bool
+) -> None:
+    """Run COMMAND in SERVICE's container (with the service's env, user and workdir) and exit
+    with its exit code:  devenv exec web -- python manage.py migrate"""
+    if command and command[0] == "--":  # `devenv exec web -- cmd`: the separator is ours, not the command's
+        command = command[1:]
+    if not command:
+        raise click.UsageError("give a command after the service, e.g. devenv exec web -- sh")
+    tty = not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
+    code = exec_in_service(
+        obj.project(), instance, service, command, tty=tty, stdin=not sys.stdin.isatty() or tty, user=user
+    )
+    sys.stdout.flush()
+    raise SystemExit(code)
+
+
+@click.command(short_help="Open an interactive shell in a service container.")
+@click.argument("service", shell_complete=complete_service)
+@instance_option
+@click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
+@click.option("--shell", "shell_path", default="/bin/sh", show_default=True, help="Shell to run.")
+@click.pass_obj
+def shell(obj: Any, service: str, instance: str, user: Optional[str], shell_path: str) -> None:
+    """An interactive shell in SERVICE's container, with the service's real env."""
+    tty = sys.stdin.isatty() and sys.stdout.isatty()
+    code = exec_in_service(obj.project(), instance, service, [shell_path], tty=tty, stdin=True, user=user)
+    raise SystemExit(code)

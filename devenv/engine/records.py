@@ -1,0 +1,234 @@
+"""What the engine port takes and returns: small typed records, read from the engine's JSON in
+this one module so both clients (docker-py and the lite one) answer alike.
+
+NamedTuples, not dataclasses: every devenv process creates these classes, and a NamedTuple
+class costs a fraction of a dataclass's to create (a no-op `devenv up` notices).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple, Optional
+
+from devenv.config.model import PortSpec
+from devenv.engine import labels as L
+
+JSON = dict[str, Any]  # an engine API answer: JSON has no type of its own (read only in this module)
+
+
+MountKind = Literal["bind", "volume", "tmpfs"]
+
+
+class Mount(NamedTuple):
+    kind: MountKind
+    source: str  # host path or engine volume name ("" for tmpfs)
+    target: str
+    read_only: bool = False
+
+
+class ContainerSpec(NamedTuple):
+    """Everything the engine needs to create one service's container (built by `stack.spec`)."""
+
+    service: str
+    name: str
+    image: str  # what to run: an image id or repo@digest
+    image_id: str  # the engine's id of that image (sha256:...), which the config hash covers
+    image_label: str  # what the file asked for, resolved (registry/repo:tag)
+    image_digest: str  # repo digest or image id, shown in status
+    command: Optional[tuple[str, ...]]
+    entrypoint: Optional[tuple[str, ...]]
+    environment: tuple[tuple[str, str], ...]
+    env_hash: str
+    workdir: Optional[str]
+    user: Optional[str]
+    mounts: tuple[Mount, ...]
+    ports: tuple[PortSpec, ...]
+    health: Optional[Mapping[str, Any]]  # the engine's Healthcheck document (durations in ns)
+    read_only: bool
+    privileged: bool
+    stop_timeout_s: float
+    stop_signal: Optional[str] = None  # None: the image's STOPSIGNAL
+    init: bool = True  # docker's tiny init as PID 1 (signals, zombies) unless the supervisor is PID 1
+    labels: Mapping[str, str] = MappingProxyType({})
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def config_hash(self) -> str:
+        return self.labels[L.CONFIG_HASH]
+
+
+PortBindings = dict[str, list[tuple[str, Optional[int]]]]  # "8000/tcp" -> [(host ip, host port or None)]
+
+
+class ContainerInfo(NamedTuple):
+    """A container as the list call shows it (no per-container inspect needed)."""
+
+    id: str
+    name: str
+    service: str
+    instance: str
+    state: str  # running, exited, created, ...
+    status: str  # "Up 3 seconds (healthy)"
+    labels: dict[str, str]
+    ports: tuple[tuple[str, int, int, str], ...]  # (host_ip, host_port, container_port, proto)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def health(self) -> Optional[str]:
+        for word in ("unhealthy", "healthy", "health: starting"):
+            if f"({word})" in self.status:
+                return "starting" if word == "health: starting" else word
+        return None
+
+    @property
+    def config_hash(self) -> str:
+        return self.labels.get(L.CONFIG_HASH, "")
+
+
+class Probe(NamedTuple):
+    exit_code: Optional[int]
+    output: str
+
+
+class ContainerState(NamedTuple):
+    status: str  # created | running | exited | ...
+    running: bool
+    exit_code: Optional[int]
+    error: str
+    health: Optional[str]  # starting | healthy | unhealthy | None (no health check)
+    last_probe: Optional[Probe]
+
+
+class ContainerDetails(NamedTuple):
+    """A container as inspect shows it."""
+
+    id: str
+    name: str
+    labels: dict[str, str]
+    state: ContainerState
+    args: tuple[str, ...]  # the process: Path + Args (an init and the supervisor included)
+    stop_timeout: Optional[int]  # seconds; None = the engine's default
+
+    @property
+    def service(self) -> str:
+        return self.labels.get(L.SERVICE) or self.name
+
+
+class ImageInfo(NamedTuple):
+    id: str
+    repo_digests: tuple[str, ...]
+    labels: dict[str, str]
+
+
+class NetworkInfo(NamedTuple):
+    id: str
+    name: str
+    labels: dict[str, str]
+
+
+class VolumeInfo(NamedTuple):
+    name: str
+    labels: dict[str, str]
+
+
+class ExecResult(NamedTuple):
+    exit_code: int
+    output: bytes
+
+
+class Message(NamedTuple):
+    """One line of a pull, push or build stream."""
+
+    status: str  # "Downloading", "Pull complete", ... ("" for build output)
+    id: Optional[str]  # layer id (or tag/digest for whole-image events)
+    current: Optional[int]
+    total: Optional[int]
+    stream: str  # build output text
+    error: Optional[str]  # the engine's error text: the operation failed
+    aux: JSON  # {"ID": ...} after a build, {"Digest": ...} after a push
+
+
+# --- reading the engine's JSON ---
+def _labels(raw: Optional[JSON]) -> dict[str, str]:
+    return dict(raw or {})
+
+
+def container_info(raw: JSON) -> ContainerInfo:
+    labels = _labels(raw.get("Labels"))
+    ports = tuple(
+        sorted(
+            (p.get("IP", ""), int(p["PublicPort"]), int(p["PrivatePort"]), p.get("Type", "tcp"))
+            for p in raw.get("Ports") or ()
+            if p.get("PublicPort")
+        )
+    )
+    return ContainerInfo(
+        id=raw["Id"],
+        name=(raw.get("Names") or ["/?"])[0].lstrip("/"),
+        service=labels.get(L.SERVICE, "?"),
+        instance=labels.get(L.INSTANCE, "?"),
+        state=raw.get("State", "unknown"),
+        status=raw.get("Status", ""),
+        labels=labels,
+        ports=ports,
+    )
+
+
+def container_state(raw: JSON) -> ContainerState:
+    health = raw.get("Health") or {}
+    log = health.get("Log") or []
+    probe = Probe(log[-1].get("ExitCode"), log[-1].get("Output") or "") if log else None
+    return ContainerState(
+        status=raw.get("Status", "unknown"),
+        running=bool(raw.get("Running")),
+        exit_code=raw.get("ExitCode"),
+        error=raw.get("Error") or "",
+        health=health.get("Status"),
+        last_probe=probe,
+    )
+
+
+def container_details(raw: JSON) -> ContainerDetails:
+    config = raw.get("Config") or {}
+    timeout = config.get("StopTimeout")
+    return ContainerDetails(
+        id=raw["Id"],
+        name=(raw.get("Name") or "").lstrip("/"),
+        labels=_labels(config.get("Labels")),
+        state=container_state(raw.get("State") or {}),
+        args=(raw.get("Path") or "", *(raw.get("Args") or ())),
+        stop_timeout=int(timeout) if timeout is not None else None,
+    )
+
+
+def image_info(raw: JSON) -> ImageInfo:
+    config = raw.get("Config") or {}
+    labels = config.get("Labels") if "Config" in raw else raw.get("Labels")
+    return ImageInfo(raw["Id"], tuple(raw.get("RepoDigests") or ()), _labels(labels))
+
+
+def network_info(raw: JSON) -> NetworkInfo:
+    return NetworkInfo(raw["Id"], raw["Name"], _labels(raw.get("Labels")))
+
+
+def volume_info(raw: JSON) -> VolumeInfo:
+    return VolumeInfo(raw["Name"], _labels(raw.get("Labels")))
+
+
+def message(raw: JSON) -> Message:
+    detail = raw.get("progressDetail") or {}
+    error = raw.get("error")
+    aux = raw.get("aux")
+    return Message(
+        status=raw.get("status") or "",
+        id=raw.get("id"),
+        current=detail.get("current"),
+        total=detail.get("total"),
+        stream=raw.get("stream") or "",
+        error=str(error) if error is not None else None,
+        aux=aux if isinstance(aux, dict) else {},
+    )

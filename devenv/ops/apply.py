@@ -1,0 +1,180 @@
+"""Carrying out a plan on the engine: network, volumes, containers, in dependency waves.
+
+Each step is one engine object created with its labels, so an interrupt at any point leaves
+a state the next `up` converges from (a created-but-stopped container is simply started).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from devenv.config.model import Project
+from devenv.engine import labels as L
+from devenv.engine.health import died, health_timeout, wait_healthy
+from devenv.engine.port import Engine
+from devenv.engine.records import ContainerSpec, PortBindings
+from devenv.errors import DevenvError, EngineError, about
+from devenv.ops.down import remove_container
+from devenv.ops.progress import Progress, silent
+from devenv.stack import names
+from devenv.stack.plan import CREATE, KEEP, RECREATE, START, Action, Plan, PortAllocator
+from devenv.stack.ports import port_is_free
+
+
+@dataclass(frozen=True)
+class Applied:
+    service: str
+    action: str
+    container_id: str
+
+
+def owner_labels(specs: Sequence[ContainerSpec]) -> dict[str, str]:
+    """The owner labels of a `devenv test` instance, carried by its network and volumes too, so
+    a run killed before its first container exists still leaves nothing cleanup cannot find."""
+    return L.owned_only(dict(specs[0].labels)) if specs else {}
+
+
+def ensure_network(engine: Engine, project: Project, instance: str, extra_labels: dict[str, str]) -> str:
+    name = names.network_name(project.name, instance)
+    if not any(n.name == name for n in engine.networks(L.selector(project.name, instance))):
+        engine.create_network(name, {**L.base_labels(project.name, instance), **extra_labels})
+    return name
+
+
+def ensure_volumes(
+    engine: Engine,
+    project: Project,
+    instance: str,
+    specs: Sequence[ContainerSpec],
+    extra_labels: dict[str, str],
+) -> None:
+    declared = {v.name: v for v in project.volumes}
+    wanted = {m.source for s in specs for m in s.mounts if m.kind == "volume"}
+    existing = {v.name for v in engine.volumes([])}
+    for volume in project.volumes:
+        if volume.external and volume.name in wanted and volume.name not in existing:
+            raise DevenvError(
+                f'external volume "{volume.name}" does not exist',
+                f"create it (`docker volume create {volume.name}`) or drop `external`",
+            )
+    for spec in specs:
+        for mount in spec.mounts:
+            if mount.kind != "volume" or mount.source in existing:
+                continue
+            logical = mount.source[len(names.prefix(project.name, instance)) + 1 :]
+            decl = declared.get(logical)
+            if decl is not None and decl.external:
+                continue
+            engine.create_volume(
+                mount.source,
+                driver=decl.driver if decl else "local",
+                options=dict(decl.options) if decl and decl.options else None,
+                labels={**L.base_labels(project.name, instance), L.VOLUME_NAME: logical, **extra_labels},
+            )
+            existing.add(mount.source)
+
+
+def port_bindings(spec: ContainerSpec, allocator: PortAllocator) -> PortBindings:
+    bindings: PortBindings = {}
+    for port in spec.ports:
+        host_port = allocator.allocate(port.host_ip, port.host, port.protocol, port.strict)
+        if host_port is None:
+            raise DevenvError(
+                f"service {spec.service}: host port {port.host} is taken and the port is strict",
+                f"free port {port.host} (see `devenv doctor`) or drop `strict` to take the next free one",
+            )
+        bindings.setdefault(f"{port.container}/{port.protocol}", []).append((port.host_ip, host_port or None))
+    return bindings
+
+
+def apply_plan(
+    engine: Engine,
+    project: Project,
+    instance: str,
+    plan: Plan,
+    specs: Sequence[ContainerSpec],
+    *,
+    progress: Progress = silent,
+    wait: bool = True,
+) -> list[Applied]:
+    """Execute `plan`. Independent services in a wave start in parallel; health is awaited per wave."""
+    say = progress
+    by_service = {s.service: s for s in specs}
+    for action in plan.removals:
+        say(action.service, f"removing ({action.reason})")
+        remove_container(engine, action.container_id or "", None, action.service)
+    if not any(a.kind != KEEP for wave in plan.waves for a in wave):
+        return [Applied(a.service, a.kind, a.container_id or "") for wave in plan.waves for a in wave]
+
+    owner = owner_labels(specs)
+    network = ensure_network(engine, project, instance, owner)
+    ensure_volumes(engine, project, instance, [by_service[a.service] for w in plan.waves for a in w], owner)
+    allocator = PortAllocator(port_is_free)
+    applied: list[Applied] = []
+    # Here, not at import: concurrent.futures loads logging, which a no-op `up` never needs.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="devenv-up") as pool:
+        for wave in plan.waves:
+            # Recreated containers release their host ports before anything allocates new ones.
+            for action in wave:
+                if action.kind == RECREATE:
+                    say(action.service, f"recreating ({action.reason})")
+                    remove_container(
+                        engine,
+                        action.container_id or "",
+                        by_service[action.service].stop_timeout_s,
+                        action.service,
+                    )
+            jobs = [
+                (a, pool.submit(_bring_up, engine, a, by_service[a.service], network, allocator, say))
+                for a in wave
+            ]
+            for action, job in jobs:
+                applied.append(Applied(action.service, action.kind, job.result()))
+            if wait:
+                waits = [
+                    pool.submit(_wait, engine, one.container_id, by_service[one.service])
+                    for one in applied[-len(wave) :]
+                ]
+                for waited in waits:
+                    waited.result()
+    return applied
+
+
+def _bring_up(
+    engine: Engine, action: Action, spec: ContainerSpec, network: str, allocator: PortAllocator, say: Progress
+) -> str:
+    if action.kind == KEEP:
+        return action.container_id or ""
+    if action.kind == START:
+        say(spec.service, "starting")
+        try:
+            with about(spec.service):
+                engine.start(action.container_id or "")
+            return action.container_id or ""
+        except EngineError as err:
+            # After dockerd was killed, containerd may keep the old task of a stopped container;
+            # starting it then fails with "task ...: already exists" on every try. Recreate it.
+            if "already exists" not in err.message:
+                raise
+        say(spec.service, "recreating (its old task outlived an engine restart)")
+        remove_container(engine, action.container_id or "", spec.stop_timeout_s, spec.service)
+    if action.kind == CREATE:
+        say(spec.service, "creating")
+    bindings = port_bindings(spec, allocator)
+    with about(spec.service):
+        container_id = engine.create_container(spec, network=network, port_bindings=bindings)
+        engine.start(container_id)
+    return container_id
+
+
+def _wait(engine: Engine, container_id: str, spec: ContainerSpec) -> None:
+    if spec.health:
+        wait_healthy(engine, container_id, spec.service, health_timeout(spec.health))
+        return
+    with about(spec.service):
+        state = engine.inspect_container(container_id).state
+    if not state.running and state.status != "created":
+        raise died(engine, container_id, spec.service, state)

@@ -1,0 +1,60 @@
+"""`devenv lock` and `devenv lock --check`: devenv.lock written, or compared with the registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from devenv.config import toml as tomllib
+from devenv.config.model import Project
+from devenv.envvars import resolve_env, source_hashes
+from devenv.errors import ConfigError
+from devenv.registry.lockfile import LOCK_NAME, LockFile
+from devenv.registry.locking import LockDrift, check_lock, lock_images
+
+
+@dataclass(frozen=True)
+class LockCheck:
+    lock: Optional[LockFile]  # None: there is no devenv.lock
+    drifts: list[LockDrift]
+
+    @property
+    def ok(self) -> bool:
+        return self.lock is not None and not self.drifts
+
+
+def lock_path(project: Project) -> Path:
+    return project.root / LOCK_NAME
+
+
+def write_lock(project: Project) -> LockFile:
+    """Pin every image tag to its digest, and the env part: the hash of production's env (no
+    secret values in it) and of every source file, which `devenv env check` compares."""
+    fresh = lock_images(project)
+    if project.env.prod:
+        fresh.env_hash = resolve_env(project.root, project.env, "prod").public_hash()
+        fresh.env_sources = source_hashes(project.root, project.env)
+    fresh.save(lock_path(project))
+    return fresh
+
+
+def check(project: Project) -> LockCheck:
+    existing = LockFile.load(lock_path(project))
+    return LockCheck(existing, check_lock(project, existing) if existing is not None else [])
+
+
+def locked_env_sources(project: Project) -> Optional[dict[str, str]]:
+    """`[env] sources = { "path" = "sha256 hex" }` of devenv.lock (`devenv env check` compares
+    them); None when there is no lock. Read on its own: an env-only lock (no images) is valid."""
+    path = lock_path(project)
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(
+            f"{LOCK_NAME}: not valid TOML: {err}", "run `devenv lock` to write it again"
+        ) from None
+    sources = (data.get("env") or {}).get("sources") or {}
+    return {str(k): str(v) for k, v in sources.items()}
