@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "export": "devenv.cli.export_cmds:export",
     "test": "devenv.cli.test_cmds:test",
     "doctor": "devenv.cli.doctor_cmds:doctor",
+    "completion": "devenv.cli.completion:completion",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -58,6 +59,7 @@ SHORT_HELP: dict[str, str] = {
     "export": "Export the stack to compose or Kubernetes manifests.",
     "test": "Run a command against a fresh, isolated stack, then tear it down.",
     "doctor": "Check this machine can run the stack; every problem with its fix.",
+    "completion": "Print the shell completion script (bash, zsh, fish).",
 }
 
 
@@ -101,6 +103,18 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """Command names from SHORT_HELP, so `devenv <TAB>` imports no command module either."""
+        from click.shell_completion import CompletionItem
+
+        if incomplete.startswith("-"):
+            return super().shell_complete(ctx, incomplete)
+        return [
+            CompletionItem(name, help=SHORT_HELP.get(name))
+            for name in self.list_commands(ctx)
+            if name.startswith(incomplete)
+        ]
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # The listing uses SHORT_HELP, so `devenv --help` imports no command module.
         rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
@@ -138,6 +152,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     verbose = any(a in ("-v", "--verbose") or a.startswith("-vv") for a in (argv or sys.argv[1:]))
     out = Output(verbosity=1 if verbose else 0)  # the command's too: it learns the secrets to redact
     installed = interrupts.install()  # the entry point did already, unless run in-process (tests)
+    if "_DEVENV_COMPLETE" in os.environ:  # a TAB in the shell: click answers and exits
+        from devenv.cli.completion import register_fish
+
+        register_fish()
     try:
         code = cli.main(args=argv, prog_name="devenv", standalone_mode=False, obj=out)
     except DevenvError as err:

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.completion import complete_service, complete_services
 from devenv.cli.options import instance_option
 from devenv.cli.output import Output
 from devenv.ops.exec import exec_in_service
@@ -16,7 +17,7 @@ from devenv.ops.secrets import known_secret_values
 
 
 @click.command(short_help="Show (or follow) service logs.")
-@click.argument("services", nargs=-1)
+@click.argument("services", nargs=-1, shell_complete=complete_services)
 @instance_option
 @click.option("-f", "--follow", is_flag=True, help="Keep streaming new lines.")
 @click.option("-n", "--tail", type=int, default=None, help="Only the last N lines of each service.")
@@ -50,7 +51,7 @@ def logs(
     short_help="Run a command in a service container, with its real env.",
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
-@click.argument("service")
+@click.argument("service", shell_complete=complete_service)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @instance_option
 @click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
@@ -80,7 +81,7 @@ def exec_(
 
 
 @click.command(short_help="Open an interactive shell in a service container.")
-@click.argument("service")
+@click.argument("service", shell_complete=complete_service)
 @instance_option
 @click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
 @click.option("--shell", "shell_path", default="/bin/sh", show_default=True, help="Shell to run.")

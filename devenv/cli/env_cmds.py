@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.completion import complete_profile, complete_service
 from devenv.cli.output import table
 from devenv.envvars import check_drift, diff_envs, resolve_env, service_env
 from devenv.envvars.redact import MASK
@@ -62,8 +63,8 @@ def env() -> None:
 
 
 @env.command("show")
-@click.argument("service", required=False)
-@click.option("--profile", "-p", help=PROFILE_HELP)
+@click.argument("service", required=False, shell_complete=complete_service)
+@click.option("--profile", "-p", help=PROFILE_HELP, shell_complete=complete_profile)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
 @click.pass_obj
 def show(app: Any, service: Optional[str], profile: Optional[str], as_json: bool) -> None:
@@ -101,8 +102,8 @@ def show(app: Any, service: Optional[str], profile: Optional[str], as_json: bool
 
 
 @env.command("diff")
-@click.argument("a")
-@click.argument("b")
+@click.argument("a", shell_complete=complete_profile)
+@click.argument("b", shell_complete=complete_profile)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
 @click.pass_obj
 def diff(app: Any, a: str, b: str, as_json: bool) -> None:
@@ -147,7 +148,12 @@ def diff(app: Any, a: str, b: str, as_json: bool) -> None:
 
 
 @env.command("check")
-@click.option("--profile", "-p", help="Check one profile (default: dev, test and every declared profile).")
+@click.option(
+    "--profile",
+    "-p",
+    help="Check one profile (default: dev, test and every declared profile).",
+    shell_complete=complete_profile,
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document (for CI).")
 @click.pass_obj
 def check(app: Any, profile: Optional[str], as_json: bool) -> None:

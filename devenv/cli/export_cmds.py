@@ -2,64 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
 import click
-
-from devenv.envvars import service_env
-from devenv.errors import ConfigError
-from devenv.export import export_compose, export_k8s
-from devenv.fsutil import atomic_write
-from devenv.registry.lockfile import LockFile
-from devenv.registry.reference import parse_reference
-
-COMPOSE_FILE = "docker-compose.yml"
-
-
-class _AnySecret(Mapping[str, str]):
-    """Stands in for the process env while resolving secrets: export writes references to secret
-    keys, never their values, so it must not need (or read) anyone's local secret values."""
-
-    def __getitem__(self, key: str) -> str:
-        return ""
-
-    def __contains__(self, key: object) -> bool:
-        return True
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
-def locked_images(project: Any) -> dict[str, str]:
-    """service → "registry/repo@sha256:..." from devenv.lock; every pulled service must be locked."""
-
-    lock = LockFile.load(project.root / "devenv.lock")
-    images: dict[str, str] = {}
-    for svc in project.services:
-        entry = lock.images.get(svc.name) if lock is not None else None
-        if entry is not None:
-            images[svc.name] = str(parse_reference(entry.reference).pinned(entry.digest))
-        elif svc.build is None:
-            raise ConfigError(
-                f"devenv.lock has no digest for service {svc.name}"
-                if lock is not None
-                else f"no devenv.lock in {project.root}",
-                "run `devenv lock` first: an export pins every image to its digest",
-            )
-    return images
-
-
-def layered_envs(project: Any, profile: Optional[str]) -> dict[str, Mapping[str, Any]]:
-
-    return {
-        svc.name: service_env(project, svc.name, profile, process_env=_AnySecret()).values
-        for svc in project.services
-    }
 
 
 @click.command("export")
@@ -72,28 +18,48 @@ def layered_envs(project: Any, profile: Optional[str]) -> dict[str, Mapping[str,
     help="Write files into this folder (default: print to stdout).",
 )
 @click.option("--profile", help="Env profile to export (default: [env] default_profile).")
+@click.option(
+    "--for",
+    "engine",
+    type=click.Choice(["compose", "swarm"]),
+    default="compose",
+    show_default=True,
+    help="compose: one machine, code mounted. swarm: a `docker stack deploy` file (release images, "
+    "Swarm secrets, host-mode ports).",
+)
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Build each code service's release image from HEAD and push it (swarm, k8s).",
+)
 @click.pass_obj
-def export(app: Any, target: str, out_dir: Optional[Path], profile: Optional[str]) -> None:
+def export(
+    app: Any, target: str, out_dir: Optional[Path], profile: Optional[str], engine: str, push: bool
+) -> None:
     """Export the stack — locked digests, a profile's env — as compose or Kubernetes YAML.
 
     \b
-    devenv export compose -o .            docker-compose.yml beside devenv.toml
-    devenv export k8s -o deploy/devenv    Deployments, Services, ConfigMaps, PVCs
-    Secret values are never written: compose gets ${KEY} references, Kubernetes
-    gets secretKeyRefs to the Secret <project>-secrets.
+    devenv export compose -o .                      docker-compose.yml beside devenv.toml
+    devenv export compose --for swarm --push -o .   docker-stack.yml (release images pushed)
+    devenv export k8s -o deploy/devenv              Deployments, Services, ConfigMaps, PVCs
+    Secret values are never written: compose gets ${KEY} references, Swarm external
+    secrets, Kubernetes secretKeyRefs to the Secret <project>-secrets.
     """
+    from devenv.fsutil import atomic_write
+    from devenv.ops.export import export_files
 
+    if engine == "swarm" and target != "compose":
+        raise click.UsageError("--for swarm is for `export compose` (Kubernetes manifests are `export k8s`)")
     project = app.project()
     out_dir = out_dir.resolve() if out_dir is not None else None
-    images = locked_images(project)
-    envs = layered_envs(project, profile)
-    if target == "compose":
-        base = out_dir or project.root
-        files = {
-            COMPOSE_FILE: export_compose(project, images=images, envs=envs, base_dir=base, profile=profile)
-        }
-    else:
-        files = export_k8s(project, images=images, envs=envs, profile=profile)
+    files = export_files(
+        project,
+        "swarm" if engine == "swarm" else target,
+        out_dir=out_dir,
+        profile=profile,
+        push=push,
+        progress=app.output.info,
+    )
     if out_dir is None:
         app.output.line("---\n".join(files.values()).rstrip("\n"))
         return

@@ -94,7 +94,12 @@ def build(
 
     renderer = _push_renderer(app, as_json or app.output.quiet)
     built, pushed = build_images(
-        app.project(), plans, force=force, push=push, progress=None if as_json else progress, push_progress=renderer
+        app.project(),
+        plans,
+        force=force,
+        push=push,
+        progress=None if as_json else progress,
+        push_progress=renderer,
     )
     if renderer is not None:
         renderer.finish()

@@ -46,6 +46,13 @@ def _kind(source: Path) -> str:
 @click.option("--port", help="Port of the first service: PORT or HOST:CONTAINER.")
 @click.option("--code", "code", help="Mount the project folder at this container path, e.g. /app.")
 @click.option("--service", default="app", show_default=True, help="Name of the first service.")
+@click.option(
+    "--compose-profile",
+    "compose_profiles",
+    multiple=True,
+    metavar="NAME",
+    help="With --from: convert the services of this compose profile too (repeatable).",
+)
 @click.option("-y", "--yes", is_flag=True, help="Never prompt; take flags and defaults.")
 @click.pass_obj
 def init(
@@ -58,6 +65,7 @@ def init(
     port: Optional[str],
     code: Optional[str],
     service: str,
+    compose_profiles: tuple[str, ...],
     yes: bool,
 ) -> None:
     """Write a commented devenv.toml in the project folder (and `.devenv/` in .gitignore).
@@ -85,7 +93,7 @@ def init(
                 f"{source}: no such file", "pass the path of a compose file or devcontainer.json"
             )
         convert = convert_devcontainer if _kind(source) == "devcontainer" else convert_compose
-        conversion = convert(source, root, name=name, registry=registry)
+        conversion = convert(source, root, name=name, registry=registry, profiles=compose_profiles)
         text, unconverted, notes = conversion.toml_text, conversion.unconverted, conversion.notes
         secrets = conversion.secrets
         out.add_secrets(set(secrets.values()))  # never echoed, not even in a note

@@ -6,6 +6,8 @@ from typing import Any, Callable
 
 import click
 
+from devenv.cli.completion import complete_instance, complete_profile
+
 instance_option = click.option(
     "-i",
     "--instance",
@@ -13,6 +15,7 @@ instance_option = click.option(
     envvar="DEVENV_INSTANCE",
     help="Which copy of the stack (separate containers, network, volumes, ports). Default: in a "
     "linked git worktree, one named after it; else `default`.",
+    shell_complete=complete_instance,
 )
 
 pull_option = click.option(
@@ -25,4 +28,10 @@ pull_option = click.option(
 
 
 def profile_option(default_help: str = "[env] default_profile, dev") -> Callable[[Any], Any]:
-    return click.option("--profile", "-p", default=None, help=f"Env profile (default: {default_help}).")
+    return click.option(
+        "--profile",
+        "-p",
+        default=None,
+        help=f"Env profile (default: {default_help}).",
+        shell_complete=complete_profile,
+    )

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.completion import complete_services
 from devenv.cli.output import table
 from devenv.cli.progress import TransferProgress
 from devenv.errors import DriftError
@@ -51,7 +52,7 @@ def login(app: Any, registry: Optional[str], username: Optional[str], password_s
 
 
 @click.command(short_help="Pull every service image (locked digests first).")
-@click.argument("services", nargs=-1)
+@click.argument("services", nargs=-1, shell_complete=complete_services)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (no progress).")
 @click.pass_obj
 def pull(app: Any, services: tuple[str, ...], as_json: bool) -> None:

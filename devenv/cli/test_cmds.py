@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.completion import complete_service
 from devenv.cli.options import profile_option, pull_option
 from devenv.cli.output import Output
 from devenv.cli.progress import progress_printer
@@ -22,7 +23,11 @@ from devenv.ops.testrun import TestOptions, run_test
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @profile_option("test")
 @click.option(
-    "-s", "--service", default=None, help="Run CMD inside this service's container (default: on this host)."
+    "-s",
+    "--service",
+    default=None,
+    help="Run CMD inside this service's container (default: on this host).",
+    shell_complete=complete_service,
 )
 @click.option(
     "--keep", is_flag=True, help="Leave the instance running afterwards (remove it with `devenv down`)."

@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.completion import complete_services
 from devenv.cli.options import instance_option, profile_option, pull_option
 from devenv.cli.output import Output, stack_title
 from devenv.cli.progress import TransferProgress, progress_printer
@@ -17,7 +18,7 @@ from devenv.ops.up import up as run_up
 
 
 @click.command(short_help="Create and start the stack (only what changed), then watch.")
-@click.argument("services", nargs=-1)
+@click.argument("services", nargs=-1, shell_complete=complete_services)
 @instance_option
 @profile_option()
 @click.option("-d", "--detach", is_flag=True, help="Return once the stack is up (no watching, no logs).")

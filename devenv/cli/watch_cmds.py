@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.completion import complete_services
 from devenv.cli.options import instance_option
 from devenv.cli.output import Output
 from devenv.ops.secrets import known_secret_values
@@ -100,7 +101,7 @@ def run_watch(
 
 
 @click.command(short_help="Watch files and reload services of a running stack.")
-@click.argument("services", nargs=-1)
+@click.argument("services", nargs=-1, shell_complete=complete_services)
 @instance_option
 @click.option("--down-on-exit", is_flag=True, help="Take the stack down when watching stops (Ctrl-C).")
 @click.option("--poll", is_flag=True, help="Poll for changes instead of using file events.")

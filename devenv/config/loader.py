@@ -20,6 +20,7 @@ from devenv.config.types import Invalid, unknown_key_message
 from devenv.errors import ConfigError
 
 CONFIG_NAME = "devenv.toml"
+_GLOB = re.compile(r"[*?\[]")
 
 
 def find_config(start: Path, explicit: bool = False) -> Path:
@@ -165,7 +166,7 @@ class _Builder:
             code = None
         user = raw["user"] or ("host" if code else None)
         environment = raw["environment"]
-        watch = self.watch(raw["watch"])
+        watch = self.watch(raw["watch"], name)
         if watch is not None and code:
             self.check_sync_outside_code(where, code, watch)
         return model.Service(
@@ -238,9 +239,11 @@ class _Builder:
             start_period_s=raw["start_period"],
         )
 
-    def watch(self, raw: Optional[dict[str, Any]]) -> Optional[model.WatchSpec]:
+    def watch(self, raw: Optional[dict[str, Any]], service: str) -> Optional[model.WatchSpec]:
         if raw is None:
             return None
+        where = ["services", service, "watch", "rules"]
+        rules = tuple(self.watch_rule(r, [*where, i]) for i, r in enumerate(raw["rules"] or ()))
         return model.WatchSpec(
             paths=tuple(raw["paths"] or ()),
             ignore=tuple(raw["ignore"] or ()),
@@ -250,32 +253,74 @@ class _Builder:
             exec=tuple(raw["exec"] or ()),
             restart_after_exec=raw["restart_after_exec"],
             sync_target=raw["sync_target"],
-            rules=tuple(model.WatchRule(tuple(r["paths"]), r["action"]) for r in raw["rules"] or ()),
+            rules=rules,
             include_ignored=raw["include_ignored"],
         )
 
     def check_sync_outside_code(self, where: list[Any], code: str, watch: model.WatchSpec) -> None:
         """A sync into the `code` bind mount writes each copied file back into the project
         folder, which the watcher sees as the next change: it would copy for ever."""
-        syncing: list[list[Union[str, int]]] = [["action"]] if watch.action == "sync" else []
-        syncing += [["rules", i, "action"] for i, r in enumerate(watch.rules) if r.action == "sync"]
-        if not syncing:
-            return
-        target = watch.sync_target or code
-        if not _inside(target, code):
-            return
-        key = ["sync_target"] if watch.sync_target else syncing[0]
-        said = (
-            f'sync_target "{target}" is'
-            if watch.sync_target
-            else f'action "sync" copies (to `code`, "{code}")'
-        )
-        raise self.fail(
-            [*where, "watch", *key],
-            f'{said} inside the code mount "{code}": each copy changes the project folder and '
-            "starts the next sync, for ever",
-            f'sync into a folder outside "{code}", or use action = "restart" (the code mount '
-            "already shows every save in the container)",
+        syncs = ("sync", "sync+restart", "sync+exec")
+        # (key to blame, where it copies to, how to say it)
+        copies: list[tuple[list[Union[str, int]], str, str]] = []
+        if watch.action == "sync":
+            key: list[Union[str, int]] = ["sync_target"] if watch.sync_target else ["action"]
+            copies.append((key, watch.sync_target or code, "sync_target" if watch.sync_target else ""))
+        for i, rule in enumerate(watch.rules):
+            if rule.action not in syncs:
+                continue
+            if rule.target:
+                copies.append((["rules", i, "target"], rule.target, "target"))
+            elif watch.sync_target:
+                copies.append((["sync_target"], watch.sync_target, "sync_target"))
+            else:
+                copies.append((["rules", i, "action"], code, ""))
+        for key, target, named in copies:
+            if not _inside(target, code):
+                continue
+            said = f'{named} "{target}" is' if named else f'action "sync" copies (to `code`, "{code}")'
+            raise self.fail(
+                [*where, "watch", *key],
+                f'{said} inside the code mount "{code}": each copy changes the project folder and '
+                "starts the next sync, for ever",
+                f'sync into a folder outside "{code}", or use action = "restart" (the code mount '
+                "already shows every save in the container)",
+            )
+
+    def watch_rule(self, raw: dict[str, Any], where: list[Union[str, int]]) -> model.WatchRule:
+        action, target, source = raw["action"], raw["target"], raw["source"]
+        syncs = action in ("sync", "sync+restart", "sync+exec")
+        if target is not None and not syncs:
+            raise self.fail([*where, "target"], f'target is for sync actions, not "{action}"', "remove it")
+        if raw["exec"] is not None and action not in ("exec", "sync+exec"):
+            raise self.fail([*where, "exec"], f'exec is for the exec actions, not "{action}"', "remove it")
+        if raw["initial_sync"] and target is None:
+            raise self.fail(
+                [*where, "initial_sync"], "initial_sync needs a target", "add target = a container path"
+            )
+        if source is not None:
+            if _GLOB.search(source) or source.startswith("/") or _project_rel(source).startswith(".."):
+                raise self.fail(
+                    [*where, "source"],
+                    f'"{raw["source"]}" is not a project-relative folder or file',
+                    'write a path inside the project, e.g. "src"',
+                )
+        elif target is not None:
+            paths = raw["paths"]
+            if len(paths) != 1 or _GLOB.search(paths[0]) or paths[0].startswith("!"):
+                raise self.fail(
+                    [*where, "target"],
+                    "a target needs the one folder or file it mirrors",
+                    'add source = "FOLDER" (the rule\'s paths have globs or several entries)',
+                )
+            source = paths[0].lstrip("/")  # "/web": the project's web, anchored as gitignore reads it
+        return model.WatchRule(
+            tuple(raw["paths"]),
+            action,
+            target,
+            None if source is None else _project_rel(source),
+            tuple(raw["exec"] or ()),
+            raw["initial_sync"],
         )
 
     def volumes(self) -> tuple[model.VolumeDecl, ...]:
@@ -376,6 +421,14 @@ class _Builder:
                         "give one of them another host port",
                     )
                 taken[key] = svc.name
+
+
+def _project_rel(path: str) -> str:
+    """ "./web/" -> "web"; "." -> "" (the project folder)."""
+    import posixpath
+
+    norm = posixpath.normpath(path.strip() or ".")
+    return "" if norm == "." else norm
 
 
 def _implicit_watch(code: Optional[str], raw: dict[str, Any]) -> Optional[model.WatchSpec]:

@@ -31,12 +31,23 @@ def _split(dotted: str) -> tuple[str, ...]:
     return tuple(_unquote(a) if a else (b or c) for a, b, c in _PART.findall(dotted))
 
 
-def key_lines(text: str) -> dict[tuple[str, ...], int]:
+Key = tuple[Union[str, int], ...]
+
+
+def key_lines(text: str) -> dict[Key, int]:
     """Map every table header and top-level-of-line key path to its (first) line number."""
-    lines: dict[tuple[str, ...], int] = {}
+    lines: dict[Key, int] = {}
     table: tuple[str, ...] = ()
     depth = 0  # open brackets of a multi-line array/inline table: their lines hold no keys of ours
+    array: Key = ()  # the key of the multi-line array being read
+    item = 0  # index of its next element
     for number, line in enumerate(text.splitlines(), start=1):
+        if depth == 1 and array and line.lstrip().startswith("{"):
+            # `rules = [` then one `{ ... },` per line: each item and its keys sit on its line.
+            item_path = (*array, item)
+            lines.setdefault(item_path, number)
+            _inline_keys(line.lstrip(), item_path, number, lines)
+            item += 1
         if depth == 0:
             header = _HEADER.match(line)
             if header:
@@ -51,11 +62,12 @@ def key_lines(text: str) -> dict[tuple[str, ...], int]:
                 for i in range(len(table) + 1, len(path) + 1):
                     lines.setdefault(path[:i], number)
                 _inline_keys(line[key.end() :], path, number, lines)
+                array, item = path, 0
         depth = max(0, depth + _bracket_balance(line))
     return lines
 
 
-def _inline_keys(rest: str, path: tuple[str, ...], number: int, lines: dict[tuple[str, ...], int]) -> None:
+def _inline_keys(rest: str, path: Key, number: int, lines: dict[Key, int]) -> None:
     # `health = { cmd = [...], interval = "1s" }`: inline keys sit on the same line.
     if rest.lstrip().startswith("{"):
         for match in re.finditer(rf"([A-Za-z0-9_-]+|{_BASIC}|'[^']*')\s*=", rest):
@@ -90,6 +102,10 @@ def _bracket_balance(line: str) -> int:
 def line_of(text: str, path: Sequence[Union[str, int]]) -> int:
     """The line of the deepest prefix of `path` found in `text` (0 when none is)."""
     found = key_lines(text)
+    full = tuple(path)
+    for end in range(len(full), 0, -1):  # an item of a multi-line array (`rules = [` ...) first
+        if any(isinstance(p, int) for p in full[:end]) and full[:end] in found:
+            return found[full[:end]]
     keys = tuple(p for p in path if isinstance(p, str))
     for end in range(len(keys), 0, -1):
         if keys[:end] in found:

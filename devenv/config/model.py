@@ -39,6 +39,9 @@ class Health(NamedTuple):
     start_period_s: float = 0.0
 
 
+BASE_IMAGE_ARG = "BASE_IMAGE"  # the build arg a service's `build.from` (pinned by the lock) is passed as
+
+
 class BuildSpec(NamedTuple):
     context: Path  # absolute
     dockerfile: str = "Dockerfile"
@@ -52,9 +55,22 @@ class WatchRule(NamedTuple):
 
     paths: tuple[str, ...]
     action: str
+    target: Optional[str] = None  # sync actions: the container path of `source`
+    source: Optional[str] = None  # project-relative folder/file synced to `target`
+    exec: tuple[str, ...] = ()  # exec actions: this rule's command (else the table's `exec`)
+    initial_sync: bool = False  # copy `source` into `target` when watching starts
 
 
-WATCH_ACTIONS = ("restart", "restart-container", "sync", "rebuild", "exec", "none")  # what a change does
+WATCH_ACTIONS = (  # what a change does
+    "restart",
+    "restart-container",
+    "sync",
+    "rebuild",
+    "exec",
+    "none",
+    "sync+restart",
+    "sync+exec",
+)
 DOCKER_SOCKET = "/var/run/docker.sock"  # what `docker_socket = true` mounts (and compose files name)
 
 DEFAULT_QUIET_MS = 100

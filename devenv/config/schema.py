@@ -175,8 +175,29 @@ BUILD = Table(
 
 WATCH_RULE = Table(
     (
-        Key("paths", ListOf(Str()), "Project-relative globs this rule matches.", required=True),
+        Key(
+            "paths",
+            ListOf(Str()),
+            "Project-relative globs this rule matches (gitignore syntax: `!` excludes).",
+            required=True,
+        ),
         Key("action", Enum(ACTIONS), "Action for changes matching these paths.", required=True),
+        Key(
+            "target",
+            CONTAINER_PATH,
+            "Sync actions: where `source` goes in the container (default: the table's sync_target).",
+            None,
+        ),
+        Key(
+            "source",
+            Str(),
+            "Project-relative folder (or file) that `target` mirrors (default: the rule's one path).",
+            None,
+        ),
+        Key(
+            "exec", Command(), 'Command for action = "exec" / "sync+exec" (default: the table\'s exec).', None
+        ),
+        Key("initial_sync", Bool(), "Copy `source` into `target` when watching starts.", False),
     ),
     what="a rule table {paths, action}",
 )
@@ -240,7 +261,7 @@ SERVICE = Table(
         Key(
             "environment",
             MapOf(EnvValue(), ENV_KEY, "a variable name"),
-            "Own environment (instead of, or with env = \"prod\" on top of, the layered env); "
+            'Own environment (instead of, or with env = "prod" on top of, the layered env); '
             "${NAME} takes a value from the layered env, $$ is a literal $.",
             None,
         ),

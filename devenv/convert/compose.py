@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
 from devenv.convert import compose_parts as parts
+from devenv.convert.compose_model import load_model, read
 from devenv.convert.compose_secrets import SecretMover, env_file_secrets, gitignored, secret_mounts
+from devenv.convert.compose_watch import convert_watch
 from devenv.convert.draft import Conversion, Draft, safe_name
 from devenv.convert.mounts import MountMapper, parse_long, parse_short
 from devenv.errors import ConfigError
@@ -23,10 +26,8 @@ _REASONS = {
     "restart": "devenv supervises the process and restarts it on code changes; no restart policy",
     "networks": "devenv puts every service on one project network; services reach each other by name",
     "network_mode": "devenv puts every service on one project network",
-    "profiles": "devenv starts every service, or the ones named on `devenv up SERVICE…`",
     "deploy": "cluster settings; `devenv export k8s` writes Deployments for clusters",
     "configs": "mount the file with `data` or `code` instead",
-    "extends": "flatten first (`docker compose config > flat.yml`) and convert that",
     "stdin_open": "`devenv shell` and `devenv exec` give an interactive terminal",
     "tty": "`devenv shell` and `devenv exec` give an interactive terminal",
     "tmpfs": "tmpfs mounts are not supported by devenv (read_only = true gives a tmpfs /tmp)",
@@ -34,7 +35,6 @@ _REASONS = {
 _TOP_REASONS = {
     "networks": _REASONS["networks"],
     "configs": _REASONS["configs"],
-    "include": "convert each included file on its own",
 }
 _ENVIRONMENT = re.compile(r"services\.[^.]+\.environment")
 _HANDLED = {
@@ -56,24 +56,17 @@ _HANDLED = {
     "stop_grace_period",
     "secrets",
     "network_mode",
+    "develop",
 }
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
-    import yaml  # lazy: only init/export need it
+    """A compose file as YAML, checked to be one (a `services:` mapping)."""
+    return checked(path, read(path))
 
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err}", "check the path given to --from") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(
-            f"{path}{where}: not valid YAML ({getattr(err, 'problem', err)})",
-            "fix the YAML syntax, then run `devenv init --from` again",
-        ) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict) or not doc["services"]:
+
+def checked(path: Path, doc: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(doc.get("services"), dict) or not doc["services"]:
         raise ConfigError(
             f"{path}: no `services:` mapping — is this a compose file?",
             "pass a docker-compose.yml / compose.yaml with services",
@@ -82,12 +75,19 @@ def load_yaml(path: Path) -> dict[str, Any]:
 
 
 def convert_compose(
-    path: Path, project_root: Path, *, name: Optional[str] = None, registry: Optional[str] = None
+    path: Path,
+    project_root: Path,
+    *,
+    name: Optional[str] = None,
+    registry: Optional[str] = None,
+    profiles: Sequence[str] = (),
 ) -> Conversion:
-    """Convert the compose file at `path` into devenv.toml text for the project at `project_root`."""
-    doc = load_yaml(path)
+    """Convert the compose file at `path` into devenv.toml text for the project at `project_root`;
+    `profiles`: the compose profiles to convert as active (`--compose-profile`)."""
     label = _label(path, project_root)
     draft = Draft(source_label=label, project_name=safe_name(project_root.resolve().name))
+    checked(path, read(path))
+    doc = checked(path, load_model(path, draft, profiles=profiles, label=label))
     if doc.get("name") and not name and safe_name(str(doc["name"])) != draft.project_name:
         draft.note(
             "name",
@@ -258,6 +258,8 @@ class ComposeConverter:
             grace = parts.duration(raw["stop_grace_period"], f"{where}.stop_grace_period", self.draft)
             if grace is not None:
                 svc["stop_timeout"] = grace
+        if raw.get("develop") is not None:
+            convert_watch(self.draft, svc, raw["develop"], f"{where}.develop", self.relative)
         for key in raw:
             if key not in _HANDLED:
                 reason = "extension field, not read by devenv" if str(key).startswith("x-") else None

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
 from devenv.convert import compose_parts as parts
-from devenv.convert.compose import ComposeConverter, _label, load_yaml
+from devenv.convert.compose import ComposeConverter, _label, checked
+from devenv.convert.compose_model import keep_services, load_model
 from devenv.convert.compose_secrets import toml_literal
 from devenv.convert.draft import Conversion, Draft, safe_name
 from devenv.convert.mounts import Mount, MountMapper
@@ -29,7 +31,6 @@ _REASONS = {
     "postAttachCommand": "devenv has no attach step; run it with `devenv exec`",
     "portsAttributes": "port labels and auto-forward behaviour have no devenv meaning",
     "otherPortsAttributes": "port labels and auto-forward behaviour have no devenv meaning",
-    "runServices": "devenv starts every service, or the ones named on `devenv up SERVICE…`",
     "shutdownAction": "`devenv down` stops the stack",
     "hostRequirements": "`devenv doctor` checks this machine",
 }
@@ -42,6 +43,7 @@ _HANDLED = {
     "context",
     "dockerComposeFile",
     "service",
+    "runServices",
     "workspaceFolder",
     "workspaceMount",
     "forwardPorts",
@@ -81,7 +83,12 @@ def parse_jsonc(text: str) -> Any:
 
 
 def convert_devcontainer(
-    path: Path, project_root: Path, *, name: Optional[str] = None, registry: Optional[str] = None
+    path: Path,
+    project_root: Path,
+    *,
+    name: Optional[str] = None,
+    registry: Optional[str] = None,
+    profiles: Sequence[str] = (),
 ) -> Conversion:
     """Convert the devcontainer.json at `path` into devenv.toml text for the project at `project_root`."""
     try:
@@ -94,7 +101,7 @@ def convert_devcontainer(
         raise ConfigError(f"{path}: expected a JSON object", "pass a devcontainer.json")
     root = project_root.resolve()
     draft = Draft(source_label=_label(path, root), project_name=safe_name(root.name))
-    _Converter(draft, path.parent.resolve(), root).convert(doc)
+    _Converter(draft, path.parent.resolve(), root, profiles).convert(doc)
     if name:
         draft.project_name = safe_name(name)
     draft.registry = registry
@@ -102,8 +109,9 @@ def convert_devcontainer(
 
 
 class _Converter:
-    def __init__(self, draft: Draft, base: Path, root: Path):
+    def __init__(self, draft: Draft, base: Path, root: Path, profiles: Sequence[str] = ()):
         self.draft = draft
+        self.profiles = profiles
         self.base = base  # relative paths in devcontainer.json are relative to its folder
         self.root = root
         self.service = SERVICE
@@ -259,30 +267,43 @@ class _Converter:
                 mounts.place(self.service, mount, f"mounts[{i}]")
 
     def compose(self, doc: dict[str, Any]) -> None:
+        """The compose files merged in order, as the devcontainer CLI hands them to compose
+        (relative paths are relative to the first file's folder); only `service`, `runServices`
+        and what they depend on are started, so only they are converted."""
         files = doc["dockerComposeFile"]
-        files = files if isinstance(files, list) else [files]
-        for i, extra in enumerate(files[1:], start=1):
-            self.draft.skip(
-                f"dockerComposeFile[{i}]",
-                f'override file "{extra}" is not merged — convert a '
-                "flattened file (`docker compose config`) instead",
-            )
-        path = (self.base / str(files[0])).resolve()
-        if not path.is_file():
-            raise ConfigError(
-                f'{self.draft.source_label} dockerComposeFile: "{files[0]}" does not exist ({path})',
-                "fix dockerComposeFile (it is relative to the devcontainer.json folder), "
-                "or run `devenv init --from` on the compose file itself",
-            )
-        compose_doc = load_yaml(path)
-        converter = ComposeConverter(self.draft, path.parent, self.root, _label(path, self.root))
-        converter.convert(compose_doc)
+        files = [str(f) for f in (files if isinstance(files, list) else [files])]
+        paths = [(self.base / f).resolve() for f in files]
+        for i, path in enumerate(paths):
+            if not path.is_file():
+                key = "dockerComposeFile" + (f"[{i}]" if len(files) > 1 else "")
+                raise ConfigError(
+                    f'{self.draft.source_label} {key}: "{files[i]}" does not exist ({path})',
+                    "fix dockerComposeFile (it is relative to the devcontainer.json folder)"
+                    + (", or add the compose file it extends" if i == 0 and len(files) > 1 else "")
+                    + ", or run `devenv init --from` on the compose file itself",
+                )
+        label = ", ".join(_label(p, self.root) for p in paths)
+        model = load_model(paths[0], self.draft, overrides=paths[1:], profiles=self.profiles, label=label)
+        checked(paths[0], model)
         name = str(doc.get("service") or "")
-        if name not in converter.names:
+        if name not in model["services"]:
             raise ConfigError(
-                f'{self.draft.source_label}: service "{name}" is not in {path.name}',
-                "set `service` to one of: " + ", ".join(converter.names),
+                f'{self.draft.source_label}: service "{name}" is not in {label}',
+                "set `service` to one of: " + ", ".join(str(s) for s in model["services"]),
             )
+        run = doc.get("runServices")
+        if isinstance(run, list):
+            unknown = [str(s) for s in run if s not in model["services"]]
+            for s in unknown:
+                self.draft.skip("runServices", f'no service "{s}" in {label}')
+            keep_services(
+                model,
+                [name, *(str(s) for s in run if s in model["services"])],
+                self.draft,
+                "not in runServices (the devcontainer starts only those, `service` and what they depend on)",
+            )
+        converter = ComposeConverter(self.draft, paths[0].parent, self.root, label)
+        converter.convert(model)
         self.service = converter.names[name]
         if doc.get("workspaceFolder"):
             self.draft.service(self.service)["workdir"] = self.workspace

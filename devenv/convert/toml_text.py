@@ -75,6 +75,12 @@ def render_table(table: Table) -> list[str]:
             subtables.append(Table(f"{table.name}.{key(name)}", dict(obj)))
             continue
         note = table.key_comments.get(name)
+        if _is_table_list(obj) and len(line) > _INLINE_LIMIT:
+            # A list of rules: one inline table per line (arrays may span lines; inline tables may not).
+            out.append(f"{key(name)} = [" + (f"  # {note}" if note else ""))
+            out.extend(f"  {value(item)}," for item in obj)
+            out.append("]")
+            continue
         out.append(f"{line}  # {note}" if note else line)
     for name, obj in table.commented_out.items():
         note = table.key_comments.get(name)
@@ -84,6 +90,10 @@ def render_table(table: Table) -> list[str]:
         out.append("")
         out.extend(render_table(sub))
     return out
+
+
+def _is_table_list(obj: Any) -> bool:
+    return isinstance(obj, list) and bool(obj) and all(isinstance(item, Mapping) for item in obj)
 
 
 def render(tables: Sequence[Table], header: Optional[Sequence[str]] = None) -> str:

@@ -382,7 +382,9 @@ class DockerEngine:
             tar = context_tar
             return self._stream(
                 f"building {tag}",
-                lambda: self.api.build(fileobj=io.BytesIO(tar), custom_context=True, **common),
+                lambda: self.api.build(
+                    fileobj=io.BytesIO(tar), custom_context=True, dockerfile=dockerfile, **common
+                ),
             )
         # docker-py tars the folder itself, applying .dockerignore with docker's own rules.
         return self._stream(

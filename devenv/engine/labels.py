@@ -24,6 +24,7 @@ VOLUME_NAME = f"{LABEL_PREFIX}.volume"
 BUILD_INPUTS = f"{LABEL_PREFIX}.build-inputs"  # on a service's own image: what it was built from
 CATALOG = f"{LABEL_PREFIX}.catalog"  # on catalog images: the image's name in images/<name>/
 CATALOG_INPUTS = f"{CATALOG}.inputs"  # on catalog images: the hash of what they were built from
+RELEASE = f"{LABEL_PREFIX}.release"  # on release images (exports to clusters): <project>/<service>
 OCI = "org.opencontainers.image"  # the OCI annotation keys catalog images carry
 
 

@@ -49,10 +49,11 @@ class LiteAPIError(Exception):
 
 
 class LiteEngine:
-    def __init__(self, host: str, path: str):
+    def __init__(self, host: str, path: str, *, timeout: float = READ_TIMEOUT_S):
         self.host = host
         self._path = path
         self._server: Optional[str] = None  # the Server header, from the first answer
+        self._timeout = timeout  # per request (shell completion asks with a short one)
 
     # --- HTTP/1.0 ---
     def _exchange(
@@ -88,12 +89,13 @@ class LiteEngine:
         url: str,
         params: Optional[dict[str, str]] = None,
         *,
-        timeout: Optional[float] = READ_TIMEOUT_S,
+        timeout: Optional[float] = None,
         data: Optional[JSON] = None,
     ) -> Any:  # the engine's JSON answer
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
         sent = json.dumps(data).encode() if data is not None else b""
-        status, body = self._exchange(method, f"/v{API_VERSION}{url}{query}", timeout, sent)
+        wait = self._timeout if timeout is None else timeout
+        status, body = self._exchange(method, f"/v{API_VERSION}{url}{query}", wait, sent)
         if status >= 400:
             try:
                 message = json.loads(body).get("message", "")
@@ -114,7 +116,7 @@ class LiteEngine:
 
     # --- EngineReads ---
     def ping(self) -> None:
-        self._exchange("GET", "/_ping", READ_TIMEOUT_S)  # plain text, not JSON
+        self._exchange("GET", "/_ping", self._timeout)  # plain text, not JSON
 
     def is_podman(self) -> bool:
         """From the Server header every answer carries (a ping if nothing was asked yet)."""

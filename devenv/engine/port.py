@@ -179,7 +179,8 @@ class Engine(EngineStack, Protocol):
         build_args: Optional[Mapping[str, str]] = None,
         target: Optional[str] = None,
     ) -> Iterable[Message]:
-        """Build from a folder (docker's own .dockerignore handling) or a tar archive."""
+        """Build from a folder (docker's own .dockerignore handling) or a tar archive;
+        `dockerfile`: its path inside the folder or archive (default: Dockerfile)."""
         ...
 
     def tag(self, image: str, repository: str, tag: str) -> None: ...

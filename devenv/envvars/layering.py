@@ -79,7 +79,9 @@ def declare_secrets(prod: ProdEnv, spec: EnvSpec) -> None:
         if key in prod.values:
             prod.values[key] = replace(prod.values[key], secret=True)
         elif key not in prod.unmirrorable:
-            prod.values[key] = EnvValue(key, "", "devenv.toml [env] secret_keys (a local value only)", secret=True)
+            prod.values[key] = EnvValue(
+                key, "", "devenv.toml [env] secret_keys (a local value only)", secret=True
+            )
 
 
 def apply_profiles(

@@ -79,6 +79,17 @@ def duration(seconds: float) -> str:
 def dump_yaml(doc: Any, header: Optional[list[str]] = None) -> str:
     import yaml  # lazy: only export needs it
 
-    text = yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text_block(dumper: Any, data: str) -> Any:
+        # A script (the Swarm secret prologue) reads as lines: a literal block, not one quoted line.
+        style = "|" if "\n" in data and not any(line.endswith(" ") for line in data.split("\n")) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    Dumper.add_representer(str, text_block)
+    text = yaml.dump(
+        doc, Dumper=Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000
+    )
     comments = "".join(f"# {line}".rstrip() + "\n" for line in header or [])
     return comments + text

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from devenv.config.model import DOCKER_SOCKET, PortSpec, Project, Service
+from devenv.config.model import BASE_IMAGE_ARG as BASE_ARG
+from devenv.config.model import DOCKER_SOCKET, Health, PortSpec, Project, Service
+from devenv.errors import ConfigError
 from devenv.export.common import (
     EnvLike,
     Envs,
@@ -33,16 +35,18 @@ def export_compose(
     envs: Envs,
     base_dir: Optional[Path] = None,
     profile: Optional[str] = None,
+    bases: Optional[Mapping[str, str]] = None,
 ) -> str:
     """Compose YAML for `project`. `base_dir` is where the file will live (default: the project root);
-    bind sources are written relative to it."""
+    bind sources are written relative to it. `bases`: the pinned `build.from` image of each service
+    that builds (passed as the BASE_IMAGE build arg, as devenv builds it)."""
     base = (base_dir or project.root).resolve()
     services: dict[str, Any] = {}
     secrets: list[str] = []
     for svc in project.services:
-        services[svc.name] = _service(project, svc, images, envs, base, secrets)
+        services[svc.name] = _service(project, svc, images, envs, base, secrets, bases or {})
     doc: dict[str, Any] = {"services": services}
-    volumes = _volumes(project)
+    volumes = volume_decls(project)
     if volumes:
         doc["volumes"] = volumes
     header = [
@@ -64,18 +68,27 @@ def export_compose(
 
 
 def _service(
-    project: Project, svc: Service, images: Mapping[str, str], envs: Envs, base: Path, secrets: list[str]
+    project: Project,
+    svc: Service,
+    images: Mapping[str, str],
+    envs: Envs,
+    base: Path,
+    secrets: list[str],
+    bases: Mapping[str, str],
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    image = pinned_image(project, svc, images)
+    image = None if svc.build is not None else pinned_image(project, svc, images)
     if image:
         out["image"] = image
     elif svc.build is not None:
-        build: dict[str, Any] = {"context": escaped(_bind_source(svc.build.context, base))}
+        build: dict[str, Any] = {"context": escaped(bind_source(svc.build.context, base))}
         if svc.build.dockerfile != "Dockerfile":
             build["dockerfile"] = escaped(svc.build.dockerfile)
-        if svc.build.args:
-            build["args"] = {k: escaped(v) for k, v in svc.build.args}
+        args = {k: escaped(v) for k, v in svc.build.args}
+        if svc.build.base is not None:
+            args[BASE_ARG] = _base_image(svc, bases)
+        if args:
+            build["args"] = args
         if svc.build.target:
             build["target"] = escaped(svc.build.target)
         out["build"] = build
@@ -91,10 +104,10 @@ def _service(
         out["ports"] = [_port(p) for p in svc.ports]
     mounts = []
     if svc.code:
-        mounts.append(escaped(f"{_bind_source(project.root, base)}:{svc.code}"))
+        mounts.append(escaped(f"{bind_source(project.root, base)}:{svc.code}"))
     for data in svc.data:
         mounts.append(
-            escaped(f"{_bind_source(data.source, base)}:{data.target}") + (":ro" if data.read_only else "")
+            escaped(f"{bind_source(data.source, base)}:{data.target}") + (":ro" if data.read_only else "")
         )
     for vol in svc.volumes:
         mounts.append(escaped(f"{vol.name}:{vol.target}") + (":ro" if vol.read_only else ""))
@@ -106,13 +119,7 @@ def _service(
     if env:
         out["environment"] = {key: _env_value(key, item, secrets) for key, item in env.items()}
     if svc.health:
-        out["healthcheck"] = {
-            "test": ["CMD", *(escaped(a) for a in svc.health.cmd)],
-            "interval": duration(svc.health.interval_s),
-            "timeout": duration(svc.health.timeout_s),
-            "retries": svc.health.retries,
-            "start_period": duration(svc.health.start_period_s),
-        }
+        out["healthcheck"] = healthcheck(svc.health)
     if svc.depends_on:
         out["depends_on"] = {
             dep: {"condition": "service_healthy" if project.service(dep).health else "service_started"}
@@ -129,6 +136,26 @@ def _service(
     if svc.stop_signal:
         out["stop_signal"] = svc.stop_signal
     return out
+
+
+def _base_image(svc: Service, bases: Mapping[str, str]) -> str:
+    pinned = bases.get(svc.name)
+    if pinned is None:
+        raise ConfigError(
+            f"devenv.lock has no digest for the base image of service {svc.name} ({svc.build and svc.build.base})",
+            "run `devenv lock` so the export pins every image to its digest",
+        )
+    return pinned
+
+
+def healthcheck(health: Health) -> dict[str, Any]:
+    return {
+        "test": ["CMD", *(escaped(a) for a in health.cmd)],
+        "interval": duration(health.interval_s),
+        "timeout": duration(health.timeout_s),
+        "retries": health.retries,
+        "start_period": duration(health.start_period_s),
+    }
 
 
 def escaped(text: str) -> str:
@@ -162,7 +189,7 @@ def _port(port: PortSpec) -> str:
     return text + ("/udp" if port.protocol == "udp" else "")
 
 
-def _bind_source(path: Path, base: Path) -> str:
+def bind_source(path: Path, base: Path) -> str:
     """Relative to the compose file when under it or its project (portable), else absolute."""
     path = Path(path).resolve()
     rel = os.path.relpath(path, base).replace(os.sep, "/")
@@ -171,7 +198,7 @@ def _bind_source(path: Path, base: Path) -> str:
     return rel if rel.startswith(".") else f"./{rel}"
 
 
-def _volumes(project: Project) -> dict[str, Any]:
+def volume_decls(project: Project) -> dict[str, Any]:
     names: list[str] = []
     for svc in project.services:
         names.extend(v.name for v in svc.volumes if v.name not in names)

@@ -50,7 +50,7 @@ def export_k8s(
         if image is None:
             raise ConfigError(
                 f"service {svc.name} builds its image and devenv.lock has no pushed digest for it",
-                "push the image (`devenv images push`) and run `devenv lock`; a cluster cannot build it",
+                "export with --push: devenv builds its release image from HEAD and pushes it (a cluster cannot build)",
             )
         env = service_env(svc, envs)
         plain = {k: v.value for k, v in env.items() if not v.secret}

@@ -9,7 +9,10 @@ import re
 import shlex
 from typing import NamedTuple, Optional
 
-BASE_ARG = "BASE_IMAGE"
+from devenv.config.model import BASE_IMAGE_ARG
+
+BASE_ARG = BASE_IMAGE_ARG  # catalog builds pass their base as this build arg, as services do
+
 _USES_BASE = re.compile(r"\$(?:\{" + BASE_ARG + r"(?:[:?+-][^}]*)?\}|" + BASE_ARG + r"\b)")
 
 

@@ -146,7 +146,9 @@ def _build(
     tag = f"{plan.repository}:{plan.build_tag}"
     image_id: Optional[str] = None
     try:
-        for event in engine.build(tag=tag, labels=labels, context_tar=context, build_args=dict(plan.build_args)):
+        for event in engine.build(
+            tag=tag, labels=labels, context_tar=context, build_args=dict(plan.build_args)
+        ):
             if event.error is not None:
                 raise DevenvError(
                     f"{plan.relpath}/Dockerfile: build failed: {event.error.strip()}",

@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Callable, Optional
 
+from devenv.config.model import BASE_IMAGE_ARG as BASE_ARG
 from devenv.config.model import Project, Service
 from devenv.engine import labels as L
 from devenv.engine.errors import EngineRefused
@@ -14,7 +15,6 @@ from devenv.errors import ConfigError, EngineError
 
 SERVICE_TAG = "devenv/{project}-{service}:dev"
 INPUTS_LABEL = L.BUILD_INPUTS
-BASE_ARG = "BASE_IMAGE"
 
 
 def service_image_tag(project: Project, service: Service) -> str:

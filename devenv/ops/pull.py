@@ -69,5 +69,7 @@ def pull(
                 name, image, ensured.ref.display, ensured.digest, digest is not None, state, ensured.warning
             )
         )
-    built = [s.name for s in project.services if s.name not in targets and (not services or s.name in services)]
+    built = [
+        s.name for s in project.services if s.name not in targets and (not services or s.name in services)
+    ]
     return PullResult(rows, built)

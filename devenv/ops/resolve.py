@@ -53,11 +53,15 @@ def local_services(
 
     def image(service: Service, lock: Optional[LockFile]) -> _Image:
         if service.build is not None:
-            base = _base(project, service, lock, lambda ref, digest: local_image(reads, ref, locked_digest=digest))
+            base = _base(
+                project, service, lock, lambda ref, digest: local_image(reads, ref, locked_digest=digest)
+            )
             built = reads.inspect_image(service_image_tag(project, service))
             inputs = build_inputs(service, base.image_id if base else None)
             if built is None or built.labels.get(INPUTS_LABEL) != inputs:
-                raise DevenvError(f"{service.name}: its image is not built (or not current)", "`devenv up` builds it")
+                raise DevenvError(
+                    f"{service.name}: its image is not built (or not current)", "`devenv up` builds it"
+                )
             return _built(project, service, built.id, base)
         return _pulled(
             service, project, local_image(reads, _ref(project, service), locked_digest=_locked(lock, service))
@@ -90,7 +94,9 @@ def resolve_services(
             if present is not None and present.labels.get(INPUTS_LABEL) == inputs:
                 return _built(project, service, present.id, base)
             base_ref = str(base.ref) if base else None
-            image_id = build_service_image(engine, project, service, base=base_ref, inputs=inputs, progress=progress)
+            image_id = build_service_image(
+                engine, project, service, base=base_ref, inputs=inputs, progress=progress
+            )
             return _built(project, service, image_id, base)
         ensured = ensure_image(
             engine,

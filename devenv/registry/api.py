@@ -157,6 +157,20 @@ class RegistryClient:
         )
         return resp.headers.get("docker-content-digest") or "sha256:" + hashlib.sha256(body).hexdigest()
 
+    def blob(self, repository: str, digest: str) -> bytes:
+        """A small blob (an image config) by digest, checked against the digest; a redirect to
+        the registry's storage is followed, without our credentials."""
+        resp = self._call(
+            "GET",
+            f"/v2/{repository}/blobs/{digest}",
+            scope=f"repository:{repository}:pull",
+            what=f"{self.host}/{repository}@{digest}",
+            follow=True,
+        )
+        if "sha256:" + hashlib.sha256(resp.body).hexdigest() != digest:
+            raise RegistryError(f"registry {self.host} sent a blob of {repository} that is not {digest[:19]}")
+        return resp.body
+
     def tags(self, repository: str) -> list[str]:
         resp = self._call(
             "GET",
@@ -179,6 +193,7 @@ class RegistryClient:
         what: str,
         headers: Optional[dict[str, str]] = None,
         body: Optional[bytes] = None,
+        follow: bool = False,
     ) -> Response:
         headers = dict(headers or {})
         if scope in self._auth_header:
@@ -190,6 +205,8 @@ class RegistryClient:
                 self._auth_header[scope] = auth
                 headers["Authorization"] = auth
                 resp = self._send(method, self.base_url + path, headers, body)
+        if follow and resp.status in (301, 302, 303, 307, 308) and resp.headers.get("location"):
+            resp = self._send("GET", urllib.parse.urljoin(self.base_url + path, resp.headers["location"]), {})
         if 200 <= resp.status < 300:
             return resp
         raise self._status_error(resp, what)

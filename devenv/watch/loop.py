@@ -22,7 +22,7 @@ from devenv.watch import actions
 from devenv.watch.debounce import Debouncer
 from devenv.watch.ignore import IgnoreMatcher
 from devenv.watch.observer import TreeWatcher, WatchReport
-from devenv.watch.rules import Plan, RuleSet
+from devenv.watch.rules import Plan, RuleSet, RuleSync
 from devenv.watch.sync_agent import SyncAgent
 
 
@@ -68,6 +68,33 @@ def _top_most(paths: Sequence[Path]) -> list[Path]:
         if not any(path == c or c in path.parents for c in chosen):
             chosen.append(path)
     return chosen
+
+
+def _file_copy(source: str, target: str) -> tuple[str, str, str]:
+    """A rule on one file: (its folder, its name, the container folder it goes to)."""
+    parent, _, name = source.rpartition("/")
+    folder, _, dest_name = target.rstrip("/").rpartition("/")
+    if dest_name != name:
+        raise DevenvError(
+            f"watch rule for {source}: its target {target} has another name",
+            f"a file keeps its name: set target to {folder or ''}/{name}",
+        )
+    return parent, name, folder or "/"
+
+
+def _rule_mapping(w: _Watched, source: str, target: str) -> tuple[str, str, Callable[[str, bool], bool]]:
+    """A rule's (source, target) and an ignore test for paths relative to the source: the
+    service's ignores, and (for files) the rule's own paths, which may exclude with `!`."""
+    prefix = source + "/" if source else ""
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        full = prefix + rel if rel else source
+        if w.matcher.ignored(full, is_dir):
+            return True
+        rule = w.rules.rule_for(full)
+        return not is_dir and (rule is None or rule.target != target)
+
+    return source, target, ignored
 
 
 class WatchLoop:
@@ -120,7 +147,8 @@ class WatchLoop:
             (files.add(path) if path.is_file() else roots.append(path))
         matcher = IgnoreMatcher(self.root, spec.ignore, include_ignored=spec.include_ignored)
         debouncer = Debouncer(spec.quiet_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock)
-        return _Watched(svc, spec, roots, files, matcher, RuleSet(spec), debouncer)
+        supervised = bool(svc.restart and svc.command)  # as stack/spec.py decides it
+        return _Watched(svc, spec, roots, files, matcher, RuleSet(spec, supervised=supervised), debouncer)
 
     def _observer_roots(self) -> list[Path]:
         folders: list[Path] = []
@@ -172,7 +200,7 @@ class WatchLoop:
         for note in self.report.notes:
             self.reporter.note(note)
         for w in self.watched:
-            if w.spec.action == "sync":
+            if w.spec.action == "sync" or w.rules.initial_syncs():
                 self._guard(w, functools.partial(self._initial_sync, w), "initial-sync", 0)
         return self.report
 
@@ -259,10 +287,36 @@ class WatchLoop:
     def _initial_sync(self, w: _Watched) -> None:
         container = self.get_container(w.service.name)
         uid, gid = actions.owner_ids(self.engine, container, w.service.user, has_code=True)
-        actions.initial_sync(
-            self.engine, container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored
-        )
+        if w.spec.action == "sync":
+            actions.initial_sync(
+                self.engine, container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored
+            )
+        for rule in w.rules.initial_syncs():
+            source, target, ignored = _rule_mapping(w, rule.source or "", rule.target or "")
+            if (self.root / source).is_dir():
+                actions.initial_sync(
+                    self.engine, container, self.root / source, target, uid, gid, ignored=ignored
+                )
+            elif (self.root / source).exists():
+                parent, name, folder = _file_copy(source, target)
+                actions.sync(self.engine, container, self.root / parent, [name], folder, uid, gid)
         self._sync_agent(w.service.name, container).warm()
+
+    def _targeted_sync(
+        self, w: _Watched, container: ContainerDetails, job: RuleSync, uid: int, gid: int
+    ) -> None:
+        """Changed paths under a rule's `source` go to its `target` (a file rule: the file itself)."""
+        source, target, ignored = _rule_mapping(w, job.source, job.target)
+        agent = self._sync_agent(w.service.name, container)
+        if source and not (self.root / source).is_dir() and all(p == source for p in job.paths):
+            parent, name, folder = _file_copy(source, target)
+            actions.sync(self.engine, container, self.root / parent, [name], folder, uid, gid, agent=agent)
+            return
+        prefix = source + "/" if source else ""
+        inside = [p[len(prefix) :] for p in job.paths if p.startswith(prefix)]
+        actions.sync(
+            self.engine, container, self.root / source, inside, target, uid, gid, ignored=ignored, agent=agent
+        )
 
     def _execute(self, w: _Watched, plan: Plan) -> None:
         name = w.service.name
@@ -274,30 +328,34 @@ class WatchLoop:
             elif step == "sync":
                 container = self.get_container(name)
                 uid, gid = actions.owner_ids(self.engine, container, w.service.user, has_code=True)
-                actions.sync(
-                    self.engine,
-                    container,
-                    self.root,
-                    plan.sync_paths,
-                    self._sync_target(w),
-                    uid,
-                    gid,
-                    ignored=w.matcher.ignored,
-                    agent=self._sync_agent(name, container),
-                )
-            elif step == "exec":
-                if not w.spec.exec:
-                    raise DevenvError(
-                        f"services.{name}.watch: action exec needs a command",
-                        f'set services.{name}.watch.exec, e.g. ["make", "build"]',
+                if plan.sync_paths:
+                    actions.sync(
+                        self.engine,
+                        container,
+                        self.root,
+                        plan.sync_paths,
+                        self._sync_target(w),
+                        uid,
+                        gid,
+                        ignored=w.matcher.ignored,
+                        agent=self._sync_agent(name, container),
                     )
-                actions.exec_then_maybe_restart(
-                    self.engine,
-                    self.get_container(name),
-                    w.spec.exec,
-                    restart_after=False,
-                    workdir=w.service.workdir,
-                )
+                for job in plan.targeted:
+                    self._targeted_sync(w, container, job, uid, gid)
+            elif step == "exec":
+                for command in plan.execs:
+                    if not command:
+                        raise DevenvError(
+                            f"services.{name}.watch: action exec needs a command",
+                            f'set services.{name}.watch.exec, e.g. ["make", "build"]',
+                        )
+                    actions.exec_then_maybe_restart(
+                        self.engine,
+                        self.get_container(name),
+                        command,
+                        restart_after=False,
+                        workdir=w.service.workdir,
+                    )
             elif step == "restart":
                 actions.restart(self.engine, self.get_container(name), wait=self.restart_wait)
             elif step == "restart-container":

@@ -131,12 +131,17 @@ def compose_config(text: str, where: Path) -> None:
         if IN_CI:
             pytest.fail(f"CI=true but docker-compose 1.29.2 is not at {binary}", pytrace=False)
         return  # the YAML checks above still ran
-    out = where / "export"
-    out.mkdir(exist_ok=True)
-    (out / "docker-compose.yml").write_text(text)
+    # Beside devenv.toml, where `export compose` writes it: its build contexts and binds are
+    # relative to the project folder (compose checks that a build context exists).
+    (where / "devenv-export.yml").write_text(text)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
     proc = subprocess.run(
-        [binary, "config", "-q"], cwd=out, env=env, capture_output=True, text=True, timeout=120
+        [binary, "-f", "devenv-export.yml", "config", "-q"],
+        cwd=where,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, f"docker-compose config rejects the export:\n{proc.stderr}"
 

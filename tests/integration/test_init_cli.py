@@ -65,8 +65,11 @@ def test_init_from_compose_lists_what_was_not_converted(offline_project):
     result = offline_project.ok("init", "--from", "compose.yaml")
     assert "item(s) not converted" in result.err
     assert "  - services.api.build.ssh: not supported by devenv builds" in result.err
-    assert "  - services.proxy.profiles: devenv starts every service" in result.err
+    assert "  - services.proxy: in compose profile edge, not active" in result.err
     assert result.out.strip() == str(offline_project.root / "devenv.toml")
+    with_profile = offline_project.ok("init", "--from", "compose.yaml", "--compose-profile", "edge", "--force")
+    assert "note: services.proxy.profiles: profile edge is active: converted" in with_profile.err
+    assert "[services.proxy]" in (offline_project.root / "devenv.toml").read_text()
 
 
 def test_init_from_devcontainer(offline_project):

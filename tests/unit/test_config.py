@@ -121,7 +121,7 @@ def test_found_by_walking_up(tmp_path: Path) -> None:
         ),
         (
             '[services.web]\nimage = "x"\n[services.web.watch]\naction = "reload"\n',
-            'devenv.toml:4 services.web.watch.action: "reload" is not one of restart, restart-container, sync, rebuild, exec, none',
+            'devenv.toml:4 services.web.watch.action: "reload" is not one of restart, restart-container, sync, rebuild, exec, none, sync+restart, sync+exec',
         ),
         (
             '[services.web]\nports = ["8000:8000"]\n',
@@ -191,3 +191,59 @@ def test_a_sync_outside_the_code_mount_is_fine_and_one_into_it_names_the_loop(tm
         'devenv.toml:7 services.web.watch.sync_target: sync_target "/app/./static/" is inside the code mount "/app"'
     )
     assert "\n" not in message
+
+
+WATCH = '[services.web]\nimage = "x"\n[services.web.watch]\nrules = [\n'
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            '{ paths = ["a/"], action = "restart", target = "/a" }',
+            'devenv.toml:5 services.web.watch.rules[0].target: target is for sync actions, not "restart"',
+        ),
+        (
+            '{ paths = ["a/*.js"], action = "sync", target = "/a" }',
+            "devenv.toml:5 services.web.watch.rules[0].target: a target needs the one folder or file it mirrors",
+        ),
+        (
+            '{ paths = ["a/"], action = "sync", target = "/a", source = "../up" }',
+            'devenv.toml:5 services.web.watch.rules[0].source: "../up" is not a project-relative folder or file',
+        ),
+        (
+            '{ paths = ["a/"], action = "rebuild", exec = ["make"] }',
+            'devenv.toml:5 services.web.watch.rules[0].exec: exec is for the exec actions, not "rebuild"',
+        ),
+        (
+            '{ paths = ["a/"], action = "sync", initial_sync = true }',
+            "devenv.toml:5 services.web.watch.rules[0].initial_sync: initial_sync needs a target",
+        ),
+    ],
+)
+def test_watch_rule_keys_are_checked(tmp_path: Path, monkeypatch, rule: str, expected: str) -> None:
+    assert error_of(tmp_path, WATCH + f"  {rule},\n]\n", monkeypatch).startswith(expected)
+
+
+def test_watch_rule_source_defaults_to_its_one_path(tmp_path: Path) -> None:
+    project = parse(
+        tmp_path,
+        WATCH
+        + '  { paths = ["/web/"], action = "sync+restart", target = "/src/web", initial_sync = true },\n'
+        + '  { paths = ["/t/*.html"], action = "sync+exec", target = "/t", source = "./t", exec = ["reload"] },\n'
+        + '  { paths = ["."], action = "sync", target = "/all" },\n]\n',
+    )
+    rules = project.services[0].watch.rules
+    assert [(r.source, r.target) for r in rules] == [("web", "/src/web"), ("t", "/t"), ("", "/all")]
+    assert rules[0].initial_sync is True and rules[1].exec == ("reload",)
+
+
+def test_a_rule_that_syncs_into_the_code_mount_is_refused_by_its_target(tmp_path: Path, monkeypatch) -> None:
+    base = '[services.web]\nimage = "x"\ncode = "/app"\n[services.web.watch]\nrules = [\n'
+    inside = '  { paths = ["static/"], action = "sync+restart", target = "/app/static" },\n]\n'
+    message = error_of(tmp_path, base + inside, monkeypatch)
+    assert message.startswith(
+        'devenv.toml:6 services.web.watch.rules[0].target: target "/app/static" is inside the code mount "/app"'
+    )
+    outside = '  { paths = ["static/"], action = "sync+restart", target = "/srv/static" },\n]\n'
+    assert parse(tmp_path, base + outside).service("web").watch.rules[0].target == "/srv/static"

@@ -21,10 +21,10 @@ except ImportError:  # Python < 3.11
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "compose"
 
 
-def convert(name: str, filename: str, tmp_path: Path):
+def convert(name: str, filename: str, tmp_path: Path, profiles: tuple[str, ...] = ()):
     root = tmp_path / name
     shutil.copytree(FIXTURES / name, root)
-    conversion = convert_compose(root / filename, root)
+    conversion = convert_compose(root / filename, root, profiles=profiles)
     return root, conversion, tomllib.loads(conversion.toml_text)
 
 
@@ -55,8 +55,18 @@ def test_web_and_db(tmp_path):
     assert project.service("db").health.interval_s == 5.0
 
 
-def test_full_spec_forms(tmp_path):
+def test_a_service_of_an_inactive_profile_is_named_not_converted(tmp_path):
     _root, conv, doc = convert("fullspec", "compose.yaml", tmp_path)
+    assert "proxy" not in doc["services"]
+    assert (
+        "services.proxy: in compose profile edge, not active — "
+        "`devenv init --from FILE --compose-profile edge` converts it"
+    ) in conv.unconverted
+
+
+def test_full_spec_forms(tmp_path):
+    _root, conv, doc = convert("fullspec", "compose.yaml", tmp_path, profiles=("edge",))
+    assert "services.proxy.profiles: profile edge is active: converted (devenv starts it too)" in conv.notes
     assert doc["project"]["name"] == "fullspec"  # the folder; compose's `name: full_spec` is noted
     assert any(n.startswith('name: compose names the project "Full_Spec"') for n in conv.notes)
     assert doc["env"]["prod"] == ["common.env", "web.env"]
@@ -118,7 +128,6 @@ def test_full_spec_forms(tmp_path):
         "services.proxy.ports[7]",
         "services.proxy.restart",
         "services.proxy.networks",
-        "services.proxy.profiles",
         "services.api.build.ssh",
         "services.api.volumes[3]",
         "services.api.depends_on.migrate.condition",

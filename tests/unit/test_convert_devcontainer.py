@@ -85,17 +85,47 @@ def test_compose_based(tmp_path):
     assert app["code"] == "/workspaces/compose"
     assert app["workdir"] == "/workspaces/compose"  # ${localWorkspaceFolderBasename} resolved
     assert app["ports"] == ["3000:3000"] and db["ports"] == ["5432:5432"]
-    assert app["environment"] == {"RAILS_ENV": "development"}
+    assert app["environment"] == {"FROM_OVERRIDE": "1", "RAILS_ENV": "development"}  # the override file
+    assert db["environment"] == {"POSTGRES_PASSWORD": "postgres", "POSTGRES_DB": "app"}
     assert app["command"] == ["sleep", "infinity"]  # compose devcontainers keep the service's command
     assert db["volumes"] == ["postgres-data:/var/lib/postgresql/data"]
     assert [i.split(":")[0] for i in conv.unconverted] == [
-        "dockerComposeFile[1]",
         "services.db.restart",
         "postCreateCommand",
-        "runServices",
         "shutdownAction",
     ]
     parse_project(conv.toml_text, root / "devenv.toml")
+
+
+def test_run_services_limit_the_stack_to_them_and_their_dependencies(tmp_path):
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "compose", root)
+    compose = root / ".devcontainer" / "docker-compose.yml"
+    compose.write_text(
+        compose.read_text().replace(
+            "  db:\n", "  docs:\n    image: nginx\n  cache:\n    image: redis\n  db:\n"
+        )
+    )
+    path = root / ".devcontainer" / "devcontainer.json"
+    path.write_text(path.read_text().replace('"runServices": ["app", "db"]', '"runServices": ["cache"]'))
+    conv = convert_devcontainer(path, root)
+    doc = tomllib.loads(conv.toml_text)
+    # `service`, runServices, and db: app shares its network (network_mode: service:db)
+    assert sorted(doc["services"]) == ["app", "cache", "db"]
+    assert (
+        "services.docs: not in runServices (the devcontainer starts only those, `service` and what "
+        "they depend on)"
+    ) in conv.unconverted
+
+
+def test_a_missing_compose_file_of_the_list_is_an_error_naming_it(tmp_path):
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "compose", root)
+    (root / ".devcontainer" / "docker-compose.override.yml").unlink()
+    with pytest.raises(
+        ConfigError, match=r'dockerComposeFile\[1\]: "docker-compose.override.yml" does not exist'
+    ):
+        convert_devcontainer(root / ".devcontainer" / "devcontainer.json", root)
 
 
 def test_unknown_compose_service(tmp_path):
@@ -103,7 +133,9 @@ def test_unknown_compose_service(tmp_path):
     shutil.copytree(FIXTURES / "compose", root)
     path = root / ".devcontainer" / "devcontainer.json"
     path.write_text(path.read_text().replace('"service": "app"', '"service": "nope"'))
-    with pytest.raises(ConfigError, match=r'service "nope" is not in docker-compose\.yml') as err:
+    with pytest.raises(
+        ConfigError, match=r'service "nope" is not in \.devcontainer/docker-compose\.yml'
+    ) as err:
         convert_devcontainer(path, root)
     assert "app, db" in err.value.hint
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from devenv.config.model import WatchRule, WatchSpec
-from devenv.watch.rules import RuleSet
+from devenv.watch.rules import RuleSet, RuleSync
 
 
 def rules(action: str = "restart", **kw) -> RuleSet:
@@ -73,3 +73,49 @@ def test_a_sync_service_copies_every_change_before_restarting():
 def test_restart_container_beats_restart():
     rs = RuleSet(WatchSpec(rules=(WatchRule(("*.conf",), "restart-container"),)))
     assert rs.plan(["a.py", "nginx.conf"]).steps == ("restart-container",)
+
+
+def compose_like(supervised: bool = True) -> RuleSet:
+    """What `init --from` writes for a compose develop.watch block (see convert/compose_watch.py)."""
+    return RuleSet(
+        WatchSpec(
+            action="none",
+            exec=("make",),
+            rules=(
+                WatchRule(("/web/templates/*.html",), "sync+exec", "/srv/tpl", "web/templates", ("reload",)),
+                WatchRule(("/web", "!/web/node_modules/"), "sync", "/src/web", "web", initial_sync=True),
+                WatchRule(("/package.json",), "rebuild"),
+                WatchRule(("/etc",), "sync+restart", "/etc/app", "etc"),
+                WatchRule(("*.c",), "exec"),
+            ),
+        ),
+        supervised=supervised,
+    )
+
+
+def test_a_rule_with_a_target_copies_into_its_own_folder():
+    plan = compose_like().plan(["web/a.js", "web/b/c.js", "web/node_modules/x.js"])
+    assert plan.steps == ("sync",) and plan.action == "sync"
+    assert plan.sync_paths == frozenset()  # nothing for the service's own sync target
+    assert plan.targeted == (RuleSync("web", "/src/web", frozenset({"web/a.js", "web/b/c.js"})),)
+    assert compose_like().action_for("web/node_modules/x.js") == "none"  # excluded by the rule's `!`
+
+
+def test_sync_restart_copies_then_restarts_in_place_or_the_container():
+    plan = compose_like().plan(["etc/app.conf"])
+    assert (plan.action, plan.steps) == ("sync+restart", ("sync", "restart"))
+    assert plan.targeted == (RuleSync("etc", "/etc/app", frozenset({"etc/app.conf"})),)
+    assert compose_like(supervised=False).plan(["etc/app.conf"]).steps == ("sync", "restart-container")
+
+
+def test_sync_exec_runs_the_rules_own_command_after_the_copy():
+    plan = compose_like().plan(["web/templates/index.html", "src/main.c"])
+    assert plan.steps == ("sync", "exec")
+    assert plan.execs == (("reload",), ("make",))  # rule order; the table's exec for a plain exec rule
+    assert plan.targeted[0].source == "web/templates"
+
+
+def test_a_rebuild_copies_the_initial_syncs_again():
+    rs = compose_like()
+    assert [r.source for r in rs.initial_syncs()] == ["web"]
+    assert rs.plan(["package.json", "web/a.js"]).steps == ("rebuild", "initial-sync")

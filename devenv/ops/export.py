@@ -1,0 +1,160 @@
+"""`devenv export`: the stack as files for another engine — compose, a Swarm stack, Kubernetes.
+
+Images are what devenv.lock pins; for Swarm (and Kubernetes with `push`) a service with code
+runs its release image (images/release.py), found in the registry for HEAD or built and pushed
+here. The env is a profile's layered env, resolved without anyone's local secret values."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from devenv.config.model import Project
+from devenv.errors import ConfigError
+
+COMPOSE_FILE = "docker-compose.yml"
+TARGETS = ("compose", "swarm", "k8s")
+
+Progress = Callable[[str], None]
+
+
+class _AnySecret(Mapping[str, str]):
+    """Stands in for the process env while resolving secrets: export writes references to secret
+    keys, never their values, so it must not need (or read) anyone's local secret values."""
+
+    def __getitem__(self, key: str) -> str:
+        return ""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def locked_images(project: Project) -> tuple[dict[str, str], dict[str, str]]:
+    """From devenv.lock, "registry/repo@sha256:..." per service: the image of each service that
+    pulls one (every such service must be locked), and the base (`build.from`) of each that builds."""
+    from devenv.registry.lockfile import LockFile
+    from devenv.registry.reference import parse_reference
+
+    lock = LockFile.load(project.root / "devenv.lock")
+    images: dict[str, str] = {}
+    bases: dict[str, str] = {}
+    for svc in project.services:
+        entry = lock.images.get(svc.name) if lock is not None else None
+        if entry is not None:
+            pinned = str(parse_reference(entry.reference).pinned(entry.digest))
+            (bases if svc.build is not None else images)[svc.name] = pinned
+        elif svc.build is None or svc.build.base is not None:
+            raise ConfigError(
+                f"devenv.lock has no digest for service {svc.name}"
+                if lock is not None
+                else f"no devenv.lock in {project.root}",
+                "run `devenv lock` first: an export pins every image to its digest",
+            )
+    return images, bases
+
+
+def layered_envs(project: Project, profile: Optional[str]) -> dict[str, Mapping[str, Any]]:
+    from devenv.envvars import service_env
+
+    return {
+        svc.name: service_env(project, svc.name, profile, process_env=_AnySecret()).values
+        for svc in project.services
+    }
+
+
+def release_images(
+    project: Project,
+    images: Mapping[str, str],
+    bases: Mapping[str, str],
+    *,
+    push: bool,
+    progress: Optional[Progress] = None,
+    environ: Mapping[str, str] = os.environ,
+) -> dict[str, str]:
+    """service -> pinned release image for every service with code or a build (built from HEAD
+    and pushed when `push`, else looked up in the registry)."""
+    from devenv.images.release import build_release, find_releases, plan_releases
+
+    plans = plan_releases(project, environ)
+    if not plans:
+        return {}
+    if plans[0].dirty and progress is not None:
+        progress(
+            f"uncommitted changes ({len(plans[0].dirty)} path(s)) are not in the release images: "
+            f"they are built from HEAD {plans[0].revision[:12]}"
+        )
+    if not push:
+        return find_releases(plans, environ)
+    from devenv.engine.connect import connect
+
+    engine = connect()
+    out = {}
+    for plan in plans:
+        if progress is not None:
+            progress(f"{plan.service}: building {plan.reference} from the commit")
+        out[plan.service] = build_release(
+            engine,
+            project,
+            plan,
+            image=images.get(plan.service),
+            base=bases.get(plan.service),
+            environ=environ,
+        )
+        if progress is not None:
+            progress(f"{plan.service}: pushed {out[plan.service]}")
+    return out
+
+
+def export_files(
+    project: Project,
+    target: str,
+    *,
+    out_dir: Optional[Path] = None,
+    profile: Optional[str] = None,
+    push: bool = False,
+    progress: Optional[Progress] = None,
+    environ: Mapping[str, str] = os.environ,
+) -> dict[str, str]:
+    """filename -> text for `target` (compose, swarm or k8s)."""
+    from devenv.export import export_compose, export_k8s
+
+    if push and target == "compose":
+        raise ConfigError(
+            "--push builds release images for a cluster: use it with --for swarm or k8s",
+            "a compose file on this machine builds and mounts the code itself",
+        )
+    images, bases = locked_images(project)
+    envs = layered_envs(project, profile)
+    if target == "compose":
+        base = out_dir or project.root
+        text = export_compose(project, images=images, envs=envs, base_dir=base, profile=profile, bases=bases)
+        return {COMPOSE_FILE: text}
+    if target == "k8s":
+        if push:
+            images = {**images, **release_images(project, images, bases, push=True, progress=progress)}
+        return export_k8s(project, images=images, envs=envs, profile=profile)
+    from devenv.export.swarm import STACK_FILE, ImageArgv, export_swarm, needs_image_argv
+    from devenv.registry.image_config import image_argv
+
+    images = {
+        **images,
+        **release_images(project, images, bases, push=push, progress=progress, environ=environ),
+    }
+    argv = {}
+    for name in needs_image_argv(project, envs):
+        if name not in images:
+            continue  # export_swarm names the missing image
+        entrypoint, cmd = image_argv(images[name], environ)
+        argv[name] = ImageArgv(entrypoint, cmd)
+    text = export_swarm(
+        project, images=images, envs=envs, image_argv=argv, base_dir=out_dir or project.root, profile=profile
+    )
+    return {STACK_FILE: text}

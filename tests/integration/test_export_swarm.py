@@ -1,0 +1,104 @@
+"""examples/shop exported with `devenv export compose --for swarm --push` and deployed with
+`docker stack deploy` on a real single-node Swarm: the release image (the committed code inside)
+is pushed and pinned, the secrets are Swarm secrets the file only names, and the published port
+serves /products from PostgreSQL. The swarm is joined only on the project's test engine, and
+left — the engine runs plain containers and networks again afterwards."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+import urllib.request
+import uuid
+
+import pytest
+import yaml
+
+from tests.integration.real_stack import catalog_names, post_product, wait_for
+from tests.integration.swarm import docker, remove_stack, service_env, single_node_swarm, swarm_state
+
+pytestmark = pytest.mark.engine
+
+
+def commit(root) -> None:
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "the shop, as the team commits it"]):
+        subprocess.run(
+            ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args], cwd=root, check=True
+        )
+
+
+def web_port(shop) -> int:
+    found = re.search(r'ports = \["(\d+):8000"\]', (shop.root / "devenv.toml").read_text())
+    assert found, "the shop's web service publishes port 8000"
+    return int(found.group(1))
+
+
+def products(port: int) -> list[str]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/products", timeout=5) as answer:
+        return [p["name"] for p in yaml.safe_load(answer.read())]
+
+
+def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image):
+    port = web_port(shop)  # each shop copy publishes a free port of its own
+    commit(shop.root)
+    exported = shop.ok("export", "compose", "--for", "swarm", "--push", "-o", ".", timeout=900)
+    stack_file = shop.root / "docker-stack.yml"
+    text = stack_file.read_text()
+    assert shop.password not in text and "shop_test" not in text  # secrets only by name
+    doc = yaml.safe_load(text)
+    web, db = doc["services"]["web"], doc["services"]["db"]
+    assert web["image"].startswith(f"{real_catalog}/{shop.name}-web@sha256:")  # the release image
+    assert "@sha256:" in db["image"]
+    assert "pushed" in exported.err
+    assert web["ports"] == [{"target": 8000, "published": port, "protocol": "tcp", "mode": "host"}]
+    secrets = [f"{shop.name}_DB_USER", f"{shop.name}_DB_PASSWORD"]
+    assert sorted(doc["secrets"]) == sorted(secrets)
+    again = shop.ok("export", "compose", "--for", "swarm")  # no --push: found in the registry for HEAD
+    assert yaml.safe_load(again.out)["services"]["web"]["image"] == web["image"]
+    assert "uncommitted changes" in again.err  # docker-stack.yml itself is new: not in the image
+
+    stack = shop.name
+    window = time.monotonic()
+    with single_node_swarm():
+        try:
+            docker("secret", "create", secrets[0], "-", input="shop_test")
+            docker("secret", "create", secrets[1], "-", input=shop.password)
+            started = time.monotonic()
+            docker("stack", "deploy", "-c", str(stack_file), stack)
+            served = wait_for(lambda: products(port), "the stack serves /products", timeout=300)
+            print(f"\nswarm: docker stack deploy -> /products served in {time.monotonic() - started:.1f} s")
+            assert served[: len(catalog_names())] == catalog_names()  # seeded into PostgreSQL
+            name = f"swarm order {uuid.uuid4().hex[:6]}"
+            post_product(f"http://127.0.0.1:{port}", name, 9.5)
+            assert products(port)[-1] == name  # written to the database and read back
+            for service in ("web", "db"):
+                env = service_env(f"{stack}_{service}")
+                assert not [e for e in env if shop.password in e], "a secret value in the service spec"
+        finally:
+            remove_stack(stack, volumes=[f"{stack}_dbdata"], secrets=secrets)
+    print(f"swarm: the engine was in swarm mode for {time.monotonic() - window:.1f} s (init to leave)")
+
+    # The engine is as it was: no swarm, and plain containers and networks work.
+    assert swarm_state() == "inactive"
+    network = f"{shop.name}-after-swarm"
+    docker("network", "create", network)
+    try:
+        assert docker("run", "--rm", "--network", network, busybox_image, "echo", "ok").strip() == "ok"
+    finally:
+        docker("network", "rm", network)
+
+
+def test_the_k8s_export_of_a_service_that_builds_needs_its_release_image(shop, real_catalog, tmp_path):
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    commit(shop.root)
+    refused = shop.run("export", "k8s")
+    assert refused.code == 1 and "service web builds its image" in refused.err and "--push" in refused.err
+    out = tmp_path / "k8s"
+    shop.ok("export", "k8s", "--push", "-o", str(out), timeout=900)
+    deployment = yaml.safe_load((out / "deployment-web.yaml").read_text())
+    image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image.startswith(f"{real_catalog}/{shop.name}-web@sha256:")
+    for path in out.iterdir():
+        assert shop.password not in path.read_text()
+        kubernetes_validate.validate(yaml.safe_load(path.read_text()), "1.30", strict=True)
