@@ -18,13 +18,37 @@ branch=$(git symbolic-ref --short -q HEAD || echo main)
 DEVENV_DEFAULT_BRANCH=$branch devenv -q images build --push >/dev/null
 
 # The Secret's local values: written once (the database keeps the password it was made with).
+fresh=0
 if [[ ! -s $shop/.devenv/secrets.env ]]; then
   mkdir -p "$shop/.devenv"
   (umask 077 && printf 'DB_USER=shop_dev\nDB_PASSWORD=%s\n' \
     "$(python3 -c 'import secrets; print(secrets.token_hex(16))')" >"$shop/.devenv/secrets.env")
   echo "quickstart: wrote $shop/.devenv/secrets.env (your local database credentials; never commit it)" >&2
+  fresh=1
 fi
 devenv -q --project-dir "$shop" lock >/dev/null
+
+# This folder's stack must be its own. On an engine where another clone of the project runs
+# `default`, or kept a database made with other credentials, this folder gets an instance of
+# its own, pinned in .devenv/instance (every devenv command here then uses it). Nothing of the
+# other stack is touched.
+if [[ ! -s $shop/.devenv/instance ]]; then
+  why=$(devenv --project-dir "$shop" status --json | python3 -c "$(cat <<'PY'
+import json, sys
+status, fresh = json.load(sys.stdin), sys.argv[1] == "1"
+name, other = status["instance"], status["created_from"]
+if other and other["live"]:
+    print(f"{name} belongs to another checkout, {other['path']}")
+elif fresh and status["volumes"]:
+    print(f"{name} keeps a database made with other credentials: {', '.join(status['volumes'])}")
+PY
+)" "$fresh")
+  if [[ -n $why ]]; then
+    instance="clone-$(python3 -c 'import secrets; print(secrets.token_hex(4))')"
+    echo "$instance" >"$shop/.devenv/instance"
+    echo "quickstart: shop ($why): this folder runs its own, instance $instance (pinned in $shop/.devenv/instance)" >&2
+  fi
+fi
 devenv --project-dir "$shop" up -d
 
 url=$(devenv --project-dir "$shop" status --json | python3 -c \

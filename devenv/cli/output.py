@@ -84,6 +84,9 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 def stack_title(project: str, instance: str, source: str = "", worktree: Optional[str] = None) -> str:
-    """`shop (feature-x) [git worktree feature-x]`: which stack, and why this instance."""
+    """`shop (feature-x) [git worktree feature-x]`: which stack, and why this instance (a pin in
+    `.devenv/instance` shows as `[.devenv/instance]`)."""
     title = f"{project} ({instance})"
+    if source == "pinned":
+        return f"{title} [.devenv/instance]"
     return f"{title} [git worktree {worktree}]" if source == "worktree" and worktree else title

@@ -2,9 +2,11 @@
 (up, down, status, logs, exec, shell, watch), and the guard that keeps one folder's command off
 another folder's stack.
 
-The choice: `--instance` (or DEVENV_INSTANCE) when given; else, in a linked git worktree, an
-instance named after the worktree (`[project] instance_per_worktree`, on by default); else
-`default`. Two checkouts of one repository thus get two stacks without anyone asking.
+The choice: `--instance` (or DEVENV_INSTANCE) when given; else the folder's own pin, the name in
+`.devenv/instance` (gitignored; the quick start writes it when this engine's `default` belongs
+to another checkout); else, in a linked git worktree, an instance named after the worktree
+(`[project] instance_per_worktree`, on by default); else `default`. Two checkouts of one
+repository thus get two stacks without anyone asking.
 
 The guard: every container carries the folder it was created from (`dev.devenv.project-dir`).
 Two separate clones (or a worktree with automatic naming turned off) share a project name and
@@ -28,26 +30,49 @@ from devenv.errors import DevenvError
 from devenv.stack import names
 from devenv.stack.worktree import linked_worktree
 
-OPTION, WORKTREE, DEFAULT = "option", "worktree", "default"  # where a choice came from
+OPTION, PINNED, WORKTREE, DEFAULT = "option", "pinned", "worktree", "default"  # where a choice came from
+PIN_FILE = ".devenv/instance"  # this folder's own instance, one name on one line
 Guarded = Literal["up", "watch", "down"]  # the commands that change an instance
 
 
 class InstanceChoice(NamedTuple):
     name: str
-    source: str  # OPTION | WORKTREE | DEFAULT
+    source: str  # OPTION | PINNED | WORKTREE | DEFAULT
     worktree: Optional[str] = None  # git's name of the linked worktree the project is in
 
 
 def choose_instance(project: Project, requested: Optional[str] = None) -> InstanceChoice:
-    """The instance a command acts on: `requested` (checked), else the worktree's, else default."""
+    """The instance a command acts on: `requested` (checked), else the folder's pin, else the
+    worktree's, else default."""
     worktree = linked_worktree(project.root)
     worktree_name = worktree.name if worktree is not None else None
     if requested:
         names.check_instance(requested)
         return InstanceChoice(requested, OPTION, worktree_name)
+    pinned = pinned_instance(project)
+    if pinned is not None:
+        return InstanceChoice(pinned, PINNED, worktree_name)
     if worktree_name is not None and project.instance_per_worktree:
         return InstanceChoice(names.instance_from(worktree_name), WORKTREE, worktree_name)
     return InstanceChoice(names.DEFAULT_INSTANCE, DEFAULT, worktree_name)
+
+
+def pinned_instance(project: Project) -> Optional[str]:
+    """The name in the folder's `.devenv/instance`, checked; None when there is no such file."""
+    path = project.root / PIN_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise DevenvError(f"{path}: cannot be read ({err.strerror})", f"fix its permissions, or remove {PIN_FILE}") from None
+    name = text.strip()
+    if not names.valid_instance(name):
+        raise DevenvError(
+            f'{path}: instance name "{name.encode("unicode_escape").decode()}" is not valid',  # one line
+            "write 1-31 characters (lower-case letters, digits, - and _) on one line, or remove the file",
+        )
+    return name
 
 
 class OtherFolder(NamedTuple):

@@ -51,10 +51,11 @@ class StackStatus:
     instance: str
     services: list[ServiceStatus]
     project_dir: str = ""
-    instance_source: str = OPTION  # option | worktree | default: how the instance was chosen
+    instance_source: str = OPTION  # option | pinned | worktree | default: how the instance was chosen
     worktree: Optional[str] = None  # git's name of the linked worktree this folder is
     created_from: Optional[OtherFolder] = None  # another folder the instance's containers are from
     others: list[OtherInstance] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)  # the instance's named volumes on the engine
 
     def to_dict(self) -> dict[str, Any]:
         other = self.created_from
@@ -66,6 +67,7 @@ class StackStatus:
             "project_dir": self.project_dir,
             "created_from": {"path": other.path, "live": other.live} if other else None,
             "services": [asdict(s) for s in self.services],
+            "volumes": self.volumes,
             "other_instances": [asdict(o) for o in self.others],
         }
 
@@ -121,6 +123,7 @@ def status(project: Project, instance: str, *, engine: Optional[EngineReads] = N
         worktree=automatic.worktree,
         created_from=other_folder(mine, project),
         others=_others(everything, instance),
+        volumes=sorted(v.name for v in engine.volumes(L.selector(project.name, instance))),
     )
 
 

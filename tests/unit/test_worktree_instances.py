@@ -227,6 +227,24 @@ def test_automatic_naming_can_be_turned_off(tmp_path: Path) -> None:
     assert choose_instance(_project(top, instance_per_worktree=False)) == ("default", "default", "login")
 
 
+def test_a_folders_pin_comes_after_the_option_and_before_the_worktree(tmp_path: Path) -> None:
+    top = _linked(_main_repo(tmp_path / "shop"), tmp_path / "login", "login")
+    (top / ".devenv").mkdir()
+    (top / ".devenv" / "instance").write_text("clone-4f2a\n")
+    assert choose_instance(_project(top)) == ("clone-4f2a", "pinned", "login")
+    assert choose_instance(_project(top), "qa") == ("qa", "option", "login")
+
+
+@pytest.mark.parametrize("text", ["", "Not Valid\n", "a\nb\n", "x" * 40])
+def test_a_pin_that_is_no_instance_name_names_the_file_and_the_fix(tmp_path: Path, text: str) -> None:
+    root = tmp_path / "shop"
+    (root / ".devenv").mkdir(parents=True)
+    (root / ".devenv" / "instance").write_text(text)
+    with pytest.raises(DevenvError, match=r"\.devenv/instance: instance name .* is not valid") as caught:
+        choose_instance(_project(root))
+    assert "or remove the file" in (caught.value.hint or "")
+
+
 # --- the guard -----------------------------------------------------------------------------------
 
 
