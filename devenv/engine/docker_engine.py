@@ -17,7 +17,7 @@ import docker.types
 
 from devenv.engine import podman, records
 from devenv.engine.bodies import check_bind_sources, container_body
-from devenv.engine.errors import EngineNotFound, EngineRefused, translated, unreachable
+from devenv.engine.errors import EngineRefused, translated, unreachable
 from devenv.engine.host import API_VERSION, DEFAULT_TIMEOUT, engine_host
 from devenv.engine.kind import podman_server
 from devenv.engine.records import (
@@ -119,16 +119,7 @@ class DockerEngine:
         raw = self._do(
             "listing containers", lambda: self.api.containers(all=all, filters=self._filters(labels))
         )
-        found = records.container_list(raw, labels)
-        if found and self.is_podman():
-            return podman.with_health(found, self._inspect_or_none)
-        return found
-
-    def _inspect_or_none(self, container_id: str) -> Optional[ContainerDetails]:
-        try:
-            return self.inspect_container(container_id)
-        except EngineNotFound:
-            return None
+        return podman.as_listed(records.container_list(raw, labels), self)
 
     def inspect_container(self, container_id: str) -> ContainerDetails:
         return records.container_details(

@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 from devenv.engine import podman, records
 from devenv.engine.bodies import check_bind_sources, container_body
-from devenv.engine.errors import EngineNotFound, translated, unreachable
+from devenv.engine.errors import translated, unreachable
 from devenv.engine.host import API_VERSION, engine_host
 from devenv.engine.kind import podman_server
 from devenv.engine.records import (
@@ -127,16 +127,7 @@ class LiteEngine:
     def containers(self, labels: Sequence[str], *, all: bool = True) -> list[ContainerInfo]:
         with translated("listing containers"):
             raw = self._call("GET", "/containers/json", {"all": "1" if all else "0", **self._filters(labels)})
-        found = records.container_list(raw, labels)
-        if found and self.is_podman():
-            return podman.with_health(found, self._inspect_or_none)
-        return found
-
-    def _inspect_or_none(self, container_id: str) -> Optional[ContainerDetails]:
-        try:
-            return self.inspect_container(container_id)
-        except EngineNotFound:
-            return None
+        return podman.as_listed(records.container_list(raw, labels), self)
 
     def inspect_container(self, container_id: str) -> ContainerDetails:
         with translated("inspecting a container"):

@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Optional
 
+from devenv.engine.errors import EngineNotFound
+from devenv.engine.port import EngineReads
 from devenv.engine.records import ContainerDetails, ContainerInfo
 
 CAP_SYS_RESOURCE = 24  # linux/capability.h: may raise hard resource limits
@@ -118,6 +120,20 @@ def healthcheck(health: Optional[Mapping[str, Any]]) -> Optional[dict[str, Any]]
     if not health:
         return None
     return {**health, "test": health_test(health["test"])}
+
+
+def as_listed(found: list[ContainerInfo], engine: EngineReads) -> list[ContainerInfo]:
+    """A container list as devenv reads it from either client: on Podman, with health."""
+    if not found or not engine.is_podman():
+        return found
+
+    def inspect_or_none(container_id: str) -> Optional[ContainerDetails]:
+        try:
+            return engine.inspect_container(container_id)
+        except EngineNotFound:  # removed since the list was made
+            return None
+
+    return with_health(found, inspect_or_none)
 
 
 def with_health(

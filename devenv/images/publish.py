@@ -12,8 +12,9 @@ from typing import Callable, Optional
 from devenv.config.model import Project
 from devenv.engine.errors import EngineRefused
 from devenv.engine.port import Engine
-from devenv.errors import DevenvError, EngineError, RegistryError, RegistryNotFound
+from devenv.errors import DevenvError, RegistryError, RegistryNotFound
 from devenv.images import gitexport
+from devenv.images.build_run import follow_build
 from devenv.images.catalog import (
     CATALOG_LABEL,
     CONTENT_TAG_PREFIX,
@@ -144,28 +145,16 @@ def _build(
     progress: Optional[BuildProgress],
 ) -> str:
     tag = f"{plan.repository}:{plan.build_tag}"
-    image_id: Optional[str] = None
-    try:
-        for event in engine.build(
-            tag=tag, labels=labels, context_tar=context, build_args=dict(plan.build_args)
-        ):
-            if event.error is not None:
-                raise DevenvError(
-                    f"{plan.relpath}/Dockerfile: build failed: {event.error.strip()}",
-                    hint="fix the Dockerfile, commit, and build again",
-                )
-            if event.aux.get("ID"):
-                image_id = str(event.aux["ID"])
-            if progress is not None and event.stream.strip():
-                progress(plan.name, event.stream.rstrip("\n"))
-    except EngineRefused as err:
-        raise EngineError(f"engine refused the build of {plan.relpath}: {err.explanation}") from err
-    if image_id is None:
-        built = engine.inspect_image(tag)
-        if built is None:
-            raise EngineError(f"the engine reported no error but {tag} is not there after the build")
-        image_id = built.id
-    return image_id
+    return follow_build(
+        engine,
+        lambda: engine.build(tag=tag, labels=labels, context_tar=context, build_args=dict(plan.build_args)),
+        tag=tag,
+        what=plan.relpath,
+        failed=lambda error: DevenvError(
+            f"{plan.relpath}/Dockerfile: build failed: {error}", hint="fix the Dockerfile, commit, and build again"
+        ),
+        progress=(lambda line: progress(plan.name, line)) if progress is not None else None,
+    )
 
 
 def push_images(

@@ -23,8 +23,9 @@ from devenv.config.model import Project, Service
 from devenv.engine import labels as L
 from devenv.engine.errors import EngineRefused
 from devenv.engine.port import Engine
-from devenv.errors import ConfigError, DevenvError, EngineError, RegistryError
+from devenv.errors import ConfigError, DevenvError, RegistryError
 from devenv.images import gitexport
+from devenv.images.build_run import follow_build
 from devenv.registry.reference import ImageRef, effective_registry, parse_reference, registry_host
 
 CODE_DIR = "code"  # the project's files inside the release build context
@@ -207,18 +208,16 @@ def _build(
     target: Optional[str] = None,
     progress: Optional[Progress] = None,
 ) -> None:
-    try:
-        for event in engine.build(
+    follow_build(
+        engine,
+        lambda: engine.build(
             tag=tag, labels=labels, context_tar=context, dockerfile=dockerfile, build_args=args, target=target
-        ):
-            if event.error is not None:
-                raise DevenvError(
-                    f"{what}: build failed: {event.error.strip()}", hint="fix it, commit, and export again"
-                )
-            if progress is not None and event.stream.strip():
-                progress(event.stream.rstrip("\n"))
-    except EngineRefused as err:
-        raise EngineError(f"engine refused the build of {what}: {err.explanation}") from err
+        ),
+        tag=tag,
+        what=what,
+        failed=lambda error: DevenvError(f"{what}: build failed: {error}", hint="fix it, commit, and export again"),
+        progress=progress,
+    )
 
 
 def _push(engine: Engine, repository: str, tag: str, environ: Mapping[str, str]) -> str:

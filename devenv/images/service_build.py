@@ -9,9 +9,9 @@ from typing import Callable, Optional
 from devenv.config.model import BASE_IMAGE_ARG as BASE_ARG
 from devenv.config.model import Project, Service
 from devenv.engine import labels as L
-from devenv.engine.errors import EngineRefused
 from devenv.engine.port import Engine
-from devenv.errors import ConfigError, EngineError
+from devenv.errors import ConfigError
+from devenv.images.build_run import follow_build
 
 SERVICE_TAG = "devenv/{project}-{service}:dev"
 INPUTS_LABEL = L.BUILD_INPUTS
@@ -72,30 +72,20 @@ def build_service_image(
     labels = L.service_build_labels(project.name, service.name)
     if inputs is not None:
         labels[INPUTS_LABEL] = inputs
-    image_id: Optional[str] = None
-    try:
-        for event in engine.build(
+    return follow_build(
+        engine,
+        lambda: engine.build(
             tag=tag,
             labels=labels,
             context_dir=str(spec.context),
             dockerfile=spec.dockerfile,
             build_args=build_args(service, base),
             target=spec.target,
-        ):
-            if event.error is not None:
-                raise ConfigError(
-                    f"{where}: build of {service.name} failed: {event.error.strip()}",
-                    hint=f"fix {spec.dockerfile} in {spec.context}",
-                )
-            if event.aux.get("ID"):
-                image_id = str(event.aux["ID"])
-            if progress is not None and event.stream.strip():
-                progress(event.stream.rstrip("\n"))
-    except EngineRefused as err:
-        raise EngineError(f"engine refused the build of {service.name}: {err.explanation}") from err
-    if image_id is None:
-        built = engine.inspect_image(tag)
-        if built is None:
-            raise EngineError(f"the engine reported no error but {tag} is not there after the build")
-        image_id = built.id
-    return image_id
+        ),
+        tag=tag,
+        what=service.name,
+        failed=lambda error: ConfigError(
+            f"{where}: build of {service.name} failed: {error}", hint=f"fix {spec.dockerfile} in {spec.context}"
+        ),
+        progress=progress,
+    )

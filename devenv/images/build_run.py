@@ -1,0 +1,42 @@
+"""Following one engine build to its image id: the one loop every build of devenv runs (catalog
+images, service images, release images), so they fail, report and find their image alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Callable, Optional
+
+from devenv.engine.errors import EngineRefused
+from devenv.engine.port import Engine
+from devenv.engine.records import Message
+from devenv.errors import DevenvError, EngineError
+
+
+def follow_build(
+    engine: Engine,
+    start: Callable[[], Iterable[Message]],
+    *,
+    tag: str,
+    what: str,
+    failed: Callable[[str], DevenvError],
+    progress: Optional[Callable[[str], None]] = None,
+) -> str:
+    """Run the build `start` begins and return the id of the image it tagged `tag`.
+    `failed`: the error for a build step's error text; `what`: the build, in the engine's refusal."""
+    image_id: Optional[str] = None
+    try:
+        for event in start():
+            if event.error is not None:
+                raise failed(event.error.strip())
+            if event.aux.get("ID"):
+                image_id = str(event.aux["ID"])
+            if progress is not None and event.stream.strip():
+                progress(event.stream.rstrip("\n"))
+    except EngineRefused as err:
+        raise EngineError(f"engine refused the build of {what}: {err.explanation}") from err
+    if image_id is None:  # an engine that does not say it (older API): ask for the tag
+        built = engine.inspect_image(tag)
+        if built is None:
+            raise EngineError(f"the engine reported no error but {tag} is not there after the build")
+        image_id = built.id
+    return image_id
