@@ -1,8 +1,9 @@
 """examples/shop exported with `devenv export compose --for swarm --push` and deployed with
 `docker stack deploy` on a real single-node Swarm: the release image (the committed code inside)
 is pushed and pinned, the secrets are Swarm secrets the file only names, and the published port
-serves /products from PostgreSQL. The swarm is joined only on the project's test engine, and
-left — the engine runs plain containers and networks again afterwards."""
+serves /products from PostgreSQL. The swarm runs on a private engine of its own
+(tests/integration/swarm.py): joining one resets the DNS of every container already on an engine,
+so a stack running on the suite's engine meanwhile must still resolve its names afterwards."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from tests.integration.real_stack import catalog_names, post_product, wait_for
-from tests.integration.swarm import docker, remove_stack, service_env, single_node_swarm, swarm_state
+from tests.integration.swarm import docker, remove_stack, service_env, single_node_swarm
 
 pytestmark = pytest.mark.engine
 
@@ -39,6 +40,13 @@ def products(port: int) -> list[str]:
         return [p["name"] for p in yaml.safe_load(answer.read())]
 
 
+def resolves(container: str, name: str) -> bool:
+    """Whether the engine's DNS answers `name` in `container` (busybox nslookup: an answer
+    section after the server's own address, or `** server can't find`)."""
+    out = docker("exec", container, "nslookup", name, check=False)
+    return "answer:" in out and "Address" in out.split("answer:", 1)[1]
+
+
 def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image):
     port = web_port(shop)  # each shop copy publishes a free port of its own
     commit(shop.root)
@@ -59,34 +67,40 @@ def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image
     assert "uncommitted changes" in again.err  # docker-stack.yml itself is new: not in the image
 
     stack = shop.name
-    window = time.monotonic()
-    with single_node_swarm():
-        try:
-            docker("secret", "create", secrets[0], "-", input="shop_test")
-            docker("secret", "create", secrets[1], "-", input=shop.password)
-            started = time.monotonic()
-            docker("stack", "deploy", "-c", str(stack_file), stack)
-            served = wait_for(lambda: products(port), "the stack serves /products", timeout=300)
-            print(f"\nswarm: docker stack deploy -> /products served in {time.monotonic() - started:.1f} s")
-            assert served[: len(catalog_names())] == catalog_names()  # seeded into PostgreSQL
-            name = f"swarm order {uuid.uuid4().hex[:6]}"
-            post_product(f"http://127.0.0.1:{port}", name, 9.5)
-            assert products(port)[-1] == name  # written to the database and read back
-            for service in ("web", "db"):
-                env = service_env(f"{stack}_{service}")
-                assert not [e for e in env if shop.password in e], "a secret value in the service spec"
-        finally:
-            remove_stack(stack, volumes=[f"{stack}_dbdata"], secrets=secrets)
-    print(f"swarm: the engine was in swarm mode for {time.monotonic() - window:.1f} s (init to leave)")
-
-    # The engine is as it was: no swarm, and plain containers and networks work.
-    assert swarm_state() == "inactive"
-    network = f"{shop.name}-after-swarm"
-    docker("network", "create", network)
+    # Two containers on the suite's engine that find each other by name, as a developer's stack does.
+    neighbours = f"{shop.name}-neighbours"
+    docker("network", "create", neighbours)
     try:
-        assert docker("run", "--rm", "--network", network, busybox_image, "echo", "ok").strip() == "ok"
+        docker("run", "-d", "--name", f"{neighbours}-a", "--network", neighbours, "--network-alias", "peer",
+               busybox_image, "sleep", "100000")  # fmt: skip
+        assert resolves(f"{neighbours}-a", "peer")
+        window = time.monotonic()
+        with single_node_swarm() as swarm:
+            try:
+                swarm("secret", "create", secrets[0], "-", input="shop_test")
+                swarm("secret", "create", secrets[1], "-", input=shop.password)
+                started = time.monotonic()
+                swarm("stack", "deploy", "-c", str(stack_file), stack)
+                served = wait_for(lambda: products(port), "the stack serves /products", timeout=300)
+                print(f"\nswarm: docker stack deploy -> /products served in {time.monotonic() - started:.1f} s")
+                assert served[: len(catalog_names())] == catalog_names()  # seeded into PostgreSQL
+                name = f"swarm order {uuid.uuid4().hex[:6]}"
+                post_product(f"http://127.0.0.1:{port}", name, 9.5)
+                assert products(port)[-1] == name  # written to the database and read back
+                for service in ("web", "db"):
+                    env = service_env(swarm, f"{stack}_{service}")
+                    assert not [e for e in env if shop.password in e], "a secret value in the service spec"
+            finally:
+                remove_stack(swarm, stack, volumes=[f"{stack}_dbdata"], secrets=secrets)
+        print(f"swarm: its private engine ran {time.monotonic() - window:.1f} s (start to stop)")
+        # The suite's engine never joined: no swarm there, and its containers still find each other.
+        assert docker("info", "--format", "{{.Swarm.LocalNodeState}}").strip() == "inactive"
+        assert resolves(f"{neighbours}-a", "peer"), "names lost on the suite's engine"
+        # and its default bridge is still there (a dockerd with --bridge=none deletes docker0)
+        assert docker("run", "--rm", busybox_image, "echo", "ok").strip() == "ok"
     finally:
-        docker("network", "rm", network)
+        docker("rm", "-f", f"{neighbours}-a", check=False)
+        docker("network", "rm", neighbours, check=False)
 
 
 def test_the_k8s_export_of_a_service_that_builds_needs_its_release_image(shop, real_catalog, tmp_path):
