@@ -15,6 +15,7 @@ from devenv.config import toml as tomllib
 from devenv.config.locate import dotted, line_of
 from devenv.config.order import CycleError, dependency_order
 from devenv.config.profiles import extends_cycle, known_profiles
+from devenv.config.pycommand import python_command
 from devenv.config.schema import ROOT
 from devenv.config.types import Invalid, unknown_key_message
 from devenv.errors import ConfigError
@@ -169,6 +170,8 @@ class _Builder:
         watch = self.watch(raw["watch"], name)
         if watch is not None and code:
             self.check_sync_outside_code(where, code, watch)
+        if watch is not None and watch.preload:
+            self.check_preload(where, raw)
         return model.Service(
             name=name,
             image=raw["image"],
@@ -255,6 +258,7 @@ class _Builder:
             sync_target=raw["sync_target"],
             rules=rules,
             include_ignored=raw["include_ignored"],
+            preload=raw["preload"],
         )
 
     def check_sync_outside_code(self, where: list[Any], code: str, watch: model.WatchSpec) -> None:
@@ -285,6 +289,24 @@ class _Builder:
                 "starts the next sync, for ever",
                 f'sync into a folder outside "{code}", or use action = "restart" (the code mount '
                 "already shows every save in the container)",
+            )
+
+    def check_preload(self, where: list[Any], raw: dict[str, Any]) -> None:
+        """Preloading forks the restarted process from a parent Python: it needs a Python
+        command run by the supervisor."""
+        command = raw["command"]
+        if not raw["supervise"]:
+            raise self.fail(
+                [*where, "watch", "preload"], "preload restarts under the supervisor, and supervise = false", "remove one of them"
+            )
+        if command is None or python_command(command) is None:
+            import json  # only for this message
+
+            said = "no command" if command is None else f"command {json.dumps(command)}"
+            raise self.fail(
+                [*where, "watch", "preload"],
+                f"preload needs a Python command, and the service has {said}",
+                'write command = ["python3", "-m", "MODULE"] (or a script path), or remove preload',
             )
 
     def watch_rule(self, raw: dict[str, Any], where: list[Union[str, int]]) -> model.WatchRule:

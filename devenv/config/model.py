@@ -88,6 +88,7 @@ class WatchSpec(NamedTuple):
     sync_target: Optional[str] = None  # for action = "sync"; default: the service's `code` path
     rules: tuple[WatchRule, ...] = ()
     include_ignored: bool = False  # watch node_modules/.venv etc. too
+    preload: bool = False  # a Python command restarts as a fork of a parent with its packages loaded
 
     @property
     def quiet_ms(self) -> int:

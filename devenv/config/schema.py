@@ -230,6 +230,13 @@ WATCH = Table(
             None,
         ),
         Key("include_ignored", Bool(), "Also watch node_modules, .venv and other ignored folders.", False),
+        Key(
+            "preload",
+            Bool(),
+            "A Python command (`python3 -m MODULE` or `python3 SCRIPT`) restarts as a fork of a parent "
+            "that keeps the installed packages imported: a restart skips importing them again.",
+            False,
+        ),
     ),
     help="File watching: which changes reload the service, and how.",
     what="a watch table",

@@ -47,7 +47,7 @@ def container_spec(
     resolved: ResolvedService,
     *,
     shim_dir: Optional[str],
-    wrap: Optional[Callable[[tuple[str, ...]], list[str]]] = None,
+    wrap: Optional[Callable[[tuple[str, ...], bool], list[str]]] = None,
     extra_labels: Optional[Mapping[str, str]] = None,
 ) -> ContainerSpec:
     """`shim_dir`/`wrap`: the supervisor's host folder and command wrapper (None = not supervised)."""
@@ -72,7 +72,7 @@ def container_spec(
     if service.restart and command and shim_dir and wrap is not None:
         supervised = True
         mounts.append(Mount("bind", str(shim_dir), "/.devenv", read_only=True))
-        command = tuple(wrap(command))
+        command = tuple(wrap(command, service.watch is not None and service.watch.preload))
     health = None
     if service.health:
         h = service.health

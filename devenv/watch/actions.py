@@ -14,13 +14,13 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, Optional, TypeVar
+from typing import IO, Callable, NamedTuple, Optional, TypeVar
 
 from devenv.engine.errors import EngineNotFound, EngineUnreachable
 from devenv.engine.port import Engine
 from devenv.engine.records import ContainerDetails, ExecResult
 from devenv.errors import DevenvError, about
-from devenv.watch.supervisor import is_supervised, restart_command
+from devenv.watch.supervisor import is_supervised, restart_command, signal_reaches_supervisor
 from devenv.watch.sync_agent import MAX_MESSAGE, AgentFailed, AgentUnavailable, SyncAgent
 
 Ignored = Callable[[str, bool], bool]  # (project-relative posix path, is_dir) -> ignored?
@@ -84,11 +84,23 @@ def _api(what: str, engine: Engine, container: ContainerDetails, call: Callable[
         raise ActionError(f"{doing}: {err.message}", err.hint, last_log_lines(engine, container)) from err
 
 
-def restart(engine: Engine, container: ContainerDetails, *, wait: bool = True) -> None:
+class Supervised(NamedTuple):
+    """Which process generation of which supervisor a restart left running."""
+
+    shim_pid: str
+    generation: str
+
+
+def restart(
+    engine: Engine, container: ContainerDetails, *, wait: bool = True, after: Optional[Supervised] = None
+) -> Optional[Supervised]:
     """Restart the service's process inside its container through the supervisor shim.
 
-    `wait`: exec the shim's restart script, which returns once the new process runs (and
-    says so if it died at once); otherwise just send SIGHUP (faster, fire and forget).
+    `wait`: exec the shim's restart script, which returns once the new process runs (and says
+    so if it died at once); otherwise just send SIGHUP (fire and forget). `after`: what the
+    last restart left running — then the SIGHUP goes through the engine at once (the exec would
+    start it some 50 ms later) and the script only waits for the next generation. Returns what
+    runs now (None without `wait`).
     """
     if not is_supervised(container.args):
         raise ActionError(
@@ -96,15 +108,17 @@ def restart(engine: Engine, container: ContainerDetails, *, wait: bool = True) -
             "give the service a `command` with `supervise = true` (the default), then `devenv up`; "
             'or use `action = "restart-container"`',
         )
-    if not wait:
+    fast = after is not None and signal_reaches_supervisor(container.args)
+    if not wait or fast:
         _api("restart", engine, container, lambda: engine.kill(container.id, "SIGHUP"))
-        return
-    result = _api(
-        "restart", engine, container, lambda: engine.exec_run(container.id, restart_command(), user="0")
-    )
-    if result.exit_code == 0:
-        return
+        if not wait:
+            return None
+    command = restart_command(after=f"{after.shim_pid}:{after.generation}" if fast and after else None)
+    result = _api("restart", engine, container, lambda: engine.exec_run(container.id, command, user="0"))
     output = result.output.decode(errors="replace").strip()
+    if result.exit_code == 0:
+        fields = output.split()
+        return Supervised(fields[4], fields[1]) if len(fields) == 5 else None
     if result.exit_code == 1:
         raise ActionError(
             f"{_name(container)}: the process exited right after the restart ({output})",

@@ -121,6 +121,7 @@ class WatchLoop:
         self.rebuild = rebuild
         self.reporter = reporter
         self.restart_wait = restart_wait
+        self._supervised: dict[str, actions.Supervised] = {}  # per container: what the last restart left
         self._wake = threading.Event()
         self._agents: dict[str, SyncAgent] = {}  # service -> copy helper in its container (sync)
         self._stop = threading.Event()
@@ -357,6 +358,10 @@ class WatchLoop:
                         workdir=w.service.workdir,
                     )
             elif step == "restart":
-                actions.restart(self.engine, self.get_container(name), wait=self.restart_wait)
+                container = self.get_container(name)
+                after = self._supervised.pop(container.id, None)  # kept only if this one succeeds
+                left = actions.restart(self.engine, container, wait=self.restart_wait, after=after)
+                if left is not None:
+                    self._supervised[container.id] = left
             elif step == "restart-container":
                 actions.restart_container(self.engine, self.get_container(name), w.service.stop_timeout_s)

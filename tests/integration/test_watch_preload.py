@@ -1,0 +1,182 @@
+"""`watch.preload` on the real engine with the catalog's real Python: a restart forks the new
+process from a parent that keeps the packages from outside the project imported, the project's
+own modules are imported afresh (every edit runs), a crash after a restart is reported and the
+next save recovers, an import that starts a thread turns forking off (fresh interpreters), and
+`down` stops it at once."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DevenvProject, free_port
+from tests.integration.real_stack import wait_for
+
+pytestmark = pytest.mark.engine
+
+# The app: an http.server on 8000. It reports whether its "installed packages" (stdlib modules
+# standing in for Flask and the like, plus one on a data disk outside the project) were in
+# sys.modules before it imported them: only a fork of the preloading parent has them.
+MAIN = '''
+import http.server, json, os, sys
+PRELOADED = "xml.dom.minidom" in sys.modules
+import xml.dom.minidom, email.mime.text
+if os.environ.get("WITH_THREADER"):
+    import threader
+from app import page
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = page.TEXT if self.path == "/" else json.dumps(
+            {"pid": os.getpid(), "ppid": os.getppid(), "preloaded": PRELOADED})
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body.encode())
+    def log_message(self, *args):
+        pass
+
+http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
+'''
+# A package outside the project that starts a thread when imported (as some agents do).
+THREADER = "import threading, time\nthreading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\n"
+
+
+def config(registry: str, port: int, *, threader: bool = False) -> str:
+    extra = ""
+    if threader:
+        extra = (
+            'data = [{ source = "ext", target = "/opt/ext" }]\n'
+            'environment = { PYTHONPATH = "/opt/ext", WITH_THREADER = "1" }\n'
+        )
+    return f"""
+[services.web]
+image = "{registry}/python:latest"
+command = ["python3", "-u", "-m", "app"]
+code = "/app"
+ports = ["{port}:8000"]
+{extra}health = {{ cmd = ["python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/', timeout=2)"], interval = "200ms", retries = 100 }}
+
+[services.web.watch]
+paths = ["app/"]
+preload = true
+"""
+
+
+def get(port: int, path: str = "/") -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
+        return answer.read().decode()
+
+
+def state(port: int) -> dict:
+    return json.loads(get(port, "/state"))
+
+
+@pytest.fixture
+def app(project: DevenvProject, real_catalog: str) -> Iterator[tuple[DevenvProject, int]]:
+    (project.root / "app").mkdir()
+    (project.root / "app" / "__init__.py").write_text("")
+    (project.root / "app" / "__main__.py").write_text(MAIN)
+    (project.root / "app" / "page.py").write_text('TEXT = "one"\n')
+    port = free_port()
+    project.write(config(real_catalog, port))
+    yield project, port
+
+
+class Watcher:
+    def __init__(self, project: DevenvProject):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "devenv", "watch", "web"],
+            cwd=project.root, env=project.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self.lines: list[str] = []
+        assert self.process.stderr is not None
+        stream = self.process.stderr
+        self.reader = threading.Thread(target=lambda: self.lines.extend(iter(stream.readline, "")), daemon=True)
+        self.reader.start()
+        wait_for(lambda: "watching web" in self.text, "the watcher starts", timeout=60)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+        self.reader.join(timeout=10)
+
+
+def save(project: DevenvProject, text: str) -> None:
+    (project.root / "app" / "page.py").write_text(text)
+
+
+def test_a_restart_forks_from_the_preloading_parent_and_runs_every_edit(app) -> None:
+    project, port = app
+    project.ok("up", "-d")
+    assert get(port) == "one"
+    first = state(port)
+    assert first["preloaded"] is False  # the first process imported everything itself
+    time.sleep(1.5)  # it lists its imports after a second; the parent preloads them
+    watcher = Watcher(project)
+    try:
+        for n, text in enumerate(("two", "three", "four"), 1):
+            save(project, f'TEXT = "{text}"\n')
+            wait_for(lambda t=text: get(port) == t, f"the edit {text!r} is served")
+            wait_for(lambda n=n: watcher.text.count("web   reloaded in") >= n, f"restart {n} is reported")
+            now = state(port)
+            assert now["preloaded"] is True and now["ppid"] == first["ppid"] and now["pid"] != first["pid"]
+
+        save(project, "raise RuntimeError('half-written')\n")  # the new process dies at once
+        wait_for(lambda: "exited right after the restart" in watcher.text, "the crash is reported")
+        assert "RuntimeError: half-written" in watcher.text  # with its log lines
+        save(project, 'TEXT = "fixed"\n')
+        wait_for(lambda: get(port) == "fixed", "the next save recovers")
+    finally:
+        watcher.stop()
+    assert watcher.process.returncode == 0, watcher.text
+    started = time.monotonic()
+    project.ok("down")
+    assert time.monotonic() - started < 10  # SIGTERM reaches the app through the supervisor
+    assert "not created" in project.ok("status").out
+
+
+def test_an_import_that_starts_a_thread_turns_forking_off(app, real_catalog) -> None:
+    project, port = app
+    (project.root / "ext").mkdir()
+    (project.root / "ext" / "threader.py").write_text(THREADER)
+    project.write(config(real_catalog, port, threader=True))
+    project.ok("up", "-d")
+    wait_for(lambda: "started a thread" in project.ok("logs", "web").out + project.ok("logs", "web").err,
+             "the parent notices the thread and stops forking", timeout=30)  # fmt: skip
+    watcher = Watcher(project)
+    try:
+        save(project, 'TEXT = "fresh"\n')
+        wait_for(lambda: get(port) == "fresh", "the edit is served by a fresh interpreter")
+        assert state(port)["preloaded"] is False
+    finally:
+        watcher.stop()
+
+
+def test_preload_needs_a_python_command(project: DevenvProject) -> None:
+    project.write("""
+[services.web]
+image = "busybox:latest"
+command = ["node", "server.js"]
+code = "/app"
+[services.web.watch]
+preload = true
+""")
+    result = project.run("up", "-d")
+    assert result.code == 1
+    assert result.err.startswith(
+        'error: devenv.toml:9 services.web.watch.preload: preload needs a Python command, and the service has command ["node", "server.js"]'
+    ), result.err
+    assert Path(project.root / "devenv.toml").exists()
