@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import click
 
@@ -10,9 +10,9 @@ from devenv.cli.options import instance_option
 from devenv.cli.output import Output, stack_title, table
 from devenv.cli.progress import progress_printer
 from devenv.ops.down import down as run_down
-from devenv.ops.stale import down_stale
-from devenv.ops.status import OtherInstance
-from devenv.ops.status import status as get_status
+
+if TYPE_CHECKING:
+    from devenv.ops.status import OtherInstance
 
 
 @click.command(short_help="Remove the stack's containers and network; volumes and data stay.")
@@ -34,6 +34,8 @@ def down(obj: Any, instance: Optional[str], volumes: bool, all_stale: bool, as_j
     project = obj.project()
     say = progress_printer(out)
     if all_stale:
+        from devenv.ops.stale import down_stale  # not on the path of a plain `down`
+
         targets, result = down_stale(project, volumes=volumes, progress=say)
         if not targets:
             out.info("no stale instances")
@@ -70,6 +72,8 @@ def status(obj: Any, instance: Optional[str], as_json: bool) -> None:
 
     out: Output = obj.output
     project = obj.project()
+    from devenv.ops.status import status as get_status  # a plain `down` never needs it
+
     result = get_status(project, obj.instance(instance).name)
     if as_json:
         out.data("status", result.to_dict())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -30,6 +29,8 @@ def context_host() -> Optional[str]:
             return None
     if not name or name == "default":
         return None
+    import hashlib  # only with a context selected: every command asks where the engine is
+
     meta = config_dir / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest() / "meta.json"
     try:
         endpoint = json.loads(meta.read_text())["Endpoints"]["docker"]

@@ -19,11 +19,13 @@ import socket
 import struct
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
 from devenv.engine.errors import EngineNotFound
-from devenv.engine.port import EngineReads
 from devenv.engine.records import ContainerDetails, ContainerInfo
+
+if TYPE_CHECKING:  # the port's module is for the type checker: the lite client's path skips it
+    from devenv.engine.port import EngineReads
 
 CAP_SYS_RESOURCE = 24  # linux/capability.h: may raise hard resource limits
 _LIMIT_ROWS = {"Max open files": "nofile", "Max processes": "nproc"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from devenv.errors import DevenvError
@@ -23,6 +22,8 @@ def instance_from(text: str) -> str:
     name = re.sub(r"[^a-z0-9_-]+", "-", _ascii(text).lower()).strip("-_")
     if name and len(name) <= _MAX:
         return name
+    import hashlib  # only for a long name: every command names its instance
+
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
     head = name[: _MAX - len(digest) - 1].rstrip("-_") or "wt"
     return f"{head}-{digest}"
