@@ -17,7 +17,7 @@ import docker.types
 
 from devenv.engine import podman, records
 from devenv.engine.bodies import check_bind_sources, container_body
-from devenv.engine.errors import EngineRefused, translated, unreachable
+from devenv.engine.errors import translated, unreachable
 from devenv.engine.host import API_VERSION, DEFAULT_TIMEOUT, engine_host
 from devenv.engine.kind import podman_server
 from devenv.engine.records import (
@@ -34,7 +34,6 @@ from devenv.engine.records import (
 )
 
 T = TypeVar("T")
-NETWORK_TRIES = 3
 
 
 class _Session:
@@ -186,16 +185,12 @@ class DockerEngine:
 
     def create_network(self, name: str, labels: Mapping[str, str]) -> None:
         def create() -> None:
-            self.api.create_network(name, driver="bridge", labels=dict(labels), check_duplicate=True)
+            self._do(
+                "creating the network",
+                lambda: self.api.create_network(name, driver="bridge", labels=dict(labels), check_duplicate=True),
+            )
 
-        for attempt in range(NETWORK_TRIES):
-            try:
-                return self._do("creating the network", create)
-            except EngineRefused as err:
-                # Podman picks a free subnet by reading every host interface's routes; one that
-                # goes away meanwhile (another engine's bridge) fails the create. Nothing was made.
-                if "no such network interface" not in err.explanation or attempt + 1 == NETWORK_TRIES:
-                    raise
+        podman.create_network_retried(create)
 
     def create_volume(
         self, name: str, *, driver: str, options: Optional[Mapping[str, str]], labels: Mapping[str, str]

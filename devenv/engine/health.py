@@ -24,8 +24,8 @@ POLL_S = 0.1
 
 @runtime_checkable
 class RunsChecks(Protocol):
-    """What running health checks takes beyond waiting: the full engine has it, the lite client
-    (which `up` never hands a Podman plan) has not."""
+    """What running health checks takes beyond waiting (Podman's libpod route, exec): both
+    clients have it; a stand-in in a test may not."""
 
     def run_health_check(self, container_id: str) -> Optional[str]: ...
 
@@ -65,8 +65,7 @@ def wait_healthy(
     `health`: the engine's Healthcheck document the container was created with."""
     timeout_s = health_timeout(health)
     deadline = clock() + timeout_s
-    # On Podman `up` hands over the full engine (libpod's route, exec): the lite client never
-    # creates there, so it never waits there either.
+    # Both clients run checks (the lite one hands an exec to docker-py, loaded then).
     checks = ChecksRun(engine, container_id, health) if isinstance(engine, RunsChecks) and engine.is_podman() else None
     while True:
         if checks is not None:

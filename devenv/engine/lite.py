@@ -16,7 +16,7 @@ import json
 import socket
 import urllib.parse
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from devenv.engine import podman, records
 from devenv.engine.bodies import check_bind_sources, container_body
@@ -28,12 +28,16 @@ from devenv.engine.records import (
     ContainerDetails,
     ContainerInfo,
     ContainerSpec,
+    ExecResult,
     ImageInfo,
     NetworkInfo,
     PortBindings,
     VolumeInfo,
     demultiplex,
 )
+
+if TYPE_CHECKING:
+    from devenv.engine.port import Engine
 
 READ_TIMEOUT_S = 30.0
 UNKNOWN_STOP_TIMEOUT_S = 300.0  # stop with the container's own timeout: the engine bounds the wait
@@ -54,6 +58,7 @@ class LiteEngine:
         self._path = path
         self._server: Optional[str] = None  # the Server header, from the first answer
         self._timeout = timeout  # per request (shell completion asks with a short one)
+        self._full: Optional[Engine] = None  # docker-py, for what HTTP/1.0 cannot do (exec)
 
     # --- HTTP/1.0 ---
     def _exchange(
@@ -193,8 +198,12 @@ class LiteEngine:
     # --- EngineStack ---
     def create_network(self, name: str, labels: Mapping[str, str]) -> None:
         body = {"Name": name, "Driver": "bridge", "Labels": dict(labels), "CheckDuplicate": True}
-        with translated("creating the network"):
-            self._call("POST", "/networks/create", data=body)
+
+        def create() -> None:
+            with translated("creating the network"):
+                self._call("POST", "/networks/create", data=body)
+
+        podman.create_network_retried(create)
 
     def create_volume(
         self, name: str, *, driver: str, options: Optional[Mapping[str, str]], labels: Mapping[str, str]
@@ -217,6 +226,29 @@ class LiteEngine:
     def start(self, container_id: str) -> None:
         with translated("starting the container"):
             self._call("POST", f"/containers/{self._quoted(container_id)}/start")
+
+    def run_health_check(self, container_id: str) -> Optional[str]:
+        """Podman's libpod route: run the check once, now (None: the engine will not)."""
+        path = f"/v{API_VERSION}/libpod/containers/{self._quoted(container_id)}/healthcheck"
+        status, body = self._exchange("GET", path, self._timeout)
+        if status >= 400:  # no such route or container, no health check, not running
+            return None
+        try:
+            found = json.loads(body).get("Status")
+        except (ValueError, AttributeError):
+            return None
+        return str(found) if found else None
+
+    def exec_run(
+        self, container_id: str, command: Sequence[str], *, user: str = "", workdir: Optional[str] = None
+    ) -> ExecResult:
+        """An exec is a hijacked stream: docker-py's, loaded on the first need (during `up`, only
+        on a Podman whose libpod route will not run a health check)."""
+        if self._full is None:
+            from devenv.engine.connect import connect
+
+            self._full = connect(verify=False)
+        return self._full.exec_run(container_id, command, user=user, workdir=workdir)
 
     def logs(self, container_id: str, *, tail: Optional[int] = None) -> bytes:
         params = {"stdout": "1", "stderr": "1", "tail": "all" if tail is None else str(tail)}

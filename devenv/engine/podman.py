@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
-from devenv.engine.errors import EngineNotFound
+from devenv.engine.errors import EngineNotFound, EngineRefused
 from devenv.engine.records import ContainerDetails, ContainerInfo
 
 if TYPE_CHECKING:  # the port's module is for the type checker: the lite client's path skips it
@@ -105,6 +105,21 @@ def engine_ulimits(host: str) -> tuple[Ulimit, ...]:
     except OSError:  # another pid namespace, or gone
         return ()
     return ulimits_for(limits, status)
+
+
+# --- networks ---
+NETWORK_TRIES = 3
+
+
+def create_network_retried(create: Callable[[], None]) -> None:
+    """Podman picks a free subnet by reading every host interface's routes; one that goes away
+    meanwhile (another engine's bridge) fails the create, and nothing was made: try again."""
+    for attempt in range(NETWORK_TRIES):
+        try:
+            return create()
+        except EngineRefused as err:
+            if "no such network interface" not in err.explanation or attempt + 1 == NETWORK_TRIES:
+                raise
 
 
 # --- health ---

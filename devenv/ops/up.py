@@ -102,9 +102,8 @@ def up(
                 progress=transfer or _as_text(progress),
             )
             stack: EngineStack = full
-        else:  # every image is here: the client that read can carry the plan out (no docker-py),
-            # but on Podman health checks are devenv's to run, by exec where libpod will not
-            stack = engine or (connect(verify=False) if reads.is_podman() else reads)
+        else:  # every image is here: the client that read can carry the plan out (no docker-py)
+            stack = engine or reads
             remove_stale(stack, project.name, progress)
         specs = _specs(project, services, options, resolution)
         the_plan = _plan(specs, observed, options)
