@@ -245,9 +245,9 @@ class LiteEngine:
         """An exec is a hijacked stream: docker-py's, loaded on the first need (during `up`, only
         on a Podman whose libpod route will not run a health check)."""
         if self._full is None:
-            from devenv.engine.connect import connect
+            from devenv.engine.docker_engine import DockerEngine
 
-            self._full = connect(verify=False)
+            self._full = DockerEngine.connect(verify=False)
         return self._full.exec_run(container_id, command, user=user, workdir=workdir)
 
     def logs(self, container_id: str, *, tail: Optional[int] = None) -> bytes:

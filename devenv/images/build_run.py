@@ -1,15 +1,19 @@
-"""Following one engine build to its image id: the one loop every build of devenv runs (catalog
-images, service images, release images), so they fail, report and find their image alike."""
+"""Following one engine build to its image id, and one push to its digest: the loops every build
+and push of devenv runs (catalog images, service images, release images), so they fail, report
+and find their image alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Callable, Optional
 
 from devenv.engine.errors import EngineRefused
 from devenv.engine.port import Engine
 from devenv.engine.records import Message
-from devenv.errors import DevenvError, EngineError
+from devenv.errors import DevenvError, EngineError, RegistryError
+from devenv.registry.pull import PullEvent
+from devenv.registry.reference import ImageRef, registry_host
+from devenv.registry.resolve import engine_auth
 
 
 def follow_build(
@@ -40,3 +44,31 @@ def follow_build(
             raise EngineError(f"the engine reported no error but {tag} is not there after the build")
         image_id = built.id
     return image_id
+
+
+def follow_push(
+    engine: Engine,
+    repository: str,
+    tag: str,
+    *,
+    environ: Mapping[str, str],
+    progress: Optional[Callable[[PullEvent], None]] = None,
+) -> Optional[str]:
+    """Push `repository:tag` with the registry's credentials; the digest the engine reports."""
+    ref = f"{repository}:{tag}"
+    host = registry_host(repository)
+    digest: Optional[str] = None
+    try:
+        for event in engine.push(repository, tag, auth=engine_auth(ImageRef(host, "x", "latest"), environ)):
+            if event.error is not None:
+                raise RegistryError(
+                    f"push of {ref} failed: {event.error.strip()[:300]}",
+                    hint=f"check `devenv login {host}` and write access",
+                )
+            if event.aux.get("Digest"):
+                digest = str(event.aux["Digest"])
+            if progress is not None and event.status:
+                progress(PullEvent(ref, event.id, event.status, event.current, event.total))
+    except EngineRefused as err:
+        raise RegistryError(f"push of {ref} failed: {err.explanation}") from err
+    return digest

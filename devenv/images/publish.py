@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from devenv.config.model import Project
-from devenv.engine.errors import EngineRefused
 from devenv.engine.port import Engine
 from devenv.errors import DevenvError, RegistryError, RegistryNotFound
 from devenv.images import gitexport
-from devenv.images.build_run import follow_build
+from devenv.images.build_run import follow_build, follow_push
 from devenv.images.catalog import (
     CATALOG_LABEL,
     CONTENT_TAG_PREFIX,
@@ -27,8 +26,8 @@ from devenv.images.catalog import (
     tag_safe,
 )
 from devenv.registry.pull import PullEvent
-from devenv.registry.reference import ImageRef, registry_host
-from devenv.registry.resolve import client_for, engine_auth
+from devenv.registry.reference import registry_host
+from devenv.registry.resolve import client_for
 
 BUILT = "built"  # built now
 LOCAL = "local"  # these inputs were built earlier on this engine: tagged, not rebuilt
@@ -202,24 +201,8 @@ def publish(
 def _push_tag(
     engine: Engine, plan: BuildPlan, tag: str, progress: Optional[PushProgress], environ: Mapping[str, str]
 ) -> PushedImage:
-    ref = f"{plan.repository}:{tag}"
-    host = registry_host(plan.repository)
-    digest = None
-    auth = engine_auth(ImageRef(host, "x", "latest"), environ)
-    try:
-        for event in engine.push(plan.repository, tag, auth=auth):
-            if event.error is not None:
-                raise RegistryError(
-                    f"push of {ref} failed: {event.error.strip()[:300]}",
-                    hint=f"check `devenv login {host}` and write access",
-                )
-            if event.aux.get("Digest"):
-                digest = str(event.aux["Digest"])
-            if progress is not None and event.status:
-                progress(PullEvent(ref, event.id, event.status, event.current, event.total))
-    except EngineRefused as err:
-        raise RegistryError(f"push of {ref} failed: {err.explanation}") from err
-    return PushedImage(ref, digest)
+    digest = follow_push(engine, plan.repository, tag, environ=environ, progress=progress)
+    return PushedImage(f"{plan.repository}:{tag}", digest)
 
 
 def list_catalog(

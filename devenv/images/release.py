@@ -21,12 +21,11 @@ from typing import Callable, NamedTuple, Optional
 from devenv.config.model import BASE_IMAGE_ARG as BASE_ARG
 from devenv.config.model import Project, Service
 from devenv.engine import labels as L
-from devenv.engine.errors import EngineRefused
 from devenv.engine.port import Engine
 from devenv.errors import ConfigError, DevenvError, RegistryError
 from devenv.images import gitexport
-from devenv.images.build_run import follow_build
-from devenv.registry.reference import ImageRef, effective_registry, parse_reference, registry_host
+from devenv.images.build_run import follow_build, follow_push
+from devenv.registry.reference import effective_registry, parse_reference
 
 CODE_DIR = "code"  # the project's files inside the release build context
 
@@ -221,22 +220,7 @@ def _build(
 
 
 def _push(engine: Engine, repository: str, tag: str, environ: Mapping[str, str]) -> str:
-    from devenv.registry.resolve import engine_auth
-
-    host = registry_host(repository)
-    ref = f"{repository}:{tag}"
-    digest: Optional[str] = None
-    try:
-        for event in engine.push(repository, tag, auth=engine_auth(ImageRef(host, "x", "latest"), environ)):
-            if event.error is not None:
-                raise RegistryError(
-                    f"push of {ref} failed: {event.error.strip()[:300]}",
-                    hint=f"check `devenv login {host}` and write access",
-                )
-            if event.aux.get("Digest"):
-                digest = str(event.aux["Digest"])
-    except EngineRefused as err:
-        raise RegistryError(f"push of {ref} failed: {err.explanation}") from err
+    digest = follow_push(engine, repository, tag, environ=environ)
     if digest is None:
-        raise RegistryError(f"push of {ref}: the engine reported no digest")
+        raise RegistryError(f"push of {repository}:{tag}: the engine reported no digest")
     return digest

@@ -216,8 +216,9 @@ class _Api:
 
 
 def test_a_network_create_that_raced_an_interface_going_away_is_tried_again() -> None:
-    from devenv.engine.docker_engine import NETWORK_TRIES, DockerEngine
+    from devenv.engine.docker_engine import DockerEngine
     from devenv.engine.errors import EngineRefused
+    from devenv.engine.podman import NETWORK_TRIES
 
     api = _Api(failures=NETWORK_TRIES - 1)
     DockerEngine(api, "unix:///x").create_network("p-default", {})  # type: ignore[arg-type]
