@@ -5,15 +5,12 @@ its command, `sync+restart` copies then restarts the process — on the real eng
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import textwrap
-import threading
 
 import pytest
 
 from tests.integration.real_stack import wait_for
+from tests.integration.watcher import Watcher
 
 pytestmark = pytest.mark.engine
 
@@ -57,15 +54,7 @@ def test_converted_develop_watch_reloads_as_compose_would(project, busybox_image
 
     project.ok("up", "-d")
     assert inside("/srv/www/index.html") == ""  # nothing is mounted: only the watcher copies files
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "devenv", "watch", "web"],
-        cwd=project.root, env=project.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(watch.stderr.readline, "")), daemon=True)
-    reader.start()
-    try:
-        wait_for(lambda: any("watching web" in line for line in lines), "the watcher starts")
+    with Watcher(project.root, project.env()) as watch:
         wait_for(lambda: inside("/srv/www/index.html") == "v1\n", "initial_sync copies html/ in")
 
         (project.root / "html" / "index.html").write_text("v2\n")
@@ -80,9 +69,5 @@ def test_converted_develop_watch_reloads_as_compose_would(project, busybox_image
         wait_for(lambda: inside("/tmp/starts") == "started\nstarted\n", "sync+restart restarts the process")
         assert inside("/srv/reload.txt") == "1\n"  # a file rule: the file itself at its target
         assert inside("/srv/www/scratch.tmp") == ""  # ignored by its rule
-    finally:
-        watch.send_signal(signal.SIGINT)
-        watch.wait(timeout=60)
-        reader.join(timeout=10)
-    assert watch.returncode == 0, "".join(lines)
+    assert watch.returncode == 0, watch.text
     project.ok("down")

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.integration.as_user import UserDevenv
 from tests.integration.real_stack import catalog_names, wait_for
+from tests.integration.watcher import Watcher
 
 pytestmark = pytest.mark.engine
 
@@ -35,15 +32,7 @@ def test_the_shop_serves_seeded_products_and_a_py_save_is_served_in_place(shop, 
     assert "<h1>Welcome to the shop</h1>" in shop.get("/")
     container = shop.service("web")["container"]
 
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "devenv", "watch", "web"],
-        cwd=shop.root, env=shop.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(watch.stderr.readline, "")), daemon=True)
-    reader.start()
-    try:
-        wait_for(lambda: any("watching web" in line for line in lines), "the watcher starts", timeout=60)
+    with Watcher(shop.root, shop.env()) as watch:
         page = shop.root / "shop" / "page.py"
         original = page.read_text()
         # The first restart asks the supervisor through an exec; the later ones signal it through
@@ -51,12 +40,8 @@ def test_the_shop_serves_seeded_products_and_a_py_save_is_served_in_place(shop, 
         for n, headline in enumerate(("Fresh beans today", "Cold brew on tap", "Closed on Sunday"), 1):
             page.write_text(original.replace("Welcome to the shop", headline))
             wait_for(lambda h=headline: f"<h1>{h}</h1>" in shop.get("/"), f"the headline {headline!r} is served")
-            wait_for(lambda n=n: "".join(lines).count("web   reloaded in") >= n, f"restart {n} is reported")
-    finally:
-        watch.send_signal(signal.SIGINT)
-        watch.wait(timeout=60)
-        reader.join(timeout=10)
-    err = "".join(lines)
+            wait_for(lambda n=n: watch.text.count("web   reloaded in") >= n, f"restart {n} is reported")
+    err = watch.text
     assert watch.returncode == 0, err
     assert err.count("web   reloaded in") == 3, err  # the restart action: the process, not the container
     assert shop.service("web")["container"] == container

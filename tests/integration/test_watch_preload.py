@@ -7,10 +7,6 @@ next save recovers, an import that starts a thread turns forking off (fresh inte
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +16,7 @@ import pytest
 
 from tests.conftest import DevenvProject, free_port
 from tests.integration.real_stack import wait_for
+from tests.integration.watcher import Watcher
 
 pytestmark = pytest.mark.engine
 
@@ -91,29 +88,6 @@ def app(project: DevenvProject, real_catalog: str) -> Iterator[tuple[DevenvProje
     yield project, port
 
 
-class Watcher:
-    def __init__(self, project: DevenvProject):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "devenv", "watch", "web"],
-            cwd=project.root, env=project.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        self.lines: list[str] = []
-        assert self.process.stderr is not None
-        stream = self.process.stderr
-        self.reader = threading.Thread(target=lambda: self.lines.extend(iter(stream.readline, "")), daemon=True)
-        self.reader.start()
-        wait_for(lambda: "watching web" in self.text, "the watcher starts", timeout=60)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.lines)
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=60)
-        self.reader.join(timeout=10)
-
-
 def save(project: DevenvProject, text: str) -> None:
     (project.root / "app" / "page.py").write_text(text)
 
@@ -125,8 +99,7 @@ def test_a_restart_forks_from_the_preloading_parent_and_runs_every_edit(app) -> 
     first = state(port)
     assert first["preloaded"] is False  # the first process imported everything itself
     time.sleep(1.5)  # it lists its imports after a second; the parent preloads them
-    watcher = Watcher(project)
-    try:
+    with Watcher(project.root, project.env()) as watcher:
         for n, text in enumerate(("two", "three", "four"), 1):
             save(project, f'TEXT = "{text}"\n')
             wait_for(lambda t=text: get(port) == t, f"the edit {text!r} is served")
@@ -139,9 +112,7 @@ def test_a_restart_forks_from_the_preloading_parent_and_runs_every_edit(app) -> 
         assert "RuntimeError: half-written" in watcher.text  # with its log lines
         save(project, 'TEXT = "fixed"\n')
         wait_for(lambda: get(port) == "fixed", "the next save recovers")
-    finally:
-        watcher.stop()
-    assert watcher.process.returncode == 0, watcher.text
+    assert watcher.returncode == 0, watcher.text
     started = time.monotonic()
     project.ok("down")
     assert time.monotonic() - started < 10  # SIGTERM reaches the app through the supervisor
@@ -156,13 +127,10 @@ def test_an_import_that_starts_a_thread_turns_forking_off(app, real_catalog) -> 
     project.ok("up", "-d")
     wait_for(lambda: "started a thread" in project.ok("logs", "web").out + project.ok("logs", "web").err,
              "the parent notices the thread and stops forking", timeout=30)  # fmt: skip
-    watcher = Watcher(project)
-    try:
+    with Watcher(project.root, project.env()):
         save(project, 'TEXT = "fresh"\n')
         wait_for(lambda: get(port) == "fresh", "the edit is served by a fresh interpreter")
         assert state(port)["preloaded"] is False
-    finally:
-        watcher.stop()
 
 
 def test_preload_needs_a_python_command(project: DevenvProject) -> None:
