@@ -7,6 +7,7 @@ Counts are printed (`-s` shows them) and recorded in docs/reliability.md."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import subprocess
 import threading
@@ -49,8 +50,10 @@ class Writer(threading.Thread):
                     post_product(self.url, name, 1.0, timeout=3)
                     self.acked.append(name)
                     continue
-            except (OSError, urllib.error.URLError, AssertionError):
-                self.refused += 1  # the stack is going down or coming up: not acknowledged
+            except (OSError, urllib.error.URLError, http.client.HTTPException, AssertionError, ValueError):
+                # The stack is going down or coming up, or the answer was cut off (the app stopped
+                # while it answered): not acknowledged, whether or not the row was committed.
+                self.refused += 1
             time.sleep(0.02)
 
     def wait_for_rows(self, count: int) -> None:

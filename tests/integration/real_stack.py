@@ -3,6 +3,7 @@ pushed exactly as the quick start does, and copies of examples/shop with their o
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -133,7 +134,7 @@ def wait_for(check: Any, what: str, timeout: float = 60, every: float = 0.05) ->
             value = check()
             if value:
                 return value
-        except (OSError, urllib.error.URLError, AssertionError, ValueError) as err:
+        except (OSError, urllib.error.URLError, http.client.HTTPException, AssertionError, ValueError) as err:
             last = err
         time.sleep(every)
     raise AssertionError(f"{what}: not within {timeout:.0f} s (last error: {last})")
