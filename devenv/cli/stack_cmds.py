@@ -74,7 +74,7 @@ def status(obj: Any, instance: Optional[str], as_json: bool) -> None:
     project = obj.project()
     from devenv.ops.status import status as get_status  # a plain `down` never needs it
 
-    result = get_status(project, obj.instance(instance).name)
+    result = get_status(project, obj.instance(instance).name, with_volumes=as_json)
     if as_json:
         out.data("status", result.to_dict())
         return

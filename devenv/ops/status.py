@@ -79,7 +79,11 @@ def url_for(host_ip: str, host_port: int, proto: str) -> str:
     return f"http://{host}:{host_port}" if proto == "tcp" else f"{proto}://{host}:{host_port}"
 
 
-def status(project: Project, instance: str, *, engine: Optional[EngineReads] = None) -> StackStatus:
+def status(
+    project: Project, instance: str, *, engine: Optional[EngineReads] = None, with_volumes: bool = False
+) -> StackStatus:
+    """`with_volumes`: also list the instance's named volumes (one more request; `status --json`
+    shows them, `up`'s table does not)."""
     engine = engine or light()  # read-only: the lite client is enough
     everything = engine.containers(L.selector(project.name))  # one call: this instance and the others
     mine = [c for c in everything if c.instance == instance]
@@ -123,7 +127,7 @@ def status(project: Project, instance: str, *, engine: Optional[EngineReads] = N
         worktree=automatic.worktree,
         created_from=other_folder(mine, project),
         others=_others(everything, instance),
-        volumes=sorted(v.name for v in engine.volumes(L.selector(project.name, instance))),
+        volumes=sorted(v.name for v in engine.volumes(L.selector(project.name, instance))) if with_volumes else [],
     )
 
 

@@ -138,6 +138,7 @@ def test_down_is_lossless_and_removes_only_what_devenv_created(
         stack.ok("down")
         volume = f"{stack.name}-default-dbdata"
         assert docker_client.volumes.get(volume) is not None
+        assert json.loads(stack.ok("status", "--json").out)["volumes"] == [volume]  # kept, and said so
         assert not docker_client.containers.list(
             all=True, filters={"label": f"dev.devenv.project={stack.name}"}
         )
