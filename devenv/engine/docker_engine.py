@@ -10,7 +10,6 @@ import os
 import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Callable, Optional, TypeVar, Union
-from urllib.parse import quote
 
 import docker
 import docker.types
@@ -67,7 +66,6 @@ class DockerEngine:
         self.api = api
         self.host = host
         self._podman: Optional[bool] = None  # asked once, on first need
-        self._ulimits: Optional[tuple[podman.Ulimit, ...]] = None
 
     @classmethod
     def connect(cls, timeout: float = DEFAULT_TIMEOUT, *, verify: bool = True) -> DockerEngine:
@@ -209,19 +207,13 @@ class DockerEngine:
             network=network,
             port_bindings=port_bindings,
             for_podman=self.is_podman(),
-            ulimits=self._podman_ulimits(),
+            ulimits=podman.engine_ulimits(self.host) if self.is_podman() else (),
         )
         created = self._do(
             "creating the container",
             lambda: self.api.create_container_from_config(body, name=spec.name),  # type: ignore[no-untyped-call]  # untyped in the stubs
         )
         return str(created["Id"])
-
-    def _podman_ulimits(self) -> tuple[podman.Ulimit, ...]:
-        """() (Podman's or Docker's defaults) unless `podman.engine_ulimits` says otherwise."""
-        if self._ulimits is None:
-            self._ulimits = podman.engine_ulimits(self.host) if self.is_podman() else ()
-        return self._ulimits
 
     def start(self, container_id: str) -> None:
         self._do("starting the container", lambda: self.api.start(container_id))
@@ -236,18 +228,10 @@ class DockerEngine:
 
     def run_health_check(self, container_id: str) -> Optional[str]:
         # Not in docker-py: libpod's own route, through the session docker-py's client is.
-        url = (
-            f"{self.api.base_url}/v{API_VERSION}/libpod/containers/{quote(container_id, safe='')}/healthcheck"
-        )
+        url = f"{self.api.base_url}/v{API_VERSION}{podman.health_check_path(container_id)}"
         with translated("running the health check"):
             answer = self.api.get(url, timeout=self.api.timeout)
-        if answer.status_code >= 400:  # no such route or container, no health check, not running
-            return None
-        try:
-            status = answer.json().get("Status")
-        except (ValueError, AttributeError):
-            return None
-        return str(status) if status else None
+        return podman.health_check_answer(answer.status_code, answer.content)
 
     def exec_run(
         self, container_id: str, command: Sequence[str], *, user: str = "", workdir: Optional[str] = None

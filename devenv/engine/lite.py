@@ -214,10 +214,13 @@ class LiteEngine:
 
     def create_container(self, spec: ContainerSpec, *, network: str, port_bindings: PortBindings) -> str:
         check_bind_sources(spec, self.host)
-        podman_engine = self.is_podman()
-        ulimits = podman.engine_ulimits(self.host) if podman_engine else ()
+        on_podman = self.is_podman()
         body = container_body(
-            spec, network=network, port_bindings=port_bindings, for_podman=podman_engine, ulimits=ulimits
+            spec,
+            network=network,
+            port_bindings=port_bindings,
+            for_podman=on_podman,
+            ulimits=podman.engine_ulimits(self.host) if on_podman else (),
         )
         with translated("creating the container"):
             created = self._call("POST", "/containers/create", {"name": spec.name}, data=body)
@@ -229,15 +232,8 @@ class LiteEngine:
 
     def run_health_check(self, container_id: str) -> Optional[str]:
         """Podman's libpod route: run the check once, now (None: the engine will not)."""
-        path = f"/v{API_VERSION}/libpod/containers/{self._quoted(container_id)}/healthcheck"
-        status, body = self._exchange("GET", path, self._timeout)
-        if status >= 400:  # no such route or container, no health check, not running
-            return None
-        try:
-            found = json.loads(body).get("Status")
-        except (ValueError, AttributeError):
-            return None
-        return str(found) if found else None
+        status, body = self._exchange("GET", f"/v{API_VERSION}{podman.health_check_path(container_id)}", self._timeout)
+        return podman.health_check_answer(status, body)
 
     def exec_run(
         self, container_id: str, command: Sequence[str], *, user: str = "", workdir: Optional[str] = None

@@ -15,6 +15,8 @@ here once, for both clients. Nothing here runs on Docker: its requests and answe
 
 from __future__ import annotations
 
+import functools
+import json
 import socket
 import struct
 from collections.abc import Mapping, Sequence
@@ -91,6 +93,7 @@ def serving_process(host: str) -> Optional[str]:
         return None
 
 
+@functools.cache  # the engine's process keeps its limits: read /proc once
 def engine_ulimits(host: str) -> tuple[Ulimit, ...]:
     """The ulimits to send a Podman engine at `host`: empty for a remote engine or one whose
     process this machine cannot read (then Podman's own defaults apply, as before)."""
@@ -123,6 +126,25 @@ def create_network_retried(create: Callable[[], None]) -> None:
 
 
 # --- health ---
+def health_check_path(container_id: str) -> str:
+    """libpod's route that runs a container's health check once, now (not in docker-py)."""
+    from urllib.parse import quote
+
+    return f"/libpod/containers/{quote(container_id, safe='')}/healthcheck"
+
+
+def health_check_answer(status_code: int, body: bytes) -> Optional[str]:
+    """The health that route reports, or None when the engine will not run the check (no such
+    route or container, no health check, not running)."""
+    if status_code >= 400:
+        return None
+    try:
+        found = json.loads(body).get("Status")
+    except (ValueError, AttributeError):
+        return None
+    return str(found) if found else None
+
+
 def health_test(test: Sequence[str]) -> list[str]:
     """The health test as Podman must receive it: a CMD whose arguments hold whitespace becomes
     the equivalent CMD-SHELL line; every other test is sent as it is."""
