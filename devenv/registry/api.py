@@ -118,9 +118,7 @@ class RegistryClient:
         digest = resp.headers.get("docker-content-digest")
         if not digest:  # some registries omit the header on HEAD: hash the manifest ourselves
             resp = self._call("GET", path, scope=f"repository:{repository}:pull", what=what, headers=headers)
-            digest = (
-                resp.headers.get("docker-content-digest") or "sha256:" + hashlib.sha256(resp.body).hexdigest()
-            )
+            digest = _digest(resp.headers, resp.body)
         return digest
 
     def manifest_digest_if_present(self, repository: str, reference: str) -> Optional[str]:
@@ -140,10 +138,7 @@ class RegistryClient:
             headers={"Accept": MANIFEST_TYPES},
         )
         media_type = resp.headers.get("content-type", "").split(";")[0].strip()
-        digest = (
-            resp.headers.get("docker-content-digest") or "sha256:" + hashlib.sha256(resp.body).hexdigest()
-        )
-        return resp.body, media_type, digest
+        return resp.body, media_type, _digest(resp.headers, resp.body)
 
     def put_manifest(self, repository: str, tag: str, body: bytes, media_type: str) -> str:
         """Tag a manifest the registry already holds the blobs of (a retag: no layer moves)."""
@@ -155,7 +150,7 @@ class RegistryClient:
             headers={"Content-Type": media_type},
             body=body,
         )
-        return resp.headers.get("docker-content-digest") or "sha256:" + hashlib.sha256(body).hexdigest()
+        return _digest(resp.headers, body)
 
     def blob(self, repository: str, digest: str) -> bytes:
         """A small blob (an image config) by digest, checked against the digest; a redirect to
@@ -322,3 +317,9 @@ class RegistryClient:
             return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, body)
         finally:
             conn.close()
+
+
+def _digest(headers: Mapping[str, str], manifest: bytes) -> str:
+    """The digest the registry names for a manifest, else the manifest's own (what it is by
+    definition: a registry that omits the header still stores it under that digest)."""
+    return headers.get("docker-content-digest") or "sha256:" + hashlib.sha256(manifest).hexdigest()
