@@ -1,15 +1,14 @@
 """Value types for config declarations: each validates, normalizes, and describes itself
 (as JSON Schema and as one phrase for the docs), so one declaration serves all three.
 
-Plain (not frozen, no generated `__eq__`) dataclasses: every devenv process builds these
-classes, and each generated method is code compiled at import; nothing compares or mutates
-a declaration."""
+Plain classes with their `__init__` written out: every devenv process (a `down` too) builds
+these classes, and a dataclass compiles its generated methods at import (about 0.3 ms a class,
+the whole module's cost); nothing compares, copies or mutates a declaration."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
 PathPart = Union[str, int]
@@ -55,6 +54,8 @@ def _kind(value: Any) -> str:
 class Type:
     """Base: subclasses implement `check` (normalize or raise Invalid), `schema` and `describe`."""
 
+    __slots__ = ()
+
     def check(self, value: Any) -> Any:
         raise NotImplementedError
 
@@ -65,11 +66,13 @@ class Type:
         raise NotImplementedError
 
 
-@dataclass(eq=False)
 class Str(Type):
-    pattern: Optional[str] = None
-    example: Optional[str] = None
-    what: str = "a string"
+    __slots__ = ("example", "pattern", "what")
+
+    def __init__(self, pattern: Optional[str] = None, example: Optional[str] = None, what: str = "a string"):
+        self.pattern = pattern
+        self.example = example
+        self.what = what
 
     def check(self, value: Any) -> Any:
         if not isinstance(value, str):
@@ -89,8 +92,9 @@ class Str(Type):
         return self.what
 
 
-@dataclass(eq=False)
 class Bool(Type):
+    __slots__ = ()
+
     def check(self, value: Any) -> Any:
         if not isinstance(value, bool):
             raise Invalid(f"expected true or false, got {_kind(value)} {_show(value)}")
@@ -103,10 +107,12 @@ class Bool(Type):
         return "boolean"
 
 
-@dataclass(eq=False)
 class Int(Type):
-    minimum: Optional[int] = None
-    maximum: Optional[int] = None
+    __slots__ = ("maximum", "minimum")
+
+    def __init__(self, minimum: Optional[int] = None, maximum: Optional[int] = None):
+        self.minimum = minimum
+        self.maximum = maximum
 
     def check(self, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -132,9 +138,11 @@ class Int(Type):
         return "integer" + bounds
 
 
-@dataclass(eq=False)
 class Enum(Type):
-    choices: tuple[str, ...]
+    __slots__ = ("choices",)
+
+    def __init__(self, choices: tuple[str, ...]):
+        self.choices = choices
 
     def check(self, value: Any) -> Any:
         if value not in self.choices:
@@ -153,9 +161,10 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-@dataclass(eq=False)
 class Duration(Type):
     """ "500ms", "2s", "1m30s" or a number of seconds; normalized to float seconds."""
+
+    __slots__ = ()
 
     def check(self, value: Any) -> Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -173,10 +182,12 @@ class Duration(Type):
         return 'duration ("500ms", "2s", "1m")'
 
 
-@dataclass(eq=False)
 class ListOf(Type):
-    item: Type
-    unique: bool = False
+    __slots__ = ("item", "unique")
+
+    def __init__(self, item: Type, unique: bool = False):
+        self.item = item
+        self.unique = unique
 
     def check(self, value: Any) -> Any:
         if not isinstance(value, list):
@@ -202,9 +213,10 @@ class ListOf(Type):
         return f"array of {self.item.describe()}"
 
 
-@dataclass(eq=False)
 class Command(Type):
     """A command: an array of strings (exec form) or one string (run by /bin/sh -c)."""
+
+    __slots__ = ()
 
     def check(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -222,13 +234,15 @@ class Command(Type):
         return "array of strings, or a shell string"
 
 
-@dataclass(eq=False)
 class MapOf(Type):
     """A table with free keys (e.g. environment variables)."""
 
-    value: Type
-    key_pattern: Optional[str] = None
-    key_what: str = "a key"
+    __slots__ = ("key_pattern", "key_what", "value")
+
+    def __init__(self, value: Type, key_pattern: Optional[str] = None, key_what: str = "a key"):
+        self.value = value
+        self.key_pattern = key_pattern
+        self.key_what = key_what
 
     def check(self, value: Any) -> Any:
         if not isinstance(value, dict):
@@ -253,9 +267,10 @@ class MapOf(Type):
         return f"table of {self.value.describe()}"
 
 
-@dataclass(eq=False)
 class EnvValue(Type):
     """Environment values: strings; numbers and booleans are accepted and turned into strings."""
+
+    __slots__ = ()
 
     def check(self, value: Any) -> Any:
         if isinstance(value, bool):
@@ -271,12 +286,14 @@ class EnvValue(Type):
         return "string"
 
 
-@dataclass(eq=False)
 class OneOf(Type):
     """Either of several types (first that fits wins); `what` names the accepted forms."""
 
-    options: tuple[Type, ...]
-    what: str
+    __slots__ = ("options", "what")
+
+    def __init__(self, options: tuple[Type, ...], what: str):
+        self.options = options
+        self.what = what
 
     def check(self, value: Any) -> Any:
         errors = []
@@ -297,26 +314,44 @@ class OneOf(Type):
         return self.what
 
 
-@dataclass(eq=False)
 class Key:
     """One declared key: its type, default, one line of help."""
 
-    name: str
-    type: Type
-    help: str
-    default: Any = None
-    required: bool = False
-    example: Optional[str] = None
+    __slots__ = ("default", "example", "help", "name", "required", "type")
+
+    def __init__(
+        self,
+        name: str,
+        type: Type,
+        help: str,
+        default: Any = None,
+        required: bool = False,
+        example: Optional[str] = None,
+    ):
+        self.name = name
+        self.type = type
+        self.help = help
+        self.default = default
+        self.required = required
+        self.example = example
 
 
-@dataclass(eq=False)
 class Table(Type):
     """A table with declared keys; unknown keys are errors with a "did you mean"."""
 
-    keys: tuple[Key, ...]
-    help: str = ""
-    what: str = "a table"
-    post: Optional[Callable[[dict[str, Any]], dict[str, Any]]] = None
+    __slots__ = ("help", "keys", "post", "what")
+
+    def __init__(
+        self,
+        keys: tuple[Key, ...],
+        help: str = "",
+        what: str = "a table",
+        post: Optional[Callable[[dict[str, Any]], dict[str, Any]]] = None,
+    ):
+        self.keys = keys
+        self.help = help
+        self.what = what
+        self.post = post
 
     def key(self, name: str) -> Optional[Key]:
         for key in self.keys:
