@@ -3,9 +3,10 @@
 Immutable records as NamedTuples: every devenv process loads this model, and a NamedTuple
 class costs a fraction of a frozen dataclass's to create (one generated function, not five),
 which a no-op `devenv up` notices. Copies with changes use `._replace(...)`.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: NamedTuple turns a string annotation into a
+ForwardRef, compiling it (about 14 µs a field, 89 fields), and an evaluated one costs less.
+"""
 
 from pathlib import Path
 from typing import NamedTuple, Optional

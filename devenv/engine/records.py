@@ -2,10 +2,9 @@
 this one module so both clients (docker-py and the lite one) answer alike.
 
 NamedTuples, not dataclasses: every devenv process creates these classes, and a NamedTuple
-class costs a fraction of a dataclass's to create (a no-op `devenv up` notices).
+class costs a fraction of a dataclass's to create (a no-op `devenv up` notices). Annotations are
+evaluated, not postponed: NamedTuple compiles each string one into a ForwardRef (see config/model.py).
 """
-
-from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence

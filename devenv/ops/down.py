@@ -10,26 +10,30 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from devenv.config.model import Project
 from devenv.engine import labels as L
 from devenv.engine.connect import light
-from devenv.engine.port import EngineTeardown
 from devenv.engine.records import ContainerInfo
 from devenv.errors import about
 from devenv.ops.instance import ensure_own
 from devenv.ops.instance_lock import instance_lock
 from devenv.ops.progress import Progress, Waiting, silent
 
+if TYPE_CHECKING:  # Protocols for the type checker only (see engine/connect.py)
+    from devenv.engine.port import EngineTeardown
 
-@dataclass
+
 class DownResult:
-    containers: list[str] = field(default_factory=list)
-    networks: list[str] = field(default_factory=list)
-    volumes: list[str] = field(default_factory=list)
-    kept_volumes: list[str] = field(default_factory=list)
+    """What was removed (names), and the named volumes kept. A plain class: `down` is the one
+    command of its path that would load `dataclasses` (and compile its methods) for it."""
+
+    def __init__(self) -> None:
+        self.containers: list[str] = []
+        self.networks: list[str] = []
+        self.volumes: list[str] = []
+        self.kept_volumes: list[str] = []
 
     def add(self, other: DownResult) -> None:
         self.containers += other.containers

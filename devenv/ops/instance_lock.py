@@ -8,11 +8,11 @@ Different instances use different files and never block each other.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +25,10 @@ LOCK_VERSION = 1
 
 
 def lock_path(project_root: Path, project_name: str, instance: str) -> Path:
-    key = hashlib.sha256(str(project_root).encode()).hexdigest()[:12]
+    # Which checkout: two folders with the same project name lock apart. A checksum, not a
+    # digest: loading hashlib's OpenSSL costs every `down` 3 ms, and a collision would only make
+    # two checkouts wait for each other.
+    key = f"{zlib.crc32(str(project_root).encode()):08x}"
     return paths.state_dir() / "locks" / f"{project_name}-{key}-{instance}.lock"
 
 
