@@ -13,7 +13,6 @@ from devenv.engine.records import Message
 from devenv.errors import DevenvError, EngineError, RegistryError
 from devenv.registry.pull import PullEvent
 from devenv.registry.reference import ImageRef, registry_host
-from devenv.registry.resolve import engine_auth
 
 
 def follow_build(
@@ -55,6 +54,10 @@ def follow_push(
     progress: Optional[Callable[[PullEvent], None]] = None,
 ) -> Optional[str]:
     """Push `repository:tag` with the registry's credentials; the digest the engine reports."""
+    # The registry's client (http.client, ssl, email) only for a push: `up` imports this module
+    # for its builds, and a no-op `up` paid 10 ms for it.
+    from devenv.registry.resolve import engine_auth
+
     ref = f"{repository}:{tag}"
     host = registry_host(repository)
     digest: Optional[str] = None

@@ -16,7 +16,9 @@ from devenv.errors import EngineError
 
 pytestmark = pytest.mark.engine
 
-# Runs a command in-process, then prints which engine client modules it loaded.
+# Runs a command in-process, then prints which HTTP client modules it loaded: docker-py and its
+# requests/urllib3, and the standard library's http.client (with the ssl and email it imports),
+# which only a registry request needs. Each costs a no-op `up` more than its engine requests.
 PROBE = """
 import sys
 sys.argv = ["devenv", *sys.argv[1:]]
@@ -25,7 +27,7 @@ try:
     main()
 except SystemExit as done:
     code = done.code
-print("LOADED", sorted(m for m in sys.modules if m.split(".")[0] in ("docker", "requests", "urllib3")))
+print("LOADED", sorted(m for m in sys.modules if m.split(".")[0] in ("docker", "requests", "urllib3", "http", "ssl", "email")))
 sys.exit(code)
 """
 
