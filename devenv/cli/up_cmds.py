@@ -10,7 +10,6 @@ from devenv.cli.completion import complete_services
 from devenv.cli.options import instance_option, profile_option, pull_option
 from devenv.cli.output import Output, stack_title
 from devenv.cli.progress import TransferProgress, progress_printer
-from devenv.ops.logs import logs as follow
 from devenv.ops.secrets import known_secret_values
 from devenv.ops.status import status as get_status
 from devenv.ops.up import UpOptions
@@ -94,6 +93,8 @@ def _print_summary(obj: Any, project: Any, choice: Any, result: Any) -> None:
 
 
 def _follow_logs(out: Output, project: Any, instance: str, services: tuple[str, ...]) -> None:
+
+    from devenv.ops.logs import logs as follow  # the log streams: not for `up -d`
 
     out.info("streaming logs; Ctrl-C stops (the stack keeps running)")
     try:

@@ -22,7 +22,6 @@ from devenv.engine.lite import lite_engine
 from devenv.engine.port import Engine, EngineReads, EngineStack
 from devenv.engine.records import ContainerInfo, ContainerSpec
 from devenv.errors import DevenvError
-from devenv.ops.apply import apply_plan
 from devenv.ops.instance import ensure_own
 from devenv.ops.instance_lock import instance_lock
 from devenv.ops.progress import Progress, Waiting, silent
@@ -107,6 +106,9 @@ def up(
             remove_stale(stack, project.name, progress)
         specs = _specs(project, services, options, resolution)
         the_plan = _plan(specs, observed, options)
+        # Carrying a plan out (health waits, port checks, removals) is not a no-op's: loaded here.
+        from devenv.ops.apply import apply_plan
+
         apply_plan(stack, project, options.instance, the_plan, specs, progress=progress, wait=options.wait)
     warnings = [*([taken_over] if taken_over else []), *resolution.warnings]
     return UpResult(the_plan, specs, warnings, resolution.secret_values, time.monotonic() - started)
