@@ -119,7 +119,7 @@ def lock(app: Any, check: bool, as_json: bool) -> None:
         return
     fresh = write_lock(project)
     if as_json:
-        app.output.data("lock", {"path": str(path), "images": {n: i.__dict__ for n, i in sorted(fresh.images.items())},
+        app.output.data("lock", {"path": str(path), "images": {n: i._asdict() for n, i in sorted(fresh.images.items())},
                                  "env_hash": fresh.env_hash})  # fmt: skip
         return
     rows = [[name, _short(item.digest), item.reference] for name, item in sorted(fresh.images.items())]

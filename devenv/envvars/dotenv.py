@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from devenv.envvars.interpolate import InterpolationError, Lookup, interpolate
 from devenv.errors import ConfigError
@@ -47,18 +46,24 @@ _STARTS_WITH_DIGIT = re.compile(r"\s*\d")
 KEY_HINT = "keys are letters, digits and _ . - [ ]; quote values with spaces, '#' or newlines"
 
 
-@dataclass(frozen=True)
-class DotenvEntry:
+class DotenvEntry(NamedTuple):
     key: str
     value: Optional[str]  # None: a bare KEY that the environment did not provide
     line: int
     inherited: bool = False  # a bare KEY: its value comes from the environment, not the file
 
 
-@dataclass
 class DotenvResult:
-    entries: list[DotenvEntry] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    """A plain class (DotenvEntry a NamedTuple): `up` imports this module, and creating a
+    dataclass compiles its methods at import."""
+
+    __slots__ = ("entries", "warnings")
+
+    def __init__(
+        self, entries: Optional[list[DotenvEntry]] = None, warnings: Optional[list[str]] = None
+    ) -> None:
+        self.entries: list[DotenvEntry] = [] if entries is None else entries
+        self.warnings: list[str] = [] if warnings is None else warnings
 
     def values(self) -> dict[str, str]:
         return {e.key: e.value for e in self.entries if e.value is not None}

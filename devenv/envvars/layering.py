@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -61,23 +60,34 @@ def profile_chain(spec: EnvSpec, name: str) -> list[Profile]:
     return list(reversed(chain))
 
 
-@dataclass
 class Layers:
-    """Everything resolve_env knows, including what drift checks need."""
+    """Everything resolve_env knows, including what drift checks need. A plain class: `up`
+    imports this module, and creating a dataclass compiles its methods at import."""
 
-    prod: ProdEnv
-    chain: list[Profile]
-    values: dict[str, EnvValue]
-    unmirrorable: dict[str, Unmirrorable]
-    missing_secrets: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("chain", "missing_secrets", "prod", "unmirrorable", "values", "warnings")
+
+    def __init__(
+        self,
+        prod: ProdEnv,
+        chain: list[Profile],
+        values: dict[str, EnvValue],
+        unmirrorable: dict[str, Unmirrorable],
+        missing_secrets: Optional[list[str]] = None,
+        warnings: Optional[list[str]] = None,
+    ) -> None:
+        self.prod = prod
+        self.chain = chain
+        self.values = values
+        self.unmirrorable = unmirrorable
+        self.missing_secrets: list[str] = [] if missing_secrets is None else missing_secrets
+        self.warnings: list[str] = [] if warnings is None else warnings
 
 
 def declare_secrets(prod: ProdEnv, spec: EnvSpec) -> None:
     """`[env] secret_keys`: secret whatever the sources say; one no source has is local only."""
     for key in spec.secret_keys:
         if key in prod.values:
-            prod.values[key] = replace(prod.values[key], secret=True)
+            prod.values[key] = prod.values[key]._replace(secret=True)
         elif key not in prod.unmirrorable:
             prod.values[key] = EnvValue(
                 key, "", "devenv.toml [env] secret_keys (a local value only)", secret=True
@@ -147,7 +157,7 @@ def layer(
         in_env = next((n for n in names if n in env), None)
         if in_file is not None:
             found = local[in_file]
-            values[key] = replace(found, key=key, source=_named(found.source, in_file, key))
+            values[key] = found._replace(key=key, source=_named(found.source, in_file, key))
         elif prod.values[key].pieces:
             continue  # derived: recomputed below from its parts, unless a profile sets it
         elif in_env is not None:
@@ -249,5 +259,5 @@ def service_env(
     if not own:
         return env
     secret = env.secret_keys()
-    values = {**env.values, **{k: replace(v, secret=v.secret or k in secret) for k, v in own.items()}}
+    values = {**env.values, **{k: v._replace(secret=v.secret or k in secret) for k, v in own.items()}}
     return _finish(name, values, env.unmirrorable, list(env.warnings))

@@ -1,11 +1,14 @@
-"""Value types of the layered environment: every value carries where it came from."""
+"""Value types of the layered environment: every value carries where it came from.
 
-from __future__ import annotations
+NamedTuples, not dataclasses: every `up` creates these classes, and a NamedTuple class costs a
+fraction of a frozen dataclass's (see config/model.py). Annotations are evaluated, not
+postponed: NamedTuple compiles each string one into a ForwardRef.
+"""
 
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import NamedTuple, Optional
 
 
@@ -26,8 +29,7 @@ def joined(pieces: tuple[Piece, ...]) -> str:
     return "".join(p.text for p in pieces)
 
 
-@dataclass(frozen=True)
-class EnvValue:
+class EnvValue(NamedTuple):
     """One variable as the container receives it, with its provenance.
 
     `source` is where the value is written: "deploy/k8s/configmap.yaml:12", "profile dev",
@@ -54,8 +56,7 @@ class EnvValue:
         return tuple(dict.fromkeys(p.ref for p in self.pieces if p.ref is not None))
 
 
-@dataclass(frozen=True)
-class Unmirrorable:
+class Unmirrorable(NamedTuple):
     """A prod variable devenv cannot reproduce (a `fieldRef`, a value taken from the shell)."""
 
     key: str
@@ -67,13 +68,12 @@ def _digest(rows: list[list[object]]) -> str:
     return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class LayeredEnv:
+class LayeredEnv(NamedTuple):
     """The env of one profile: prod, then the profile's overrides, then local secret values."""
 
     profile: str
     values: Mapping[str, EnvValue]  # ordered by key
-    unmirrorable: Mapping[str, Unmirrorable] = field(default_factory=dict)
+    unmirrorable: Mapping[str, Unmirrorable] = MappingProxyType({})
     warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, str]:

@@ -5,6 +5,9 @@ Kubernetes manifests (documents with `kind:`) or a compose file (top-level `serv
 else is a dotenv file. When any Kubernetes source holds a workload (Deployment, StatefulSet, ...),
 the env is what its container receives, and ConfigMaps/Secrets are only looked up by reference;
 otherwise every ConfigMap/Secret key listed is a variable.
+
+No dataclasses: `up` reads prod's env, and creating a dataclass compiles its methods at import;
+the record is a NamedTuple, the mutable parts plain classes with their `__init__` written out.
 """
 
 from __future__ import annotations
@@ -12,9 +15,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from devenv.envvars import yamlnodes as yn
 from devenv.envvars.dotenv import read_dotenv
@@ -25,8 +27,7 @@ if TYPE_CHECKING:  # the YAML readers load with the first YAML source, not with 
     from devenv.envvars import k8s
 
 
-@dataclass(frozen=True)
-class SourceRef:
+class SourceRef(NamedTuple):
     entry: str  # as written: "deploy/k8s/deployment.yaml#web"
     path: str  # project-relative, posix
     selector: Optional[str]
@@ -37,12 +38,20 @@ def parse_ref(entry: str) -> SourceRef:
     return SourceRef(entry, str(PurePosixPath(path.strip())), selector.strip() or None)
 
 
-@dataclass
 class ProdEnv:
-    values: dict[str, EnvValue] = field(default_factory=dict)
-    unmirrorable: dict[str, Unmirrorable] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    secret_aliases: dict[str, str] = field(default_factory=dict)  # env key -> Secret data key
+    __slots__ = ("secret_aliases", "unmirrorable", "values", "warnings")
+
+    def __init__(
+        self,
+        values: Optional[dict[str, EnvValue]] = None,
+        unmirrorable: Optional[dict[str, Unmirrorable]] = None,
+        warnings: Optional[list[str]] = None,
+        secret_aliases: Optional[dict[str, str]] = None,  # env key -> Secret data key
+    ) -> None:
+        self.values: dict[str, EnvValue] = {} if values is None else values
+        self.unmirrorable: dict[str, Unmirrorable] = {} if unmirrorable is None else unmirrorable
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.secret_aliases: dict[str, str] = {} if secret_aliases is None else secret_aliases
 
     def put(self, value: EnvValue, alias: Optional[str] = None) -> None:
         self.values[value.key] = value
@@ -89,13 +98,22 @@ def source_kind(path: str) -> str:
     return "dotenv"
 
 
-@dataclass
 class _Loaded:
-    ref: SourceRef
-    kind: str  # dotenv | json | k8s | compose
-    text: str
-    nodes: list[Any] = field(default_factory=list)
-    manifest: Optional[k8s.Manifest] = None
+    __slots__ = ("kind", "manifest", "nodes", "ref", "text")
+
+    def __init__(
+        self,
+        ref: SourceRef,
+        kind: str,  # dotenv | json | k8s | compose
+        text: str,
+        nodes: Optional[list[Any]] = None,
+        manifest: Optional[k8s.Manifest] = None,
+    ) -> None:
+        self.ref = ref
+        self.kind = kind
+        self.text = text
+        self.nodes: list[Any] = [] if nodes is None else nodes
+        self.manifest = manifest
 
 
 def _load(root: Path, ref: SourceRef) -> _Loaded:

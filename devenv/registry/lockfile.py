@@ -1,14 +1,16 @@
 """`devenv.lock`: every service image pinned to a manifest digest, plus the env hash.
 
-TOML, sorted and stable so re-locking an unchanged project rewrites the same bytes."""
+TOML, sorted and stable so re-locking an unchanged project rewrites the same bytes.
+
+No dataclasses (every `up` reads the lock, and creating one compiles its methods at import):
+an entry is a NamedTuple, the lock a plain class (`devenv lock` fills in its env part)."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from devenv.config import toml as tomllib
 from devenv.errors import ConfigError
@@ -24,18 +26,33 @@ HEADER = (
 )
 
 
-@dataclass(frozen=True)
-class LockedImage:
+class LockedImage(NamedTuple):
     image: str  # as written in devenv.toml
     reference: str  # resolved, e.g. "127.0.0.1:5555/python:3.12"
     digest: str  # "sha256:..."
 
 
-@dataclass
 class LockFile:
-    images: dict[str, LockedImage] = field(default_factory=dict)  # key: service name
-    env_hash: Optional[str] = None
-    env_sources: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("env_hash", "env_sources", "images")
+
+    def __init__(
+        self,
+        images: Optional[dict[str, LockedImage]] = None,  # key: service name
+        env_hash: Optional[str] = None,
+        env_sources: Optional[dict[str, str]] = None,
+    ) -> None:
+        self.images: dict[str, LockedImage] = {} if images is None else images
+        self.env_hash = env_hash
+        self.env_sources: dict[str, str] = {} if env_sources is None else env_sources
+
+    def __eq__(self, other: object) -> bool:  # a loaded lock equals the one saved
+        if not isinstance(other, LockFile):
+            return NotImplemented
+        return (self.images, self.env_hash, self.env_sources) == (
+            other.images,
+            other.env_hash,
+            other.env_sources,
+        )
 
     @classmethod
     def load(cls, path: Path) -> Optional[LockFile]:

@@ -1,12 +1,14 @@
 """Make an image present on the engine: locked digests first, a no-network fast path, progress
-events per layer, and an offline fallback when the registry is down but the image is here."""
+events per layer, and an offline fallback when the registry is down but the image is here.
+
+The records are NamedTuples, not dataclasses: every `up` imports this module, and creating a
+dataclass compiles its methods at import."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 from devenv.engine.errors import EngineRefused
 from devenv.engine.port import Engine, EngineReads
@@ -17,8 +19,7 @@ from devenv.registry.reference import ImageRef
 POLICIES = ("missing", "always", "never")
 
 
-@dataclass(frozen=True)
-class PullEvent:
+class PullEvent(NamedTuple):
     image: str  # the reference being pulled (display form)
     layer: Optional[str]  # short layer id; None for whole-image events
     status: str  # engine status text: "Downloading", "Pull complete", "Already exists", ...
@@ -26,8 +27,7 @@ class PullEvent:
     total: Optional[int] = None  # layer size in bytes, when the engine knows it
 
 
-@dataclass(frozen=True)
-class EnsuredImage:
+class EnsuredImage(NamedTuple):
     ref: ImageRef  # pinned when a digest is known
     run_ref: str  # what to create containers from: "reg/repo@sha256:..." (or "reg/repo:tag" if unknown)
     image_id: str

@@ -1,12 +1,14 @@
-"""Image references: parse what devenv.toml says and resolve short names against the team registry."""
+"""Image references: parse what devenv.toml says and resolve short names against the team registry.
+
+ImageRef is a NamedTuple, not a dataclass: every `up` imports this module, and creating a
+dataclass compiles its methods at import. `__str__` is its own (the engine's name for it)."""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from devenv.errors import ConfigError
 
@@ -17,8 +19,7 @@ _DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$")
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(?::[0-9]+)?$|^\[[0-9a-fA-F:]+\](?::[0-9]+)?$")
 
 
-@dataclass(frozen=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     registry: str  # host[:port], e.g. "127.0.0.1:5555" or "docker.io"
     repository: str  # path inside the registry, e.g. "team/python"
     tag: Optional[str] = None
@@ -47,10 +48,10 @@ class ImageRef:
         return self.digest or self.tag or "latest"
 
     def pinned(self, digest: str) -> ImageRef:
-        return replace(self, digest=digest)
+        return self._replace(digest=digest)
 
     def with_tag(self, tag: str) -> ImageRef:
-        return replace(self, tag=tag, digest=None)
+        return self._replace(tag=tag, digest=None)
 
 
 def _is_host(component: str) -> bool:
