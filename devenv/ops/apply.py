@@ -7,7 +7,7 @@ a state the next `up` converges from (a created-but-stopped container is simply 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devenv.config.model import Project
 from devenv.engine import labels as L
@@ -22,8 +22,9 @@ from devenv.stack.plan import CREATE, KEEP, RECREATE, START, Action, Plan, PortA
 from devenv.stack.ports import port_is_free
 
 
-@dataclass(frozen=True)
-class Applied:
+class Applied(NamedTuple):
+    """One service's outcome. A NamedTuple: cheaper to create at import than a dataclass."""
+
     service: str
     action: str
     container_id: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, Optional, Union
 
 from devenv.config.model import Project, Service
@@ -26,11 +25,20 @@ class _Image(NamedTuple):
     warning: Optional[str]
 
 
-@dataclass
 class Resolution:
-    services: dict[str, ResolvedService] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    secret_values: set[str] = field(default_factory=set)
+    """Filled in service by service. A plain class: a dataclass compiles its methods at import."""
+
+    __slots__ = ("secret_values", "services", "warnings")
+
+    def __init__(
+        self,
+        services: Optional[dict[str, ResolvedService]] = None,
+        warnings: Optional[list[str]] = None,
+        secret_values: Optional[set[str]] = None,
+    ) -> None:
+        self.services: dict[str, ResolvedService] = {} if services is None else services
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.secret_values: set[str] = set() if secret_values is None else secret_values
 
 
 def load_lock(project: Project) -> Optional[LockFile]:

@@ -1,8 +1,12 @@
-"""`devenv status`: what runs for an instance, as data the CLI renders (table or JSON)."""
+"""`devenv status`: what runs for an instance, as data the CLI renders (table or JSON).
+
+Plain classes, not dataclasses: every `up` imports this module, and a dataclass compiles its
+generated methods at import. Each `to_dict` spells out what `asdict` made, key for key in the
+same order, so `status --json` stays the same document.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from devenv.config.model import Project
@@ -20,42 +24,124 @@ from devenv.ops.instance import (
 )
 
 
-@dataclass
 class ServiceStatus:
-    service: str
-    state: str  # running | exited | created | not created
-    health: Optional[str]
-    container: Optional[str]
-    image: Optional[str]
-    digest: Optional[str]
-    env_hash: Optional[str]
-    urls: list[str] = field(default_factory=list)
-    ports: list[str] = field(default_factory=list)
-    security: list[str] = field(default_factory=list)  # "privileged", "docker-socket"
+    """One service of the instance: its container's state, image and published ports."""
+
+    __slots__ = (
+        "container",
+        "digest",
+        "env_hash",
+        "health",
+        "image",
+        "ports",
+        "security",
+        "service",
+        "state",
+        "urls",
+    )
+
+    def __init__(
+        self,
+        service: str,
+        state: str,  # running | exited | created | not created
+        health: Optional[str],
+        container: Optional[str],
+        image: Optional[str],
+        digest: Optional[str],
+        env_hash: Optional[str],
+        urls: Optional[list[str]] = None,
+        ports: Optional[list[str]] = None,
+        security: Optional[list[str]] = None,  # "privileged", "docker-socket"
+    ) -> None:
+        self.service = service
+        self.state = state
+        self.health = health
+        self.container = container
+        self.image = image
+        self.digest = digest
+        self.env_hash = env_hash
+        self.urls: list[str] = [] if urls is None else urls
+        self.ports: list[str] = [] if ports is None else ports
+        self.security: list[str] = [] if security is None else security
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "state": self.state,
+            "health": self.health,
+            "container": self.container,
+            "image": self.image,
+            "digest": self.digest,
+            "env_hash": self.env_hash,
+            "urls": list(self.urls),
+            "ports": list(self.ports),
+            "security": list(self.security),
+        }
 
 
-@dataclass
 class OtherInstance:
     """Another instance of the project on this engine (another worktree's, a test run's...)."""
 
-    instance: str
-    created_from: list[str]  # the folders its containers were created from
-    folder_gone: bool  # leftovers (`ops.instance.orphaned`): `down --all-stale` removes it
-    containers: int
-    running: int
+    __slots__ = ("containers", "created_from", "folder_gone", "instance", "running")
+
+    def __init__(
+        self,
+        instance: str,
+        created_from: list[str],  # the folders its containers were created from
+        folder_gone: bool,  # leftovers (`ops.instance.orphaned`): `down --all-stale` removes it
+        containers: int,
+        running: int,
+    ) -> None:
+        self.instance = instance
+        self.created_from = created_from
+        self.folder_gone = folder_gone
+        self.containers = containers
+        self.running = running
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instance": self.instance,
+            "created_from": list(self.created_from),
+            "folder_gone": self.folder_gone,
+            "containers": self.containers,
+            "running": self.running,
+        }
 
 
-@dataclass
 class StackStatus:
-    project: str
-    instance: str
-    services: list[ServiceStatus]
-    project_dir: str = ""
-    instance_source: str = OPTION  # option | pinned | worktree | default: how the instance was chosen
-    worktree: Optional[str] = None  # git's name of the linked worktree this folder is
-    created_from: Optional[OtherFolder] = None  # another folder the instance's containers are from
-    others: list[OtherInstance] = field(default_factory=list)
-    volumes: list[str] = field(default_factory=list)  # the instance's named volumes on the engine
+    __slots__ = (
+        "created_from",
+        "instance",
+        "instance_source",
+        "others",
+        "project",
+        "project_dir",
+        "services",
+        "volumes",
+        "worktree",
+    )
+
+    def __init__(
+        self,
+        project: str,
+        instance: str,
+        services: list[ServiceStatus],
+        project_dir: str = "",
+        instance_source: str = OPTION,  # option | pinned | worktree | default: how the instance was chosen
+        worktree: Optional[str] = None,  # git's name of the linked worktree this folder is
+        created_from: Optional[OtherFolder] = None,  # another folder the instance's containers are from
+        others: Optional[list[OtherInstance]] = None,
+        volumes: Optional[list[str]] = None,  # the instance's named volumes on the engine
+    ) -> None:
+        self.project = project
+        self.instance = instance
+        self.services = services
+        self.project_dir = project_dir
+        self.instance_source = instance_source
+        self.worktree = worktree
+        self.created_from = created_from
+        self.others: list[OtherInstance] = [] if others is None else others
+        self.volumes: list[str] = [] if volumes is None else volumes
 
     def to_dict(self) -> dict[str, Any]:
         other = self.created_from
@@ -66,9 +152,9 @@ class StackStatus:
             "worktree": self.worktree,
             "project_dir": self.project_dir,
             "created_from": {"path": other.path, "live": other.live} if other else None,
-            "services": [asdict(s) for s in self.services],
+            "services": [s.to_dict() for s in self.services],
             "volumes": self.volumes,
-            "other_instances": [asdict(o) for o in self.others],
+            "other_instances": [o.to_dict() for o in self.others],
         }
 
 

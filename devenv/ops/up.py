@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Optional
 
 from devenv.config.model import Project, Service
@@ -34,16 +33,31 @@ from devenv.stack.plan import Observed, Plan, plan, with_dependencies
 from devenv.stack.spec import container_spec
 
 
-@dataclass
 class UpOptions:
-    instance: str = names.DEFAULT_INSTANCE
-    services: Sequence[str] = ()  # empty = all
-    profile: Optional[str] = None
-    pull: str = "missing"
-    build: bool = False
-    force_recreate: Sequence[str] = ()
-    wait: bool = True
-    extra_labels: dict[str, str] = field(default_factory=dict)
+    """What `up` is asked to do. This and UpResult are plain classes, not dataclasses: every `up`
+    imports them, and a dataclass compiles its generated methods at import."""
+
+    __slots__ = ("build", "extra_labels", "force_recreate", "instance", "profile", "pull", "services", "wait")
+
+    def __init__(
+        self,
+        instance: str = names.DEFAULT_INSTANCE,
+        services: Sequence[str] = (),  # empty = all
+        profile: Optional[str] = None,
+        pull: str = "missing",
+        build: bool = False,
+        force_recreate: Sequence[str] = (),
+        wait: bool = True,
+        extra_labels: Optional[dict[str, str]] = None,
+    ) -> None:
+        self.instance = instance
+        self.services = services
+        self.profile = profile
+        self.pull = pull
+        self.build = build
+        self.force_recreate = force_recreate
+        self.wait = wait
+        self.extra_labels: dict[str, str] = {} if extra_labels is None else extra_labels
 
     @property
     def may_settle(self) -> bool:
@@ -51,13 +65,22 @@ class UpOptions:
         return not (self.force_recreate or self.build or self.pull == "always")
 
 
-@dataclass
 class UpResult:
-    plan: Plan
-    specs: list[ContainerSpec]
-    warnings: list[str]
-    secret_values: set[str]
-    seconds: float
+    __slots__ = ("plan", "seconds", "secret_values", "specs", "warnings")
+
+    def __init__(
+        self,
+        plan: Plan,
+        specs: list[ContainerSpec],
+        warnings: list[str],
+        secret_values: set[str],
+        seconds: float,
+    ) -> None:
+        self.plan = plan
+        self.specs = specs
+        self.warnings = warnings
+        self.secret_values = secret_values
+        self.seconds = seconds
 
     @property
     def changed(self) -> list[str]:

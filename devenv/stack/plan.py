@@ -3,14 +3,16 @@
 Compose's convergence, kept small: a container whose config-hash label matches its spec is
 kept (started if stopped); one whose hash differs is recreated; one whose service left the
 file is removed. Creation happens in dependency waves so health can be awaited between them.
+
+The records are NamedTuples and the allocator a plain class, not dataclasses: every `up` builds
+these classes at import, and a dataclass compiles its generated methods (see config/model.py).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from devenv.config.order import waves_of
 from devenv.engine.records import ContainerInfo, ContainerSpec
@@ -22,8 +24,7 @@ KEEP = "keep"
 REMOVE = "remove"
 
 
-@dataclass(frozen=True)
-class Observed:
+class Observed(NamedTuple):
     """A container this project/instance owns, as the engine reports it."""
 
     id: str
@@ -38,16 +39,14 @@ class Observed:
         return cls(info.id, info.name, info.service, info.config_hash, info.running, info.health)
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     kind: str
     service: str
     container_id: Optional[str] = None
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     removals: tuple[Action, ...]  # orphans and duplicates, done first
     waves: tuple[tuple[Action, ...], ...]  # per dependency wave: create/recreate/start/keep
 
@@ -123,17 +122,24 @@ def _converge(spec: ContainerSpec, current: Optional[Observed], force: bool) -> 
     return Action(KEEP, spec.service, current.id, "up to date")
 
 
-@dataclass
 class PortAllocator:
     """Host ports: the requested one when free, else the next free one (or an error if strict).
 
     `is_free` is injected (a socket bind test in real use) so the logic is unit-testable.
     """
 
-    is_free: Callable[[str, int, str], bool]
-    reserved: set[tuple[str, int, str]] = field(default_factory=set)
-    search_span: int = 100
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    __slots__ = ("_lock", "is_free", "reserved", "search_span")
+
+    def __init__(
+        self,
+        is_free: Callable[[str, int, str], bool],
+        reserved: Optional[set[tuple[str, int, str]]] = None,
+        search_span: int = 100,
+    ) -> None:
+        self.is_free = is_free
+        self.reserved: set[tuple[str, int, str]] = set() if reserved is None else reserved
+        self.search_span = search_span
+        self._lock = threading.Lock()
 
     def allocate(self, host_ip: str, port: int, protocol: str, strict: bool) -> Optional[int]:
         """The host port to use, or None when `strict` and the port is taken."""

@@ -11,8 +11,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 from devenv.config.model import DOCKER_SOCKET, Project, Service
 from devenv.engine import labels as L
@@ -21,9 +20,9 @@ from devenv.engine.records import ContainerSpec, Mount
 from devenv.stack import names
 
 
-@dataclass(frozen=True)
-class ResolvedService:
-    """What `up` learned about a service before planning: its image and its env."""
+class ResolvedService(NamedTuple):
+    """What `up` learned about a service before planning: its image and its env. A NamedTuple,
+    not a dataclass (cheaper to create at import); never part of the config hash's document."""
 
     image: str
     image_label: str
