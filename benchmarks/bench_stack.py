@@ -1,5 +1,6 @@
 """Stack benchmark: cold `up` of a 2-service stack, no-op `up`, and `down`, each against the raw
-docker CLI sequence doing the same work, in the same run (median of N rounds, alternating peers).
+docker CLI sequence doing the same work, in the same run (median of N rounds, alternating peers;
+`down` in three back-to-back pairs a round, the first of each pair alternating).
 Also `devenv --help` and, when installed, docker-compose 1.29 as a second peer.
 
     DOCKER_HOST=... DEVENV_TEST_REGISTRY=127.0.0.1:5555 python benchmarks/bench_stack.py [--rounds 7]
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from installed import installed_devenv
 
+DOWN_PAIRS = 3  # per round
 COMPOSE = os.environ.get("DEVENV_COMPOSE_BIN", "/opt/devenv-compose/bin/docker-compose")
 
 
@@ -129,22 +131,33 @@ def main() -> int:
                 f"docker network create {raw} >/dev/null; "
                 f"docker run -d --init{run_limits} --name {raw}-web --network {raw} {image} sleep 100000 >/dev/null; "
                 f"docker run -d --init{run_limits} --name {raw}-worker --network {raw} {image} sleep 100000 >/dev/null")
-            results["raw_cold_up"].append(sh(raw_up, env))
-            results["raw_noop_ps"].append(sh(f"docker ps -q --filter name={raw} >/dev/null", env))
             # the same work as `devenv down`: stop with the service's timeout (the image's
             # STOPSIGNAL, SIGKILL after 1 s), remove, remove the network
-            results["raw_down"].append(sh(
+            raw_down = (
                 f"docker stop -t 1 {raw}-web {raw}-worker >/dev/null; docker rm {raw}-web {raw}-worker >/dev/null; "
-                f"docker network rm {raw} >/dev/null", env))
-            # less work: SIGKILL at once (no clean shutdown), as a reference
-            sh(raw_up, env)
-            results["raw_rm_f"].append(sh(
-                f"docker rm -f {raw}-web {raw}-worker >/dev/null; docker network rm {raw} >/dev/null", env))
+                f"docker network rm {raw} >/dev/null")
+            results["raw_cold_up"].append(sh(raw_up, env))
+            results["raw_noop_ps"].append(sh(f"docker ps -q --filter name={raw} >/dev/null", env))
+            sh(raw_down, env)  # each cold up meets an engine without the other's stack
             results["devenv_cold_up"].append(timed([*devenv, "up", "-d"], root, env))
             time.sleep(0.5)  # a no-op `up` meets a settled stack, not one still wiring its network
             for _ in range(3):  # a short command on a noisy machine: more samples
                 results["devenv_noop_up"].append(timed([*devenv, "up", "-d"], root, env))
-            results["devenv_down"].append(timed([*devenv, "down"], root, env))
+            # down in pairs: both stacks up, then the two downs back to back, the first of the
+            # pair alternating. A network's removal alone varies by 100 ms here (150-280 ms), so
+            # peers timed minutes apart compare the machine's moods, not the tools.
+            for pair in range(DOWN_PAIRS):
+                sh(raw_up, env)
+                if pair:
+                    subprocess.run([*devenv, "up", "-d"], cwd=root, env=env, check=True, capture_output=True)
+                time.sleep(0.5)
+                first_raw = len(results["raw_down"]) % 2 == 0  # who goes first alternates
+                for key in ("raw_down", "devenv_down") if first_raw else ("devenv_down", "raw_down"):
+                    results[key].append(sh(raw_down, env) if key == "raw_down" else timed([*devenv, "down"], root, env))
+            # less work: SIGKILL at once (no clean shutdown), as a reference
+            sh(raw_up, env)
+            results["raw_rm_f"].append(sh(
+                f"docker rm -f {raw}-web {raw}-worker >/dev/null; docker network rm {raw} >/dev/null", env))
             if have_compose:
                 cenv = dict(env, COMPOSE_PROJECT_NAME=name + "c")
                 results["compose_cold_up"].append(timed([COMPOSE, "up", "-d"], root, cenv))
