@@ -121,6 +121,7 @@ def watch(
         rebuild=rebuild,
         reporter=reporter,
         force_polling=force_polling,
+        crashes_in_logs=True,  # every watched service is among the followed ones below
     )
     followers: list[LogFollower] = []
     watching: Optional[Watching] = None

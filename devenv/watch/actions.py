@@ -36,6 +36,11 @@ class ActionError(DevenvError):
         self.last_logs = last_logs or []
 
 
+class ExitedAtOnce(ActionError):
+    """The restarted process had exited when the restart looked: the same crash the service's
+    log follower reports from the supervisor's exit line, if its logs are followed."""
+
+
 @dataclass
 class SyncResult:
     copied: int = 0
@@ -119,9 +124,11 @@ def restart(
     if result.exit_code == 0:
         fields = output.split()
         return Supervised(fields[4], fields[1]) if len(fields) == 5 else None
-    if result.exit_code == 1:
-        raise ActionError(
-            f"{_name(container)}: the process exited right after the restart ({output})",
+    if result.exit_code == 1:  # "exited <generation> <pid> <code> <supervisor pid>"
+        fields = output.split()
+        code = f"exit code {fields[3]}" if len(fields) == 5 else output
+        raise ExitedAtOnce(
+            f"the process exited right after the restart ({code})",
             "fix the error shown in its log and save again",
             last_log_lines(engine, container, settle_s=LOG_SETTLE_S),
         )

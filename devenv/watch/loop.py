@@ -111,6 +111,7 @@ class WatchLoop:
         force_polling: bool = False,
         poll_interval_s: float = 1.0,
         restart_wait: bool = True,
+        crashes_in_logs: bool = False,
     ):
         self.project = project
         self.root = Path(project.root)
@@ -121,6 +122,9 @@ class WatchLoop:
         self.rebuild = rebuild
         self.reporter = reporter
         self.restart_wait = restart_wait
+        # The services' logs are followed, and their follower reports every crash with its lines
+        # (the supervisor's exit line): a restart that finds its process dead says nothing more.
+        self.crashes_in_logs = crashes_in_logs
         self._supervised: dict[str, actions.Supervised] = {}  # per container: what the last restart left
         self._wake = threading.Event()
         self._agents: dict[str, SyncAgent] = {}  # service -> copy helper in its container (sync)
@@ -254,6 +258,9 @@ class WatchLoop:
         try:
             work()
             return True
+        except actions.ExitedAtOnce as err:
+            if not self.crashes_in_logs:
+                self.reporter.failed(w.service.name, f"{err.message} — {err.hint}", err.last_logs)
         except actions.ActionError as err:
             message = err.message + (f" — {err.hint}" if err.hint else "")
             self.reporter.failed(w.service.name, message, err.last_logs)
