@@ -20,6 +20,7 @@ Prints a table and a JSON line; exits 0 (a report, not a gate).
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shlex
@@ -32,7 +33,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from installed import installed_devenv
 
@@ -57,10 +58,11 @@ def sh(script: str, env: dict[str, str]) -> float:
 
 
 def fetch(url: str) -> str:
+    """The page, or "" while it is not served (refused, or cut off as the app restarts)."""
     try:
         with urllib.request.urlopen(url, timeout=1) as answer:
             return str(answer.read().decode())
-    except OSError:
+    except (OSError, http.client.HTTPException):  # IncompleteRead: the old process stopped mid-answer
         return ""
 
 
@@ -169,6 +171,7 @@ def main() -> int:
         raw_up, raw_down = raw_scripts(client, ids, root, raw, work)
         run([*devenv, "down", "--volumes"], root, env)
         test_seq = raw_up + f"; docker exec {raw}-web true; " + raw_down
+        watcher: Optional[subprocess.Popen[str]] = None
         try:
             for _ in range(args.rounds):
                 res["raw_cold_up"].append(sh(raw_up, env))
@@ -199,6 +202,9 @@ def main() -> int:
                 subprocess.run(["docker", "restart", "-t", "0", container], check=True, capture_output=True)
                 res["docker_restart_served"].append(until_served(url + "/", f"docker edit {i}", start))
         finally:
+            if watcher is not None and watcher.poll() is None:  # a failed round leaves no watcher behind
+                watcher.terminate()
+                watcher.wait(timeout=30)
             subprocess.run(["bash", "-c", raw_down], env=env, capture_output=True)
             subprocess.run([*devenv, "down", "--volumes"], cwd=root, env=env, capture_output=True)
     if not args.no_quickstart:
