@@ -38,7 +38,17 @@ class ActionError(DevenvError):
 
 class ExitedAtOnce(ActionError):
     """The restarted process had exited when the restart looked: the same crash the service's
-    log follower reports from the supervisor's exit line, if its logs are followed."""
+    log follower reports from the supervisor's exit line, if its logs are followed. Its lines
+    are read only when it is reported (`read_logs`): reading waits for the streams to settle,
+    which a watch loop whose follower reports the crash need not wait for."""
+
+    def __init__(self, message: str, hint: str, engine: Engine, container: ContainerDetails):
+        super().__init__(message, hint)
+        self._engine = engine
+        self._container = container
+
+    def read_logs(self) -> None:
+        self.last_logs = last_log_lines(self._engine, self._container, settle_s=LOG_SETTLE_S)
 
 
 @dataclass
@@ -121,16 +131,16 @@ def restart(
     command = restart_command(after=f"{after.shim_pid}:{after.generation}" if fast and after else None)
     result = _api("restart", engine, container, lambda: engine.exec_run(container.id, command, user="0"))
     output = result.output.decode(errors="replace").strip()
+    fields = output.split()  # "<state> <generation> <pid> <code> <supervisor pid>"
+    known = len(fields) == 5
     if result.exit_code == 0:
-        fields = output.split()
-        return Supervised(fields[4], fields[1]) if len(fields) == 5 else None
-    if result.exit_code == 1:  # "exited <generation> <pid> <code> <supervisor pid>"
-        fields = output.split()
-        code = f"exit code {fields[3]}" if len(fields) == 5 else output
+        return Supervised(fields[4], fields[1]) if known else None
+    if result.exit_code == 1:
         raise ExitedAtOnce(
-            f"the process exited right after the restart ({code})",
+            f"the process exited right after the restart ({f'exit code {fields[3]}' if known else output})",
             "fix the error shown in its log and save again",
-            last_log_lines(engine, container, settle_s=LOG_SETTLE_S),
+            engine,
+            container,
         )
     raise ActionError(f"restart {_name(container)}: {output or 'the supervisor did not answer'}")
 

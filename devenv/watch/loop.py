@@ -258,10 +258,11 @@ class WatchLoop:
         try:
             work()
             return True
-        except actions.ExitedAtOnce as err:
-            if not self.crashes_in_logs:
-                self.reporter.failed(w.service.name, f"{err.message} — {err.hint}", err.last_logs)
         except actions.ActionError as err:
+            if isinstance(err, actions.ExitedAtOnce):
+                if self.crashes_in_logs:
+                    return False  # the log follower reports it, with its lines
+                err.read_logs()
             message = err.message + (f" — {err.hint}" if err.hint else "")
             self.reporter.failed(w.service.name, message, err.last_logs)
         except DevenvError as err:
