@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import busybox_context
 from tests.faults.conftest import Running, assert_clean
+from tests.integration.registry_helpers import remove_catalog_images
 
 pytestmark = pytest.mark.engine
 CATALOG = Path(__file__).resolve().parents[1] / "fixtures" / "catalog" / "images"
@@ -72,6 +73,4 @@ def test_interrupted_catalog_build_then_build_again(
     theirs = {c.id for c in after if c.labels.get("dev.devenv.project") != project.name}
     left = {c.id for c in docker_client.containers.list(all=True)} - before - theirs
     assert not left, f"build containers left behind: {left}"
-    for image in docker_client.images.list(filters={"label": "dev.devenv.catalog"}):
-        if any(tag.startswith(f"{registry}/{project.name}/") for tag in image.tags):
-            docker_client.api.remove_image(image.id, force=True)
+    remove_catalog_images(docker_client, registry, project.name)

@@ -110,3 +110,40 @@ def remove_image(client: Any, name: str) -> None:
         client.api.remove_image(name, force=True)
     except docker.errors.NotFound:  # ImageNotFound from Docker; Podman says "image not known"
         pass
+
+
+def remove_images(client: Any, names: list[str]) -> None:
+    """Remove `names`, children before their parents, whatever order they are listed in.
+
+    An image built on another one blocks the parent's removal even when forced (409 "has
+    dependent child images"), and the engine's list gives no dependable order: two images
+    built in the same second tie on Created. So: remove what can go, then retry the rest.
+    """
+    import docker.errors
+
+    pending = list(names)
+    while pending:
+        blocked = []
+        for name in pending:
+            try:
+                remove_image(client, name)
+            except docker.errors.APIError as error:
+                if error.status_code != 409:
+                    raise
+                blocked.append(name)
+        if len(blocked) == len(pending):  # nothing went: a real conflict, not an ordering one
+            remove_image(client, blocked[0])
+        pending = blocked
+
+
+def remove_catalog_images(client: Any, registry: str, project: str) -> None:
+    """Remove what a test's catalog build left: images labelled as catalog builds, tagged under
+    `registry/project/`."""
+    remove_images(
+        client,
+        [
+            image.id
+            for image in client.images.list(filters={"label": "dev.devenv.catalog"})
+            if any(tag.startswith(f"{registry}/{project}/") for tag in image.tags)
+        ],
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import harness_run_options
-from tests.integration.registry_helpers import remove_image
+from tests.integration.registry_helpers import remove_catalog_images
 
 pytestmark = pytest.mark.engine
 CATALOG = Path(__file__).resolve().parents[1] / "fixtures" / "catalog" / "images"
@@ -52,9 +52,7 @@ def repo(project, registry, busybox_image, docker_client) -> Iterator:
     git(project.root, "init", "-q", "-b", "main")
     commit(project.root, "catalog")
     yield project
-    for image in docker_client.images.list(filters={"label": "dev.devenv.catalog"}):
-        if any(tag.startswith(f"{registry}/{project.name}/") for tag in image.tags):
-            remove_image(docker_client, image.id)
+    remove_catalog_images(docker_client, registry, project.name)
 
 
 def built(result) -> dict:
