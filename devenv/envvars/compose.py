@@ -13,12 +13,13 @@ from typing import Any, Callable, NamedTuple, Optional
 
 from devenv.envvars import yamlnodes as yn
 from devenv.envvars.dotenv import parse_dotenv, parse_raw, read_dotenv
-from devenv.envvars.interpolate import InterpolationError, interpolate
-from devenv.envvars.model import EnvValue, Unmirrorable
+from devenv.envvars.interpolate import InterpolationError, interpolate_parts, variable
+from devenv.envvars.model import EnvValue, Piece, Unmirrorable, joined
 from devenv.errors import ConfigError
 
 _SHELL = "compose takes this value from the shell that runs it; set it in a profile"
 ReadFile = Callable[[str, Optional[str]], str]  # (project-relative path, referencing place) -> text
+Parts = dict[str, tuple[Piece, ...]]  # variable -> what its value is made of
 
 
 @dataclass
@@ -95,23 +96,26 @@ def compose_env(
 ) -> ComposeEnv:
     """A service's env as compose computes it: its env_files in order (each interpolated against
     the project's `.env` first, then the service's own `environment`, then what the env_files
-    before gave, as compose-go resolves them), then its `environment` on top."""
+    before gave, as compose-go resolves them), then its `environment` on top. A value keeps the
+    variables it was built from (`${DB_PASSWORD}`): it is secret when one of them is."""
     result = ComposeEnv()
     name, svc = select_service(nodes, label, selector, service)
     dot_env = _sibling(label, ".env")
-    project_vars: dict[str, str] = {}
+    project_vars: Parts = {}
     if (root / dot_env).is_file():
         parsed = read_dotenv(read(dot_env, None), dot_env)
-        project_vars = parsed.values()
+        project_vars = {
+            e.key: e.pieces or variable(e.key, e.value) for e in parsed.entries if e.value is not None
+        }
         result.warnings.extend(parsed.warnings)
     own = _interpolated_environment(svc, label, name, project_vars, result)
-    own_values = {key: value for key, value, _ in own if value is not None}
+    own_values = {key: _named(key, parts) for key, parts, _ in own if parts is not None}
 
-    def resolve(key: str) -> Optional[str]:
+    def resolve(key: str) -> Optional[tuple[Piece, ...]]:
         return project_vars[key] if key in project_vars else own_values.get(key)
 
     env: dict[str, EnvValue] = {}
-    read_so_far: dict[str, str] = {}
+    read_so_far: Parts = {}
     for env_file in _service_env_files(svc, label):
         if not (root / env_file.path).is_file():
             if env_file.required:
@@ -122,9 +126,9 @@ def compose_env(
             continue
         text = read(env_file.path, f"{label}:{env_file.line}")
         if env_file.format == "raw":
-            parsed = parse_raw(text, env_file.path, resolve)
+            parsed = parse_raw(text, env_file.path, parts=resolve)
         elif env_file.format in (None, "env"):
-            parsed = parse_dotenv(text, env_file.path, resolve, lookup_first=True, known=read_so_far)
+            parsed = parse_dotenv(text, env_file.path, parts=resolve, lookup_first=True, known=read_so_far)
         else:
             raise ConfigError(
                 f"{label}:{env_file.line}: service {name} env_file {env_file.path}: "
@@ -138,29 +142,36 @@ def compose_env(
                 result.unmirrorable.append(Unmirrorable(entry.key, where, _SHELL))
                 env.pop(entry.key, None)
             else:
-                read_so_far[entry.key] = entry.value
-                env[entry.key] = EnvValue(entry.key, entry.value, where, via=f"{label}:{env_file.line}")
-    for key, value, where in own:
-        if value is None:
+                read_so_far[entry.key] = entry.pieces or variable(entry.key, entry.value)
+                via = f"{label}:{env_file.line}"
+                env[entry.key] = EnvValue(entry.key, entry.value, where, via=via, pieces=entry.pieces)
+    for key, parts, where in own:
+        if parts is None:
             result.unmirrorable.append(Unmirrorable(key, where, _SHELL))
             env.pop(key, None)
         else:
-            env[key] = EnvValue(key, value, where)
+            derived = parts if any(p.ref is not None for p in parts) else ()
+            env[key] = EnvValue(key, joined(parts), where, pieces=derived)
     result.values = list(env.values())
     return result
 
 
+def _named(key: str, parts: tuple[Piece, ...]) -> tuple[Piece, ...]:
+    """What `${KEY}` takes: the parts a value was built from, else the value naming KEY."""
+    return parts if any(p.ref is not None for p in parts) else variable(key, joined(parts))
+
+
 def _interpolated_environment(
-    svc: Any, label: str, name: str, project_vars: dict[str, str], result: ComposeEnv
-) -> list[tuple[str, Optional[str], str]]:
-    out: list[tuple[str, Optional[str], str]] = []
+    svc: Any, label: str, name: str, project_vars: Parts, result: ComposeEnv
+) -> list[tuple[str, Optional[tuple[Piece, ...]], str]]:
+    out: list[tuple[str, Optional[tuple[Piece, ...]], str]] = []
     for key, value, where in _environment(yn.get(svc, "environment"), label, name):
         if value is None:
             out.append((key, None, where))
             continue
         unset: list[str] = []
         try:
-            text = interpolate(value, project_vars.get, unset)
+            parts = interpolate_parts(value, project_vars.get, unset)
         except InterpolationError as err:
             raise ConfigError(
                 f"{where}: {err}", "define the variable in the .env beside the compose file"
@@ -168,7 +179,7 @@ def _interpolated_environment(
         result.warnings.extend(
             f"{where}: the {v} variable is not set, defaulting to a blank string" for v in unset
         )
-        out.append((key, text, where))
+        out.append((key, parts, where))
     return out
 
 

@@ -19,16 +19,62 @@ from devenv.errors import ConfigError
 REFERENCE_HINT = "write ${NAME} for a variable of the layered env, $$ for a literal $"
 
 
+def taint(values: dict[str, EnvValue]) -> None:
+    """A value built from a secret is secret, whatever the source kind: once every source is read
+    and `[env] secret_keys` applied, mark each part taken from a secret variable, and the value
+    built from it, until nothing changes (a value built from one that just became secret)."""
+    changed = True
+    while changed:
+        changed = False
+        for key, value in values.items():
+            if not value.pieces:
+                continue
+            pieces = tuple(
+                p._replace(secret=True)
+                if p.ref is not None and not p.secret and _is_secret(values, p.ref)
+                else p
+                for p in value.pieces
+            )
+            secret = value.secret or any(p.secret for p in pieces)
+            if pieces != value.pieces or secret != value.secret:
+                values[key] = value._replace(pieces=pieces, secret=secret)
+                changed = True
+
+
+def _is_secret(values: Mapping[str, EnvValue], name: str) -> bool:
+    found = values.get(name)
+    return found is not None and found.secret
+
+
+def self_derived(values: Mapping[str, EnvValue], key: str) -> bool:
+    """Whether `key` is built, through its parts, from itself: a compose `KEY: ${KEY}` takes KEY
+    from the `.env`, so dev cannot rebuild it from its parts and needs a value of its own."""
+    seen: set[str] = set()
+    stack = list(values[key].refs) if key in values else []
+    while stack:
+        name = stack.pop()
+        if name == key:
+            return True
+        if name in seen or name not in values:
+            continue
+        seen.add(name)
+        stack.extend(values[name].refs)
+    return False
+
+
 def recompute(
     prod: Mapping[str, EnvValue], values: dict[str, EnvValue], unknown: Collection[str] = ()
 ) -> None:
-    """Rebuild, in prod's order, every derived prod value the layers left as prod had it.
+    """Rebuild every derived prod value the layers left as prod had it, each after the values it
+    is built from (so no part keeps prod's text when dev has its own).
 
     A value a profile `set`s or the secrets file gives is kept as given; a part that is no
     longer defined (a profile `unset` it) stays written as `$(NAME)`, as Kubernetes leaves an
     undefined reference; one in `unknown` (defined, but with no value here) stays a reference.
+    A compose/dotenv `${NAME}` part dev's env lacks keeps prod's text, or is blank if secret.
     """
-    for key, original in prod.items():
+    for key in _parts_first(prod):
+        original = prod[key]
         if not original.pieces or values.get(key) is not original:
             continue
         pieces = tuple(_rebuilt(p, values, unknown) for p in original.pieces)
@@ -42,6 +88,29 @@ def recompute(
             via=original.via,
             pieces=pieces,
         )
+
+
+def _parts_first(prod: Mapping[str, EnvValue]) -> list[str]:
+    """prod's keys, each after the keys it is built from (prod's order otherwise; a cycle is
+    cut where it closes). Iterative: a long chain must not reach Python's recursion limit."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for first in prod:
+        if first in seen:
+            continue
+        seen.add(first)
+        stack = [(first, iter(prod[first].refs))]
+        while stack:
+            key, refs = stack[-1]
+            for ref in refs:
+                if ref in prod and ref not in seen:
+                    seen.add(ref)
+                    stack.append((ref, iter(prod[ref].refs)))
+                    break
+            else:
+                stack.pop()
+                order.append(key)
+    return order
 
 
 def settle_runtime(values: dict[str, EnvValue], unmirrorable: dict[str, Unmirrorable], in_prod: bool) -> None:
@@ -61,7 +130,13 @@ def settle_runtime(values: dict[str, EnvValue], unmirrorable: dict[str, Unmirror
     while changed:  # a value built from one that was just moved goes too
         changed = False
         for key, value in list(values.items()):
-            missing = [r for r in value.refs if r not in values and r in unmirrorable]
+            missing = [
+                r
+                for r in dict.fromkeys(
+                    p.ref for p in value.pieces if p.ref is not None and not p.interpolated
+                )
+                if r not in values and r in unmirrorable
+            ]
             if value.pieces and missing:
                 del values[key]
                 unmirrorable[key] = Unmirrorable(
@@ -78,8 +153,10 @@ def _rebuilt(piece: Piece, values: Mapping[str, EnvValue], unknown: Collection[s
         return piece
     found = values.get(piece.ref)
     if found is None:
+        if piece.interpolated:  # looked up in the source's `.env`: prod's text, never a secret's
+            return piece._replace(text="") if piece.secret else piece
         return Piece("", piece.ref) if piece.ref in unknown else Piece(f"$({piece.ref})")
-    return Piece(found.value, piece.ref, found.secret)
+    return Piece(found.value, piece.ref, found.secret or piece.secret, piece.interpolated)
 
 
 def has_references(text: str, where: str) -> bool:

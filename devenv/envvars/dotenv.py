@@ -25,7 +25,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple, Optional
 
-from devenv.envvars.interpolate import InterpolationError, Lookup, interpolate
+from devenv.envvars.interpolate import (
+    InterpolationError,
+    Lookup,
+    PartsLookup,
+    interpolate_parts,
+    parts_of,
+    variable,
+)
+from devenv.envvars.model import Piece, joined
 from devenv.errors import ConfigError
 
 _EXPORT = re.compile(r"export[\t\n\f\r ]+")
@@ -51,6 +59,7 @@ class DotenvEntry(NamedTuple):
     value: Optional[str]  # None: a bare KEY that the environment did not provide
     line: int
     inherited: bool = False  # a bare KEY: its value comes from the environment, not the file
+    pieces: tuple[Piece, ...] = ()  # set when the value was built from variables (`${NAME}`)
 
 
 class DotenvResult:
@@ -69,8 +78,19 @@ class DotenvResult:
         return {e.key: e.value for e in self.entries if e.value is not None}
 
 
-def _none(_: str) -> Optional[str]:
+def _none(_: str) -> Optional[tuple[Piece, ...]]:
     return None
+
+
+def _derived(pieces: tuple[Piece, ...]) -> tuple[Piece, ...]:
+    return pieces if any(p.ref is not None for p in pieces) else ()
+
+
+def _inherited(key: str, found: Optional[tuple[Piece, ...]], line: int) -> DotenvEntry:
+    """A bare KEY: the value the lookup has for it (and what that is made of), else None."""
+    if found is None:
+        return DotenvEntry(key, None, line, inherited=True)
+    return DotenvEntry(key, joined(found), line, True, _derived(found))
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -86,13 +106,22 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 class _Parser:
-    def __init__(self, text: str, label: str, lookup: Lookup, lookup_first: bool, known: Mapping[str, str]):
+    def __init__(
+        self,
+        text: str,
+        label: str,
+        lookup: PartsLookup,
+        lookup_first: bool,
+        known: Mapping[str, tuple[Piece, ...]],
+    ):
         self.text = text[1:] if text.startswith("\ufeff") else text
         self.label = label
         self.lookup = lookup
         self.lookup_first = lookup_first
         self.result = DotenvResult()
-        self.seen: dict[str, str] = dict(known)
+        # key -> its value's pieces: a later `${KEY}` takes what KEY was built from, so a value
+        # built from one built from a secret still names that secret
+        self.seen: dict[str, tuple[Piece, ...]] = dict(known)
 
     def line_at(self, pos: int) -> int:
         return self.text.count("\n", 0, pos) + 1
@@ -101,16 +130,19 @@ class _Parser:
         # Never the line itself: this may be the secrets file.
         return ConfigError(f"{self.label}:{self.line_at(pos)}: {message}", hint)
 
-    def resolve(self, name: str) -> Optional[str]:
+    def resolve(self, name: str) -> Optional[tuple[Piece, ...]]:
         if self.lookup_first:
             found = self.lookup(name)
             return found if found is not None else self.seen.get(name)
         return self.seen[name] if name in self.seen else self.lookup(name)
 
-    def expand(self, raw: str, start: int) -> str:
+    def keep(self, key: str, value: str, pieces: tuple[Piece, ...]) -> None:
+        self.seen[key] = pieces or variable(key, value)
+
+    def expand(self, raw: str, start: int) -> tuple[Piece, ...]:
         unset: list[str] = []
         try:
-            value = interpolate(raw, self.resolve, unset)
+            value = interpolate_parts(raw, self.resolve, unset)
         except InterpolationError as err:
             raise self.fail(
                 start, str(err), "set the variable earlier, or give a default: ${VAR:-default}"
@@ -165,27 +197,28 @@ class _Parser:
             # A bare KEY: its value comes from the environment. (At the very end of a file
             # without a newline, compose-go reads an empty name holding KEY as its value;
             # devenv reads the bare KEY it is.)
-            value = self.lookup(key)
-            if value is not None:
-                self.seen[key] = value
-            self.result.entries.append(DotenvEntry(key, value, self.line_at(start), inherited=True))
+            entry = _inherited(key, self.lookup(key), self.line_at(start))
+            if entry.value is not None:
+                self.keep(key, entry.value, entry.pieces)
+            self.result.entries.append(entry)
             return pos + 1
         pos += 1
         while pos < len(text) and text[pos] in _SPACE:
             pos += 1
         if pos < len(text) and text[pos] in "\"'":
-            value, pos = self._quoted(pos, start)
+            parts, pos = self._quoted(pos, start)
         else:
             end = text.find("\n", pos)
             end = len(text) if end < 0 else end
             raw = text[pos:end].split(" #", 1)[0].rstrip()
-            value = self.expand(raw, start)
+            parts = self.expand(raw, start)
             pos = end + 1
-        self.seen[key] = value
-        self.result.entries.append(DotenvEntry(key, value, self.line_at(start), inherited=False))
+        value, pieces = joined(parts), _derived(parts)
+        self.keep(key, value, pieces)
+        self.result.entries.append(DotenvEntry(key, value, self.line_at(start), False, pieces))
         return pos
 
-    def _quoted(self, pos: int, start: int) -> tuple[str, int]:
+    def _quoted(self, pos: int, start: int) -> tuple[tuple[Piece, ...], int]:
         text = self.text
         quote = text[pos]
         chars: list[str] = []
@@ -201,7 +234,7 @@ class _Parser:
             elif char == quote:
                 raw = "".join(chars)
                 if quote == "'":
-                    return raw, i + 1
+                    return (Piece(raw),), i + 1
                 return self.expand(_ESCAPE.sub(_unescape, raw), start), i + 1
             else:
                 chars.append(char)
@@ -217,16 +250,21 @@ def parse_dotenv(
     lookup: Optional[Lookup] = None,
     *,
     lookup_first: bool = False,
-    known: Mapping[str, str] = MappingProxyType({}),
+    known: Mapping[str, tuple[Piece, ...]] = MappingProxyType({}),
+    parts: Optional[PartsLookup] = None,
 ) -> DotenvResult:
     """Parse dotenv `text` as compose-go's parser does; `label` (the project-relative path)
-    prefixes every error and warning. `known` are keys read before (earlier env_files)."""
-    return _Parser(text, label, lookup or _none, lookup_first, known).parse()
+    prefixes every error and warning. `known` are keys read before (earlier env_files).
+    `parts` is `lookup` telling what each value is made of (a secret, or a value built from one)."""
+    found = parts if parts is not None else parts_of(lookup) if lookup is not None else _none
+    return _Parser(text, label, found, lookup_first, known).parse()
 
 
-def read_dotenv(text: str, label: str, lookup: Optional[Lookup] = None) -> DotenvResult:
+def read_dotenv(
+    text: str, label: str, lookup: Optional[Lookup] = None, *, parts: Optional[PartsLookup] = None
+) -> DotenvResult:
     """A dotenv file as compose's reader takes it: parsed, then keys starting with a digit dropped."""
-    result = parse_dotenv(text, label, lookup)
+    result = parse_dotenv(text, label, lookup, parts=parts)
     kept: list[DotenvEntry] = []
     for entry in result.entries:
         if _STARTS_WITH_DIGIT.match(entry.key):
@@ -239,9 +277,11 @@ def read_dotenv(text: str, label: str, lookup: Optional[Lookup] = None) -> Doten
     return result
 
 
-def parse_raw(text: str, label: str, lookup: Optional[Lookup] = None) -> DotenvResult:
+def parse_raw(
+    text: str, label: str, lookup: Optional[Lookup] = None, *, parts: Optional[PartsLookup] = None
+) -> DotenvResult:
     """compose's `format: raw` env_file: docker's --env-file rules, no quotes, no interpolation."""
-    look = lookup or _none
+    look = parts if parts is not None else parts_of(lookup) if lookup is not None else _none
     result = DotenvResult()
     lines = (text[1:] if text.startswith("\ufeff") else text).split("\n")
     for number, raw in enumerate(lines, start=1):
@@ -255,7 +295,7 @@ def parse_raw(text: str, label: str, lookup: Optional[Lookup] = None) -> DotenvR
                 raise ConfigError(
                     f"{label}:{number}: variable name contains whitespace", "write KEY=VALUE, one per line"
                 )
-            result.entries.append(DotenvEntry(line, look(line), number, inherited=True))
+            result.entries.append(_inherited(line, look(line), number))
             continue
         if not key:
             raise ConfigError(f"{label}:{number}: no variable name before =", "write KEY=VALUE, one per line")

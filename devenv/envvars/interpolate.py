@@ -15,7 +15,11 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
+from devenv.envvars.model import Piece
+
 Lookup = Callable[[str], Optional[str]]
+# NAME -> what its value is made of (one piece naming NAME, or the parts it was built from), or None
+PartsLookup = Callable[[str], Optional[tuple[Piece, ...]]]
 
 PATTERN = re.compile(
     r"\$(?i:(?P<escaped>\$)|(?P<named>[_a-z][_a-z0-9]*)|\{(?:(?P<braced>[_a-z][_a-z0-9]*(?::?[-+?](.*))?)\}|(?P<invalid>)))"
@@ -36,34 +40,72 @@ class _Invalid(InterpolationError):
         return "Invalid template: a ${ needs a name ([_a-zA-Z][_a-zA-Z0-9]*) and a closing }"
 
 
+def variable(name: str, value: str, secret: bool = False) -> tuple[Piece, ...]:
+    """A variable's value as one piece that names it (what a `PartsLookup` returns for a plain value)."""
+    return (Piece(value, name, secret, interpolated=True),)
+
+
+def parts_of(lookup: Lookup) -> PartsLookup:
+    def parts(name: str) -> Optional[tuple[Piece, ...]]:
+        value = lookup(name)
+        return None if value is None else variable(name, value)
+
+    return parts
+
+
 def interpolate(text: str, lookup: Lookup, unset: Optional[list[str]] = None) -> str:
     """Expand `text`; names that were unset and became "" are appended to `unset`."""
-    first_error: list[InterpolationError] = []
+    return "".join(p.text for p in interpolate_parts(text, parts_of(lookup), unset))
 
-    def replace(match: re.Match[str]) -> str:
+
+def interpolate_parts(text: str, lookup: PartsLookup, unset: Optional[list[str]] = None) -> tuple[Piece, ...]:
+    """`interpolate`, keeping which text came from which variable: a value built from a secret
+    is secret, and dev rebuilds it from its own value of that variable."""
+    return _merged(_expand(text, lookup, unset))
+
+
+def _merged(pieces: list[Piece]) -> tuple[Piece, ...]:
+    """Adjacent literal text as one piece; empty literals dropped."""
+    out: list[Piece] = []
+    for piece in pieces:
+        if piece.ref is None:
+            if not piece.text:
+                continue
+            if out and out[-1].ref is None:
+                out[-1] = Piece(out[-1].text + piece.text)
+                continue
+        out.append(piece)
+    return tuple(out)
+
+
+def _expand(text: str, lookup: PartsLookup, unset: Optional[list[str]]) -> list[Piece]:
+    first_error: list[InterpolationError] = []
+    pieces: list[Piece] = []
+    end = 0
+    for match in PATTERN.finditer(text):
+        pieces.append(Piece(text[end : match.start()]))
+        end = match.end()
         try:
-            return _replacement(match.group(0), lookup, unset)
+            pieces.extend(_replacement(match.group(0), lookup, unset))
         except InterpolationError as err:
             if isinstance(err, _Invalid) and err.template is None:
                 err.template = text
             if not first_error:
                 first_error.append(err)
-            return ""
-
-    result = PATTERN.sub(replace, text)
+    pieces.append(Piece(text[end:]))
     if first_error:
         raise first_error[0]
-    return result
+    return pieces
 
 
-def _replacement(substring: str, lookup: Lookup, unset: Optional[list[str]]) -> str:
+def _replacement(substring: str, lookup: PartsLookup, unset: Optional[list[str]]) -> list[Piece]:
     operator = _operator_for(substring)
     close = _first_closing_brace(substring)
     head, rest = (substring[: close + 1], substring[close + 1 :]) if close >= 0 else (substring, "")
     match = PATTERN.fullmatch(head) or PATTERN.match(head)
     groups = match.groupdict() if match else {}
     if groups.get("escaped"):
-        return "$"
+        return [Piece("$")]
     substitution = groups.get("named") or ""
     braced = not substitution
     if braced:
@@ -71,13 +113,13 @@ def _replacement(substring: str, lookup: Lookup, unset: Optional[list[str]]) -> 
     if not substitution:
         raise _Invalid()
     if braced and operator in substitution:
-        return _apply(operator, substitution, lookup, unset) + interpolate(rest, lookup, unset)
+        return _apply(operator, substitution, lookup, unset) + _expand(rest, lookup, unset)
     value = lookup(substitution)
     if value is None:
         if unset is not None:
             unset.append(substitution)
-        return ""
-    return value
+        return []
+    return list(value)
 
 
 _OPERATORS = (":?", "?", ":-", "-", ":+", "+")
@@ -104,18 +146,20 @@ def _first_closing_brace(text: str) -> int:
     return -1
 
 
-def _apply(operator: str, substitution: str, lookup: Lookup, unset: Optional[list[str]]) -> str:
+def _apply(operator: str, substitution: str, lookup: PartsLookup, unset: Optional[list[str]]) -> list[Piece]:
     name, _, word = substitution.partition(operator)
     value = lookup(name)
+    text = None if value is None else "".join(p.text for p in value)
     needs_value = operator.startswith(":")
-    usable = value is not None and (not needs_value or value != "")
+    usable = text is not None and (not needs_value or text != "")
     kind = operator[-1]
     if kind == "-":
-        return value if usable and value is not None else interpolate(word, lookup, unset)
+        return list(value) if usable and value is not None else _expand(word, lookup, unset)
     if kind == "+":
-        return interpolate(word, lookup, unset) if usable else (value or "")
+        # the alternative says only that the variable is set; an unusable value is "" here
+        return _expand(word, lookup, unset) if usable else []
     if usable and value is not None:  # "?": required
-        return value
-    reason = interpolate(word, lookup, unset)
+        return list(value)
+    reason = "".join(p.text for p in _expand(word, lookup, unset))
     detail = f": {reason}" if reason else ""
     raise InterpolationError(f"required variable {name} is missing a value{detail}")

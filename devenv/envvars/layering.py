@@ -16,7 +16,14 @@ from typing import Any, Optional
 from devenv.config import profiles
 from devenv.config.model import EnvSpec, Profile
 from devenv.config.selection import unknown_service
-from devenv.envvars.derived import has_references, recompute, resolve_entry, settle_runtime
+from devenv.envvars.derived import (
+    has_references,
+    recompute,
+    resolve_entry,
+    self_derived,
+    settle_runtime,
+    taint,
+)
 from devenv.envvars.dotenv import parse_dotenv
 from devenv.envvars.model import EnvValue, LayeredEnv, Unmirrorable
 from devenv.envvars.sources import ProdEnv, load_prod
@@ -84,7 +91,8 @@ class Layers:
 
 
 def declare_secrets(prod: ProdEnv, spec: EnvSpec) -> None:
-    """`[env] secret_keys`: secret whatever the sources say; one no source has is local only."""
+    """`[env] secret_keys`: secret whatever the sources say; one no source has is local only.
+    Then every value built from a secret is secret too (`postgres://app:${DB_PASSWORD}@db`)."""
     for key in spec.secret_keys:
         if key in prod.values:
             prod.values[key] = prod.values[key]._replace(secret=True)
@@ -92,6 +100,7 @@ def declare_secrets(prod: ProdEnv, spec: EnvSpec) -> None:
             prod.values[key] = EnvValue(
                 key, "", "devenv.toml [env] secret_keys (a local value only)", secret=True
             )
+    taint(prod.values)
 
 
 def apply_profiles(
@@ -158,7 +167,7 @@ def layer(
         if in_file is not None:
             found = local[in_file]
             values[key] = found._replace(key=key, source=_named(found.source, in_file, key))
-        elif prod.values[key].pieces:
+        elif prod.values[key].pieces and not self_derived(prod.values, key):
             continue  # derived: recomputed below from its parts, unless a profile sets it
         elif in_env is not None:
             values[key] = EnvValue(key, env[in_env], _named("process environment", in_env, key), secret=True)

@@ -17,12 +17,16 @@ class Piece(NamedTuple):
 
     `ref` names the variable the text was taken from (None for literal text); `secret` says
     whether that variable is secret. Exports rebuild references from these (`${KEY}` for
-    compose, `$(KEY)` for Kubernetes) instead of writing a secret's text.
+    compose, `$(KEY)` for Kubernetes) instead of writing a secret's text. `interpolated`: a
+    compose/dotenv `${KEY}`, looked up where the source was read (a compose file's `.env`, an
+    earlier prod source) rather than in the container's own env, so a name dev's env lacks
+    keeps prod's text (a secret's becomes blank) instead of staying a Kubernetes `$(KEY)`.
     """
 
     text: str
     ref: Optional[str] = None
     secret: bool = False
+    interpolated: bool = False
 
 
 def joined(pieces: tuple[Piece, ...]) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from devenv.envvars import yamlnodes as yn
 from devenv.envvars.dotenv import read_dotenv
+from devenv.envvars.interpolate import variable
 from devenv.envvars.model import EnvValue, Unmirrorable
 from devenv.errors import ConfigError
 
@@ -190,9 +191,10 @@ def _target(loaded: list[_Loaded], service: Optional[str]) -> Optional[k8s.Conta
 
 def _apply_dotenv(prod: ProdEnv, src: _Loaded) -> None:
     """A dotenv prod source, read as compose reads a .env; `${VAR}` may also name a key of an
-    earlier prod source (compose reads each file alone: devenv lets a later one build on it)."""
-    known = {k: v.value for k, v in prod.values.items()}
-    result = read_dotenv(src.text, src.ref.path, known.get)
+    earlier prod source (compose reads each file alone: devenv lets a later one build on it), and
+    a value built from a secret (a Kubernetes Secret's key) is secret."""
+    known = {k: variable(k, v.value, v.secret) for k, v in prod.values.items()}
+    result = read_dotenv(src.text, src.ref.path, parts=known.get)
     prod.warnings.extend(result.warnings)
     for entry in result.entries:
         where = f"{src.ref.path}:{entry.line}"
@@ -205,7 +207,8 @@ def _apply_dotenv(prod: ProdEnv, src: _Loaded) -> None:
                     Unmirrorable(entry.key, where, "a bare KEY takes its value from the shell")
                 )
         elif entry.value is not None:
-            prod.put(EnvValue(entry.key, entry.value, where))
+            secret = any(p.secret for p in entry.pieces)
+            prod.put(EnvValue(entry.key, entry.value, where, secret=secret, pieces=entry.pieces))
 
 
 def _apply_k8s(

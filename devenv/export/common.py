@@ -35,12 +35,14 @@ class _Literal:
         self.value = value
 
 
-def secret_parts(item: EnvLike) -> Optional[tuple[Piece, ...]]:
+def secret_parts(key: str, item: EnvLike) -> Optional[tuple[Piece, ...]]:
     """The pieces of a secret value built from other variables, when every secret part of it
-    is a named variable (so an export can refer to those instead of the whole value); else None."""
+    is a named variable (so an export can refer to those instead of the whole value); else None.
+    A value built from its own name (compose's `KEY: ${KEY}`) is a plain secret: None."""
     if not item.secret or not item.pieces:
         return None
-    if not any(p.secret and p.ref is not None for p in item.pieces):
+    refs = [p.ref for p in item.pieces if p.secret and p.ref is not None]
+    if not refs or key in refs:
         return None
     return item.pieces
 

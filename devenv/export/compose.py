@@ -168,7 +168,7 @@ def _env_value(key: str, item: EnvLike, secrets: list[str]) -> str:
     (`postgres://$(DB_USER):$(DB_PASSWORD)@db/shop`) refers to those parts and keeps the rest."""
     if not item.secret:
         return escaped(item.value)
-    parts = secret_parts(item)
+    parts = secret_parts(key, item)
     if parts is None:
         secrets.append(key)
         return "${" + key + "}"

@@ -101,12 +101,12 @@ def _secret_env(project: Project, env: Mapping[str, EnvLike]) -> tuple[list[dict
     def ref(name: str, key: str) -> dict[str, Any]:
         return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name(project), "key": key}}}
 
-    direct = [k for k, v in env.items() if v.secret and secret_parts(v) is None]
+    direct = [k for k, v in env.items() if v.secret and secret_parts(k, v) is None]
     entries = [ref(k, k) for k in direct]
     keys = list(direct)
     built: list[dict[str, Any]] = []
     for key, item in env.items():
-        parts = secret_parts(item)
+        parts = secret_parts(key, item)
         if parts is None:
             continue
         secret_refs = [p.ref for p in parts if p.secret and p.ref is not None]

@@ -41,7 +41,7 @@ def secret_env(service: str, env: Mapping[str, EnvLike]) -> SecretEnv:
     for name, item in env.items():
         if not item.secret:
             continue
-        parts = secret_parts(item)
+        parts = secret_parts(name, item)
         built: tuple[Part, ...]
         if parts is None or any(p.secret and p.ref is None for p in parts):
             built = (SecretRef(name),)
