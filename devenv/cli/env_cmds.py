@@ -10,7 +10,7 @@ import click
 from devenv.cli.completion import complete_profile, complete_service
 from devenv.cli.output import table
 from devenv.envvars import check_drift, diff_envs, resolve_env, service_env
-from devenv.envvars.redact import MASK
+from devenv.envvars.redact import MASK, Shown
 from devenv.errors import DriftError
 from devenv.ops.lock import locked_env_sources
 
@@ -33,8 +33,8 @@ def _where(value: Any) -> str:
 def _value_doc(value: Any) -> dict[str, Any]:
 
     return {
-        "key": value.key,
-        "value": MASK if value.secret else value.value,
+        "key": Shown(value.key),
+        "value": MASK if value.secret else Shown(value.value),
         "secret": value.secret,
         "source": value.source,
         "via": value.via,
@@ -79,12 +79,12 @@ def show(app: Any, service: Optional[str], profile: Optional[str], as_json: bool
         out.data(
             "env",
             {
-                "profile": layered.profile,
-                "service": service,
+                "profile": Shown(layered.profile),
+                "service": None if service is None else Shown(service),
                 "public_hash": layered.public_hash(),
                 "variables": [_value_doc(v) for v in values],
                 "unmirrorable": [
-                    {"key": u.key, "source": u.source, "reason": u.reason}
+                    {"key": Shown(u.key), "source": u.source, "reason": u.reason}
                     for u in layered.unmirrorable.values()
                 ],
                 "warnings": list(layered.warnings),
@@ -120,13 +120,13 @@ def diff(app: Any, a: str, b: str, as_json: bool) -> None:
         out.data(
             "env-diff",
             {
-                "a": a,
-                "b": b,
+                "a": Shown(a),
+                "b": Shown(b),
                 "same": result.same,
                 "added": [_value_doc(v) for v in result.added],
                 "removed": [_value_doc(v) for v in result.removed],
                 "changed": [
-                    {"key": c.key, "secret": c.secret, "a": _value_doc(c.a), "b": _value_doc(c.b)}
+                    {"key": Shown(c.key), "secret": c.secret, "a": _value_doc(c.a), "b": _value_doc(c.b)}
                     for c in result.changed
                 ],
                 "unchanged": result.unchanged,

@@ -66,9 +66,12 @@ class Output:
         click.echo(self._clean(text))
 
     def data(self, kind: str, payload: dict[str, Any]) -> None:
-        """A schema-versioned JSON document on stdout."""
-        doc = {"schema": f"{SCHEMA_PREFIX}.{kind}/v1", **payload}
-        click.echo(self._clean(json.dumps(doc, indent=2, sort_keys=False, default=str)))
+        """A schema-versioned JSON document on stdout; its values redacted before it is
+        serialized (never the JSON text: a secret `true` would leave `"secret": ***`)."""
+        doc: Any = {"schema": f"{SCHEMA_PREFIX}.{kind}/v1", **payload}
+        if self.redactor is not None:
+            doc = self.redactor.redact_doc(doc)
+        click.echo(json.dumps(doc, indent=2, sort_keys=False, default=str))
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 MASK = "***"
 # Shorter values would mask digits and words all over the output (line numbers, "on", "1");
@@ -19,12 +20,23 @@ def _variants(value: str) -> set[str]:
     return {f for f in forms if len(f) >= MIN_LENGTH}
 
 
+class Shown(str):
+    """A name, or the value of a variable that is not secret, in a JSON document: its own flag
+    decided it is shown. Equal to a secret, it stays as it is (`***` there would tell which
+    secret holds that public value); a secret inside a longer one is still masked."""
+
+    __slots__ = ()
+
+
 class Redactor:
     """Replaces every raw secret value in a text with `***` (longest first, so overlaps mask fully)."""
 
     def __init__(self, secret_values: Iterable[str]):
         forms: set[str] = set()
+        self._raw: set[str] = set()
         for value in secret_values:
+            if value:
+                self._raw.add(value)
             if value and len(value) >= MIN_LENGTH:
                 forms |= _variants(value)
         ordered = sorted(forms, key=len, reverse=True)
@@ -34,3 +46,19 @@ class Redactor:
         if self._pattern is None or not text:
             return text
         return self._pattern.sub(MASK, text)
+
+    def redact_doc(self, doc: Any) -> Any:
+        """A JSON document with every string value redacted, before it is serialized: keys,
+        booleans, numbers and null stay as they are, so the JSON is valid and its field names
+        intact whatever a secret's text (`true`, `"`, `value`). Other objects become text first."""
+        if isinstance(doc, Shown):
+            return str(doc) if doc in self._raw else self.redact(doc)
+        if isinstance(doc, str):
+            return self.redact(doc)
+        if isinstance(doc, dict):
+            return {key: self.redact_doc(value) for key, value in doc.items()}
+        if isinstance(doc, (list, tuple)):
+            return [self.redact_doc(value) for value in doc]
+        if doc is None or isinstance(doc, (bool, int, float)):
+            return doc
+        return self.redact(str(doc))
