@@ -52,6 +52,15 @@ _SIMPLE_ESCAPES = {
 _SPACE = "\t\v\f\r \x85\xa0"  # compose-go's isSpace: whitespace that is not a line break
 _STARTS_WITH_DIGIT = re.compile(r"\s*\d")
 KEY_HINT = "keys are letters, digits and _ . - [ ]; quote values with spaces, '#' or newlines"
+LITERAL_HINT = "quote the value with single quotes ('...') to keep every $ as written"
+# A secrets file's messages name a key only when it reads as a name: one case, like DB_PASSWORD
+# or password. A pasted base64 or hex token (`c2VjcmV0...=` parses as a key) mixes them.
+_NAMEABLE = re.compile(r"[A-Z_][A-Z0-9_]{0,63}|[a-z_][a-z0-9_]{0,63}")
+
+
+def nameable(key: str) -> bool:
+    """Whether a secrets file's message may name this key (else it gives the line number only)."""
+    return bool(_NAMEABLE.fullmatch(key))
 
 
 class DotenvEntry(NamedTuple):
@@ -113,9 +122,11 @@ class _Parser:
         lookup: PartsLookup,
         lookup_first: bool,
         known: Mapping[str, tuple[Piece, ...]],
+        private: bool = False,
     ):
         self.text = text[1:] if text.startswith("\ufeff") else text
         self.label = label
+        self.private = private  # a secrets file: messages never quote its text
         self.lookup = lookup
         self.lookup_first = lookup_first
         self.result = DotenvResult()
@@ -139,19 +150,34 @@ class _Parser:
     def keep(self, key: str, value: str, pieces: tuple[Piece, ...]) -> None:
         self.seen[key] = pieces or variable(key, value)
 
-    def expand(self, raw: str, start: int) -> tuple[Piece, ...]:
+    def expand(self, raw: str, start: int, key: str) -> tuple[Piece, ...]:
         unset: list[str] = []
         try:
             value = interpolate_parts(raw, self.resolve, unset)
         except InterpolationError as err:
+            if self.private:  # the "variable" is the rest of a secret value
+                raise self.fail(
+                    start,
+                    f"{self._key(key)}a $ in the value starts a reference that cannot be expanded",
+                    LITERAL_HINT,
+                ) from None
             raise self.fail(
                 start, str(err), "set the variable earlier, or give a default: ${VAR:-default}"
             ) from None
+        if unset and self.private:
+            self.result.warnings.append(
+                f"{self.label}:{self.line_at(start)}: {self._key(key)}a $ in the value names a variable "
+                f"that is not set, so that part is blank; {LITERAL_HINT}"
+            )
+            return value
         for name in unset:
             self.result.warnings.append(
                 f"{self.label}:{self.line_at(start)}: the {name} variable is not set, defaulting to a blank string"
             )
         return value
+
+    def _key(self, key: str) -> str:
+        return f"{key}: " if nameable(key) else ""
 
     def parse(self) -> DotenvResult:
         pos = self._statement_start(0)
@@ -188,7 +214,8 @@ class _Parser:
                 terminator = char
                 break
             if char not in _SPACE and not (char.isalnum() or char in "_.-[]"):
-                raise self.fail(pos, f"unexpected character {char!r} in variable name")
+                shown = "" if self.private else f" {char!r}"
+                raise self.fail(pos, f"unexpected character{shown} in variable name")
             pos += 1
         key = text[key_start:pos].rstrip()
         if " " in key:
@@ -206,19 +233,19 @@ class _Parser:
         while pos < len(text) and text[pos] in _SPACE:
             pos += 1
         if pos < len(text) and text[pos] in "\"'":
-            parts, pos = self._quoted(pos, start)
+            parts, pos = self._quoted(pos, start, key)
         else:
             end = text.find("\n", pos)
             end = len(text) if end < 0 else end
             raw = text[pos:end].split(" #", 1)[0].rstrip()
-            parts = self.expand(raw, start)
+            parts = self.expand(raw, start, key)
             pos = end + 1
         value, pieces = joined(parts), _derived(parts)
         self.keep(key, value, pieces)
         self.result.entries.append(DotenvEntry(key, value, self.line_at(start), False, pieces))
         return pos
 
-    def _quoted(self, pos: int, start: int) -> tuple[tuple[Piece, ...], int]:
+    def _quoted(self, pos: int, start: int, key: str) -> tuple[tuple[Piece, ...], int]:
         text = self.text
         quote = text[pos]
         chars: list[str] = []
@@ -235,7 +262,7 @@ class _Parser:
                 raw = "".join(chars)
                 if quote == "'":
                     return (Piece(raw),), i + 1
-                return self.expand(_ESCAPE.sub(_unescape, raw), start), i + 1
+                return self.expand(_ESCAPE.sub(_unescape, raw), start, key), i + 1
             else:
                 chars.append(char)
             i += 1
@@ -252,12 +279,14 @@ def parse_dotenv(
     lookup_first: bool = False,
     known: Mapping[str, tuple[Piece, ...]] = MappingProxyType({}),
     parts: Optional[PartsLookup] = None,
+    private: bool = False,
 ) -> DotenvResult:
     """Parse dotenv `text` as compose-go's parser does; `label` (the project-relative path)
     prefixes every error and warning. `known` are keys read before (earlier env_files).
-    `parts` is `lookup` telling what each value is made of (a secret, or a value built from one)."""
+    `parts` is `lookup` telling what each value is made of (a secret, or a value built from one).
+    `private` (a secrets file): messages give the line, and the key when `nameable`, never text."""
     found = parts if parts is not None else parts_of(lookup) if lookup is not None else _none
-    return _Parser(text, label, found, lookup_first, known).parse()
+    return _Parser(text, label, found, lookup_first, known, private).parse()
 
 
 def read_dotenv(

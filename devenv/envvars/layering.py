@@ -24,7 +24,7 @@ from devenv.envvars.derived import (
     settle_runtime,
     taint,
 )
-from devenv.envvars.dotenv import parse_dotenv
+from devenv.envvars.dotenv import nameable, parse_dotenv
 from devenv.envvars.model import EnvValue, LayeredEnv, Unmirrorable
 from devenv.envvars.sources import ProdEnv, load_prod
 from devenv.errors import ConfigError
@@ -129,7 +129,7 @@ def read_secrets_file(root: Path, spec: EnvSpec) -> tuple[dict[str, EnvValue], l
     if not spec.secrets or not (root / spec.secrets).is_file():
         return {}, []
     label = spec.secrets
-    result = parse_dotenv((root / label).read_text(encoding="utf-8"), label)
+    result = parse_dotenv((root / label).read_text(encoding="utf-8"), label, private=True)
     found = {
         e.key: EnvValue(e.key, e.value, f"secrets file {label}:{e.line}", secret=True)
         for e in result.entries
@@ -182,8 +182,16 @@ def layer(
     recompute(prod.values, values, unmirrorable)
     settle_runtime(values, unmirrorable, in_prod=False)
     for key in sorted(set(local) - prod.secret_keys - set(prod.secret_aliases.values())):
-        layers.warnings.append(f"{local[key].source}: {key} is not a secret key of prod's env; ignored")
+        layers.warnings.append(_not_a_secret_key(local[key], key))
     return layers
+
+
+def _not_a_secret_key(found: EnvValue, key: str) -> str:
+    """Named only when the line reads as KEY=value: a pasted base64 line (`c2VjcmV0=`) parses
+    as a key with an empty value, and its text must not be printed."""
+    if nameable(key) and found.value.strip("="):
+        return f"{found.source}: {key} is not a secret key of prod's env; ignored"
+    return f"{found.source}: not a secret key of prod's env (or not a KEY=value line); ignored"
 
 
 def _named(source: str, found_as: str, key: str) -> str:

@@ -13,6 +13,17 @@ MASK = "***"
 MIN_LENGTH = 3
 
 
+# `scheme://user:password@`: the password runs to the last `@` before the path (an unescaped
+# `@` in a password is common enough)
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@'\"]*):[^/\s'\"]*@")
+
+
+def mask_url_credentials(text: str) -> str:
+    """`https://u:pw@host/team` -> `https://u:***@host/team`: a password written into a URL
+    (a registry address) is not shown, whoever prints it."""
+    return _URL_PASSWORD.sub(rf"\1:{MASK}@", text) if "://" in text else text
+
+
 def _variants(value: str) -> set[str]:
     """The forms a value takes in output: raw, JSON-escaped, and each line of a multi-line value."""
     forms = {value, json.dumps(value)[1:-1], repr(value)[1:-1]}

@@ -259,7 +259,8 @@ def parse_json_object(text: str, label: str) -> list[EnvValue]:
         if not isinstance(value, str):
             raise ConfigError(
                 f"{label}:{line}: {key} is {type(value).__name__}, not a string",
-                f'env values are strings: write "{key}": "{json.dumps(value)}"'
+                # not the value itself: it may be a secret's
+                f"env values are strings: put the value of {key} in double quotes"
                 if not isinstance(value, (dict, list))
                 else "an env source is a flat object: KEY to string",
             )

@@ -11,7 +11,7 @@ import os
 import shutil
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple, Optional
@@ -25,6 +25,7 @@ from devenv.engine.kind import EngineKind, engine_kind
 from devenv.engine.podman import serving_process
 from devenv.engine.port import Engine
 from devenv.engine.records import JSON
+from devenv.envvars.redact import mask_url_credentials
 from devenv.errors import ConfigError, DevenvError, ExitCode, RegistryUnreachable
 from devenv.ops.doctor_checks import (
     FAIL,
@@ -115,7 +116,14 @@ def run_doctor(start: Path, explicit: bool = False, environ: Mapping[str, str] =
         report.checks.append(inotify_check(root))
     if client is not None:
         client.close()
+    report.checks = [_masked(c) for c in report.checks]
     return report
+
+
+def _masked(check: Check) -> Check:
+    """A registry address may carry a password (`https://u:pw@host/team`): never shown."""
+    fix = None if check.fix is None else mask_url_credentials(check.fix)
+    return replace(check, detail=mask_url_credentials(check.detail), fix=fix)
 
 
 def _config(start: Path, explicit: bool) -> tuple[Optional[Project], Optional[Path], Check]:
