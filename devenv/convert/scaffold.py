@@ -158,6 +158,6 @@ def write_local_secrets(root: Path, rel_path: str, values: dict[str, str]) -> li
     if not current:
         prefix = "# Local secret values (devenv init --from). Never commit this file.\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, prefix + "".join(f"{k}={_dotenv_value(values[k])}\n" for k in added))
-    path.chmod(0o600)
+    # 0600 before the rename: the file never exists readable by others, not even for a moment
+    atomic_write(path, prefix + "".join(f"{k}={_dotenv_value(values[k])}\n" for k in added), mode=0o600)
     return added
