@@ -5,6 +5,7 @@ injects — appears in any command's output, error, log line, lock or export. On
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -98,3 +99,53 @@ def test_no_command_shows_a_secret_value(project, busybox_image, tmp_path) -> No
     for exported in out_dir.rglob("*"):
         if exported.is_file():
             assert_clean(exported.read_text(), f"export {exported.name}")
+
+
+def test_a_value_built_from_a_secret_is_masked_and_rebuilt_from_the_local_value(
+    project, busybox_image, tmp_path
+):
+    """A compose prod source builds DATABASE_URL from the .env's DB_PASSWORD (declared secret):
+    `env show` masks the URL, the exports refer to DB_PASSWORD, and the dev container receives the
+    URL with the local password — never production's."""
+    (project.root / "deploy").mkdir()
+    (project.root / "deploy" / "compose.yaml").write_text(
+        "services:\n  web:\n    image: shop\n    environment:\n"
+        "      DATABASE_URL: postgres://app:${DB_PASSWORD}@db/shop\n      LOG_LEVEL: info\n"
+    )
+    (project.root / "deploy" / ".env").write_text(f"DB_PASSWORD={PROD_PASSWORD}\n")
+    (project.root / ".devenv").mkdir()
+    (project.root / ".devenv" / "secrets.env").write_text(f"DB_PASSWORD={LOCAL_PASSWORD}\n")
+    project.write(f"""
+[env]
+prod = ["deploy/compose.yaml"]
+secrets = ".devenv/secrets.env"
+secret_keys = ["DB_PASSWORD"]
+
+[services.web]
+image = "{busybox_image}"
+env = "prod"
+command = ["sleep", "100000"]
+""")
+    shown = project.ok("env", "show", "web")
+    row = next(line for line in shown.out.splitlines() if line.startswith("DATABASE_URL"))
+    assert row.split()[1] == "***" and "recomputed from DB_PASSWORD" in row
+    prod = project.ok("env", "show", "web", "--profile", "prod", "--json")
+    url = next(v for v in json.loads(prod.out)["variables"] if v["key"] == "DATABASE_URL")
+    assert (url["value"], url["secret"]) == ("***", True)
+    project.ok("up", "-d", "web")
+    inside = project.ok("exec", "web", "--", "env").out
+    assert f"DATABASE_URL=postgres://app:{LOCAL_PASSWORD}@db/shop" in inside
+    assert PROD_PASSWORD not in inside
+    project.ok("lock")
+    out_dir = tmp_path / "exported"
+    project.ok("export", "k8s", "-o", str(out_dir / "k8s"))
+    project.ok("export", "compose", "-o", str(out_dir / "compose"))
+    configmap = (out_dir / "k8s" / "configmap-web.yaml").read_text()
+    assert "DATABASE_URL" not in configmap and "LOG_LEVEL" in configmap
+    assert "postgres://app:${DB_PASSWORD}@db/shop" in (out_dir / "compose" / "docker-compose.yml").read_text()
+    for exported in out_dir.rglob("*"):
+        if exported.is_file():
+            assert_clean(exported.read_text(), f"export {exported.name}")
+    for output in (shown, prod):
+        assert_clean(output.out + output.err, "env show")
+    project.ok("down")
