@@ -61,6 +61,8 @@ def interpolate(text: str, lookup: Lookup, unset: Optional[list[str]] = None) ->
 def interpolate_parts(text: str, lookup: PartsLookup, unset: Optional[list[str]] = None) -> tuple[Piece, ...]:
     """`interpolate`, keeping which text came from which variable: a value built from a secret
     is secret, and dev rebuilds it from its own value of that variable."""
+    if "$" not in text:  # most values: nothing to expand
+        return (Piece(text),) if text else ()
     return _merged(_expand(text, lookup, unset))
 
 
