@@ -53,9 +53,9 @@ _SPACE = "\t\v\f\r \x85\xa0"  # compose-go's isSpace: whitespace that is not a l
 _STARTS_WITH_DIGIT = re.compile(r"\s*\d")
 KEY_HINT = "keys are letters, digits and _ . - [ ]; quote values with spaces, '#' or newlines"
 LITERAL_HINT = "quote the value with single quotes ('...') to keep every $ as written"
-# A secrets file's messages name a key only when it reads as a name: one case, like DB_PASSWORD
-# or password. A pasted base64 or hex token (`c2VjcmV0...=` parses as a key) mixes them.
-_NAMEABLE = re.compile(r"[A-Z_][A-Z0-9_]{0,63}|[a-z_][a-z0-9_]{0,63}")
+# A secrets file's messages name a key only when it reads as a name: one case, like DB_PASSWORD,
+# password or tls.key. A pasted base64 token (`c2VjcmV0...=` parses as a key) mixes them.
+_NAMEABLE = re.compile(r"[A-Z_][A-Z0-9_.-]{0,63}|[a-z_][a-z0-9_.-]{0,63}")
 
 
 def nameable(key: str) -> bool:
