@@ -70,7 +70,7 @@ class Output:
         serialized (never the JSON text: a secret `true` would leave `"secret": ***`)."""
         doc: Any = {"schema": f"{SCHEMA_PREFIX}.{kind}/v1", **payload}
         if self.redactor is not None:
-            doc = self.redactor.redact_doc(doc)
+            doc = {"schema": doc["schema"], **self.redactor.redact_doc(payload)}  # the schema is a name
         click.echo(json.dumps(doc, indent=2, sort_keys=False, default=str))
 
 
