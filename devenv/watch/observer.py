@@ -6,12 +6,15 @@ Ignored folders (`node_modules`, `.venv`, ...) are never watched: a folder whose
 no ignored folder gets one recursive watch, any other folder a non-recursive one and its
 children are considered in turn. On Linux every folder costs one inotify watch and watchdog
 skips, without a word, the folders it cannot add once `fs.inotify.max_user_watches` is used
-up; so after scheduling we count the watches the kernel really holds (/proc/self/fdinfo),
-name the exact sysctl fix, and poll the folders that were left out.
+up, and raises (ENOSPC, EMFILE, any errno) when not even a folder's first watch can be added:
+so the observer starts first, each folder is scheduled on it (a recursive watch that does not
+fit becomes one watch a folder), then we count the watches the kernel really holds
+(/proc/self/fdinfo), name the exact sysctl fix, and poll the folders that were left out.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -19,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from devenv.watch.inotify import inotify_fix, inotify_watched_inodes, max_user_watches, no_instance_note
+
 # Change events from these never reach a local watcher (the writes happen on another machine).
 NO_EVENT_FILESYSTEMS = frozenset(
     {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "vboxsf", "davfs", "virtiofs"}
 )
 NO_EVENT_FUSE = ("sshfs", "rclone", "vmhgfs", "glusterfs", "gcsfuse", "s3fs")
-MAX_WATCHES_FILE = "/proc/sys/fs/inotify/max_user_watches"
-USERNS_WATCHES_FILE = "/proc/sys/user/max_inotify_watches"  # per user namespace (Linux >= 5.11)
 POLL_GROUPS_LIMIT = 32  # more separate polled subtrees than this: poll the whole roots instead
 
 OnChange = Callable[[str, bool], None]  # (absolute path, is_dir)
@@ -143,49 +146,6 @@ def gives_no_events(fstype: Optional[str]) -> bool:
     return fstype.startswith("fuse.") and any(name in fstype for name in NO_EVENT_FUSE)
 
 
-def inotify_watched_inodes() -> Optional[list[int]]:
-    """Inode numbers of every inotify watch this process holds (None off Linux)."""
-    fd_dir = Path("/proc/self/fd")
-    if not fd_dir.is_dir():
-        return None
-    inodes: list[int] = []
-    for fd in os.listdir(fd_dir):
-        try:
-            if os.readlink(fd_dir / fd) != "anon_inode:inotify":
-                continue
-            info = Path(f"/proc/self/fdinfo/{fd}").read_text()
-        except OSError:
-            continue
-        for line in info.splitlines():
-            if line.startswith("inotify wd:"):
-                for part in line.split():
-                    if part.startswith("ino:"):
-                        inodes.append(int(part[4:], 16))
-    return inodes
-
-
-def max_user_watches() -> Optional[int]:
-    """The watch limit in force: the sysctl, or a lower one of this user namespace."""
-    limits = []
-    for name in (MAX_WATCHES_FILE, USERNS_WATCHES_FILE):
-        try:
-            limits.append(int(Path(name).read_text().strip()))
-        except (OSError, ValueError):
-            continue
-    return min(limits) if limits else None
-
-
-def inotify_fix(limit: Optional[int], missing: int) -> str:
-    """The exact commands that raise the limit now and after a reboot."""
-    wanted = 524288
-    while limit is not None and wanted < (limit + missing) * 2:
-        wanted *= 2
-    return (
-        f"sudo sysctl fs.inotify.max_user_watches={wanted} && "
-        f"echo fs.inotify.max_user_watches={wanted} | sudo tee /etc/sysctl.d/90-devenv-inotify.conf"
-    )
-
-
 def _top_most(paths: Sequence[Path]) -> list[Path]:
     chosen: list[Path] = []
     for path in sorted(paths, key=lambda p: len(p.parts)):
@@ -217,6 +177,7 @@ class TreeWatcher:
         self._nlink_roots: list[Path] = []  # roots on file systems with meaningful folder link counts
         self._lock = threading.Lock()
         self._stopped = False
+        self._used_up = 0  # ENOSPC (no watch left) or EMFILE (no inotify instance left)
 
     # --- events ---
     @staticmethod
@@ -270,19 +231,56 @@ class TreeWatcher:
 
     # --- lifecycle ---
     def _watch_tree(self, root: Path) -> _Tree:
+        """Schedule `root`'s folders on the running native observer. What the kernel refuses is
+        left unwatched here; `start` counts it and polls it."""
         trust_nlink = any(root == r or r in root.parents for r in self._nlink_roots)
         tree = _scan(root, self.prune, trust_nlink=trust_nlink)
         handler = self._handler()
-        for folder, recursive in _schedule_plan(root, tree):
+        # A stack of (folder, recursive, split): `split` marks a folder of a recursive watch that
+        # did not fit (watchdog drops it whole), watched alone, its subfolders each in turn.
+        plan = [(folder, recursive, False) for folder, recursive in reversed(_schedule_plan(root, tree))]
+        while plan:
+            folder, recursive, split = plan.pop()
             if not recursive:
                 self._nonrecursive.add(folder)
-            try:
-                self._native.schedule(
-                    handler, str(folder), recursive=recursive, event_filter=self._event_filter()
-                )
-            except OSError:
-                pass  # counted below: every folder not confirmed by the kernel is polled
+            error = self._schedule(handler, folder, recursive)
+            if error is None:
+                if split:
+                    plan.extend((kid, False, True) for kid in reversed(tree.children.get(folder, [])))
+                continue
+            if recursive:
+                plan.append((folder, False, True))
+            elif error.errno in (errno.ENOSPC, errno.EMFILE):
+                self._used_up = error.errno
+                break  # the limit is used up: every further folder would fail the same way
         return tree
+
+    def _schedule(self, handler: Any, folder: Path, recursive: bool) -> Optional[OSError]:
+        """None once the watch is in place, else why not. Watchdog raises what inotify said
+        (ENOSPC, EMFILE, EACCES, ENOENT...) or its own errors; each only leaves the folder
+        to polling."""
+        try:
+            self._native.schedule(handler, str(folder), recursive=recursive, event_filter=self._event_filter())
+        except OSError as err:
+            return err
+        except Exception as err:  # watchdog's own: the folder is polled instead
+            return OSError(0, f"{type(err).__name__}: {err}")
+        return None
+
+    def _start_native(self) -> Optional[str]:
+        """Start watchdog's native observer (no watches yet); None, or why it cannot run."""
+        from watchdog.observers import Observer  # watchdog: only when watching
+
+        try:
+            native = Observer()
+            native.start()
+        except Exception as err:  # any failure here only means polling
+            if getattr(err, "errno", None) == errno.EMFILE:
+                return no_instance_note()
+            return f"the native watcher cannot start ({type(err).__name__}: {err})"
+        self._native = native
+        self._observers.append(native)
+        return None
 
     def start(self) -> WatchReport:
         """Schedule every watch; returns once events are being delivered."""
@@ -310,24 +308,27 @@ class TreeWatcher:
 
         folders_total = watched = 0
         if native_roots:
-            from watchdog.observers import Observer  # watchdog: only when watching
-
-            self._native = Observer()
+            failure = self._start_native()
+            if failure is not None:
+                notes.append(f"{failure}; polling every {self.poll_interval_s:g} s instead")
+                polling_roots.extend(native_roots)
+                native_roots = []
+        if native_roots:
             before = inotify_watched_inodes()
             all_inodes: dict[int, Path] = {}
             for root in native_roots:
                 tree = self._watch_tree(root)
                 folders_total += len(tree.folders)
                 all_inodes.update(tree.inodes)
-            self._native.start()
-            self._observers.append(self._native)
             watched = folders_total
             after = inotify_watched_inodes() if type(self._native).__name__ == "InotifyObserver" else None
             if after is not None and before is not None:
                 held = set(after)
                 missing = [path for ino, path in all_inodes.items() if ino not in held]
                 watched = folders_total - len(missing)
-                if missing:
+                if missing and self._used_up == errno.EMFILE and not watched:
+                    notes.append(f"{no_instance_note()}; polling every {self.poll_interval_s:g} s instead")
+                elif missing:
                     limit = max_user_watches()
                     notes.append(
                         f"inotify watch limit reached: watching {watched:,} of {folders_total:,} folders "
@@ -335,6 +336,7 @@ class TreeWatcher:
                         f"all your programs); polling the other {len(missing):,} every "
                         f"{self.poll_interval_s:g} s. Fix: {inotify_fix(limit, len(missing))}"
                     )
+                if missing:
                     groups = _top_most(missing)
                     polling_roots.extend(groups if len(groups) <= POLL_GROUPS_LIMIT else native_roots)
         polled = folders_total - watched
@@ -351,9 +353,8 @@ class TreeWatcher:
                     polled += count
             poller.start()
             self._observers.append(poller)
-        mode = (
-            "native+polling" if native_roots and polling_roots else ("polling" if polling_roots else "native")
-        )
+        native = bool(native_roots) and watched > 0
+        mode = "native+polling" if native and polling_roots else ("polling" if polling_roots else "native")
         backend = type(self._native).__name__ if self._native is not None else "PollingObserverVFS"
         return WatchReport(mode, backend, folders_total, watched, polled, notes)
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from devenv.watch.ignore import IgnoreMatcher
-from devenv.watch.observer import TreeWatcher, inotify_watched_inodes
+from devenv.watch.inotify import inotify_watched_inodes
+from devenv.watch.observer import TreeWatcher
 from tests.integration.test_watch_support import wait_for
 
 
@@ -96,9 +97,9 @@ SHORTFALL = textwrap.dedent(
 )
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux only")
-def test_inotify_limit_shortfall_is_reported_and_polled(tmp_path):
-    """In a user namespace with a 40-watch limit, 121 folders cannot all be watched."""
+def _in_namespace_with_limit(tmp_path: Path, setting: str, limit: int) -> dict:
+    """The SHORTFALL script on a 121-folder tree, in a user namespace whose inotify `setting`
+    (max_inotify_watches, max_inotify_instances) is `limit`: a limit really used up."""
     unshare = shutil.which("unshare")
     if unshare is None or subprocess.run([unshare, "-Ur", "true"], capture_output=True).returncode != 0:
         pytest.skip("no unprivileged user namespaces here (unshare -Ur)")
@@ -113,7 +114,7 @@ def test_inotify_limit_shortfall_is_reported_and_polled(tmp_path):
             "-Ur",
             "sh",
             "-c",
-            'echo 40 > /proc/sys/user/max_inotify_watches && exec "$@"',
+            f'echo {limit} > /proc/sys/user/{setting} && exec "$@"',
             "sh",
             sys.executable,
             str(script),
@@ -124,7 +125,14 @@ def test_inotify_limit_shortfall_is_reported_and_polled(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux only")
+def test_inotify_limit_shortfall_is_reported_and_polled(tmp_path):
+    """In a user namespace with a 40-watch limit, 121 folders cannot all be watched: the
+    recursive watch that does not fit becomes one a folder, as many as fit, the rest polled."""
+    result = _in_namespace_with_limit(tmp_path, "max_inotify_watches", 40)
     report = result["report"]
     assert report["mode"] == "native+polling"
     assert report["folders"] == 121
@@ -135,3 +143,30 @@ def test_inotify_limit_shortfall_is_reported_and_polled(tmp_path):
     assert "sudo sysctl fs.inotify.max_user_watches=524288" in note
     assert "/etc/sysctl.d/" in note
     assert result["seen"] == 120  # every change arrives, watched or polled
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux only")
+def test_no_watch_left_at_all_polls_everything(tmp_path):
+    """Not even the root's watch can be added (another program holds them all): watchdog
+    raises ENOSPC for it, and every folder is polled, with the fix."""
+    result = _in_namespace_with_limit(tmp_path, "max_inotify_watches", 0)
+    report = result["report"]
+    assert (report["folders"], report["watched"], report["polled"]) == (121, 0, 121)
+    (note,) = report["notes"]
+    assert "watching 0 of 121 folders" in note
+    assert "sudo sysctl fs.inotify.max_user_watches=" in note
+    assert result["seen"] == 120
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux only")
+def test_no_inotify_instance_left_polls_everything(tmp_path):
+    """No inotify instance can be created (max_user_instances used up): the native observer
+    cannot start at all; the whole tree is polled and the instances fix is named."""
+    result = _in_namespace_with_limit(tmp_path, "max_inotify_instances", 0)
+    report = result["report"]
+    assert report["mode"] == "polling"
+    assert report["polled"] == 121
+    (note,) = report["notes"]
+    assert "no inotify instance is left" in note
+    assert "sudo sysctl fs.inotify.max_user_instances=1024" in note
+    assert result["seen"] == 120
