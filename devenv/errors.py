@@ -20,6 +20,7 @@ class ExitCode(enum.IntEnum):
     REGISTRY = 4  # registry unreachable, auth failure, unknown tag
     HEALTH_TIMEOUT = 5  # a service did not become healthy / died on start
     DRIFT = 6  # env check / lock check found drift
+    UNTRUSTED = 7  # devenv.toml grants host access the user has not trusted (`devenv trust`)
     INTERNAL = 70  # a bug in devenv (EX_SOFTWARE); the CLI asks for a report
     INTERRUPTED = 130  # Ctrl-C / SIGTERM
 
@@ -68,6 +69,13 @@ class HealthError(DevenvError):
 
 class DriftError(DevenvError):
     exit_code = ExitCode.DRIFT
+
+
+class UntrustedError(DevenvError):
+    """devenv.toml asks for host access (privileged, host paths, files outside the project)
+    that the user has not trusted for this exact content."""
+
+    exit_code = ExitCode.UNTRUSTED
 
 
 class Interrupted(DevenvError):

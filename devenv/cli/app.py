@@ -39,6 +39,8 @@ COMMANDS: dict[str, str] = {
     "test": "devenv.cli.test_cmds:test",
     "doctor": "devenv.cli.doctor_cmds:doctor",
     "completion": "devenv.cli.completion:completion",
+    "trust": "devenv.cli.trust_cmds:trust",
+    "untrust": "devenv.cli.trust_cmds:untrust",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -60,15 +62,18 @@ SHORT_HELP: dict[str, str] = {
     "test": "Run a command against a fresh, isolated stack, then tear it down.",
     "doctor": "Check this machine can run the stack; every problem with its fix.",
     "completion": "Print the shell completion script (bash, zsh, fish).",
+    "trust": "List what devenv.toml grants beyond the project, and trust it.",
+    "untrust": "Forget the trust given to this devenv.toml.",
 }
 
 
 class AppContext:
     """What every command needs: output, the project folder, and a lazily loaded project."""
 
-    def __init__(self, project_dir: Optional[Path], output: Output):
+    def __init__(self, project_dir: Optional[Path], output: Output, trust: bool = False):
         self.project_dir = project_dir
         self.output = output
+        self.trust = trust  # --trust / DEVENV_TRUST: act on what devenv.toml grants, unasked
         self._project: Any = None
 
     def project(self) -> Any:
@@ -81,6 +86,23 @@ class AppContext:
             start = self.project_dir or Path.cwd()
             self._project = load_project(start, explicit=self.project_dir is not None)
         return self._project
+
+    def acting_project(self, scope: str, trust: bool = False) -> Any:
+        """The project, for a command that acts on it: refused (exit 7, with the list) while
+        devenv.toml grants what the user has not trusted. `scope`: "containers" for commands
+        that create containers, "reads" for those that only read the env."""
+        from devenv.ops.trust import require
+
+        project = self.project()
+        assumed = self.trust or trust
+        found = require(project, scope, assume=assumed)
+        if found.grants and not found.trusted:  # let through by --trust / DEVENV_TRUST
+            count = len(found.grants)
+            self.output.info(
+                f"trusting devenv.toml's {count} grant{'s' if count != 1 else ''} unasked (--trust / DEVENV_TRUST): "
+                + "; ".join(g.line() for g in found.grants)
+            )
+        return project
 
     def instance(self, requested: Optional[str]) -> InstanceChoice:
         """The instance a command acts on (`ops.instance.choose_instance`: one rule for all)."""
@@ -132,8 +154,14 @@ class LazyGroup(click.Group):
 )
 @click.option("-v", "--verbose", count=True, help="More detail (and a traceback on internal errors).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and requested data.")
+@click.option(
+    "--trust",
+    is_flag=True,
+    envvar="DEVENV_TRUST",
+    help="Act on what devenv.toml grants (privileged, host paths, ...) without `devenv trust` (CI).",
+)
 @click.pass_context
-def cli(ctx: click.Context, project_dir: Optional[str], verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, project_dir: Optional[str], verbose: int, quiet: bool, trust: bool) -> None:
     """devenv — production's stack on your machine, with your code mounted and reloaded.
 
     \b
@@ -144,7 +172,7 @@ def cli(ctx: click.Context, project_dir: Optional[str], verbose: int, quiet: boo
 
     out = ctx.obj if isinstance(ctx.obj, Output) else Output()  # main's, passed in as `obj`
     out.configure(verbose, quiet)
-    ctx.obj = AppContext(Path(project_dir).resolve() if project_dir else None, out)
+    ctx.obj = AppContext(Path(project_dir).resolve() if project_dir else None, out, trust)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

@@ -27,7 +27,7 @@ def logs(
 ) -> None:
     """Print the logs of the stack's services (all, or those named), prefixed by service."""
     out: Output = obj.output
-    project = obj.project()
+    project = obj.acting_project("reads")  # the env its secrets are masked from
     out.add_secrets(known_secret_values(project))
 
     def sink_for(shown: list[str]) -> LineSink:

@@ -43,7 +43,7 @@ def _value_doc(value: Any) -> dict[str, Any]:
 
 def _resolve(app: Any, profile: Optional[str], service: Optional[str] = None) -> Any:
 
-    project = app.project()
+    project = app.acting_project("reads")  # files outside the project: only once trusted
     if service:
         return service_env(project, service, profile)
     return resolve_env(project.root, project.env, profile)
@@ -163,7 +163,7 @@ def check(app: Any, profile: Optional[str], as_json: bool) -> None:
     lost without unset, a source changed since devenv.lock. Needs no secret values, so CI can run it.
     """
 
-    project = app.project()
+    project = app.acting_project("reads")
     report = check_drift(project.root, project.env, profile, locked_env_sources(project))
     out = app.output
     if as_json:

@@ -50,7 +50,7 @@ def export(
 
     if engine == "swarm" and target != "compose":
         raise click.UsageError("--for swarm is for `export compose` (Kubernetes manifests are `export k8s`)")
-    project = app.project()
+    project = app.acting_project("reads")  # the env it writes: files outside the project only once trusted
     out_dir = out_dir.resolve() if out_dir is not None else None
     files = export_files(
         project,

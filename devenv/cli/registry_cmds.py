@@ -96,7 +96,7 @@ def lock(app: Any, check: bool, as_json: bool) -> None:
     """Resolve each service's image tag to its manifest digest and write devenv.lock (commit it).
     With --check, change nothing and fail (exit 6) when a tag moved or an image is not locked."""
 
-    project = app.project()
+    project = app.acting_project("reads")  # it hashes the env sources
     path = lock_path(project)
     if check:
         checked = check_lock(project)

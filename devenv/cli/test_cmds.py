@@ -34,6 +34,7 @@ from devenv.ops.testrun import TestOptions, run_test
 )
 @pull_option
 @click.option("--build", is_flag=True, help="Rebuild services that have `build` first.")
+@click.option("--trust", is_flag=True, help="Act on what devenv.toml grants without `devenv trust` (as DEVENV_TRUST=1).")
 @click.pass_obj
 def test(
     obj: Any,
@@ -43,6 +44,7 @@ def test(
     keep: bool,
     pull: str,
     build: bool,
+    trust: bool,
 ) -> None:
     """Start a fresh instance of the stack (named test-XXXXXXXX, so parallel runs never clash),
     wait for health, run CMD, then remove the instance with its volumes — on success, failure or
@@ -60,7 +62,7 @@ def test(
     """
 
     out: Output = obj.output
-    project = obj.project()
+    project = obj.acting_project("containers", trust)  # refused while it grants what is not trusted
     out.add_secrets(known_secret_values(project, profile or "test"))
     options = TestOptions(
         command=tuple(command), profile=profile, service=service, keep=keep, pull=pull, build=build

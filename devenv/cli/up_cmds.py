@@ -26,6 +26,7 @@ from devenv.ops.up import up as run_up
 @click.option("--build", is_flag=True, help="Rebuild services that have `build` before starting.")
 @click.option("--force-recreate", is_flag=True, help="Recreate containers even if unchanged.")
 @click.option("--down-on-exit", is_flag=True, help="In the foreground: take the stack down on Ctrl-C.")
+@click.option("--trust", is_flag=True, help="Act on what devenv.toml grants without `devenv trust` (as DEVENV_TRUST=1).")
 @click.pass_obj
 def up(
     obj: Any,
@@ -38,12 +39,13 @@ def up(
     build: bool,
     force_recreate: bool,
     down_on_exit: bool,
+    trust: bool,
 ) -> None:
     """Converge the stack to devenv.toml: create only what changed (config-hash label), start in
     dependency order, wait for health, then watch files and stream logs (or return with -d)."""
 
     out: Output = obj.output
-    project = obj.project()
+    project = obj.acting_project("containers", trust)  # refused while it grants what is not trusted
     choice = obj.instance(instance)
     instance = choice.name
     options = UpOptions(

@@ -114,7 +114,7 @@ def watch(
     Ctrl-C stops watching and leaves the stack running (or down, with --down-on-exit)."""
     run_watch(
         obj.output,
-        obj.project(),
+        obj.acting_project("containers"),  # a rebuild creates containers
         obj.instance(instance).name,
         list(services),
         down_on_exit=down_on_exit,

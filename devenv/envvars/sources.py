@@ -18,6 +18,7 @@ import json
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
+from devenv import reads
 from devenv.envvars import yamlnodes as yn
 from devenv.envvars.dotenv import read_dotenv
 from devenv.envvars.interpolate import variable
@@ -74,6 +75,7 @@ class ProdEnv:
 def read_text(root: Path, path: str, referenced_from: Optional[str] = None) -> str:
     where = referenced_from or "[env] prod in devenv.toml"
     file = root / path
+    reads.check(root, file, path)  # outside the project: only once trusted
     if not file.is_file():
         raise ConfigError(
             f"{path}: env source not found (listed in {where})",

@@ -47,6 +47,7 @@ from devenv.ops.doctor_engine import (
     unreachable_fix,
 )
 from devenv.ops.resolve import load_lock
+from devenv.ops.trust import doctor_checks as trust_checks
 from devenv.registry.api import use_plain_http
 from devenv.registry.lockfile import locked_digest
 from devenv.registry.reference import ImageRef, effective_registry, registry_host, resolve_image
@@ -86,6 +87,8 @@ def run_doctor(start: Path, explicit: bool = False, environ: Mapping[str, str] =
     report = DoctorReport()
     project, root, config = _config(start, explicit)
     report.checks.append(config)
+    if project is not None:
+        report.checks += trust_checks(project)
     try:
         host = engine_host()
     except DevenvError as err:  # a broken docker context: nothing engine-side can be checked

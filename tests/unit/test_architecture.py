@@ -16,11 +16,11 @@ PACKAGE = Path(__file__).resolve().parents[2] / "devenv"
 # its own layer or above.
 LAYERS: list[set[str]] = [
     {"__init__", "errors"},
-    {"paths", "interrupts", "fsutil"},
+    {"paths", "interrupts", "fsutil", "reads"},
     {"config"},
     {"engine"},
     {"envvars", "stack", "registry"},
-    {"images", "export", "watch"},
+    {"images", "export", "watch", "trust"},
     {"convert"},  # a conversion reads .gitignore with the watcher's matcher
     {"ops"},
     {"cli"},

@@ -12,6 +12,7 @@ from typing import Any, Optional
 import pytest
 import yaml
 
+from devenv import reads
 from devenv.config.loader import parse_project
 from devenv.config.model import EnvSpec, Profile
 from devenv.envvars import resolve_env, service_env
@@ -353,6 +354,7 @@ def test_a_secret_only_the_cluster_holds_is_mirrored_as_a_local_secret(corpus: P
     assert err.value.hint.startswith("add it to ../local.env")
     assert "optional" not in err.value.hint  # never advice to edit production's manifests
     (tmp_path / "local.env").write_text("auth=local-redis-pw\n")
+    reads.allow([str((tmp_path / "local.env").resolve())])  # outside the project: as once trusted
     dev = resolve_env(root, EnvSpec(prod=(ARGO,), secrets=str(tmp_path / "local.env")), "dev", process_env={})
     assert dev.values["REDIS_PASSWORD"].value == "local-redis-pw"
 

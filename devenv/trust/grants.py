@@ -1,0 +1,145 @@
+"""What a devenv.toml grants beyond its own project folder: host access a stranger's repository
+must not get by a `devenv up` alone (privileged, the engine socket, host folders, files read from
+outside the project). Pure reads of the model and the file system; nothing here talks to Docker.
+
+Two kinds: a container grant is acted on by the commands that create containers (up, test,
+watch); a read grant (a file outside the project read into the env) by every command that reads
+the env. Paths are compared after resolving symlinks: `data -> /` is outside.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path, PurePosixPath
+from typing import NamedTuple
+
+from devenv.config.model import DOCKER_SOCKET, Project
+
+CONTAINERS = "containers"  # created with host access
+READS = "reads"  # a host file outside the project read into the env
+
+# Volume types that name a remote share, not a host path.
+_NETWORK_VOLUME_TYPES = frozenset({"nfs", "nfs4", "cifs", "smb", "smb3", "ceph", "glusterfs"})
+_COMPOSE_SCAN_LIMIT = 4 * 1024 * 1024  # a compose source's env_files are looked for in at most this much
+
+
+class Grant(NamedTuple):
+    subject: str  # "web", "volume dbdata", "[env] prod"
+    what: str  # "runs privileged"
+    where: str  # a host path or what the grant reaches
+    kind: str = CONTAINERS
+
+    def line(self) -> str:
+        return f"{self.subject}: {self.what}: {self.where}"
+
+    def key(self) -> str:
+        """What a trust record stores: the grant, whatever words describe it."""
+        return f"{self.kind}\t{self.subject}\t{self.where}\t{self.what}"
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path` (resolved) is `root` or below it."""
+    return path == root or root in path.parents
+
+
+def _resolved(root: Path, written: str) -> Path:
+    return (root / os.path.expanduser(written)).resolve()
+
+
+def grants(project: Project) -> list[Grant]:
+    """Every grant of `project`, in file order: services, volumes, then the env sources."""
+    return [*container_grants(project), *read_grants(project)]
+
+
+def container_grants(project: Project) -> list[Grant]:
+    root = project.root
+    found: list[Grant] = []
+    for svc in project.services:
+        if svc.privileged:
+            found.append(Grant(svc.name, "runs privileged", "every device and kernel capability of the host"))
+        if svc.docker_socket:
+            found.append(Grant(svc.name, "mounts the engine socket", f"{DOCKER_SOCKET} (root on the host)"))
+        for mount in svc.data:
+            if inside(mount.source, root):
+                continue
+            access = "read-only" if mount.read_only else "read-write"
+            what = "mounts a host socket" if _is_socket(mount.source) else f"mounts a host path {access}"
+            found.append(Grant(svc.name, what, f"{mount.source} at {mount.target}"))
+        if svc.build is not None and not inside(svc.build.context, root):
+            found.append(Grant(svc.name, "builds from a host folder", str(svc.build.context)))
+    for volume in project.volumes:
+        options = dict(volume.options)
+        device = options.get("device", "")
+        if volume.external or not device or options.get("type", "").lower() in _NETWORK_VOLUME_TYPES:
+            continue
+        if device.startswith(":"):  # an NFS export written without `type`
+            continue
+        path = _resolved(root, device)
+        if not inside(path, root):
+            found.append(Grant(f"volume {volume.name}", "binds a host path", str(path)))
+    return found
+
+
+def read_grants(project: Project) -> list[Grant]:
+    """Env files outside the project: prod sources, the secrets file, compose env_files (and
+    the `.env` beside a compose source)."""
+    root, spec = project.root, project.env
+    found: list[Grant] = []
+    seen: set[Path] = set()
+
+    def check(subject: str, written: str) -> None:
+        path = _resolved(root, written)
+        if not inside(path, root) and path not in seen:
+            seen.add(path)
+            found.append(Grant(subject, "reads a file outside the project", str(path), READS))
+
+    for entry in spec.prod:
+        written = entry.partition("#")[0].strip()
+        check("[env] prod", written)
+        if PurePosixPath(written).suffix.lower() in (".yaml", ".yml"):
+            compose = _resolved(root, written)
+            folder = str(PurePosixPath(written).parent)
+            check(f"[env] prod {written}", str(PurePosixPath(folder) / ".env"))
+            for env_file in _compose_env_files(compose, written):
+                check(f"env_file in {written}", env_file)
+    if spec.secrets:
+        check("[env] secrets", spec.secrets)
+    return found
+
+
+def outside_reads(found: list[Grant]) -> list[str]:
+    return [g.where for g in found if g.kind == READS]
+
+
+def _compose_env_files(path: Path, label: str) -> list[str]:
+    """The env_files a compose source names (project-relative or absolute), when it is one.
+    The reader refuses any outside path it was not allowed, so a file this misses is refused,
+    never read: the text is only parsed when it mentions env_file at all."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _COMPOSE_SCAN_LIMIT:
+            return []
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    if "env_file" not in text:
+        return []
+    from devenv.envvars import compose  # YAML: only for a compose source with env_files
+    from devenv.envvars.sources import _parse_yaml  # cached: the env read after reuses the parse
+    from devenv.errors import DevenvError
+
+    try:
+        kind, nodes, _ = _parse_yaml(label, text)
+    except (DevenvError, RecursionError):
+        return []  # reading it fails loudly, with its own message
+    if kind != "compose":
+        return []
+    return [f.path for f in compose.env_files(list(nodes), label)]
+
+
+def _is_socket(path: Path) -> bool:
+    try:
+        return stat.S_ISSOCK(path.stat().st_mode)
+    except OSError:
+        return False
