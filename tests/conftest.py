@@ -196,6 +196,7 @@ class DevenvProject:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
+        env.pop("DEVENV_TRUST", None)  # strict: a test that needs a grant trusts it explicitly
         env.update({"DEVENV_STATE_DIR": str(self.state_dir), "NO_COLOR": "1", **extra})
         env.pop("CI", None) if extra.get("CI") == "" else None
         return env

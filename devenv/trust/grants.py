@@ -19,8 +19,8 @@ from devenv.config.model import DOCKER_SOCKET, Project
 CONTAINERS = "containers"  # created with host access
 READS = "reads"  # a host file outside the project read into the env
 
-# Volume types that name a remote share, not a host path.
-_NETWORK_VOLUME_TYPES = frozenset({"nfs", "nfs4", "cifs", "smb", "smb3", "ceph", "glusterfs"})
+# Volume types whose `device` is a remote share or nothing on the host.
+_NOT_HOST_PATHS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb3", "ceph", "glusterfs", "tmpfs"})
 _COMPOSE_SCAN_LIMIT = 4 * 1024 * 1024  # a compose source's env_files are looked for in at most this much
 
 
@@ -71,9 +71,9 @@ def container_grants(project: Project) -> list[Grant]:
     for volume in project.volumes:
         options = dict(volume.options)
         device = options.get("device", "")
-        if volume.external or not device or options.get("type", "").lower() in _NETWORK_VOLUME_TYPES:
+        if volume.external or options.get("type", "").lower() in _NOT_HOST_PATHS:
             continue
-        if device.startswith(":"):  # an NFS export written without `type`
+        if not device.startswith(("/", "~")):  # none, "tmpfs", ":/export" (NFS): no host path
             continue
         path = _resolved(root, device)
         if not inside(path, root):

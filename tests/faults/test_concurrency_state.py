@@ -165,6 +165,7 @@ code = "/app"
 user = "0:0"
 """
     )
+    faults_project.ok("trust")  # the data disk is outside the project: a grant
     before = (tree_digest(data), tree_digest(faults_project.root))
     faults_project.ok("up", "-d")
     write = faults_project.run("exec", "-T", "db", "--", "sh", "-c", "echo x > /data/new")
@@ -199,7 +200,7 @@ supervise = false
 privileged = true
 """
     )
-    result = faults_project.run("up", "-d")
+    result = faults_project.run("up", "-d", "--trust")  # privileged is a grant
     assert_clean(result)
     # Some sandboxes refuse privileged containers ("unable to apply caps"); the container is
     # created first either way, which is all this test inspects.

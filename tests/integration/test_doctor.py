@@ -34,6 +34,7 @@ def healthy(project, registry, busybox_image, tmp_path, docker_client):
     data = tmp_path / "disk"
     data.mkdir()
     project.write(healthy_toml(registry, str(data), free_port()).replace("NAME", project.name))
+    project.ok("trust")  # the data disk is outside the project: a grant
     project.engine_kind = docker_client.devenv_kind
     project.registry = registry
     return project
@@ -64,6 +65,8 @@ def test_healthy_setup_is_all_ticks(healthy) -> None:
     titles = [line[2:].split()[0] for line in lines]
     for title in (
         "devenv.toml",
+        "trust",
+        "grant",
         "engine",
         "socket",
         "disk",

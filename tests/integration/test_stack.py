@@ -122,6 +122,7 @@ def test_down_is_lossless_and_removes_only_what_devenv_created(
         )
     )
     (stack.root / "devenv.toml").write_text(text)
+    stack.ok("trust")  # a data disk outside the project is a grant
     foreign = docker_client.containers.run(
         busybox_image,
         ["sleep", "1000"],
