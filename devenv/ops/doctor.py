@@ -87,8 +87,6 @@ def run_doctor(start: Path, explicit: bool = False, environ: Mapping[str, str] =
     report = DoctorReport()
     project, root, config = _config(start, explicit)
     report.checks.append(config)
-    if project is not None:
-        report.checks += trust_checks(project)
     try:
         host = engine_host()
     except DevenvError as err:  # a broken docker context: nothing engine-side can be checked
@@ -113,6 +111,7 @@ def run_doctor(start: Path, explicit: bool = False, environ: Mapping[str, str] =
     if project is not None:
         report.checks += registry_and_image_checks(client, project, environ, kind=kind, info=info)
         report.checks += [data_check(project), *port_checks(client, project)]
+        report.checks += trust_checks(project)  # after the machine's: its exit code (7) comes last
     if root is None:
         report.checks.append(Check("inotify", "inotify", SKIP, "no project folder to count"))
     else:
