@@ -5,12 +5,38 @@ grant detection does not know about fails closed."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from devenv.errors import UntrustedError
 
 _allowed: set[Path] = set()
+
+
+class Located(NamedTuple):
+    path: Path  # resolved when it leaves the project; as written below the root otherwise
+    inside: bool
+
+
+def locate(root: Path, written: str) -> Located:
+    """Where `written` (relative to `root`, absolute, or `~/...`) leads, and whether it stays in
+    `root`. A plain relative path costs one lstat per part below the root (the usual case, on
+    every `up`); one that is absolute, climbs with `..` or passes a symlink is resolved whole."""
+    expanded = os.path.expanduser(written)
+    parts = [p for p in expanded.split(os.sep) if p and p != "."]
+    if not os.path.isabs(expanded) and ".." not in parts:
+        current = os.fspath(root)  # strings: pathlib's parsing would cost more than the lstat calls
+        for part in parts:
+            current = os.path.join(current, part)
+            if os.path.islink(current):
+                break
+        else:
+            return Located(Path(current), True)
+    resolved = (root / expanded).resolve()
+    base = root.resolve()
+    return Located(resolved, resolved == base or base in resolved.parents)
 
 
 def allow(paths: Iterable[str]) -> None:
@@ -18,13 +44,12 @@ def allow(paths: Iterable[str]) -> None:
     _allowed.update(Path(p) for p in paths)
 
 
-def check(root: Path, file: Path, label: str) -> None:
-    """Raise unless `file` is inside `root` or allowed."""
-    resolved = file.resolve()
-    base = root.resolve()
-    if resolved == base or base in resolved.parents or resolved in _allowed:
+def check(root: Path, written: str, label: str) -> None:
+    """Raise unless `written` (as `locate` reads it) stays in `root` or was allowed."""
+    where = locate(root, written)
+    if where.inside or where.path in _allowed:
         return
     raise UntrustedError(
-        f"{label}: {resolved} is outside the project; devenv reads it only once you trust devenv.toml",
+        f"{label}: {where.path} is outside the project; devenv reads it only once you trust devenv.toml",
         "`devenv trust` lists what devenv.toml grants and accepts it (in CI: --trust or DEVENV_TRUST=1)",
     )

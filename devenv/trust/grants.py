@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from devenv.config.model import DOCKER_SOCKET, Project
+from devenv.reads import locate
 
 CONTAINERS = "containers"  # created with host access
 READS = "reads"  # a host file outside the project read into the env
@@ -41,10 +42,6 @@ class Grant(NamedTuple):
 def inside(path: Path, root: Path) -> bool:
     """Whether `path` (resolved) is `root` or below it."""
     return path == root or root in path.parents
-
-
-def _resolved(root: Path, written: str) -> Path:
-    return (root / os.path.expanduser(written)).resolve()
 
 
 def grants(project: Project) -> list[Grant]:
@@ -75,8 +72,8 @@ def container_grants(project: Project) -> list[Grant]:
             continue
         if not device.startswith(("/", "~")):  # none, "tmpfs", ":/export" (NFS): no host path
             continue
-        path = _resolved(root, device)
-        if not inside(path, root):
+        path, within = locate(root, device)
+        if not within:
             found.append(Grant(f"volume {volume.name}", "binds a host path", str(path)))
     return found
 
@@ -88,19 +85,20 @@ def read_grants(project: Project) -> list[Grant]:
     found: list[Grant] = []
     seen: set[Path] = set()
 
-    def check(subject: str, written: str) -> None:
-        path = _resolved(root, written)
-        if not inside(path, root) and path not in seen:
+    def check(subject: str, written: str) -> Path:
+        path, within = locate(root, written)
+        if not within and path not in seen:
             seen.add(path)
             found.append(Grant(subject, "reads a file outside the project", str(path), READS))
+        return path
 
     for entry in spec.prod:
         written = entry.partition("#")[0].strip()
-        check("[env] prod", written)
+        compose = check("[env] prod", written)
         if PurePosixPath(written).suffix.lower() in (".yaml", ".yml"):
-            compose = _resolved(root, written)
-            folder = str(PurePosixPath(written).parent)
-            check(f"[env] prod {written}", str(PurePosixPath(folder) / ".env"))
+            dot_env = str(PurePosixPath(written).parent / ".env")
+            if os.path.lexists(root / dot_env):  # one syscall for the usual case: there is none
+                check(f"[env] prod {written}", dot_env)
             for env_file in _compose_env_files(compose, written):
                 check(f"env_file in {written}", env_file)
     if spec.secrets:

@@ -101,6 +101,20 @@ def test_a_symlink_that_leaves_the_project_is_outside(tmp_path: Path) -> None:
     ]
 
 
+def test_a_folder_symlink_on_the_way_leads_out(tmp_path: Path) -> None:
+    """`deploy -> /etc` committed in the repository: `deploy/hostname` is /etc/hostname."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "deploy").symlink_to("/etc")
+    (root / "inner").mkdir()
+    (root / "inner" / "up").symlink_to(root)  # a symlink that stays inside is fine
+    (root / "app.env").write_text("A=1\n")
+    project = project_with(tmp_path, '[env]\nprod = ["deploy/hostname", "inner/up/app.env"]\n')
+    assert shown(project) == [f"[env] prod: reads a file outside the project: {Path('/etc/hostname').resolve()}"]
+    with pytest.raises(UntrustedError, match="hostname is outside the project"):
+        resolve_env(project.root, project.env, "prod", process_env={})
+
+
 def test_env_files_outside_the_project_are_read_grants(tmp_path: Path) -> None:
     (tmp_path / "creds.env").write_text("A=1\n")
     compose = "services:\n  web:\n    image: x\n    env_file: [../../creds.env, /etc/hostname, local.env]\n"
