@@ -45,11 +45,12 @@ def allow(paths: Iterable[str]) -> None:
 
 
 def check(root: Path, written: str, label: str) -> None:
-    """Raise unless `written` (as `locate` reads it) stays in `root` or was allowed."""
+    """Raise unless `written` (as `locate` reads it) stays in `root` or was allowed. `label`
+    says who named the file ("[env] prod in devenv.toml", "deploy/compose.yaml:7")."""
     where = locate(root, written)
     if where.inside or where.path in _allowed:
         return
     raise UntrustedError(
-        f"{label}: {where.path} is outside the project; devenv reads it only once you trust devenv.toml",
+        f"{label} names {where.path}, outside the project; devenv reads it only once you trust devenv.toml",
         "`devenv trust` lists what devenv.toml grants and accepts it (in CI: --trust or DEVENV_TRUST=1)",
     )

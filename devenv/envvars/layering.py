@@ -130,7 +130,7 @@ def read_secrets_file(root: Path, spec: EnvSpec) -> tuple[dict[str, EnvValue], l
     if not spec.secrets or not (root / spec.secrets).is_file():
         return {}, []
     label = spec.secrets
-    reads.check(root, label, f"[env] secrets {label}")  # outside the project: only once trusted
+    reads.check(root, label, "[env] secrets in devenv.toml")  # outside the project: only once trusted
     result = parse_dotenv((root / label).read_text(encoding="utf-8"), label, private=True)
     found = {
         e.key: EnvValue(e.key, e.value, f"secrets file {label}:{e.line}", secret=True)

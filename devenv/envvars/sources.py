@@ -75,7 +75,7 @@ class ProdEnv:
 def read_text(root: Path, path: str, referenced_from: Optional[str] = None) -> str:
     where = referenced_from or "[env] prod in devenv.toml"
     file = root / path
-    reads.check(root, path, path)  # outside the project: only once trusted
+    reads.check(root, path, where)  # outside the project: only once trusted
     if not file.is_file():
         raise ConfigError(
             f"{path}: env source not found (listed in {where})",

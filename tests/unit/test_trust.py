@@ -111,7 +111,7 @@ def test_a_folder_symlink_on_the_way_leads_out(tmp_path: Path) -> None:
     (root / "app.env").write_text("A=1\n")
     project = project_with(tmp_path, '[env]\nprod = ["deploy/hostname", "inner/up/app.env"]\n')
     assert shown(project) == [f"[env] prod: reads a file outside the project: {Path('/etc/hostname').resolve()}"]
-    with pytest.raises(UntrustedError, match="hostname is outside the project"):
+    with pytest.raises(UntrustedError, match="hostname, outside the project"):
         resolve_env(project.root, project.env, "prod", process_env={})
 
 
@@ -152,7 +152,9 @@ def test_env_readers_refuse_files_outside_the_project(tmp_path: Path, env: str, 
     with pytest.raises(UntrustedError) as err:
         resolve_env(project.root, project.env, "dev", process_env={})
     assert err.value.exit_code == ExitCode.UNTRUSTED
-    assert "is outside the project" in err.value.message and "devenv trust" in (err.value.hint or "")
+    assert "outside the project; devenv reads it only once you trust devenv.toml" in err.value.message
+    assert err.value.message.startswith(("[env] prod in devenv.toml names ", "compose.yaml:3 names ", "[env] secrets"))
+    assert "devenv trust" in (err.value.hint or "")
     require(project, READS, assume=True)  # what --trust / a trusted file allows
     resolve_env(project.root, project.env, "dev", process_env={})
 
@@ -165,7 +167,7 @@ def test_a_reader_the_detection_misses_still_fails_closed(tmp_path: Path) -> Non
     project = project_with(tmp_path, '[env]\nprod = ["compose.yaml#web"]\n', **{"compose.yaml": compose})
     assert grants(project) == []
     require(project, READS)
-    with pytest.raises(UntrustedError, match=r"outside\.env is outside the project"):
+    with pytest.raises(UntrustedError, match=r"compose\.yaml:3 names .*/outside\.env, outside the project"):
         resolve_env(project.root, project.env, "prod", process_env={})
 
 
