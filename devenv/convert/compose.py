@@ -150,11 +150,12 @@ class ComposeConverter:
         environment (that would write one person's values into a shared file)."""
         from devenv.envvars.dotenv import read_dotenv
         from devenv.envvars.interpolate import InterpolationError, interpolate
+        from devenv.fsutil import read_text
 
         dotenv = self.base / ".env"
         values: dict[str, str] = {}
         if dotenv.is_file():
-            values = read_dotenv(dotenv.read_text(encoding="utf-8"), ".env").values()
+            values = read_dotenv(read_text(dotenv), ".env").values()
         self.dotenv = values
         label = self.relative(".env")
         self.mover = SecretMover(self.draft, values, label, dotenv.is_file() and gitignored(self.root, label))

@@ -58,8 +58,10 @@ def read(path: Path) -> dict[str, Any]:
 
     Loader.add_constructor("!reset", lambda loader, node: construct(loader, node, lambda _: Reset()))
     Loader.add_constructor("!override", lambda loader, node: construct(loader, node, Override))
+    from devenv.fsutil import read_text
+
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # a SafeLoader with two tags
+        doc = yaml.load(read_text(path), Loader=Loader)  # a SafeLoader with two tags
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file", "check the path") from None
     except OSError as err:

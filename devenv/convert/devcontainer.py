@@ -91,8 +91,12 @@ def convert_devcontainer(
     profiles: Sequence[str] = (),
 ) -> Conversion:
     """Convert the devcontainer.json at `path` into devenv.toml text for the project at `project_root`."""
+    from devenv.fsutil import read_text
+
     try:
-        doc = parse_jsonc(path.read_text(encoding="utf-8"))
+        doc = parse_jsonc(read_text(path))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file", "check the path given to --from") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read: {err}", "check the path given to --from") from None
     except json.JSONDecodeError as err:

@@ -131,7 +131,9 @@ def read_secrets_file(root: Path, spec: EnvSpec) -> tuple[dict[str, EnvValue], l
         return {}, []
     label = spec.secrets
     reads.check(root, label, "[env] secrets in devenv.toml")  # outside the project: only once trusted
-    result = parse_dotenv((root / label).read_text(encoding="utf-8"), label, private=True)
+    from devenv.fsutil import read_text
+
+    result = parse_dotenv(read_text(root / label, label), label, private=True)
     found = {
         e.key: EnvValue(e.key, e.value, f"secrets file {label}:{e.line}", secret=True)
         for e in result.entries

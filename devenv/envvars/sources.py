@@ -81,15 +81,12 @@ def read_text(root: Path, path: str, referenced_from: Optional[str] = None) -> s
             f"{path}: env source not found (listed in {where})",
             "fix the path (relative to the project folder) or remove the entry",
         )
+    from devenv.fsutil import read_text as read_file
+
     try:
-        return file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        line = file.read_bytes()[: err.start].count(b"\n") + 1
-        raise ConfigError(f"{path}:{line}: not UTF-8 text", "save the file as UTF-8") from None
-    except OSError as err:
-        raise ConfigError(
-            f"{path}: cannot read env source: {err.strerror}", "check the file's permissions"
-        ) from None
+        return read_file(file, path)
+    except FileNotFoundError:  # gone between the two looks
+        raise ConfigError(f"{path}: env source not found (listed in {where})", "fix the path") from None
 
 
 def source_kind(path: str) -> str:

@@ -32,6 +32,7 @@ from devenv.stack.worktree import linked_worktree
 
 OPTION, PINNED, WORKTREE, DEFAULT = "option", "pinned", "worktree", "default"  # where a choice came from
 PIN_FILE = ".devenv/instance"  # this folder's own instance, one name on one line
+PIN_LIMIT = 256  # bytes: a name is at most 31 characters; a larger file is not a pin
 Guarded = Literal["up", "watch", "down"]  # the commands that change an instance
 
 
@@ -58,18 +59,18 @@ def choose_instance(project: Project, requested: Optional[str] = None) -> Instan
 
 
 def pinned_instance(project: Project) -> Optional[str]:
-    """The name in the folder's `.devenv/instance`, checked; None when there is no such file."""
-    path = project.root / PIN_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    """The name in the folder's `.devenv/instance`, checked; None when there is no such file.
+    The file comes with the folder (a clone may carry one): a link is not followed, a large file
+    not read, and its content is quoted only as a short escaped excerpt."""
+    from devenv.fsutil import excerpt, read_project_file
+
+    text = read_project_file(project.root, PIN_FILE, limit=PIN_LIMIT)
+    if text is None:
         return None
-    except OSError as err:
-        raise DevenvError(f"{path}: cannot be read ({err.strerror})", f"fix its permissions, or remove {PIN_FILE}") from None
     name = text.strip()
     if not names.valid_instance(name):
         raise DevenvError(
-            f'{path}: instance name "{name.encode("unicode_escape").decode()}" is not valid',  # one line
+            f"{project.root / PIN_FILE}: instance name {excerpt(name)} is not valid",
             "write 1-31 characters (lower-case letters, digits, - and _) on one line, or remove the file",
         )
     return name

@@ -47,11 +47,15 @@ def check(project: Project) -> LockCheck:
 def locked_env_sources(project: Project) -> Optional[dict[str, str]]:
     """`[env] sources = { "path" = "sha256 hex" }` of devenv.lock (`devenv env check` compares
     them); None when there is no lock. Read on its own: an env-only lock (no images) is valid."""
+    from devenv.fsutil import read_text
+
     path = lock_path(project)
-    if not path.is_file():
+    try:
+        text = read_text(path, LOCK_NAME)
+    except FileNotFoundError:
         return None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(
             f"{LOCK_NAME}: not valid TOML: {err}", "run `devenv lock` to write it again"

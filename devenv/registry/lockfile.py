@@ -57,12 +57,12 @@ class LockFile:
     @classmethod
     def load(cls, path: Path) -> Optional[LockFile]:
         """None when the file does not exist; ConfigError naming `devenv.lock:line` on bad content."""
+        from devenv.fsutil import read_text
+
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path, path.name)
         except FileNotFoundError:
             return None
-        except OSError as err:
-            raise ConfigError(f"{path.name}: cannot read ({err.strerror})") from err
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
