@@ -12,6 +12,7 @@ import errno
 import os
 import stat
 from pathlib import Path, PurePosixPath
+from collections.abc import Mapping
 from typing import Optional, Union
 
 from devenv.errors import ConfigError
@@ -137,3 +138,53 @@ def atomic_write(path: Union[str, Path], data: Union[str, bytes], mode: int = 0o
         except FileNotFoundError:
             pass
         raise
+
+
+def replace_files(folder: Path, files: Mapping[str, str], mode: int = 0o644) -> list[Path]:
+    """Write `files` (name -> text) into `folder` as a whole: each is written complete into a
+    temporary folder beside them first, then all are renamed into place with interrupts held
+    back; a rename that fails puts the files already renamed back as they were. OSError
+    when the folder cannot be written (nothing is changed then)."""
+    import shutil
+    import tempfile
+
+    from devenv.interrupts import deferred
+
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".devenv-export-", dir=folder))
+    try:
+        (staging / "new").mkdir()
+        (staging / "old").mkdir()
+        for name, text in files.items():
+            _write_complete(staging / "new" / name, text.encode(), mode)
+        for name in files:  # the files replaced, kept until every new one is in place
+            if (folder / name).exists():
+                try:
+                    os.link(folder / name, staging / "old" / name)
+                except OSError:  # a file system without hard links
+                    shutil.copy2(folder / name, staging / "old" / name)
+        with deferred():
+            done: list[str] = []
+            try:
+                for name in files:
+                    os.replace(staging / "new" / name, folder / name)
+                    done.append(name)
+            except BaseException:
+                for name in reversed(done):
+                    if (staging / "old" / name).exists():
+                        os.replace(staging / "old" / name, folder / name)
+                    else:
+                        os.unlink(folder / name)
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in files]
+
+
+def _write_complete(path: Path, raw: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(raw)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, mode)  # whatever the umask took away

@@ -32,9 +32,20 @@ import click
     is_flag=True,
     help="Build each code service's release image from HEAD and push it (swarm, k8s).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace files in the -o folder that devenv export did not write (hand-written ones are kept otherwise).",
+)
 @click.pass_obj
 def export(
-    app: Any, target: str, out_dir: Optional[Path], profile: Optional[str], engine: str, push: bool
+    app: Any,
+    target: str,
+    out_dir: Optional[Path],
+    profile: Optional[str],
+    engine: str,
+    push: bool,
+    force: bool,
 ) -> None:
     """Export the stack — locked digests, a profile's env — as compose or Kubernetes YAML.
 
@@ -43,15 +54,19 @@ def export(
     devenv export compose --for swarm --push -o .   docker-stack.yml (release images pushed)
     devenv export k8s -o deploy/devenv              Deployments, Services, ConfigMaps, PVCs
     Secret values are never written: compose gets ${KEY} references, Swarm external
-    secrets, Kubernetes secretKeyRefs to the Secret <project>-secrets.
+    secrets, Kubernetes secretKeyRefs to the Secret <project>-secrets. A file in the -o
+    folder that devenv export did not write is kept (--force replaces it); the files are
+    replaced as a whole.
     """
-    from devenv.fsutil import atomic_write
-    from devenv.ops.export import export_files
+    from devenv.export.swarm import STACK_FILE
+    from devenv.ops.export import COMPOSE_FILE, check_overwrites, export_files, write_export
 
     if engine == "swarm" and target != "compose":
         raise click.UsageError("--for swarm is for `export compose` (Kubernetes manifests are `export k8s`)")
     project = app.acting_project("reads")  # the env it writes: files outside the project only once trusted
     out_dir = out_dir.resolve() if out_dir is not None else None
+    if out_dir is not None and target == "compose":  # before a --push: the one file's name is known
+        check_overwrites(out_dir, [STACK_FILE if engine == "swarm" else COMPOSE_FILE], force=force)
     files = export_files(
         project,
         "swarm" if engine == "swarm" else target,
@@ -63,7 +78,6 @@ def export(
     if out_dir is None:
         app.output.line("---\n".join(files.values()).rstrip("\n"))
         return
-    for name, text in files.items():
-        atomic_write(out_dir / name, text)
-        app.output.line(str(out_dir / name))
+    for path in write_export(out_dir, files, force=force):
+        app.output.line(str(path))
     app.output.info(f"wrote {len(files)} file(s) to {out_dir}")

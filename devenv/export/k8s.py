@@ -261,8 +261,9 @@ def _service(project: Project, svc: Service) -> str:
         },
     }
     header = [
+        f"Service {svc.name} of project {project.name}, exported by `devenv export k8s`.",
         f"In the cluster, {svc.name} answers on its container ports under the name {k8s_name(svc.name)}, "
-        "as on the devenv network."
+        "as on the devenv network.",
     ]
     return dump_yaml(doc, header)
 
@@ -279,7 +280,10 @@ def _pvc(project: Project, name: str, users: list[str]) -> str:
             "resources": {"requests": {"storage": PVC_SIZE}},
         },
     }
-    header = [f"Named volume {name} (used by {', '.join(users)}). Size {PVC_SIZE}: adjust for the cluster."]
+    header = [
+        f"Named volume {name} of project {project.name}, exported by `devenv export k8s`.",
+        f"Used by {', '.join(users)}. Size {PVC_SIZE}: adjust for the cluster.",
+    ]
     if shared:
         header.append("Shared by several services: needs a storage class that supports ReadWriteMany.")
     if decl is not None and (decl.driver != "local" or decl.options):

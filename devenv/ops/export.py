@@ -7,7 +7,7 @@ here. The env is a profile's layered env, resolved without anyone's local secret
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -16,6 +16,7 @@ from devenv.errors import ConfigError
 
 COMPOSE_FILE = "docker-compose.yml"
 TARGETS = ("compose", "swarm", "k8s")
+EXPORT_MARK = "by `devenv export "  # in the header of every file an export writes
 
 Progress = Callable[[str], None]
 
@@ -158,3 +159,47 @@ def export_files(
         project, images=images, envs=envs, image_argv=argv, base_dir=out_dir or project.root, profile=profile
     )
     return {STACK_FILE: text}
+
+
+def written_by_devenv(path: Path) -> bool:
+    """Whether the file's leading comments say an export wrote it (only those are replaced
+    without --force: a hand-written docker-compose.yml may be the very prod source)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return False
+    for line in head.splitlines():
+        if not line.startswith("#"):
+            return False
+        if EXPORT_MARK in line:
+            return True
+    return False
+
+
+def check_overwrites(out_dir: Path, names: Iterable[str], *, force: bool = False) -> None:
+    """Refuse to replace a file in `out_dir` that an export did not write, unless `force`."""
+    if force:
+        return
+    theirs = [name for name in names if (out_dir / name).exists() and not written_by_devenv(out_dir / name)]
+    if theirs:
+        more = f" (and {len(theirs) - 1} more)" if len(theirs) > 1 else ""
+        raise ConfigError(
+            f"{out_dir / theirs[0]}{more} was not written by devenv export: it is kept",
+            "move it away or choose another folder with -o; --force replaces it",
+        )
+
+
+def write_export(out_dir: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
+    """Write the exported files into `out_dir` as a whole (all replaced, or none); a file there
+    that an export did not write is replaced only with `force`."""
+    from devenv.fsutil import replace_files
+
+    check_overwrites(out_dir, files, force=force)
+    try:
+        return replace_files(out_dir, files)
+    except OSError as err:
+        raise ConfigError(
+            f"{out_dir}: cannot write the export there ({err.strerror}); no file was replaced",
+            "choose a folder you can write with -o, or fix its permissions",
+        ) from None
