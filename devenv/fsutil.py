@@ -11,8 +11,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from pathlib import Path, PurePosixPath
 from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Optional, Union
 
 from devenv.errors import ConfigError

@@ -62,7 +62,10 @@ def test_a_huge_or_binary_pin_is_one_short_line(folder) -> None:
 
 def test_non_utf8_secrets_and_lock_are_one_line(folder) -> None:
     (folder.root / ".devenv" / "secrets.env").write_bytes(b"API_KEY=\xff\n")
-    one_error(folder.run("env", "show", "web"), ".devenv/secrets.env:1: not UTF-8 text", )
+    one_error(
+        folder.run("env", "show", "web"),
+        ".devenv/secrets.env:1: not UTF-8 text",
+    )
     (folder.root / ".devenv" / "secrets.env").unlink()
     (folder.root / "devenv.lock").write_bytes(b"version = 1\n# \xff\n")
     one_error(folder.run("export", "compose"), "devenv.lock:2: not UTF-8 text")
@@ -72,7 +75,9 @@ def test_init_from_a_non_utf8_compose_file_is_one_line(offline_project) -> None:
     (offline_project.root / "docker-compose.yml").write_bytes(
         b'services:\n  web:\n    image: x\n    environment:\n      A: "\xff"\n'
     )
-    one_error(offline_project.run("init", "--from", "docker-compose.yml"), "docker-compose.yml:5: not UTF-8 text")
+    one_error(
+        offline_project.run("init", "--from", "docker-compose.yml"), "docker-compose.yml:5: not UTF-8 text"
+    )
     assert not (offline_project.root / "devenv.toml").exists()
 
 
@@ -93,7 +98,9 @@ def test_export_k8s_keeps_same_named_files(folder) -> None:
     out = folder.root / "deploy"
     out.mkdir()
     (out / "deployment-web.yaml").write_text("# ours\nkind: Deployment\n")
-    one_error(folder.run("export", "k8s", "-o", "deploy"), "deployment-web.yaml was not written by devenv export")
+    one_error(
+        folder.run("export", "k8s", "-o", "deploy"), "deployment-web.yaml was not written by devenv export"
+    )
     assert (out / "deployment-web.yaml").read_text() == "# ours\nkind: Deployment\n"
 
 

@@ -51,7 +51,10 @@ def test_a_hand_written_compose_file_is_kept(tmp_path: Path) -> None:
     (tmp_path / "docker-compose.yml").write_text(HAND_WRITTEN)
     with pytest.raises(ConfigError) as caught:
         ops_export.write_export(tmp_path, {"docker-compose.yml": "# Exported by `devenv export compose`\n"})
-    assert caught.value.message == f"{tmp_path / 'docker-compose.yml'} was not written by devenv export: it is kept"
+    assert (
+        caught.value.message
+        == f"{tmp_path / 'docker-compose.yml'} was not written by devenv export: it is kept"
+    )
     assert "--force" in (caught.value.hint or "")
     assert (tmp_path / "docker-compose.yml").read_text() == HAND_WRITTEN
 
@@ -65,7 +68,9 @@ def test_a_mark_below_the_leading_comments_does_not_count(tmp_path: Path) -> Non
 
 def test_a_devenv_written_file_is_replaced_and_force_replaces_any(tmp_path: Path) -> None:
     new = "# Exported by `devenv export compose` (new)\nservices: {}\n"
-    (tmp_path / "docker-compose.yml").write_text("# Exported by `devenv export compose` (old)\nservices: {}\n")
+    (tmp_path / "docker-compose.yml").write_text(
+        "# Exported by `devenv export compose` (old)\nservices: {}\n"
+    )
     ops_export.write_export(tmp_path, {"docker-compose.yml": new})
     assert (tmp_path / "docker-compose.yml").read_text() == new
     (tmp_path / "docker-compose.yml").write_text(HAND_WRITTEN)

@@ -91,7 +91,11 @@ def test_an_invalid_pin_is_quoted_as_a_short_escaped_excerpt(tmp_path: Path) -> 
     with pytest.raises(DevenvError) as caught:
         choose_instance(_project(root))
     text = _one_line(caught.value)
-    assert TOKEN not in text and "\x1b" not in text and "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\\x1b[31mghp_F'..." in text
+    assert (
+        TOKEN not in text
+        and "\x1b" not in text
+        and "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\\x1b[31mghp_F'..." in text
+    )
 
 
 def test_a_fifo_is_not_waited_on(tmp_path: Path) -> None:
