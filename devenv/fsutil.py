@@ -84,6 +84,25 @@ def read_project_file(root: Path, rel: str, *, limit: int, label: Optional[str] 
     return decode_text(_read_fd(file_fd, shown, limit), shown)
 
 
+def inside(root: Path, rel: str, doing: str) -> Path:
+    """`root / rel`, checked to stay in the project folder once every symbolic link on the way is
+    followed (a cloned `.devenv -> /home/you/.ssh` must not be written through); else one line
+    naming the link."""
+    top = root.resolve()
+    path = root / rel
+    resolved = path.resolve()
+    if resolved == top or top in resolved.parents:
+        return path
+    parts = PurePosixPath(rel).parts
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    link = next((p for p in prefixes if (root / p).is_symlink()), rel)
+    kind = "file" if link == rel else "folder"
+    raise ConfigError(
+        f"{link} leads outside the project (to {resolved}): {doing} does not write there",
+        f"replace {link} with a plain {kind} in the project, or remove it",
+    )
+
+
 def _is_link(dir_fd: int, name: str) -> bool:
     try:
         return stat.S_ISLNK(os.lstat(name, dir_fd=dir_fd).st_mode)

@@ -20,6 +20,7 @@ from devenv.convert import (
 )
 from devenv.convert.scaffold import port_string
 from devenv.errors import ConfigError
+from devenv.fsutil import inside
 
 
 def _kind(source: Path) -> str:
@@ -39,7 +40,9 @@ def _kind(source: Path) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Convert docker-compose.yml / compose.yaml or .devcontainer/devcontainer.json.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing devenv.toml (the old one is kept as .bak).")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing devenv.toml (the old one is kept as .bak, never over a .bak)."
+)
 @click.option("--name", help="Project name (default: the folder name).")
 @click.option("--registry", help="Team registry for short image names, e.g. registry.example.com/team.")
 @click.option("--image", help="Image of the first service, e.g. python:3.12.")
@@ -82,7 +85,8 @@ def init(
     if not force and (root / "devenv.toml").exists():
         # Checked before any prompt, so nobody answers questions for a file that will not be written.
         raise ConfigError(
-            f"{root / 'devenv.toml'} already exists", "use --force to replace it (kept as .bak)"
+            f"{root / 'devenv.toml'} already exists",
+            "use --force to replace it (the old file is kept as devenv.toml.bak, or .bak.1, .bak.2 ...)",
         )
     unconverted: list[str] = []
     notes: list[str] = []
@@ -102,6 +106,8 @@ def init(
         if not yes and sys.stdin.isatty():
             answers = _ask(answers)
         text = scaffold(answers)
+    for rel in ("devenv.toml", ".gitignore", *([SECRETS_FILE] if secrets else [])):
+        inside(root, rel, "devenv init")  # all checked before the first write
     result = write_config(root, text, force=force)
     if result.backup is not None:
         out.info(f"kept the previous file as {result.backup.name}")

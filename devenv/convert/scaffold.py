@@ -6,8 +6,8 @@ is kept; `.gitignore` gets `.devenv/` once, whatever else it holds.
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -15,7 +15,7 @@ from typing import Optional
 from devenv.convert.draft import safe_name
 from devenv.convert.toml_text import key, value
 from devenv.errors import ConfigError
-from devenv.fsutil import atomic_write
+from devenv.fsutil import atomic_write, inside, read_text
 
 CONFIG_NAME = "devenv.toml"
 GITIGNORE_LINES = (".devenv/",)
@@ -107,25 +107,45 @@ def scaffold(answers: ScaffoldAnswers) -> str:
 
 
 def write_config(root: Path, text: str, force: bool = False) -> WriteResult:
-    """Write devenv.toml in `root`; refuse to replace one unless `force`, and then keep a .bak."""
-    path = root / CONFIG_NAME
+    """Write devenv.toml in `root`; refuse to replace one unless `force`, and then keep the old
+    one in the first free `.bak` name: an earlier backup is never overwritten (a second
+    `init --force` must not lose the user's original)."""
+    path = inside(root, CONFIG_NAME, "devenv init")
     backup: Optional[Path] = None
     if path.exists():
         if not force:
             raise ConfigError(
                 f"{path} already exists",
-                "use --force to replace it (the old file is kept as devenv.toml.bak)",
+                "use --force to replace it (the old file is kept as devenv.toml.bak, or .bak.1, .bak.2 ...)",
             )
-        backup = path.with_name(CONFIG_NAME + ".bak")
-        shutil.copy2(path, backup)
+        old = path.read_bytes()
+        if old != text.encode():
+            backup = _keep_backup(root, old)
     atomic_write(path, text)
     return WriteResult(path, backup)
 
 
+def _keep_backup(root: Path, data: bytes) -> Path:
+    """`data` in devenv.toml.bak, else .bak.1, .bak.2, ... (created exclusively: never over a file)."""
+    for number in range(0, 1000):
+        name = CONFIG_NAME + ".bak" + (f".{number}" if number else "")
+        path = inside(root, name, "devenv init")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        return path
+    raise ConfigError(
+        f"{root}: devenv.toml.bak to devenv.toml.bak.999 all exist", "remove the backups you do not need"
+    )
+
+
 def ensure_gitignore(root: Path, lines: tuple[str, ...] = GITIGNORE_LINES) -> list[str]:
     """Add `lines` to root/.gitignore (creating it) unless present; returns the lines added."""
-    path = root / ".gitignore"
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    path = inside(root, ".gitignore", "devenv init")
+    current = read_text(path, ".gitignore") if path.exists() else ""
     # ".devenv", "/.devenv" and "/.devenv/" already ignore the folder: do not add a second spelling.
     present = {line.strip().strip("/") for line in current.splitlines()}
     missing = [line for line in lines if line.strip("/") not in present]
@@ -148,8 +168,8 @@ def write_local_secrets(root: Path, rel_path: str, values: dict[str, str]) -> li
     nothing the developer wrote is replaced. Returns the keys added."""
     from devenv.envvars.dotenv import parse_dotenv
 
-    path = root / rel_path
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    path = inside(root, rel_path, "devenv init")
+    current = read_text(path, rel_path) if path.exists() else ""
     present = {e.key for e in parse_dotenv(current, rel_path).entries} if current else set()
     added = [k for k in values if k not in present]
     if not added:

@@ -108,3 +108,28 @@ def test_export_into_a_folder_that_cannot_be_written_is_one_line(folder) -> None
     (folder.root / "afile").write_text("x")
     one_error(folder.run("export", "k8s", "-o", "afile/deploy"), "cannot write the export there")
     assert (folder.root / "afile").read_text() == "x"
+
+
+def test_init_from_refuses_a_devenv_link_that_leaves_the_project(offline_project, tmp_path) -> None:
+    outside = tmp_path / "home-of-someone"
+    outside.mkdir()
+    (offline_project.root / ".devenv").symlink_to(outside)
+    (offline_project.root / ".env").write_text("PW=hunter2\n")
+    (offline_project.root / "docker-compose.yml").write_text(
+        "services:\n  web:\n    image: x\n    environment:\n      DB_PASSWORD: ${PW}\n"
+    )
+    result = offline_project.run("init", "--from", "docker-compose.yml")
+    one_error(result, ".devenv leads outside the project")
+    assert "hunter2" not in result.out + result.err
+    assert list(outside.iterdir()) == []
+    assert not (offline_project.root / "devenv.toml").exists()  # checked before the first write
+
+
+def test_init_force_twice_keeps_the_original(offline_project) -> None:
+    (offline_project.root / "devenv.toml").write_text("# my own\n")
+    first = offline_project.ok("init", "--yes", "--force", "--image", "a:1")
+    assert "kept the previous file as devenv.toml.bak" in first.err
+    second = offline_project.ok("init", "--yes", "--force", "--image", "a:2")
+    assert "kept the previous file as devenv.toml.bak.1" in second.err
+    assert (offline_project.root / "devenv.toml.bak").read_text() == "# my own\n"
+    assert 'image = "a:1"' in (offline_project.root / "devenv.toml.bak.1").read_text()
