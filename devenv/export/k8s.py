@@ -28,6 +28,11 @@ def k8s_name(raw: str) -> str:
     return name or "x"
 
 
+def escaped(text: str) -> str:
+    """A literal for a field the kubelet expands (command, args, env value): `$$` is a `$`."""
+    return text.replace("$", "$$")
+
+
 def secret_name(project: Project) -> str:
     return k8s_name(f"{project.name}-secrets")
 
@@ -114,7 +119,7 @@ def _secret_env(project: Project, env: Mapping[str, EnvLike]) -> tuple[list[dict
             entries.append(ref(key, secret_refs[0]))
             keys.append(secret_refs[0])
         elif all(r in direct for r in secret_refs):
-            text = "".join(f"$({p.ref})" if p.secret and p.ref else p.text.replace("$", "$$") for p in parts)
+            text = "".join(f"$({p.ref})" if p.secret and p.ref else escaped(p.text) for p in parts)
             built.append({"name": key, "value": text})
         else:
             entries.append(ref(key, key))
@@ -132,10 +137,12 @@ def _deployment(
 ) -> str:
     header = [f"Service {svc.name} of project {project.name}, exported by `devenv export k8s`."]
     container: dict[str, Any] = {"name": k8s_name(svc.name), "image": image}
+    # The kubelet expands `$(VAR)` in command and args (and `$$` is a `$`): every `$` doubled
+    # runs exactly what devenv runs.
     if svc.entrypoint:
-        container["command"] = list(svc.entrypoint)  # k8s `command` replaces the image ENTRYPOINT
+        container["command"] = [escaped(a) for a in svc.entrypoint]  # replaces the image ENTRYPOINT
     if svc.command:
-        container["args"] = list(svc.command)  # and `args` replaces its CMD
+        container["args"] = [escaped(a) for a in svc.command]  # and `args` replaces its CMD
     if svc.workdir:
         container["workingDir"] = svc.workdir
     ports = _unique_ports(svc)
