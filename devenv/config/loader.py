@@ -229,7 +229,9 @@ class _Builder:
                 f'data path "{raw["source"]}" does not exist ({source})',
                 "mount the disk or create the folder, or fix the path; devenv never creates or deletes data",
             )
-        return model.DataMount(source=source, target=raw["target"], read_only=raw["read_only"])
+        written = raw["source"]
+        home = written if written == "~" or written.startswith("~/") else None
+        return model.DataMount(source=source, target=raw["target"], read_only=raw["read_only"], home=home)
 
     def health(self, raw: Optional[dict[str, Any]]) -> Optional[model.Health]:
         if raw is None:

@@ -24,6 +24,7 @@ class DataMount(NamedTuple):
     source: Path  # absolute, resolved
     target: str
     read_only: bool = True
+    home: Optional[str] = None  # the source as written when under `~/`: exports keep it portable
 
 
 class VolumeMount(NamedTuple):

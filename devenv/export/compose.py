@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from devenv.config.model import BASE_IMAGE_ARG as BASE_ARG
-from devenv.config.model import DOCKER_SOCKET, Health, PortSpec, Project, Service
+from devenv.config.model import DOCKER_SOCKET, DataMount, Health, PortSpec, Project, Service
 from devenv.errors import ConfigError
 from devenv.export.common import (
     EnvLike,
@@ -107,7 +107,7 @@ def _service(
         mounts.append(escaped(f"{bind_source(project.root, base)}:{svc.code}"))
     for data in svc.data:
         mounts.append(
-            escaped(f"{bind_source(data.source, base)}:{data.target}") + (":ro" if data.read_only else "")
+            escaped(f"{data_source(project, data, base)}:{data.target}") + (":ro" if data.read_only else "")
         )
     for vol in svc.volumes:
         mounts.append(escaped(f"{vol.name}:{vol.target}") + (":ro" if vol.read_only else ""))
@@ -196,6 +196,15 @@ def bind_source(path: Path, base: Path) -> str:
     if rel.startswith("../../") or os.path.isabs(rel):
         return str(path)
     return rel if rel.startswith(".") else f"./{rel}"
+
+
+def data_source(project: Project, data: DataMount, base: Path) -> str:
+    """A data mount's bind source: written under `~` and outside the project, `~/...` as written
+    (compose expands `~` to the home of whoever runs it, not the exporter's); else `bind_source`."""
+    root = project.root.resolve()
+    if data.home is not None and root != data.source and root not in data.source.parents:
+        return data.home
+    return bind_source(data.source, base)
 
 
 def volume_decls(project: Project) -> dict[str, Any]:

@@ -233,8 +233,10 @@ def _host_only(svc: Service) -> list[str]:
             f"Not exported: the code mount at {svc.code} — the cluster runs the code baked into the image."
         )
     for data in svc.data:
+        home = " (Kubernetes has no `~`: a hostPath is an absolute path on the node)" if data.home else ""
         notes.append(
-            f"Not exported: data {data.source} at {data.target} — give the cluster a volume with that data."
+            f"Not exported: data {data.home or data.source} at {data.target} — give the cluster a volume "
+            f"with that data{home}."
         )
     if svc.docker_socket:
         notes.append("Not exported: the engine socket (docker_socket = true).")

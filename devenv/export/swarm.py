@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, Optional
 from devenv.config.model import DOCKER_SOCKET, PortSpec, Project, Service
 from devenv.errors import ConfigError
 from devenv.export.common import Envs, dump_yaml, duration, service_env
-from devenv.export.compose import bind_source, escaped, healthcheck, volume_decls
+from devenv.export.compose import data_source, escaped, healthcheck, volume_decls
 from devenv.export.secret_env import PROLOGUE_NAME, SECRETS_DIR, prologue, secret_env
 
 STACK_FILE = "docker-stack.yml"
@@ -150,12 +150,12 @@ def _service(
             f"{svc.name}: the code mount at {svc.code} — the release image holds the committed code there"
         )
     for data in svc.data:
-        mounts.append(
-            escaped(f"{bind_source(data.source, base)}:{data.target}") + (":ro" if data.read_only else "")
-        )
+        source = data_source(project, data, base)
+        mounts.append(escaped(f"{source}:{data.target}") + (":ro" if data.read_only else ""))
+        where = " (`~`: the home of whoever runs `docker stack deploy`)" if source.startswith("~") else ""
         notes.append(
             f"{svc.name}: data {data.target} stays a bind of this machine's folder — every node that may run "
-            "the task needs it at that path (or use a volume)"
+            f"the task needs it at that path{where} (or use a volume)"
         )
     for vol in svc.volumes:
         mounts.append(escaped(f"{vol.name}:{vol.target}") + (":ro" if vol.read_only else ""))
