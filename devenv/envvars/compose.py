@@ -7,6 +7,7 @@ take from the shell (`environment: [KEY]` or `KEY:` with no value) is reported a
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, NamedTuple, Optional
@@ -42,11 +43,72 @@ class EnvFile(NamedTuple):
     required: bool
     format: Optional[str]  # None (compose's dotenv rules) or "raw"
     line: int
+    label: str  # the compose file that names it (another one for a service it `extends`)
 
 
-def env_files(nodes: list[Any], label: str) -> list[EnvFile]:
-    """Every env_file of every service."""
-    return [f for _, _, svc in yn.items(yn.get(nodes[0], "services")) for f in _service_env_files(svc, label)]
+def referenced_files(nodes: list[Any], label: str, read: ReadFile) -> list[str]:
+    """Every file the services' env comes from besides this one: the files they `extends` from,
+    and every env_file (of the services and of what they extend)."""
+    out: list[str] = []
+    for name, _, svc in yn.items(yn.get(nodes[0], "services")):
+        for layer in extends_chain(nodes, label, name, svc, read):
+            files = ([] if layer.label == label else [layer.label]) + [
+                f.path for f in _service_env_files(layer.node, layer.label)
+            ]
+            out.extend(f for f in files if f not in out)
+    return out
+
+
+class Layer(NamedTuple):
+    """A service definition in a chain of `extends`: the file it is in, its name, its node."""
+
+    label: str
+    name: str
+    node: Any
+
+
+def extends_chain(nodes: list[Any], label: str, name: str, svc: Any, read: ReadFile) -> list[Layer]:
+    """The service and every service it `extends`, the farthest first (the order compose merges
+    them in). `extends: NAME` names a service of the same file; `file:` is relative to the file
+    that says it, and a service there extends within that file."""
+    chain = [Layer(label, name, svc)]
+    services = yn.get(nodes[0], "services")
+    while True:
+        current = chain[0]
+        node = yn.get(current.node, "extends")
+        if node is None:
+            return chain
+        where = f"{current.label}:{yn.line(node)}"
+        file: Optional[str] = None
+        if yn.is_mapping(node):
+            ref, file = yn.text(yn.get(node, "service")), yn.text(yn.get(node, "file"))
+        else:
+            ref = yn.text(node) if yn.is_scalar(node) else None
+        if not ref:
+            raise ConfigError(
+                f"{where}: services.{current.name}.extends names no service", "write extends: {service: NAME}"
+            )
+        file_label = current.label
+        if file:
+            file_label = os.path.normpath(_sibling(current.label, file))
+            docs = yn.compose_documents(read(file_label, where), file_label)
+            services = yn.get(docs[0], "services") if docs else None
+        base = (
+            next((n for key, _, n in yn.items(services) if key == ref), None)
+            if services is not None
+            else None
+        )
+        if base is None:
+            raise ConfigError(
+                f"{where}: services.{current.name} extends {ref}, which {file_label} does not define",
+                "fix the service name or the file in `extends`",
+            )
+        if any((layer.label, layer.name) == (file_label, ref) for layer in chain):
+            raise ConfigError(
+                f"{where}: services.{current.name} extends {ref}, which extends it back (a cycle)",
+                "remove one of the `extends`",
+            )
+        chain.insert(0, Layer(file_label, ref, base))
 
 
 def _service_env_files(svc: Any, label: str) -> list[EnvFile]:
@@ -63,8 +125,18 @@ def _service_env_files(svc: Any, label: str) -> list[EnvFile]:
         else:
             path, is_required = yn.text(entry), True
         if path:
-            out.append(EnvFile(_sibling(label, path), is_required, fmt, yn.line(entry)))
+            out.append(EnvFile(_sibling(label, path), is_required, fmt, yn.line(entry), label))
     return out
+
+
+def _merged_env_files(chain: list[Layer]) -> list[EnvFile]:
+    """The env_files of a chain of `extends`, the farthest service's first; one named twice keeps
+    its first place and takes its last entry (compose-go's merge, then its unicity rule)."""
+    merged: dict[str, EnvFile] = {}
+    for layer in chain:
+        for env_file in _service_env_files(layer.node, layer.label):
+            merged[os.path.normpath(env_file.path)] = env_file
+    return list(merged.values())
 
 
 def select_service(
@@ -100,6 +172,7 @@ def compose_env(
     variables it was built from (`${DB_PASSWORD}`): it is secret when one of them is."""
     result = ComposeEnv()
     name, svc = select_service(nodes, label, selector, service)
+    chain = extends_chain(nodes, label, name, svc, read)
     dot_env = _sibling(label, ".env")
     project_vars: Parts = {}
     if (root / dot_env).is_file():
@@ -108,7 +181,13 @@ def compose_env(
             e.key: e.pieces or variable(e.key, e.value) for e in parsed.entries if e.value is not None
         }
         result.warnings.extend(parsed.warnings)
-    own = _interpolated_environment(svc, label, name, project_vars, result)
+    merged: dict[str, tuple[str, Optional[tuple[Piece, ...]], str]] = {}  # a nearer service's key wins
+    for layer in chain:
+        for key, parts, where in _interpolated_environment(
+            layer.node, layer.label, layer.name, project_vars, result
+        ):
+            merged[key] = (key, parts, where)
+    own = list(merged.values())
     own_values = {key: _named(key, parts) for key, parts, _ in own if parts is not None}
 
     def resolve(key: str) -> Optional[tuple[Piece, ...]]:
@@ -116,22 +195,22 @@ def compose_env(
 
     env: dict[str, EnvValue] = {}
     read_so_far: Parts = {}
-    for env_file in _service_env_files(svc, label):
+    for env_file in _merged_env_files(chain):
         if not (root / env_file.path).is_file():
             if env_file.required:
                 raise ConfigError(
-                    f"{label}:{env_file.line}: service {name} env_file {env_file.path} does not exist",
+                    f"{env_file.label}:{env_file.line}: service {name} env_file {env_file.path} does not exist",
                     "create it, fix the path (relative to the compose file), or set required: false",
                 )
             continue
-        text = read(env_file.path, f"{label}:{env_file.line}")
+        text = read(env_file.path, f"{env_file.label}:{env_file.line}")
         if env_file.format == "raw":
             parsed = parse_raw(text, env_file.path, parts=resolve)
         elif env_file.format in (None, "env"):
             parsed = parse_dotenv(text, env_file.path, parts=resolve, lookup_first=True, known=read_so_far)
         else:
             raise ConfigError(
-                f"{label}:{env_file.line}: service {name} env_file {env_file.path}: "
+                f"{env_file.label}:{env_file.line}: service {name} env_file {env_file.path}: "
                 f"unsupported format {env_file.format!r}",
                 "compose reads env_files as dotenv (the default) or format: raw",
             )
@@ -143,7 +222,7 @@ def compose_env(
                 env.pop(entry.key, None)
             else:
                 read_so_far[entry.key] = entry.pieces or variable(entry.key, entry.value)
-                via = f"{label}:{env_file.line}"
+                via = f"{env_file.label}:{env_file.line}"
                 env[entry.key] = EnvValue(entry.key, entry.value, where, via=via, pieces=entry.pieces)
     for key, parts, where in own:
         if parts is None:

@@ -288,7 +288,7 @@ def source_files(root: Path, entries: tuple[str, ...]) -> list[str]:
 
             nodes = yn.compose_documents(read_text(root, ref.path), ref.path)
             if compose.is_compose(nodes):
-                extra = [f.path for f in compose.env_files(nodes, ref.path)]
+                extra = compose.referenced_files(nodes, ref.path, lambda p, w: read_text(root, p, w))
                 dot_env = str(PurePosixPath(ref.path).parent / ".env")
                 extra += [dot_env] if (root / dot_env).is_file() else []
                 files.extend(p for p in extra if p not in files and (root / p).is_file())
