@@ -11,7 +11,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path, PurePosixPath
 from typing import Optional, Union
 
@@ -159,15 +160,19 @@ def atomic_write(path: Union[str, Path], data: Union[str, bytes], mode: int = 0o
         raise
 
 
-def replace_files(folder: Path, files: Mapping[str, str], mode: int = 0o644) -> list[Path]:
+def replace_files(
+    folder: Path,
+    files: Mapping[str, str],
+    *,
+    hold: Callable[[], AbstractContextManager[object]] = nullcontext,
+    mode: int = 0o644,
+) -> list[Path]:
     """Write `files` (name -> text) into `folder` as a whole: each is written complete into a
-    temporary folder beside them first, then all are renamed into place with interrupts held
-    back; a rename that fails puts the files already renamed back as they were. OSError
-    when the folder cannot be written (nothing is changed then)."""
+    temporary folder beside them first, then all are renamed into place inside `hold()` (the
+    caller's way to hold interrupts back); a rename that fails puts the files already renamed
+    back as they were. OSError when the folder cannot be written (nothing is changed then)."""
     import shutil
     import tempfile
-
-    from devenv.interrupts import deferred
 
     folder.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".devenv-export-", dir=folder))
@@ -182,7 +187,7 @@ def replace_files(folder: Path, files: Mapping[str, str], mode: int = 0o644) -> 
                     os.link(folder / name, staging / "old" / name)
                 except OSError:  # a file system without hard links
                     shutil.copy2(folder / name, staging / "old" / name)
-        with deferred():
+        with hold():
             done: list[str] = []
             try:
                 for name in files:

@@ -194,10 +194,11 @@ def write_export(out_dir: Path, files: Mapping[str, str], *, force: bool = False
     """Write the exported files into `out_dir` as a whole (all replaced, or none); a file there
     that an export did not write is replaced only with `force`."""
     from devenv.fsutil import replace_files
+    from devenv.interrupts import deferred
 
     check_overwrites(out_dir, files, force=force)
     try:
-        return replace_files(out_dir, files)
+        return replace_files(out_dir, files, hold=deferred)
     except OSError as err:
         raise ConfigError(
             f"{out_dir}: cannot write the export there ({err.strerror}); no file was replaced",
