@@ -46,6 +46,11 @@ class EnvFile(NamedTuple):
     label: str  # the compose file that names it (another one for a service it `extends`)
 
 
+def env_files(nodes: list[Any], label: str) -> list[EnvFile]:
+    """Every env_file the services of this file name themselves (not those of what they extend)."""
+    return [f for _, _, svc in yn.items(yn.get(nodes[0], "services")) for f in _service_env_files(svc, label)]
+
+
 def referenced_files(nodes: list[Any], label: str, read: ReadFile) -> list[str]:
     """Every file the services' env comes from besides this one: the files they `extends` from,
     and every env_file (of the services and of what they extend)."""
