@@ -24,15 +24,42 @@ if TYPE_CHECKING:
     help="Remove leftovers: `devenv test` runs whose devenv died, and instances whose folder is gone "
     "(a removed worktree; their volumes only with --volumes).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print what was removed (with --dry-run: the plan) as JSON."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print what down would remove and keep, removing nothing (it only reads the engine).",
+)
 @click.pass_obj
-def down(obj: Any, instance: Optional[str], volumes: bool, all_stale: bool, as_json: bool) -> None:
+def down(
+    obj: Any, instance: Optional[str], volumes: bool, all_stale: bool, as_json: bool, dry_run: bool
+) -> None:
     """Remove the containers and network devenv created for this instance. Named volumes stay
     unless --volumes; data disks and external volumes are never touched."""
 
     out: Output = obj.output
     project = obj.project()
     say = progress_printer(out)
+    if dry_run:
+        if all_stale:
+            raise click.UsageError("--dry-run plans one instance's down: drop --all-stale")
+        from devenv.cli.plan_view import show_plan
+
+        choice = obj.instance(instance)
+        planned = run_down(project, choice.name, volumes=volumes, waiting=out.info, dry_run=True)
+        title = stack_title(project.name, choice.name, choice.source, choice.worktree)
+        show_plan(
+            out,
+            planned.plan,
+            command="down",
+            project=project.name,
+            instance=choice.name,
+            title=title,
+            as_json=as_json,
+        )
+        return
     if all_stale:
         from devenv.ops.stale import down_stale  # not on the path of a plain `down`
 

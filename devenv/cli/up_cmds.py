@@ -12,7 +12,7 @@ from devenv.cli.output import Output, stack_title
 from devenv.cli.progress import TransferProgress, progress_printer
 from devenv.ops.secrets import known_secret_values
 from devenv.ops.status import status as get_status
-from devenv.ops.up import UpOptions
+from devenv.ops.up import UpOptions, service_envs
 from devenv.ops.up import up as run_up
 
 
@@ -27,6 +27,16 @@ from devenv.ops.up import up as run_up
 @click.option("--force-recreate", is_flag=True, help="Recreate containers even if unchanged.")
 @click.option("--down-on-exit", is_flag=True, help="In the foreground: take the stack down on Ctrl-C.")
 @click.option("--trust", is_flag=True, help="Act on what devenv.toml grants without `devenv trust` (as DEVENV_TRUST=1).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print what up would do and why, changing nothing. It reads the engine (containers, "
+    "network, volumes, images) and asks the registry for the digest of an image it would pull; "
+    "it never pulls, builds, creates, starts, stops or removes.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="With --dry-run: the plan as JSON (schema devenv.plan/v1)."
+)
 @click.pass_obj
 def up(
     obj: Any,
@@ -40,6 +50,8 @@ def up(
     force_recreate: bool,
     down_on_exit: bool,
     trust: bool,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
     """Converge the stack to devenv.toml: create only what changed (config-hash label), start in
     dependency order, wait for health, then watch files and stream logs (or return with -d)."""
@@ -55,18 +67,38 @@ def up(
         pull=pull,
         build=build,
         force_recreate=list(services or project.service_names) if force_recreate else (),
+        dry_run=dry_run,
     )
+    if as_json and not dry_run:
+        raise click.UsageError("--json prints the plan of a dry run: add --dry-run")
 
-    out.add_secrets(known_secret_values(project, profile))  # before anything can quote a container's log
-    transfer = None if out.quiet else TransferProgress(out)
+    envs = service_envs(project, profile)  # resolved once: redaction, the containers, the watcher
+    out.add_secrets(known_secret_values(project, profile, envs=envs))  # before anything can quote a log
+    transfer = None if out.quiet or dry_run else TransferProgress(out)
     try:
-        result = run_up(project, options, progress=progress_printer(out), transfer=transfer, waiting=out.info)
+        result = run_up(
+            project, options, envs=envs, progress=progress_printer(out), transfer=transfer, waiting=out.info
+        )
     finally:
         if transfer is not None:
             transfer.finish()
     out.add_secrets(result.secret_values)
     for warning in result.warnings:
         out.warn(warning)
+    if dry_run:
+        from devenv.cli.plan_view import show_plan
+
+        title = stack_title(project.name, choice.name, choice.source, choice.worktree)
+        show_plan(
+            out,
+            result.plan,
+            command="up",
+            project=project.name,
+            instance=instance,
+            title=title,
+            as_json=as_json,
+        )
+        return
     _print_summary(obj, project, choice, result)
     if detach:
         return
@@ -76,7 +108,9 @@ def up(
     # Watching loads watchdog, pathspec and tarfile: not for `up -d`, whose no-op is budgeted.
     from devenv.cli.watch_cmds import run_watch
 
-    run_watch(out, project, instance, list(services), down_on_exit=down_on_exit)
+    run_watch(
+        out, project, instance, list(services), down_on_exit=down_on_exit, profile=profile, redacting=True
+    )
 
 
 def _print_summary(obj: Any, project: Any, choice: Any, result: Any) -> None:

@@ -64,12 +64,16 @@ def run_watch(
     *,
     down_on_exit: bool = False,
     force_polling: bool = False,
+    profile: Optional[str] = None,
+    redacting: bool = False,
 ) -> None:
     """Watch the running stack's services and stream their logs until Ctrl-C (rendering only:
-    `ops.watch` does the work)."""
+    `ops.watch` does the work). `profile`: the foreground `up`'s, which `redacting` says has
+    already given `out` its secrets (resolved once, by `up`)."""
 
     check_selection(project, services, instance)
-    out.add_secrets(known_secret_values(project))  # the services' logs pass through it
+    if not redacting:
+        out.add_secrets(known_secret_values(project, profile))  # the services' logs pass through it
     reporter = CliReporter(out, list(services) or list(project.service_names))
 
     def started(watching: Watching) -> None:
@@ -97,6 +101,7 @@ def run_watch(
         stopping=stopping,
         down_on_exit=down_on_exit,
         force_polling=force_polling,
+        profile=profile,
     )
 
 

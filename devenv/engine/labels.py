@@ -12,6 +12,11 @@ PROJECT = f"{LABEL_PREFIX}.project"
 INSTANCE = f"{LABEL_PREFIX}.instance"
 SERVICE = f"{LABEL_PREFIX}.service"
 CONFIG_HASH = f"{LABEL_PREFIX}.config-hash"
+# What the config hash is made of, a short digest per part ("command=1a2b3c4d,env=…"), and the
+# names (never the values) of the variables devenv set: they say why a hash changed. Neither is
+# in the hash itself.
+CONFIG_PARTS = f"{LABEL_PREFIX}.config-parts"
+ENV_KEYS = f"{LABEL_PREFIX}.env-keys"
 ENV_HASH = f"{LABEL_PREFIX}.env-hash"
 IMAGE_REF = f"{LABEL_PREFIX}.image"
 IMAGE_DIGEST = f"{LABEL_PREFIX}.image-digest"

@@ -28,7 +28,7 @@ class Mount(NamedTuple):
 
 
 class ContainerSpec(NamedTuple):
-    """Everything the engine needs to create one service's container (built by `stack.spec`)."""
+    """Everything the engine needs to create one service's container (built by `reconcile.desired`)."""
 
     service: str
     name: str
@@ -106,6 +106,7 @@ class ContainerDetails(NamedTuple):
     state: ContainerState
     args: tuple[str, ...]  # the process: Path + Args (an init and the supervisor included)
     stop_timeout: Optional[int]  # seconds; None = the engine's default
+    env: tuple[str, ...] = ()  # "KEY=value", the image's and devenv's together (never printed)
 
     @property
     def service(self) -> str:
@@ -227,6 +228,7 @@ def container_details(raw: JSON) -> ContainerDetails:
         state=container_state(raw.get("State") or {}),
         args=(raw.get("Path") or "", *(raw.get("Args") or ())),
         stop_timeout=int(timeout) if timeout is not None else None,
+        env=tuple(config.get("Env") or ()),
     )
 
 

@@ -46,8 +46,8 @@ from devenv.ops.doctor_engine import (
     registry_http_check,
     unreachable_fix,
 )
-from devenv.ops.resolve import load_lock
 from devenv.ops.trust import doctor_checks as trust_checks
+from devenv.reconcile.resolve import load_lock
 from devenv.registry.api import use_plain_http
 from devenv.registry.lockfile import locked_digest
 from devenv.registry.reference import ImageRef, effective_registry, registry_host, resolve_image

@@ -10,7 +10,7 @@ from devenv.config.model import Project
 from devenv.config.selection import require_services
 from devenv.engine.connect import connect
 from devenv.engine.port import Engine
-from devenv.ops.resolve import load_lock
+from devenv.reconcile.resolve import load_lock
 from devenv.registry.lockfile import locked_digest
 from devenv.registry.locking import image_services
 from devenv.registry.pull import PullEvent, ensure_image

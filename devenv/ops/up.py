@@ -1,11 +1,14 @@
 """`devenv up`: converge the stack to devenv.toml — create only what changed, in dependency
-order, waiting for health — and report what runs where.
+order, waiting for health — and report what runs where; or, with `dry_run`, only say what it
+would do and why.
 
-One path: under the instance lock, resolve what the file asks for from what the engine already
-has and compare it with what runs, over the cheapest client (the lite one on a local socket).
-When nothing is to be done the answer comes without loading docker-py at all (its import costs
-more than the whole check). When every image is present, the same client carries the plan out
-(leftovers of dead `devenv test` runs go first). Only a pull or a build brings docker-py in.
+One path (`reconcile/`): under the instance lock, desired state (each service's env, resolved
+once, and image; the specs) → one observed snapshot (containers, network, volumes) → a plan of
+typed actions with their causes → apply. Over the cheapest client (the lite one on a local
+socket): when nothing is to be done the answer comes without loading docker-py at all (its
+import costs more than the whole check). When every image is present, the same client carries
+the plan out (leftovers of dead `devenv test` runs go first). Only a pull or a build brings
+docker-py in; a dry run never does either.
 """
 
 from __future__ import annotations
@@ -15,29 +18,47 @@ from collections.abc import Sequence
 from typing import Optional
 
 from devenv.config.model import Project, Service
-from devenv.engine import labels as L
 from devenv.engine.connect import connect
 from devenv.engine.lite import lite_engine
 from devenv.engine.port import Engine, EngineReads, EngineStack
-from devenv.engine.records import ContainerInfo, ContainerSpec
+from devenv.engine.records import ContainerSpec
 from devenv.errors import DevenvError
 from devenv.ops.instance import ensure_own
 from devenv.ops.instance_lock import instance_lock
 from devenv.ops.progress import Progress, Waiting, silent
-from devenv.ops.resolve import Resolution, Transfer, local_services, resolve_services
 from devenv.ops.selection import check_selection
 from devenv.ops.stale import remove_stale, stale_instances
+from devenv.reconcile.desired import Desired, desired_state
+from devenv.reconcile.observed import Snapshot, observe, with_env
+from devenv.reconcile.plan import Plan, plan, with_dependencies
+from devenv.reconcile.resolve import (
+    Envs,
+    Resolution,
+    Transfer,
+    local_services,
+    preview_services,
+    resolve_envs,
+    resolve_services,
+)
 from devenv.registry.pull import PullEvent
 from devenv.stack import names
-from devenv.stack.plan import Observed, Plan, plan, with_dependencies
-from devenv.stack.spec import container_spec
 
 
 class UpOptions:
     """What `up` is asked to do. This and UpResult are plain classes, not dataclasses: every `up`
     imports them, and a dataclass compiles its generated methods at import."""
 
-    __slots__ = ("build", "extra_labels", "force_recreate", "instance", "profile", "pull", "services", "wait")
+    __slots__ = (
+        "build",
+        "dry_run",
+        "extra_labels",
+        "force_recreate",
+        "instance",
+        "profile",
+        "pull",
+        "services",
+        "wait",
+    )
 
     def __init__(
         self,
@@ -49,6 +70,7 @@ class UpOptions:
         force_recreate: Sequence[str] = (),
         wait: bool = True,
         extra_labels: Optional[dict[str, str]] = None,
+        dry_run: bool = False,
     ) -> None:
         self.instance = instance
         self.services = services
@@ -58,6 +80,7 @@ class UpOptions:
         self.force_recreate = force_recreate
         self.wait = wait
         self.extra_labels: dict[str, str] = {} if extra_labels is None else extra_labels
+        self.dry_run = dry_run  # plan only: reads (the engine's, a registry's digests), no change
 
     @property
     def may_settle(self) -> bool:
@@ -69,18 +92,13 @@ class UpResult:
     __slots__ = ("plan", "seconds", "secret_values", "specs", "warnings")
 
     def __init__(
-        self,
-        plan: Plan,
-        specs: list[ContainerSpec],
-        warnings: list[str],
-        secret_values: set[str],
-        seconds: float,
+        self, plan: Plan, desired: Desired, warnings: list[str], secret_values: set[str], started: float
     ) -> None:
         self.plan = plan
-        self.specs = specs
+        self.specs: list[ContainerSpec] = list(desired.specs)
         self.warnings = warnings
         self.secret_values = secret_values
-        self.seconds = seconds
+        self.seconds = time.monotonic() - started
 
     @property
     def changed(self) -> list[str]:
@@ -91,26 +109,40 @@ def up(
     project: Project,
     options: UpOptions,
     *,
+    envs: Optional[Envs] = None,
     progress: Progress = silent,
     transfer: Optional[Transfer] = None,
     waiting: Optional[Waiting] = None,
     engine: Optional[Engine] = None,
 ) -> UpResult:
-    """`transfer` receives pull events and build lines as they are (else `progress` gets text)."""
+    """`envs`: the services' envs for `options.profile`, when the caller resolved them already
+    (the CLI does, to redact their secrets); `transfer` receives pull events and build lines as
+    they are (else `progress` gets text)."""
     started = time.monotonic()
     check_selection(project, options.services, options.instance)
     services = _selected(project, options)
+    if envs is None or envs.profile != options.profile or not all(envs.has(s.name) for s in services):
+        envs = resolve_envs(project, services, options.profile)
     with instance_lock(project.root, project.name, options.instance, waiting=waiting):
         reads, engine = _clients(engine)
-        resolution = _local(reads, project, services, options)
-        observed = reads.containers(L.selector(project.name, options.instance))
-        taken_over = ensure_own(observed, project, options.instance, "up")  # another checkout's: raises
+        observed = observe(reads, project.name, options.instance)
+        taken_over = ensure_own(observed.infos, project, options.instance, "up")  # another checkout's: raises
+        notes = [taken_over] if taken_over else []
+        if options.dry_run:
+            preview = preview_services(
+                reads, project, services, envs, pull=options.pull, build=options.build
+            )
+            desired = _desired(project, services, options, preview)
+            the_plan = _plan(desired, with_env(reads, observed, desired.specs), options, preview)
+            return UpResult(the_plan, desired, [*notes, *preview.warnings], preview.secret_values, started)
+        resolution = _local(reads, project, services, envs, options)
         if resolution is not None:
-            specs = _specs(project, services, options, resolution)
-            the_plan = _plan(specs, observed, options)
+            desired = _desired(project, services, options, resolution)
+            the_plan = _plan(desired, observed, options)
             if the_plan.is_noop and not _unhealthy(observed) and not stale_instances(reads, project.name):
-                warnings = [*([taken_over] if taken_over else []), *resolution.warnings]
-                return UpResult(the_plan, specs, warnings, resolution.secret_values, time.monotonic() - started)
+                return UpResult(
+                    the_plan, desired, [*notes, *resolution.warnings], resolution.secret_values, started
+                )
         if resolution is None:  # something to pull or build: docker-py's part
             full = engine or connect(verify=False)  # the reads above just talked to the engine
             remove_stale(full, project.name, progress)  # leftovers of dead `devenv test` runs
@@ -118,7 +150,7 @@ def up(
                 full,
                 project,
                 services,
-                profile=options.profile,
+                envs,
                 pull=options.pull,
                 build=options.build,
                 progress=transfer or _as_text(progress),
@@ -127,14 +159,13 @@ def up(
         else:  # every image is here: the client that read can carry the plan out (no docker-py)
             stack = engine or reads
             remove_stale(stack, project.name, progress)
-        specs = _specs(project, services, options, resolution)
-        the_plan = _plan(specs, observed, options)
+        desired = _desired(project, services, options, resolution)
+        the_plan = _plan(desired, with_env(stack, observed, desired.specs), options)
         # Carrying a plan out (health waits, port checks, removals) is not a no-op's: loaded here.
-        from devenv.ops.apply import apply_plan
+        from devenv.reconcile.apply import apply_plan
 
-        apply_plan(stack, project, options.instance, the_plan, specs, progress=progress, wait=options.wait)
-    warnings = [*([taken_over] if taken_over else []), *resolution.warnings]
-    return UpResult(the_plan, specs, warnings, resolution.secret_values, time.monotonic() - started)
+        apply_plan(stack, project, options.instance, the_plan, desired, progress=progress, wait=options.wait)
+    return UpResult(the_plan, desired, [*notes, *resolution.warnings], resolution.secret_values, started)
 
 
 def _clients(engine: Optional[Engine]) -> tuple[EngineStack, Optional[Engine]]:
@@ -156,53 +187,45 @@ def _selected(project: Project, options: UpOptions) -> list[Service]:
 
 
 def _local(
-    reads: EngineReads, project: Project, services: list[Service], options: UpOptions
+    reads: EngineReads, project: Project, services: list[Service], envs: Envs, options: UpOptions
 ) -> Optional[Resolution]:
     """The resolution from what the engine has, or None: something to pull or build (the full
     path does it, and reports its errors), or options that force work anyway."""
     if not options.may_settle:
         return None
     try:
-        return local_services(reads, project, services, profile=options.profile)
+        return local_services(reads, project, services, envs)
     except DevenvError:
         return None
 
 
-def _specs(
+def _desired(
     project: Project, services: list[Service], options: UpOptions, resolution: Resolution
-) -> list[ContainerSpec]:
-    shim_dir, wrap = None, None
-    if any(s.restart and s.command for s in services):
-        # The shim's module loads shutil and tempfile: only for stacks that use it.
-        from devenv.watch.supervisor import shim_host_dir, wrap_command
-
-        shim_dir, wrap = str(shim_host_dir()), wrap_command
-    extra = {**options.extra_labels, **({L.PROFILE: options.profile} if options.profile else {})}
-    return [
-        container_spec(
-            project,
-            s,
-            options.instance,
-            resolution.services[s.name],
-            shim_dir=shim_dir,
-            wrap=wrap,
-            extra_labels=extra,
-        )
-        for s in services
-    ]
-
-
-def _plan(specs: list[ContainerSpec], observed: list[ContainerInfo], options: UpOptions) -> Plan:
-    return plan(
-        specs,
-        [Observed.of(c) for c in observed],
-        selected=options.services or None,
-        force_recreate=options.force_recreate,
+) -> Desired:
+    return desired_state(
+        project,
+        services,
+        options.instance,
+        resolution.services,
+        profile=options.profile,
+        extra_labels=options.extra_labels,
     )
 
 
-def _unhealthy(observed: list[ContainerInfo]) -> bool:
-    return any(c.health == "unhealthy" for c in observed)
+def _plan(
+    desired: Desired, observed: Snapshot, options: UpOptions, resolution: Optional[Resolution] = None
+) -> Plan:
+    return plan(
+        desired,
+        observed,
+        selected=options.services or None,
+        force_recreate=options.force_recreate,
+        images=resolution.pending if resolution is not None else (),
+    )
+
+
+def _unhealthy(observed: Snapshot) -> bool:
+    return any(c.health == "unhealthy" for c in observed.infos)
 
 
 def _as_text(progress: Progress) -> Transfer:
@@ -215,6 +238,12 @@ def _as_text(progress: Progress) -> Transfer:
         progress(event.image, f"{layer}{event.status}{size}")
 
     return say
+
+
+def service_envs(project: Project, profile: Optional[str]) -> Envs:
+    """Every service's env for `profile`, resolved once: the CLI redacts their secrets and hands
+    them to `up`, which creates from them."""
+    return resolve_envs(project, project.services, profile)
 
 
 def rebuild_service(

@@ -84,9 +84,11 @@ def watch(
     down_on_exit: bool = False,
     force_polling: bool = False,
     engine: Optional[Engine] = None,
+    profile: Optional[str] = None,
 ) -> WatchResult:
     """Watch the running stack's services (all with a `watch` table, or those named) and stream
-    their logs until Ctrl-C; leave the stack running unless `down_on_exit`."""
+    their logs until Ctrl-C; leave the stack running unless `down_on_exit`. A rebuild recreates
+    with `profile` (the foreground `up`'s), else with the profile its container was made with."""
     check_selection(project, services, instance)
     engine = engine or connect()
     finder = ContainerFinder(engine, project.name, instance)
@@ -108,8 +110,9 @@ def watch(
     to_watch = [project.service(n) for n in selected if project.service(n).watch is not None]
 
     def rebuild(service: str) -> None:
+        made_with = running[service].labels.get(L.PROFILE) if service in running else None
         try:
-            rebuild_service(project, instance, service)
+            rebuild_service(project, instance, service, profile=profile or made_with)
         finally:
             finder.forget(service)
 

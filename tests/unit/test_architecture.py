@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"envvars", "stack", "registry"},
     {"images", "export", "watch", "trust"},
     {"convert"},  # a conversion reads .gitignore with the watcher's matcher
+    {"reconcile"},  # desired (env, images, specs) → observed → plan → apply: the path of `up` and `down`
     {"ops"},
     {"cli"},
     {"entry"},

@@ -1,4 +1,4 @@
-"""Carrying out a plan on the engine: network, volumes, containers, in dependency waves.
+"""Carrying out a plan on the engine: removals, network, volumes, containers in dependency waves.
 
 Each step is one engine object created with its labels, so an interrupt at any point leaves
 a state the next `up` converges from (a created-but-stopped container is simply started).
@@ -15,10 +15,10 @@ from devenv.engine.health import died, wait_healthy
 from devenv.engine.port import EngineStack
 from devenv.engine.records import ContainerSpec, PortBindings
 from devenv.errors import DevenvError, EngineError, about
-from devenv.ops.down import remove_container
-from devenv.ops.progress import Progress, silent
-from devenv.stack import names
-from devenv.stack.plan import CREATE, KEEP, RECREATE, START, Action, Plan, PortAllocator
+from devenv.reconcile.desired import Desired
+from devenv.reconcile.plan import CREATE, KEEP, RECREATE, START, Action, Plan
+from devenv.reconcile.ports import PortAllocator
+from devenv.reconcile.teardown import Progress, remove_container, silent
 from devenv.stack.ports import port_is_free
 
 
@@ -36,44 +36,26 @@ def owner_labels(specs: Sequence[ContainerSpec]) -> dict[str, str]:
     return L.owned_only(dict(specs[0].labels)) if specs else {}
 
 
-def ensure_network(engine: EngineStack, project: Project, instance: str, extra_labels: dict[str, str]) -> str:
-    name = names.network_name(project.name, instance)
-    if not any(n.name == name for n in engine.networks(L.selector(project.name, instance))):
-        engine.create_network(name, {**L.base_labels(project.name, instance), **extra_labels})
-    return name
-
-
-def ensure_volumes(
-    engine: EngineStack,
-    project: Project,
-    instance: str,
-    specs: Sequence[ContainerSpec],
-    extra_labels: dict[str, str],
+def create_missing(
+    engine: EngineStack, project: Project, instance: str, plan: Plan, desired: Desired, owner: dict[str, str]
 ) -> None:
-    declared = {v.name: v for v in project.volumes}
-    wanted = {m.source for s in specs for m in s.mounts if m.kind == "volume"}
-    existing = {v.name for v in engine.volumes([])}
-    for volume in project.volumes:
-        if volume.external and volume.name in wanted and volume.name not in existing:
-            raise DevenvError(
-                f'external volume "{volume.name}" does not exist',
-                f"create it (`docker volume create {volume.name}`) or drop `external`",
-            )
-    for spec in specs:
-        for mount in spec.mounts:
-            if mount.kind != "volume" or mount.source in existing:
-                continue
-            logical = mount.source[len(names.prefix(project.name, instance)) + 1 :]
-            decl = declared.get(logical)
-            if decl is not None and decl.external:
-                continue
+    """The network and the volumes the plan creates, labelled as the instance's (and, for a
+    `devenv test` run, its owner's: a run killed before its first container leaves nothing
+    cleanup cannot find)."""
+    labels = {**L.base_labels(project.name, instance), **owner}
+    for action in plan.network:
+        if action.kind == CREATE:
+            engine.create_network(action.name, labels)
+    volumes = {v.name: v for v in desired.volumes}
+    for action in plan.volumes:
+        if action.kind == CREATE:
+            volume = volumes[action.name]
             engine.create_volume(
-                mount.source,
-                driver=decl.driver if decl else "local",
-                options=dict(decl.options) if decl and decl.options else None,
-                labels={**L.base_labels(project.name, instance), L.VOLUME_NAME: logical, **extra_labels},
+                volume.name,
+                driver=volume.driver,
+                options=volume.options,
+                labels={**labels, L.VOLUME_NAME: volume.logical},
             )
-            existing.add(mount.source)
 
 
 def port_bindings(spec: ContainerSpec, allocator: PortAllocator) -> PortBindings:
@@ -94,23 +76,22 @@ def apply_plan(
     project: Project,
     instance: str,
     plan: Plan,
-    specs: Sequence[ContainerSpec],
+    desired: Desired,
     *,
     progress: Progress = silent,
     wait: bool = True,
 ) -> list[Applied]:
     """Execute `plan`. Independent services in a wave start in parallel; health is awaited per wave."""
     say = progress
-    by_service = {s.service: s for s in specs}
+    by_service = {s.service: s for s in desired.specs}
     for action in plan.removals:
-        say(action.service, f"removing ({action.reason})")
+        say(action.service, f"removing ({action.cause})")
         remove_container(engine, action.container_id or "", None, action.service)
+    create_missing(engine, project, instance, plan, desired, owner_labels(desired.specs))
     if not any(a.kind != KEEP for wave in plan.waves for a in wave):
         return [Applied(a.service, a.kind, a.container_id or "") for wave in plan.waves for a in wave]
 
-    owner = owner_labels(specs)
-    network = ensure_network(engine, project, instance, owner)
-    ensure_volumes(engine, project, instance, [by_service[a.service] for w in plan.waves for a in w], owner)
+    network = desired.network
     allocator = PortAllocator(port_is_free)
     applied: list[Applied] = []
     # Here, not at import: concurrent.futures loads logging, which a no-op `up` never needs.
@@ -122,7 +103,7 @@ def apply_plan(
             # Recreated containers release their host ports before anything allocates new ones.
             for action in wave:
                 if action.kind == RECREATE:
-                    say(action.service, f"recreating ({action.reason})")
+                    say(action.service, f"recreating ({action.cause})")
                     remove_container(
                         engine,
                         action.container_id or "",
@@ -169,7 +150,12 @@ def _start_created(engine: EngineStack, container_id: str, service: str) -> str:
 
 
 def _bring_up(
-    engine: EngineStack, action: Action, spec: ContainerSpec, network: str, allocator: PortAllocator, say: Progress
+    engine: EngineStack,
+    action: Action,
+    spec: ContainerSpec,
+    network: str,
+    allocator: PortAllocator,
+    say: Progress,
 ) -> str:
     if action.kind == KEEP:
         return action.container_id or ""

@@ -1,4 +1,5 @@
-"""The planner is pure: desired specs + observed containers → actions."""
+"""The planner is pure: desired specs + observed containers → actions (the containers' part;
+networks, volumes and causes: test_reconcile_causes.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ import pytest
 
 from devenv.config.model import Project, Service
 from devenv.config.order import CycleError, waves_of
-from devenv.stack.plan import CREATE, KEEP, RECREATE, REMOVE, START, Observed, PortAllocator, plan
-from devenv.stack.spec import ResolvedService, container_spec
+from devenv.reconcile.desired import ResolvedService, container_spec
+from devenv.reconcile.observed import Observed
+from devenv.reconcile.plan import CREATE, KEEP, RECREATE, REMOVE, START, Plan, containers_plan
+from devenv.reconcile.ports import PortAllocator
+
+
+def plan(desired, observed, **kwargs) -> Plan:
+    return Plan(*containers_plan(desired, observed, **kwargs))
 
 
 def make_specs(**overrides):
@@ -103,6 +110,19 @@ def test_config_hash_ignores_nothing_that_matters() -> None:
     )
     assert base.config_hash != changed_env.config_hash
     assert make_specs()[1].config_hash == base.config_hash  # stable across runs
+
+
+def test_config_hash_is_the_one_containers_already_carry() -> None:
+    """The labels that explain a hash are not in it: a container made by the devenv before
+    them is up to date, not recreated (the value is what that devenv computed)."""
+    spec = container_spec(
+        Project(name="shop", root=Path("/src/shop"), config_file=Path("/src/shop/devenv.toml"), services=()),
+        Service(name="web", image="web:1", command=("serve",)),
+        "default",
+        ResolvedService("sha256:img", "reg/x:1", "sha256:d", {"A": "1"}, "pub", "full"),
+        shim_dir=None,
+    )
+    assert spec.config_hash == "fc65d92755320a43"
 
 
 def test_cycle_detected() -> None:

@@ -1,8 +1,10 @@
-"""The desired container of each service: everything the engine needs to create it,
-computed purely from the model, the resolved image and the resolved env.
+"""Desired state: the container of each service (everything the engine needs to create it),
+the instance's network and its named volumes, computed purely from the model, the resolved
+image and the resolved env.
 
 The config hash covers exactly what a container is created from (not host ports, which are
-allocated at create time), so `up` recreates a service only when its definition changed.
+allocated at create time), so `up` recreates a service only when its definition changed. Its
+parts, digested one by one, go on the container beside it: they say which part changed.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
-from typing import Callable, NamedTuple, Optional
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, NamedTuple, Optional
 
 from devenv.config.model import DOCKER_SOCKET, Project, Service
 from devenv.engine import labels as L
 from devenv.engine.host import engine_socket
 from devenv.engine.records import ContainerSpec, Mount
+from devenv.reconcile.parts import format_parts
 from devenv.stack import names
 
 
@@ -120,13 +123,25 @@ def container_spec(
         labels=labels,
         depends_on=service.depends_on,
     )
-    digest = _hash(spec, resolved.env_full_hash)
-    return _with_label(spec, L.CONFIG_HASH, digest)
+    doc = _hash_document(spec, resolved.env_full_hash)
+    digest = _digest(doc)[:16]
+    return spec._replace(
+        labels={
+            **spec.labels,
+            L.CONFIG_HASH: digest,
+            L.CONFIG_PARTS: format_parts({k: _digest(v)[:8] for k, v in doc.items() if k != "v"}),
+            L.ENV_KEYS: ",".join(sorted(resolved.environment)),
+        }
+    )
 
 
-def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
+def _digest(doc: Any) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _hash_document(spec: ContainerSpec, env_full_hash: str) -> dict[str, Any]:
     stable_labels = L.without_owner(dict(spec.labels))
-    doc = {
+    doc: dict[str, Any] = {
         "v": 1,
         "image": spec.image_id,  # repo@digest and the bare id name the same image
         "command": spec.command,
@@ -145,8 +160,66 @@ def _hash(spec: ContainerSpec, env_full_hash: str) -> str:
     }
     if spec.stop_signal:  # only when set: hashes of services without one stay as they were
         doc["stop_signal"] = spec.stop_signal
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return doc
 
 
-def _with_label(spec: ContainerSpec, key: str, value: str) -> ContainerSpec:
-    return spec._replace(labels={**spec.labels, key: value})
+class DesiredVolume(NamedTuple):
+    name: str  # the engine's name
+    logical: str  # the name in devenv.toml
+    driver: str
+    options: Optional[Mapping[str, str]]
+    external: bool
+
+
+class Desired(NamedTuple):
+    """What the file asks for, resolved: the containers, the network, the volumes they mount."""
+
+    specs: tuple[ContainerSpec, ...]
+    network: str
+    volumes: tuple[DesiredVolume, ...]
+
+
+def desired_state(
+    project: Project,
+    services: Sequence[Service],
+    instance: str,
+    resolved: Mapping[str, ResolvedService],
+    *,
+    profile: Optional[str] = None,
+    extra_labels: Optional[Mapping[str, str]] = None,
+) -> Desired:
+    shim_dir, wrap = None, None
+    if any(s.restart and s.command for s in services):
+        # The shim's module loads shutil and tempfile: only for stacks that use it.
+        from devenv.watch.supervisor import shim_host_dir, wrap_command
+
+        shim_dir, wrap = str(shim_host_dir()), wrap_command
+    extra = {**(extra_labels or {}), **({L.PROFILE: profile} if profile else {})}
+    specs = tuple(
+        container_spec(
+            project, s, instance, resolved[s.name], shim_dir=shim_dir, wrap=wrap, extra_labels=extra
+        )
+        for s in services
+    )
+    return Desired(specs, names.network_name(project.name, instance), _volumes(project, instance, services))
+
+
+def _volumes(project: Project, instance: str, services: Sequence[Service]) -> tuple[DesiredVolume, ...]:
+    declared = {v.name: v for v in project.volumes}
+    out: dict[str, DesiredVolume] = {}
+    for service in services:
+        for volume in service.volumes:
+            decl = declared.get(volume.name)
+            external = bool(decl and decl.external)
+            name = volume.name if external else names.volume_name(project.name, instance, volume.name)
+            out.setdefault(
+                name,
+                DesiredVolume(
+                    name,
+                    volume.name,
+                    decl.driver if decl else "local",
+                    dict(decl.options) if decl and decl.options else None,
+                    external,
+                ),
+            )
+    return tuple(out.values())
