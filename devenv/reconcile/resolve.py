@@ -187,7 +187,7 @@ def preview_services(
             if present is not None and present.labels.get(INPUTS_LABEL) == inputs:
                 return _built(project, service, present.id, base)
             cause = "--build" if build else "not built yet" if present is None else "its build inputs changed"
-            pending.append(Action(BUILD, tag, None, f"{service.name}: {cause}", IMAGE))
+            pending.append(Action(BUILD, tag, None, f"{cause} (service {service.name})", IMAGE))
             return _built(project, service, "", base)._replace(run_ref=tag, digest="(to build)")
         return _pulled(service, project, peek(service, _ref(project, service), _locked(lock, service)))
 
@@ -223,7 +223,7 @@ def _peek(
     if present is not None:
         return EnsuredImage(pinned, str(pinned), present.id, digest, pulled=False)
     cause = "not on this machine" if local is None else "the registry has another digest"
-    pending.append(Action(PULL, pinned.display, None, f"{service}: {cause}", IMAGE))
+    pending.append(Action(PULL, pinned.display, None, f"{cause} (service {service})", IMAGE))
     return EnsuredImage(pinned, str(pinned), "", digest, pulled=False)
 
 

@@ -82,3 +82,44 @@ rules = [{{ paths = ["Dockerfile", "version.txt"], action = "rebuild" }}]
         assert container_ids(project)["web"] != before  # a new image means a new container
     finally:
         run.interrupt()
+
+
+def test_a_rebuild_under_a_foreground_up_keeps_its_profile(project, docker_client, busybox_image) -> None:
+    """`up --profile staging` resolves the env once and the watcher's rebuild recreates with that
+    profile: the new container gets the profile's value, not the default profile's."""
+    (project.root / "Dockerfile").write_text(
+        f'FROM {busybox_image}\nCOPY version.txt /version.txt\nCMD ["sleep", "100000"]\n'
+    )
+    (project.root / "version.txt").write_text("build 1\n")
+    project.write("""
+[env.profiles.staging]
+set = { GREETING = "from-staging" }
+
+[services.web]
+build = "."
+
+[services.web.watch]
+action = "none"
+rules = [{ paths = ["version.txt"], action = "rebuild" }]
+""")
+
+    def greeting(container_id: str) -> str:
+        env = docker_client.api.inspect_container(container_id)["Config"]["Env"]
+        return dict(item.partition("=")[::2] for item in env).get("GREETING", "(not set)")
+
+    run = RunningUp(project, "--profile", "staging")
+    try:
+        wait_for(
+            lambda: run.said("watching web"), timeout=90, what=lambda: "the watching line\n" + run.dump()
+        )
+        before = container_ids(project)["web"]
+        assert greeting(before) == "from-staging"
+        (project.root / "version.txt").write_text("build 2\n")
+        wait_for(
+            lambda: run.said("reloaded (rebuild) in"), timeout=90, what=lambda: "the rebuild\n" + run.dump()
+        )
+        after = container_ids(project)["web"]
+        assert after != before
+        assert greeting(after) == "from-staging"
+    finally:
+        run.interrupt()

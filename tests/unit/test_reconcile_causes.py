@@ -211,14 +211,14 @@ def test_a_partial_up_plans_only_the_volumes_its_services_mount() -> None:
 def test_pending_pulls_and_builds_come_first_and_are_changes() -> None:
     wanted = desired()
     pending = [
-        Action(PULL, "reg/x@sha256:cd", None, "db: not on this machine", IMAGE),
-        Action(BUILD, "shop-web:dev", None, "web: its build inputs changed", IMAGE),
+        Action(PULL, "reg/x@sha256:cd", None, "not on this machine (service db)", IMAGE),
+        Action(BUILD, "shop-web:dev", None, "its build inputs changed (service web)", IMAGE),
     ]
     the_plan = plan(wanted, snapshot(*wanted.specs), images=pending)
     assert not the_plan.is_noop
     assert described(the_plan)[:2] == [
-        "pull image reg/x@sha256:cd: db: not on this machine",
-        "build image shop-web:dev: web: its build inputs changed",
+        "pull image reg/x@sha256:cd: not on this machine (service db)",
+        "build image shop-web:dev: its build inputs changed (service web)",
     ]
 
 
