@@ -152,7 +152,7 @@ class WatchLoop:
             (files.add(path) if path.is_file() else roots.append(path))
         matcher = IgnoreMatcher(self.root, spec.ignore, include_ignored=spec.include_ignored)
         debouncer = Debouncer(spec.quiet_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock)
-        supervised = bool(svc.restart and svc.command)  # as stack/spec.py decides it
+        supervised = bool(svc.restart and svc.command)  # as reconcile/desired.py decides it
         return _Watched(svc, spec, roots, files, matcher, RuleSet(spec, supervised=supervised), debouncer)
 
     def _observer_roots(self) -> list[Path]:
