@@ -30,7 +30,7 @@ from devenv.ops.selection import check_selection
 from devenv.ops.stale import remove_stale, stale_instances
 from devenv.reconcile.desired import Desired, desired_state
 from devenv.reconcile.observed import Snapshot, observe, with_env
-from devenv.reconcile.plan import Plan, plan, with_dependencies
+from devenv.reconcile.plan import INSTANCE, REMOVE, Action, Plan, plan, with_dependencies
 from devenv.reconcile.resolve import (
     Envs,
     Resolution,
@@ -129,11 +129,13 @@ def up(
         taken_over = ensure_own(observed.infos, project, options.instance, "up")  # another checkout's: raises
         notes = [taken_over] if taken_over else []
         if options.dry_run:
-            preview = preview_services(
-                reads, project, services, envs, pull=options.pull, build=options.build
-            )
+            preview = preview_services(reads, project, services, envs, pull=options.pull, build=options.build)
             desired = _desired(project, services, options, preview)
-            the_plan = _plan(desired, with_env(reads, observed, desired.specs), options, preview)
+            dead = [
+                Action(REMOVE, name, None, "a `devenv test` run whose devenv died", INSTANCE)
+                for _, name in stale_instances(reads, project.name)
+            ]
+            the_plan = _plan(desired, with_env(reads, observed, desired.specs), options, preview, dead)
             return UpResult(the_plan, desired, [*notes, *preview.warnings], preview.secret_values, started)
         resolution = _local(reads, project, services, envs, options)
         if resolution is not None:
@@ -213,7 +215,11 @@ def _desired(
 
 
 def _plan(
-    desired: Desired, observed: Snapshot, options: UpOptions, resolution: Optional[Resolution] = None
+    desired: Desired,
+    observed: Snapshot,
+    options: UpOptions,
+    resolution: Optional[Resolution] = None,
+    leftovers: Sequence[Action] = (),
 ) -> Plan:
     return plan(
         desired,
@@ -221,6 +227,7 @@ def _plan(
         selected=options.services or None,
         force_recreate=options.force_recreate,
         images=resolution.pending if resolution is not None else (),
+        leftovers=leftovers,
     )
 
 

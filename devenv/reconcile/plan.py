@@ -37,6 +37,7 @@ CONTAINER = "container"
 NETWORK = "network"
 VOLUME = "volume"
 IMAGE = "image"
+INSTANCE = "instance"  # a dead `devenv test` run's, removed whole before anything else
 
 PLAN_VERSION = 1  # of the JSON document (`devenv.plan/v1`)
 
@@ -79,6 +80,7 @@ class Plan(NamedTuple):
     network: tuple[Action, ...] = ()
     volumes: tuple[Action, ...] = ()
     images: tuple[Action, ...] = ()  # pulls and builds (a dry run's: `up` does them before planning)
+    leftovers: tuple[Action, ...] = ()  # dead test runs' instances (a dry run's: `up` removes them first)
 
     @property
     def changes(self) -> list[Action]:
@@ -87,17 +89,13 @@ class Plan(NamedTuple):
 
     @property
     def is_noop(self) -> bool:
-        return not self.changes and all(a.kind == KEEP for a in (*self.network, *self.volumes, *self.images))
+        rest = (*self.network, *self.volumes, *self.images, *self.leftovers)
+        return not self.changes and all(a.kind == KEEP for a in rest)
 
     def steps(self) -> list[Action]:
         """Every action in the order they are carried out."""
-        return [
-            *self.images,
-            *self.removals,
-            *self.network,
-            *self.volumes,
-            *(a for w in self.waves for a in w),
-        ]
+        waves = (a for w in self.waves for a in w)
+        return [*self.leftovers, *self.images, *self.removals, *self.network, *self.volumes, *waves]
 
     def to_dict(self) -> dict[str, Any]:
         steps = self.steps()
@@ -128,8 +126,10 @@ def plan(
     selected: Optional[Iterable[str]] = None,
     force_recreate: Iterable[str] = (),
     images: Sequence[Action] = (),
+    leftovers: Sequence[Action] = (),
 ) -> Plan:
-    """`selected`: only these services (and their dependencies); orphans are then left alone."""
+    """`selected`: only these services (and their dependencies); orphans are then left alone.
+    `images`, `leftovers`: a dry run's pulls and builds, and dead test runs it would remove."""
     removals, waves = containers_plan(
         desired.specs, observed.containers, selected=selected, force_recreate=force_recreate
     )
@@ -155,7 +155,7 @@ def plan(
             )
         else:
             volumes.append(Action(CREATE, volume.name, None, "missing", VOLUME))
-    return Plan(removals, waves, (network,), tuple(volumes), tuple(images))
+    return Plan(removals, waves, (network,), tuple(volumes), tuple(images), tuple(leftovers))
 
 
 def containers_plan(

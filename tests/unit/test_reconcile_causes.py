@@ -19,6 +19,7 @@ from devenv.reconcile.plan import (
     BUILD,
     CREATE,
     IMAGE,
+    INSTANCE,
     KEEP,
     NETWORK,
     PULL,
@@ -220,6 +221,14 @@ def test_pending_pulls_and_builds_come_first_and_are_changes() -> None:
         "pull image reg/x@sha256:cd: not on this machine (service db)",
         "build image shop-web:dev: its build inputs changed (service web)",
     ]
+
+
+def test_dead_test_runs_are_removed_before_anything_else() -> None:
+    wanted = desired()
+    dead = [Action(REMOVE, "test-1a2b3c4d", None, "a `devenv test` run whose devenv died", INSTANCE)]
+    the_plan = plan(wanted, snapshot(*wanted.specs), leftovers=dead)
+    assert not the_plan.is_noop
+    assert described(the_plan)[0] == "remove instance test-1a2b3c4d: a `devenv test` run whose devenv died"
 
 
 def test_the_json_document_is_versioned_and_lists_every_action() -> None:
