@@ -39,9 +39,7 @@ def owner_labels(specs: Sequence[ContainerSpec]) -> dict[str, str]:
 def create_missing(
     engine: EngineStack, project: Project, instance: str, plan: Plan, desired: Desired, owner: dict[str, str]
 ) -> None:
-    """The network and the volumes the plan creates, labelled as the instance's (and, for a
-    `devenv test` run, its owner's: a run killed before its first container leaves nothing
-    cleanup cannot find)."""
+    """The network and the volumes the plan creates, with the instance's labels and `owner`'s."""
     labels = {**L.base_labels(project.name, instance), **owner}
     for action in plan.network:
         if action.kind == CREATE:

@@ -84,9 +84,13 @@ rules = [{{ paths = ["Dockerfile", "version.txt"], action = "rebuild" }}]
         run.interrupt()
 
 
-def test_a_rebuild_under_a_foreground_up_keeps_its_profile(project, docker_client, busybox_image) -> None:
+@pytest.mark.parametrize("how", ["foreground up", "watch after up -d"])
+def test_a_rebuild_keeps_the_profile_the_stack_was_started_with(
+    project, docker_client, busybox_image, how
+) -> None:
     """`up --profile staging` resolves the env once and the watcher's rebuild recreates with that
-    profile: the new container gets the profile's value, not the default profile's."""
+    profile (a standalone `devenv watch`: the profile the container was made with): the new
+    container gets the profile's value, not the default profile's."""
     (project.root / "Dockerfile").write_text(
         f'FROM {busybox_image}\nCOPY version.txt /version.txt\nCMD ["sleep", "100000"]\n'
     )
@@ -107,7 +111,11 @@ rules = [{ paths = ["version.txt"], action = "rebuild" }]
         env = docker_client.api.inspect_container(container_id)["Config"]["Env"]
         return dict(item.partition("=")[::2] for item in env).get("GREETING", "(not set)")
 
-    run = RunningUp(project, "--profile", "staging")
+    if how == "foreground up":
+        run = RunningUp(project, "--profile", "staging")
+    else:
+        project.ok("up", "-d", "--profile", "staging")
+        run = Running(project, "web")
     try:
         wait_for(
             lambda: run.said("watching web"), timeout=90, what=lambda: "the watching line\n" + run.dump()
