@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from tests.integration.registry_helpers import remove_image
+
 pytestmark = pytest.mark.engine
 
 STACK = """
@@ -148,3 +150,25 @@ def test_down_dry_run_lists_what_it_would_remove_and_removes_nothing(
     removed = json.loads(project.ok("down", "--json").out)
     assert sorted(removed["containers"]) == sorted(n.lstrip("/") for n, *_ in before["containers"].values())
     assert removed["networks"] == [network] and removed["kept_volumes"] == [volume]
+
+
+def test_up_dry_run_names_the_build_it_would_run_and_builds_nothing(
+    project, docker_client, busybox_image
+) -> None:
+    (project.root / "Dockerfile").write_text(f'FROM {busybox_image}\nCMD ["sleep", "100000"]\n')
+    project.write('[services.web]\nbuild = "."\n')
+    planned = project.ok("up", "--dry-run")
+    builds = [line for line in planned.out.splitlines() if line.startswith("build image ")]
+    assert len(builds) == 1 and builds[0].endswith(": not built yet (service web)"), planned
+    assert "create web: not created yet" in planned.out.splitlines(), planned
+    assert not docker_client.images.list(
+        filters={"label": f"dev.devenv.project={project.name}"}
+    )  # nothing built
+    try:
+        project.ok("up", "-d")
+        rebuilt = project.ok("up", "--dry-run", "--build")
+        assert any(line.endswith(": --build (service web)") for line in rebuilt.out.splitlines()), rebuilt
+    finally:
+        project.ok("down")
+        for image in docker_client.images.list(filters={"label": f"dev.devenv.project={project.name}"}):
+            remove_image(docker_client, image.id)

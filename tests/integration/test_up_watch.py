@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.conftest import free_port
+from tests.integration.registry_helpers import remove_image
 from tests.integration.test_watch_cli import Running
 from tests.integration.test_watch_support import served, wait_for, write_app
 
@@ -131,3 +132,6 @@ rules = [{ paths = ["version.txt"], action = "rebuild" }]
         assert greeting(after) == "from-staging"
     finally:
         run.interrupt()
+        project.ok("down")
+        for image in docker_client.images.list(filters={"label": f"dev.devenv.project={project.name}"}):
+            remove_image(docker_client, image.id)
