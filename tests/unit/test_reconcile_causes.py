@@ -64,7 +64,7 @@ def desired(
 ) -> Desired:
     proj = project(DB, web, volumes=(VolumeDecl("pgdata"),))
     found = {"db": resolved(), "web": resolved(env, digest, full=json.dumps(env, sort_keys=True))}
-    return desired_state(proj, list(proj.services), "default", found, **kw)  # type: ignore[arg-type]
+    return desired_state(proj, list(proj.services), "default", found, **kw)
 
 
 def running(spec: ContainerSpec, *, state: str = "running") -> ContainerInfo:
