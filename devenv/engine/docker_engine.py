@@ -158,7 +158,7 @@ class DockerEngine:
 
     def remove_container(self, container_id: str) -> bool:
         try:
-            self.api.remove_container(container_id, v=False, force=True)
+            self.api.remove_container(container_id, v=True, force=True)
         except docker.errors.NotFound:
             return False
         except Exception as err:

@@ -179,7 +179,7 @@ class LiteEngine:
 
     def remove_container(self, container_id: str) -> bool:
         try:
-            self._call("DELETE", f"/containers/{self._quoted(container_id)}", {"force": "1"})
+            self._call("DELETE", f"/containers/{self._quoted(container_id)}", {"force": "1", "v": "1"})
         except LiteAPIError as err:
             if err.status_code == 404:
                 return False

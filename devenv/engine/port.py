@@ -82,7 +82,9 @@ class EngineTeardown(EngineReads, Protocol):
         ...
 
     def remove_container(self, container_id: str) -> bool:
-        """Remove (forced, anonymous volumes kept); False when it is gone already."""
+        """Remove (forced) with its anonymous volumes — an image's `VOLUME` that no named volume
+        covers would otherwise be left behind unlabelled on every down/recreate; named volumes
+        are never removed with a container. False when it is gone already."""
         ...
 
     def remove_network(self, network_id: str) -> None: ...
