@@ -15,7 +15,9 @@ bash scripts/debian-base.sh "$DEVENV_TEST_REGISTRY" >/dev/null
 # This machine's registry is private to it, so the checkout in hand is the team's default
 # branch: its builds get the `latest` tags the example's services use.
 branch=$(git symbolic-ref --short -q HEAD || echo main)
-DEVENV_DEFAULT_BRANCH=$branch devenv -q images build --push >/dev/null
+# Only what the shop runs on: the rest of the catalog (redis, mariadb) is built when a project
+# needs it (`devenv images build redis --push`).
+DEVENV_DEFAULT_BRANCH=$branch devenv -q images build base python node postgres --push >/dev/null
 
 # The Secret's local values: written once (the database keeps the password it was made with).
 fresh=0

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -31,9 +32,13 @@ def _needs(what: str) -> None:
     pytest.skip(what)
 
 
-def ensure_catalog(registry: str) -> None:
-    """Bootstrap Debian and build + push the catalog into `registry`, as scripts/quickstart.sh
-    does: nothing is built when the registry already holds these inputs."""
+QUICKSTART_IMAGES = ("base", "python", "node", "postgres")  # what scripts/quickstart.sh builds
+
+
+def ensure_catalog(registry: str, names: Sequence[str] = QUICKSTART_IMAGES) -> None:
+    """Bootstrap Debian and build + push catalog images (default: the quick start's) into
+    `registry`, as scripts/quickstart.sh does: nothing is built when the registry already holds
+    these inputs."""
     if shutil.which("mmdebstrap") is None:
         _needs("mmdebstrap is not installed (scripts/install.sh installs it)")
     env = {**os.environ, "DEVENV_REGISTRY": registry}
@@ -47,7 +52,7 @@ def ensure_catalog(registry: str) -> None:
     # As the quick start: this machine's registry is private, the checkout is the default branch.
     env["DEVENV_DEFAULT_BRANCH"] = branch or "main"
     build = subprocess.run(
-        [sys.executable, "-m", "devenv", "--project-dir", str(REPO), "-q", "images", "build", "--push"],
+        [sys.executable, "-m", "devenv", "--project-dir", str(REPO), "-q", "images", "build", *names, "--push"],
         cwd=REPO,
         env=env,
         capture_output=True,
