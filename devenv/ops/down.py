@@ -62,7 +62,7 @@ def down(
     (`dry_run`: only plan it)."""
     engine = engine or light()
     timeouts = {s.name: s.stop_timeout_s for s in project.services}
-    with instance_lock(project.root, project.name, instance, waiting=waiting):
+    with instance_lock(project.root, project.name, instance, waiting=waiting, remove_after=not dry_run):
         observed = observe(engine, project.name, instance, every_volume=False)
         leftovers = ensure_own(observed.infos, project, instance, "down")  # another checkout's: raises
         if dry_run:

@@ -25,6 +25,7 @@ from devenv.engine.connect import connect
 from devenv.engine.port import Engine
 from devenv.errors import DevenvError
 from devenv.ops.down import remove_instance
+from devenv.ops.instance_lock import remove_lock_file
 from devenv.ops.progress import Progress, Waiting, silent
 from devenv.ops.selection import check_selection
 from devenv.ops.status import ServiceStatus, status
@@ -139,6 +140,7 @@ def run_test(
                     default_timeout=0,
                     progress=progress,
                 )
+                remove_lock_file(project.root, project.name, instance)
     return TestOutcome(instance, code, options.keep)
 
 

@@ -1,6 +1,7 @@
-"""An image's `VOLUME` that no named volume covers gets an anonymous volume from the engine;
-devenv removes it with the container (down, recreate, `devenv test`), so nothing unlabelled is
-left behind — named volumes stay as they were."""
+"""Nothing of an instance outlives it: an image's `VOLUME` that no named volume covers gets an
+anonymous volume from the engine, which devenv removes with the container (down, recreate,
+`devenv test`) — named volumes stay as they were; the instance's lock file in the state folder
+goes with `down` and with a `devenv test` teardown."""
 
 from __future__ import annotations
 
@@ -53,6 +54,11 @@ def _existing(docker_client, names: set[str]) -> set[str]:
     return {v.name for v in docker_client.volumes.list()} & names
 
 
+def _lock_files(project) -> list[str]:
+    folder = project.state_dir / "locks"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
 def _write(project, image: str, marker: str) -> None:
     project.write(
         f"""
@@ -70,6 +76,7 @@ def test_down_and_recreate_remove_the_anonymous_volume_and_keep_the_named_one(
 ) -> None:
     _write(project, volume_image, "one")
     project.ok("up", "-d")
+    assert len(_lock_files(project)) == 1
     first = _anonymous(docker_client, project.name)
     assert len(first) == 1 and _existing(docker_client, first) == first
 
@@ -88,6 +95,7 @@ def test_down_and_recreate_remove_the_anonymous_volume_and_keep_the_named_one(
     third = _anonymous(docker_client, project.name)
     project.ok("down", "--volumes")
     assert _existing(docker_client, third | {named}) == set()
+    assert _lock_files(project) == [], "down left the instance's lock file in the state folder"
 
 
 def test_devenv_test_leaves_no_anonymous_volume(project, docker_client, volume_image, tmp_path) -> None:
@@ -104,3 +112,4 @@ def test_devenv_test_leaves_no_anonymous_volume(project, docker_client, volume_i
     names = set(json.loads(seen.read_text()))
     assert len(names) == 1
     assert _existing(docker_client, names) == set(), "devenv test left the anonymous volume behind"
+    assert _lock_files(project) == [], "devenv test left its instance's lock file behind"
