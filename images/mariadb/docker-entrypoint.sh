@@ -22,6 +22,7 @@ fi
 
 # An SQL string literal / identifier: quotes and backslashes escaped.
 sql_string() { printf "'%s'" "$(printf '%s' "$1" | sed "s/\\\\/\\\\\\\\/g; s/'/\\\\'/g")"; }
+sql() { printf '%s\n' "$1"; }  # not echo: dash's echo reads backslashes as escapes
 sql_name() { printf '`%s`' "$(printf '%s' "$1" | sed 's/`/``/g')"; }
 
 init_database() {
@@ -60,21 +61,25 @@ init_database() {
     # never on a command line.
     client() { mariadb --socket=/run/mysqld/init.sock -uroot --protocol=socket "$@"; }
     {
-        echo "SET @@SESSION.SQL_LOG_BIN=0;"
-        echo "DROP USER IF EXISTS ''@'localhost';"
+        sql "SET @@SESSION.SQL_LOG_BIN=0;"
+        sql "SET @@SESSION.SQL_MODE=REPLACE(@@SESSION.SQL_MODE, 'NO_BACKSLASH_ESCAPES', '');"
+        # mariadb-install-db also makes a root without a password for 127.0.0.1, ::1 and this
+        # host's name: only root@localhost (and root@% below) are kept.
+        sql "DROP USER IF EXISTS ''@'localhost', root@'127.0.0.1', root@'::1';"
+        sql "EXECUTE IMMEDIATE CONCAT('DROP USER IF EXISTS root@', QUOTE(@@hostname));"
         if [ -n "$root_password" ]; then
-            echo "ALTER USER 'root'@'localhost' IDENTIFIED BY $(sql_string "$root_password");"
-            echo "CREATE USER 'root'@'%' IDENTIFIED BY $(sql_string "$root_password");"
-            echo "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
+            sql "ALTER USER 'root'@'localhost' IDENTIFIED BY $(sql_string "$root_password");"
+            sql "CREATE USER 'root'@'%' IDENTIFIED BY $(sql_string "$root_password");"
+            sql "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
         fi
         if [ -n "$database" ]; then
-            echo "CREATE DATABASE IF NOT EXISTS $(sql_name "$database");"
+            sql "CREATE DATABASE IF NOT EXISTS $(sql_name "$database");"
         fi
         if [ -n "$user" ]; then
-            echo "CREATE USER $(sql_string "$user")@'%' IDENTIFIED BY $(sql_string "$password");"
-            if [ -n "$database" ]; then echo "GRANT ALL ON $(sql_name "$database").* TO $(sql_string "$user")@'%';"; fi
+            sql "CREATE USER $(sql_string "$user")@'%' IDENTIFIED BY $(sql_string "$password");"
+            if [ -n "$database" ]; then sql "GRANT ALL ON $(sql_name "$database").* TO $(sql_string "$user")@'%';"; fi
         fi
-        echo "FLUSH PRIVILEGES;"
+        sql "FLUSH PRIVILEGES;"
     } | client
     export MYSQL_PWD="$root_password"
     for f in /docker-entrypoint-initdb.d/*; do
