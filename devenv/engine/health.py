@@ -10,6 +10,7 @@ container itself and judging it as the engine would (consecutive failures up to 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional, Protocol, runtime_checkable
@@ -77,6 +78,18 @@ def wait_healthy(
             state = checks.judged(state)
         if state.health in (None, "healthy"):
             return
+        hopeless = hopeless_probe(state.probes)
+        if hopeless is not None:
+            raise HealthError(
+                _with_logs(
+                    f"service {service}: its health check fails the same way every time "
+                    f"({REPEATS} checks in a row, exit {hopeless.exit_code}): {_probe_text(hopeless)} — "
+                    "an error no wait will cure, so devenv stopped waiting",
+                    last_log_lines(engine, container_id),
+                ),
+                f"fix health.cmd of {service} in devenv.toml (a string runs under /bin/sh, which has no "
+                "bash options such as `set -o pipefail`: use [\"bash\", \"-c\", \"…\"] for those)",
+            )
         if state.health == "unhealthy":
             raise HealthError(
                 _with_logs(
@@ -113,6 +126,7 @@ class ChecksRun:
         self._failures = 0
         self._verdict: Optional[str] = None
         self._probe: Optional[Probe] = None
+        self._probes: list[Probe] = []
 
     def due(self, now: float) -> None:
         """Run one check when its interval has come (the first at once)."""
@@ -131,7 +145,11 @@ class ChecksRun:
         """The engine's state, with devenv's own verdict where devenv ran the checks by exec."""
         if not self._by_exec:
             return state
-        return state._replace(health=self._verdict or "starting", last_probe=self._probe or state.last_probe)
+        return state._replace(
+            health=self._verdict or "starting",
+            last_probe=self._probe or state.last_probe,
+            probes=tuple(self._probes) or state.probes,
+        )
 
     def _exec(self, now: float) -> None:
         argv = ["/bin/sh", "-c", self._test[1]] if self._test[0] == "CMD-SHELL" else self._test[1:]
@@ -141,6 +159,7 @@ class ChecksRun:
         except DevenvError as err:  # the container went away meanwhile: the inspect says so
             code, output = None, err.message
         self._probe = Probe(code, output)
+        self._probes = [*self._probes[-(REPEATS - 1) :], self._probe]
         if code == 0:
             self._verdict, self._failures = "healthy", 0
             return
@@ -164,6 +183,36 @@ def died(
         ),
         f"fix the command or image of {service}; `devenv logs {service}` shows the whole output",
     )
+
+
+# A probe that fails like this fails the same way on every try: the command is missing, not
+# executable, or its shell cannot parse it. Waiting out the health budget cannot help.
+REPEATS = 3
+HOPELESS_EXIT_CODES = (126, 127)  # the shell's "cannot execute" and "command not found"
+_HOPELESS_OUTPUT = re.compile(
+    r": not found$|command not found|executable file not found|illegal option|syntax error"
+    r"|unrecognized option|invalid option|unknown option|permission denied",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def hopeless_probe(probes: Sequence[Probe]) -> Optional[Probe]:
+    """The probe when the last REPEATS checks all failed identically with an error that no
+    retry will cure (see above); None while the check may yet pass."""
+    recent = probes[-REPEATS:]
+    if len(recent) < REPEATS or any(p.exit_code == 0 for p in recent):
+        return None
+    if len({(p.exit_code, p.output) for p in recent}) != 1:
+        return None
+    probe = recent[-1]
+    if probe.exit_code in HOPELESS_EXIT_CODES or _HOPELESS_OUTPUT.search(probe.output):
+        return probe
+    return None
+
+
+def _probe_text(probe: Probe) -> str:
+    lines = [line.strip() for line in probe.output.strip().splitlines() if line.strip()]
+    return " / ".join(lines[-3:]) if lines else "(no output)"
 
 
 def _last_probe(state: ContainerState) -> str:

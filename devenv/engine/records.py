@@ -95,6 +95,7 @@ class ContainerState(NamedTuple):
     error: str
     health: Optional[str]  # starting | healthy | unhealthy | None (no health check)
     last_probe: Optional[Probe]
+    probes: tuple[Probe, ...] = ()  # the engine's recent health checks, oldest first (Docker keeps 5)
 
 
 class ContainerDetails(NamedTuple):
@@ -207,14 +208,15 @@ def container_info(raw: JSON) -> ContainerInfo:
 def container_state(raw: JSON) -> ContainerState:
     health = raw.get("Health") or {}
     log = health.get("Log") or []
-    probe = Probe(log[-1].get("ExitCode"), log[-1].get("Output") or "") if log else None
+    probes = tuple(Probe(entry.get("ExitCode"), entry.get("Output") or "") for entry in log)
     return ContainerState(
         status=raw.get("Status", "unknown"),
         running=bool(raw.get("Running")),
         exit_code=raw.get("ExitCode"),
         error=raw.get("Error") or "",
         health=health.get("Status"),
-        last_probe=probe,
+        last_probe=probes[-1] if probes else None,
+        probes=probes,
     )
 
 
