@@ -107,7 +107,8 @@ def status(obj: Any, instance: Optional[str], as_json: bool) -> None:
         return
     rows = []
     for row in result.services:
-        state = row.state + (f" ({row.health})" if row.health else "")
+        state = row.state + (f" ({row.exit_code})" if row.exit_code is not None else "")
+        state += f" ({row.health})" if row.health else ""
         flags = f" [{', '.join(row.security)}]" if row.security else ""
         digest = (row.digest or "-").replace("sha256:", "")[:12]
         rows.append([row.service, state + flags, digest, row.env_hash or "-", " ".join(row.urls) or "-"])

@@ -170,6 +170,32 @@ class ChecksRun:
             self._verdict = "unhealthy"
 
 
+SETTLE_S = 1.0  # how long a service without a health check is watched after its start
+
+
+def settle(
+    engine: EngineStack,
+    started: Sequence[tuple[str, str]],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = _interruptible_sleep,
+) -> None:
+    """Watch just-started containers without a health check (`(container id, service)`) for
+    SETTLE_S, all at once: an app that dies a moment after its start is reported (HealthError
+    with its exit code and last log lines) instead of `up` saying it runs."""
+    if not started:
+        return
+    deadline = clock() + SETTLE_S
+    while True:
+        for container_id, service in started:
+            state = engine.inspect_container(container_id).state
+            if not state.running and state.status != "created":
+                raise died(engine, container_id, service, state)
+        if clock() >= deadline:
+            return
+        sleep(POLL_S)
+
+
 def died(
     engine: EngineStack, container_id: str, service: str, state: Optional[ContainerState] = None
 ) -> HealthError:

@@ -73,6 +73,7 @@ class ContainerInfo(NamedTuple):
     labels: dict[str, str]
     ports: tuple[tuple[str, int, int, str], ...]  # (host_ip, host_port, container_port, proto)
     health: Optional[str] = None  # starting | healthy | unhealthy | None (no health check)
+    exit_code: Optional[int] = None  # of an exited container, from the list's status text
 
     @property
     def running(self) -> bool:
@@ -161,6 +162,15 @@ def health_of_status(status: str) -> Optional[str]:
     return None
 
 
+_EXITED = re.compile(r"^Exited \((-?\d+)\)")
+
+
+def exit_code_of_status(status: str) -> Optional[int]:
+    """The exit code in a list's status text: "Exited (1) 3 seconds ago" (Docker and Podman)."""
+    found = _EXITED.match(status)
+    return int(found.group(1)) if found else None
+
+
 # The list calls: what the engine answered for a label filter, checked against that filter
 # again. An engine should AND several label filters; Podman before 4.7 ORs them for volumes
 # (containers/podman#19219), so `down --volumes` of one project would remove another's. What
@@ -202,6 +212,7 @@ def container_info(raw: JSON) -> ContainerInfo:
         labels=labels,
         ports=ports,
         health=health_of_status(status),
+        exit_code=exit_code_of_status(status),
     )
 
 

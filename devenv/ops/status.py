@@ -31,6 +31,7 @@ class ServiceStatus:
         "container",
         "digest",
         "env_hash",
+        "exit_code",
         "health",
         "image",
         "ports",
@@ -52,6 +53,7 @@ class ServiceStatus:
         urls: Optional[list[str]] = None,
         ports: Optional[list[str]] = None,
         security: Optional[list[str]] = None,  # "privileged", "docker-socket"
+        exit_code: Optional[int] = None,  # of an exited container
     ) -> None:
         self.service = service
         self.state = state
@@ -63,11 +65,13 @@ class ServiceStatus:
         self.urls: list[str] = [] if urls is None else urls
         self.ports: list[str] = [] if ports is None else ports
         self.security: list[str] = [] if security is None else security
+        self.exit_code = exit_code
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "service": self.service,
             "state": self.state,
+            "exit_code": self.exit_code,
             "health": self.health,
             "container": self.container,
             "image": self.image,
@@ -201,6 +205,7 @@ def status(
                 urls=urls,
                 ports=ports,
                 security=security,
+                exit_code=c.exit_code,
             )
         )
     automatic = choose_instance(project)

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from devenv.config.model import Project
 from devenv.engine import labels as L
-from devenv.engine.health import died, wait_healthy
+from devenv.engine.health import died, settle, wait_healthy
 from devenv.engine.port import EngineStack
 from devenv.engine.records import ContainerSpec, PortBindings
 from devenv.errors import DevenvError, EngineError, about
@@ -132,6 +132,9 @@ def apply_plan(
                 ]
                 for waited in waits:
                     waited.result()
+    if wait:  # services without a health check: did any die a moment after its start?
+        fresh = [a for a in applied if a.action != KEEP and not by_service[a.service].health]
+        settle(engine, [(a.container_id, a.service) for a in fresh])
     return applied
 
 

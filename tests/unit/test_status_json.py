@@ -49,6 +49,7 @@ def test_status_document_keys_order_and_values() -> None:
             {
                 "service": "db",
                 "state": "running",
+                "exit_code": None,
                 "health": "healthy",
                 "container": "0123456789ab",
                 "image": "reg/db:1",
@@ -61,6 +62,7 @@ def test_status_document_keys_order_and_values() -> None:
             {
                 "service": "web",
                 "state": "not created",
+                "exit_code": None,
                 "health": None,
                 "container": None,
                 "image": None,
@@ -84,3 +86,11 @@ def test_status_defaults() -> None:
     doc = StackStatus("shop", "default", []).to_dict()
     assert (doc["instance_source"], doc["worktree"], doc["created_from"]) == ("option", None, None)
     assert (doc["project_dir"], doc["volumes"], doc["other_instances"]) == ("", [], [])
+
+
+def test_an_exited_container_carries_its_exit_code() -> None:
+    from devenv.engine.records import container_info
+
+    exited = container_info({"Id": "c1", "Names": ["/x"], "State": "exited", "Status": "Exited (137) 2 seconds ago"})
+    running = container_info({"Id": "c2", "Names": ["/y"], "State": "running", "Status": "Up 3 seconds (healthy)"})
+    assert (exited.exit_code, running.exit_code) == (137, None)
