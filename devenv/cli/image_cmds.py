@@ -8,9 +8,10 @@ import click
 
 from devenv.cli.output import table
 from devenv.cli.progress import TransferProgress
+from devenv.errors import RegistryError
 from devenv.images.catalog import describe_base
 from devenv.ops.images import build as build_images
-from devenv.ops.images import list_images, plan_builds
+from devenv.ops.images import list_images, offered_images, plan_builds
 from devenv.ops.images import push as push_images
 
 
@@ -34,16 +35,40 @@ def images() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def list_(app: Any, as_json: bool) -> None:
-    """Name, tags and digest in the registry, and the last local build of each catalog image."""
-    entries = list_images(app.project())
+    """What the team registry offers — each repository's tags, digest and the commit it was
+    built from — and, in the repository that builds the catalog (images/), each catalog image's
+    tags, digest and last local build."""
+    project = app.project()
+    entries = list_images(project)
+    try:
+        registry, offered = offered_images(project)
+        offer_error = None
+    except RegistryError as err:
+        registry, offered, offer_error = project.registry or "", [], err
     if as_json:
-        app.output.data("images", {"images": [e.__dict__ for e in entries]})
+        app.output.data(
+            "images",
+            {
+                "images": [e.__dict__ for e in entries],
+                "registry": [o.to_dict() for o in offered],
+                "registry_error": offer_error.message if offer_error else None,
+            },
+        )
         return
     for entry in entries:
         if entry.error:
             app.output.warn(f"{entry.name}: {entry.error}")
-    rows = [[e.name, ", ".join(e.tags) or "-", (e.digest or "-")[:19], e.last_build or "-"] for e in entries]
-    app.output.line(table(rows, ["NAME", "TAGS", "DIGEST", "LAST BUILD"]))
+    if entries:
+        rows = [[e.name, ", ".join(e.tags) or "-", (e.digest or "-")[:19], e.last_build or "-"] for e in entries]
+        app.output.line(table(rows, ["NAME", "TAGS", "DIGEST", "LAST BUILD"]))
+    if offer_error is not None:
+        app.output.warn(f"the team registry's images cannot be listed: {offer_error.message}")
+        return
+    app.output.line(f"team registry {registry}: {len({o.repository for o in offered})} repositories")
+    offer_rows = [
+        [o.repository, ", ".join(o.tags), (o.digest or "-")[:19], (o.revision or "-")[:12]] for o in offered
+    ]
+    app.output.line(table(offer_rows, ["REPOSITORY", "TAGS", "DIGEST", "COMMIT"]))
 
 
 def _plans(app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...]) -> list[Any]:

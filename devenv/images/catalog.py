@@ -23,12 +23,12 @@ from devenv.engine import labels as L
 from devenv.errors import ConfigError, DevenvError
 from devenv.images import gitexport
 from devenv.images.dockerfile import BASE_ARG, base_arg
+from devenv.registry.reference import CONTENT_TAG_PREFIX
 
 CATALOG_DIR = "images"
 CATALOG_LABEL = L.CATALOG
 INPUTS_LABEL = L.CATALOG_INPUTS
 OCI = L.OCI
-CONTENT_TAG_PREFIX = "src-"
 INPUTS_VERSION = 1
 
 

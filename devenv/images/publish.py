@@ -16,7 +16,6 @@ from devenv.images import gitexport
 from devenv.images.build_run import follow_build, follow_push
 from devenv.images.catalog import (
     CATALOG_LABEL,
-    CONTENT_TAG_PREFIX,
     INPUTS_LABEL,
     OCI,
     BuildPlan,
@@ -26,7 +25,7 @@ from devenv.images.catalog import (
     tag_safe,
 )
 from devenv.registry.pull import PullEvent
-from devenv.registry.reference import registry_host
+from devenv.registry.reference import CONTENT_TAG_PREFIX, registry_host
 from devenv.registry.resolve import client_for
 
 BUILT = "built"  # built now

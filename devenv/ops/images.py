@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from typing import Optional
 
 from devenv.config.model import Project
 from devenv.engine.connect import connect
 from devenv.images import publish
-from devenv.images.catalog import BuildPlan, plan_builds
+from devenv.images.catalog import BuildPlan, catalog_names, catalog_registry, plan_builds
 from devenv.images.publish import BuildProgress, BuiltImage, CatalogEntry, PushedImage, PushProgress
+from devenv.registry.offer import OfferedImage, registry_offer
 
-__all__ = ["BuildPlan", "build", "list_images", "plan_builds", "push"]
+__all__ = ["BuildPlan", "build", "list_images", "offered_images", "plan_builds", "push"]
 
 
 def list_images(project: Project) -> list[CatalogEntry]:
+    """The catalog of this repository's images/ folder (none in a product repository)."""
+    if not catalog_names(project):
+        return []  # no engine needed: what the registry offers is listed by `offered_images`
     return publish.list_catalog(connect(), project)
+
+
+def offered_images(project: Project, environ: Mapping[str, str] = os.environ) -> tuple[str, list[OfferedImage]]:
+    """(the team registry, what it offers): every image under it, with the commit it was built from."""
+    registry = catalog_registry(project, environ)
+    return registry, registry_offer(registry, environ)
 
 
 def build(

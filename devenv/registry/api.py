@@ -22,6 +22,7 @@ from typing import Optional
 
 from devenv.errors import ConfigError, RegistryError, RegistryNotFound, RegistryUnreachable
 from devenv.registry.auth import Credentials
+from devenv.registry.reference import CONTENT_TAG_PREFIX
 
 MANIFEST_TYPES = ", ".join(
     [
@@ -106,7 +107,38 @@ class RegistryClient:
         self._call("GET", "/v2/", scope="", what="the API root")
 
     def manifest_digest(self, repository: str, reference: str) -> str:
-        """The content digest of `repository:reference` (a tag or a digest), via HEAD, else GET."""
+        """The content digest of `repository:reference` (a tag or a digest), via HEAD, else GET.
+        A tag the registry does not hold: the error says whether the repository exists, and
+        which tags it has."""
+        try:
+            return self._manifest_digest(repository, reference)
+        except RegistryNotFound as err:
+            if ":" in reference:  # a digest: its tags say nothing about it
+                raise
+            raise self._unknown_tag(repository, reference, err) from None
+
+    def _unknown_tag(self, repository: str, tag: str, err: RegistryNotFound) -> RegistryNotFound:
+        what = f"{self.host}/{repository}"
+        try:
+            tags = [t for t in self.tags(repository) if not t.startswith(CONTENT_TAG_PREFIX)]
+        except RegistryNotFound:
+            return RegistryNotFound(
+                f"{what}:{tag}: registry {self.host} has no repository {repository}",
+                hint="check the image name (`devenv images list` shows what the team registry offers), "
+                "or build and push it",
+            )
+        except RegistryError:
+            return err  # the tag list is a courtesy: keep the first answer
+        if not tags:
+            return RegistryNotFound(f"{what}:{tag}: the repository exists but holds no tags", hint=err.hint)
+        shown = ", ".join(tags[:12]) + (f", … ({len(tags)} in all)" if len(tags) > 12 else "")
+        return RegistryNotFound(
+            f"{what}: no tag {tag!r} (the repository exists; its tags: {shown})",
+            hint=f"use one of those tags (e.g. `{repository.rsplit('/', 1)[-1]}:{tags[0] if 'latest' not in tags else 'latest'}`), "
+            "or build and push this one",
+        )
+
+    def _manifest_digest(self, repository: str, reference: str) -> str:
         path = f"/v2/{repository}/manifests/{reference}"
         what = (
             f"{self.host}/{repository}:{reference}"
@@ -124,7 +156,7 @@ class RegistryClient:
     def manifest_digest_if_present(self, repository: str, reference: str) -> Optional[str]:
         """Like `manifest_digest`, but None when the registry does not hold it (HTTP 404)."""
         try:
-            return self.manifest_digest(repository, reference)
+            return self._manifest_digest(repository, reference)
         except RegistryNotFound:
             return None
 
@@ -177,6 +209,14 @@ class RegistryClient:
             return sorted(json.loads(resp.body or b"{}").get("tags") or [])
         except (ValueError, AttributeError) as err:
             raise RegistryError(f"registry {self.host} sent an unreadable tag list for {repository}") from err
+
+    def repositories(self) -> list[str]:
+        """Every repository the registry lists (`/v2/_catalog`, one page of up to 1000)."""
+        resp = self._call("GET", "/v2/_catalog?n=1000", scope="registry:catalog:*", what="the repository list")
+        try:
+            return sorted(json.loads(resp.body or b"{}").get("repositories") or [])
+        except (ValueError, AttributeError) as err:
+            raise RegistryError(f"registry {self.host} sent an unreadable repository list") from err
 
     # --- plumbing ---
     def _call(

@@ -27,7 +27,7 @@ def image_argv(
     """(Entrypoint, Cmd) of the image `reference` names (a pinned or tagged full reference)."""
     ref = parse_reference(reference)
     client = client_for(ref.registry, environ)
-    manifest = _manifest(client, ref.repository, ref.reference, str(ref))
+    manifest = manifest_doc(client, ref.repository, ref.reference, str(ref))
     config = manifest.get("config") or {}
     digest = config.get("digest") if isinstance(config, dict) else None
     if not isinstance(digest, str):
@@ -40,7 +40,8 @@ def image_argv(
     return _strings(settings.get("Entrypoint")), _strings(settings.get("Cmd"))
 
 
-def _manifest(client: RegistryClient, repository: str, reference: str, what: str) -> dict[str, Any]:
+def manifest_doc(client: RegistryClient, repository: str, reference: str, what: str) -> dict[str, Any]:
+    """The image manifest for this machine (an index resolved to its linux/<arch> entry)."""
     body, media_type, _ = client.manifest(repository, reference)
     doc = _json(body, what)
     if media_type in _INDEX_TYPES or "manifests" in doc:

@@ -13,6 +13,8 @@ from typing import NamedTuple, Optional
 from devenv.errors import ConfigError
 
 DOCKER_HUB = "docker.io"
+# devenv's own tags naming a catalog image by its inputs (images/catalog.py): not for people.
+CONTENT_TAG_PREFIX = "src-"
 _COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$")
