@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Callable, Optional
 
 from devenv.config.model import BASE_IMAGE_ARG as BASE_ARG
@@ -12,6 +13,7 @@ from devenv.engine import labels as L
 from devenv.engine.port import Engine
 from devenv.errors import ConfigError
 from devenv.images.build_run import follow_build
+from devenv.images.dockerfile import base_arg, base_arg_change, outside_bases
 
 SERVICE_TAG = "devenv/{project}-{service}:dev"
 INPUTS_LABEL = L.BUILD_INPUTS
@@ -27,6 +29,45 @@ def build_args(service: Service, base: Optional[str]) -> dict[str, str]:
     if base is not None:
         args[BASE_ARG] = base
     return args
+
+
+def check_from_used(project: Project, service: Service) -> None:
+    """`build.from` only works through ${BASE_IMAGE}: a Dockerfile whose FROM names its own image
+    would build from that (a public registry) while the lock pins a `from` never used."""
+    spec = service.build
+    if spec is None or not spec.base:
+        return
+    path = spec.context / spec.dockerfile
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return  # a missing Dockerfile has its own error where the build needs it
+    if base_arg(text).used:
+        return
+    shown = _shown(project, path)
+    outside = outside_bases(text)
+    if not outside:
+        raise ConfigError(
+            f'services.{service.name}.build.from = "{spec.base}" has no effect: no FROM line of {shown} '
+            f"starts from ${{{BASE_ARG}}}",
+            hint=f"start {shown} with `ARG {BASE_ARG}` and `FROM ${{{BASE_ARG}}}`, or drop `from`",
+        )
+    line = outside[-1]  # the final image's base
+    arg, new_from = base_arg_change(line)
+    raise ConfigError(
+        f'services.{service.name}.build.from = "{spec.base}" has no effect: {shown}:{line.line}: '
+        f"{line.written} does not start from ${{{BASE_ARG}}}, so the build would pull {line.image} "
+        "instead and devenv.lock would pin an image the build never uses",
+        hint=f"in {shown}, put `{arg}` before the first FROM and change line {line.line} to "
+        f"`{new_from}` (plain `docker build` still starts from {line.image})",
+    )
+
+
+def _shown(project: Project, path: Path) -> str:
+    try:
+        return str(path.relative_to(project.root))
+    except ValueError:
+        return str(path)
 
 
 def build_inputs(service: Service, base_id: Optional[str]) -> str:

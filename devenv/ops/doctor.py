@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from devenv.config.loader import find_config, load_project
 from devenv.config.model import Project
@@ -27,6 +27,7 @@ from devenv.engine.port import Engine
 from devenv.engine.records import JSON
 from devenv.envvars.redact import mask_url_credentials
 from devenv.errors import ConfigError, DevenvError, ExitCode, RegistryUnreachable
+from devenv.ops.doctor_build import build_check
 from devenv.ops.doctor_checks import (
     FAIL,
     OK,
@@ -274,21 +275,10 @@ def _image_checks(
     client: Optional[Engine], project: Project, refs: dict[str, ImageRef], registries: dict[str, _Registry]
 ) -> list[Check]:
     checks = []
+    offered = _team_repositories(project)
     for service in project.services:
         if service.build is not None:
-            dockerfile = service.build.context / service.build.dockerfile
-            if dockerfile.is_file():
-                checks.append(_image_line(service.name, OK, f"built from {dockerfile}"))
-            else:
-                checks.append(
-                    _image_line(
-                        service.name,
-                        FAIL,
-                        f"no Dockerfile at {dockerfile}",
-                        f"add it, or fix services.{service.name}.build in devenv.toml",
-                        ExitCode.USER_ERROR,
-                    )
-                )
+            checks.append(build_check(client, project, service, offered=offered))
     try:
         lock = load_lock(project)
     except DevenvError as err:
@@ -320,6 +310,20 @@ def _image_checks(
             continue
         checks.append(_image_line(name, OK, f"{wanted.display} can be pulled (`devenv pull`)"))
     return checks
+
+
+def _team_repositories(project: Project) -> Callable[[], set[str]]:
+    """The team registry's repositories (its team path cut off), asked once when first needed."""
+    found: list[set[str]] = []
+
+    def ask() -> set[str]:
+        if not found:
+            from devenv.registry.offer import team_repositories
+
+            found.append(team_repositories(project.registry))
+        return found[0]
+
+    return ask
 
 
 # --- data paths and ports ---

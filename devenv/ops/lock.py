@@ -10,6 +10,7 @@ from devenv.config import toml as tomllib
 from devenv.config.model import Project
 from devenv.envvars import resolve_env, source_hashes
 from devenv.errors import ConfigError
+from devenv.images.service_build import check_from_used
 from devenv.registry.lockfile import LOCK_NAME, LockFile
 from devenv.registry.locking import LockDrift, check_lock, lock_images
 
@@ -31,6 +32,8 @@ def lock_path(project: Project) -> Path:
 def write_lock(project: Project) -> LockFile:
     """Pin every image tag to its digest, and the env part: the hash of production's env (no
     secret values in it) and of every source file, which `devenv env check` compares."""
+    for service in project.services:
+        check_from_used(project, service)  # a `from` the build never uses must not be pinned
     fresh = lock_images(project)
     if project.env.prod:
         fresh.env_hash = resolve_env(project.root, project.env, "prod").public_hash()

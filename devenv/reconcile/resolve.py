@@ -11,7 +11,13 @@ from devenv.config.model import Project, Service
 from devenv.engine.port import Engine, EngineReads
 from devenv.envvars import service_env as layered_env
 from devenv.errors import DevenvError, RegistryUnreachable
-from devenv.images.service_build import INPUTS_LABEL, build_inputs, build_service_image, service_image_tag
+from devenv.images.service_build import (
+    INPUTS_LABEL,
+    build_inputs,
+    build_service_image,
+    check_from_used,
+    service_image_tag,
+)
 from devenv.reconcile.desired import ResolvedService
 from devenv.reconcile.plan import BUILD, IMAGE, PULL, Action
 from devenv.registry.lockfile import LOCK_NAME, LockFile, locked_digest
@@ -271,6 +277,7 @@ def _base(
     spec = service.build
     if spec is None or not spec.base:
         return None
+    check_from_used(project, service)  # else the build would start from another image
     return ensure(resolve_image(spec.base, project.registry), locked_digest(lock, service.name, spec.base))
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple, Optional
 from devenv.errors import RegistryError, RegistryNotFound
 from devenv.registry.api import RegistryClient
 from devenv.registry.image_config import manifest_doc
-from devenv.registry.reference import CONTENT_TAG_PREFIX, registry_host
+from devenv.registry.reference import CONTENT_TAG_PREFIX, effective_registry, registry_host
 from devenv.registry.resolve import client_for
 
 REVISION_LABEL = "org.opencontainers.image.revision"
@@ -40,6 +40,21 @@ def registry_offer(registry: str, environ: Mapping[str, str] = os.environ) -> li
             continue
         offered.extend(_images(client, repository, repository[len(under) :]))
     return offered
+
+
+def team_repositories(registry: Optional[str], environ: Mapping[str, str] = os.environ) -> set[str]:
+    """The repositories under the team registry, named as services name them; empty when there is
+    no team registry or it will not list them."""
+    registry = effective_registry(registry, environ)
+    if not registry:
+        return set()
+    host, _, prefix = registry.partition("/")
+    under = f"{prefix}/" if prefix else ""
+    try:
+        listed = client_for(registry_host(host), environ).repositories()
+    except RegistryError:
+        return set()
+    return {r[len(under) :] for r in listed if r.startswith(under)}
 
 
 def _images(client: RegistryClient, repository: str, shown: str) -> list[OfferedImage]:

@@ -100,14 +100,28 @@ def test_rejected_credentials_say_run_devenv_login(fake) -> None:
     assert info.value.hint == f"run `devenv login {server.host}`"
 
 
-def test_404_is_an_unknown_tag(fake) -> None:
-    server = fake(lambda h: _send(h, 404, {}, b'{"errors":[{"code":"MANIFEST_UNKNOWN"}]}'))
+def test_404_of_an_unknown_repository_says_so(fake) -> None:
+    server = fake(lambda h: _send(h, 404, {}, b'{"errors":[{"code":"NAME_UNKNOWN"}]}'))
     with pytest.raises(RegistryError) as info:
         RegistryClient(server.host, timeouts=FAST).manifest_digest("python", "9.9")
-    assert (
-        info.value.message
-        == f"{server.host}/python:9.9: not found in registry {server.host} (unknown repository or tag)"
+    assert info.value.message == f"{server.host}/python:9.9: registry {server.host} has no repository python"
+    assert "devenv images list" in (info.value.hint or "")
+
+
+def test_404_of_a_missing_tag_names_the_tags_that_exist(fake) -> None:
+    def answer(h: http.server.BaseHTTPRequestHandler) -> None:
+        if h.path.endswith("/tags/list"):
+            _send(h, 200, {}, b'{"name":"postgres","tags":["latest","main","src-0123"]}')
+        else:
+            _send(h, 404, {}, b'{"errors":[{"code":"MANIFEST_UNKNOWN"}]}')
+
+    server = fake(answer)
+    with pytest.raises(RegistryError) as info:
+        RegistryClient(server.host, timeouts=FAST).manifest_digest("postgres", "15-alpine")
+    assert info.value.message == (
+        f"{server.host}/postgres: no tag '15-alpine' (the repository exists; its tags: latest, main)"
     )
+    assert "`postgres:latest`" in (info.value.hint or "")
 
 
 def test_500_names_the_status(fake) -> None:
