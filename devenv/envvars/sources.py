@@ -76,6 +76,12 @@ def read_text(root: Path, path: str, referenced_from: Optional[str] = None) -> s
     where = referenced_from or "[env] prod in devenv.toml"
     file = root / path
     reads.check(root, path, where)  # outside the project: only once trusted
+    if file.is_dir():
+        raise ConfigError(
+            f"{path}: env source is a folder, not a file (listed in {where})",
+            "list the files themselves — a .env file, a .json file, or Kubernetes .yaml manifests"
+            + _candidates(file, path),
+        )
     if not file.is_file():
         raise ConfigError(
             f"{path}: env source not found (listed in {where})",
@@ -87,6 +93,22 @@ def read_text(root: Path, path: str, referenced_from: Optional[str] = None) -> s
         return read_file(file, path)
     except FileNotFoundError:  # gone between the two looks
         raise ConfigError(f"{path}: env source not found (listed in {where})", "fix the path") from None
+
+
+def _candidates(folder: Path, shown: str) -> str:
+    """The folder's files that could be sources, for the hint (a few, by name)."""
+    try:
+        names = sorted(
+            p.name
+            for p in folder.iterdir()
+            if p.is_file() and (p.suffix.lower() in (".yaml", ".yml", ".json", ".env") or p.name.startswith(".env"))
+        )
+    except OSError:
+        return ""
+    if not names:
+        return ""
+    listed = ", ".join(f'"{shown.rstrip("/")}/{n}"' for n in names[:4]) + (", …" if len(names) > 4 else "")
+    return f"; in it: {listed}"
 
 
 def source_kind(path: str) -> str:
