@@ -14,6 +14,7 @@ from devenv.config.types import (
     Bool,
     Command,
     Duration,
+    Entrypoint,
     Enum,
     EnvValue,
     Int,
@@ -252,7 +253,7 @@ SERVICE = Table(
             None,
         ),
         Key("command", Command(), "Command to run (default: the image's).", None),
-        Key("entrypoint", Command(), "Entrypoint override.", None),
+        Key("entrypoint", Entrypoint(), "Entrypoint override (`[]`: none, the image's ENTRYPOINT cleared).", None),
         Key(
             "workdir", CONTAINER_PATH, "Working directory (default: `code` when set, else the image's).", None
         ),

@@ -234,6 +234,24 @@ class Command(Type):
         return "array of strings, or a shell string"
 
 
+class Entrypoint(Command):
+    """An entrypoint: a command, or `[]` — no entrypoint at all, the image's cleared (`command`
+    then runs as it is, like compose's `entrypoint: []`)."""
+
+    __slots__ = ()
+
+    def check(self, value: Any) -> Any:
+        if value == []:
+            return []
+        return super().check(value)
+
+    def schema(self) -> dict[str, Any]:
+        return {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+
+    def describe(self) -> str:
+        return "array of strings (`[]`: none, the image's cleared), or a shell string"
+
+
 class MapOf(Type):
     """A table with free keys (e.g. environment variables)."""
 

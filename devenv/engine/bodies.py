@@ -70,7 +70,8 @@ def container_body(
         "Image": spec.image,
         "Volumes": None,
         "NetworkDisabled": False,
-        "Entrypoint": list(spec.entrypoint) if spec.entrypoint is not None else None,
+        # [""] is the engine's "no entrypoint" (an empty list would mean the image's).
+        "Entrypoint": (list(spec.entrypoint) or [""]) if spec.entrypoint is not None else None,
         "WorkingDir": spec.workdir,
         "Labels": dict(spec.labels),
         "StopSignal": spec.stop_signal,

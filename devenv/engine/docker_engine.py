@@ -31,6 +31,7 @@ from devenv.engine.records import (
     PortBindings,
     VolumeInfo,
 )
+from devenv.errors import EngineError
 
 T = TypeVar("T")
 
@@ -122,6 +123,16 @@ class DockerEngine:
         return records.container_details(
             self._do("inspecting a container", lambda: self.api.inspect_container(container_id))
         )
+
+    def path_exists(self, container_id: str, path: str) -> bool:
+        url = f"{self.api.base_url}/v{API_VERSION}/containers/{container_id}/archive"
+        with translated("reading the container's files"):
+            answer = self.api.head(url, params={"path": path}, timeout=self.api.timeout)
+        if answer.status_code == 404:
+            return False
+        if answer.status_code >= 400:
+            raise EngineError(f"reading the container's files: the engine answered {answer.status_code}")
+        return True
 
     def inspect_image(self, reference: str) -> Optional[ImageInfo]:
         try:

@@ -246,6 +246,17 @@ class LiteEngine:
             self._full = DockerEngine.connect(verify=False)
         return self._full.exec_run(container_id, command, user=user, workdir=workdir)
 
+    def path_exists(self, container_id: str, path: str) -> bool:
+        query = urllib.parse.urlencode({"path": path})
+        url = f"/v{API_VERSION}/containers/{self._quoted(container_id)}/archive?{query}"
+        status, body = self._exchange("HEAD", url, self._timeout)
+        if status == 404:
+            return False
+        if status >= 400:
+            with translated("reading the container's files"):
+                raise LiteAPIError(status, body.decode(errors="replace"))
+        return True
+
     def logs(self, container_id: str, *, tail: Optional[int] = None) -> bytes:
         params = {"stdout": "1", "stderr": "1", "tail": "all" if tail is None else str(tail)}
         with translated("reading logs"):

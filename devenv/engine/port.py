@@ -110,6 +110,11 @@ class EngineStack(EngineTeardown, Protocol):
 
     def logs(self, container_id: str, *, tail: Optional[int] = None) -> bytes: ...
 
+    def path_exists(self, container_id: str, path: str) -> bool:
+        """Whether `path` exists in the container's file system (the engine's archive stat: no
+        process is started in the container). Not for tmpfs mounts, which the engine cannot see."""
+        ...
+
 
 class Engine(EngineStack, Protocol):
     """Everything devenv does with an engine."""

@@ -94,7 +94,7 @@ def _service(
         out["build"] = build
     # compose interpolates every string of the file: a literal `$` must be written `$$`
     # (`$(cat …)` would not parse, `echo $HOME` would silently become the host's home).
-    if svc.entrypoint:
+    if svc.entrypoint is not None:  # [] clears the image's, as here
         out["entrypoint"] = [escaped(a) for a in svc.entrypoint]
     if svc.command:
         out["command"] = [escaped(a) for a in svc.command]

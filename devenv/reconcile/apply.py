@@ -11,13 +11,14 @@ from typing import NamedTuple
 
 from devenv.config.model import Project
 from devenv.engine import labels as L
-from devenv.engine.health import died, settle, wait_healthy
+from devenv.engine.health import died, wait_healthy
 from devenv.engine.port import EngineStack
 from devenv.engine.records import ContainerSpec, PortBindings
 from devenv.errors import DevenvError, EngineError, about
 from devenv.reconcile.desired import Desired
 from devenv.reconcile.plan import CREATE, KEEP, RECREATE, START, Action, Plan
 from devenv.reconcile.ports import PortAllocator
+from devenv.reconcile.settle import settle_started
 from devenv.reconcile.teardown import Progress, remove_container, silent
 from devenv.stack.ports import port_is_free
 
@@ -132,9 +133,8 @@ def apply_plan(
                 ]
                 for waited in waits:
                     waited.result()
-    if wait:  # services without a health check: did any die a moment after its start?
-        fresh = [a for a in applied if a.action != KEEP and not by_service[a.service].health]
-        settle(engine, [(a.container_id, a.service) for a in fresh])
+    if wait:  # did a service die a moment after its start, or its supervisor never run?
+        settle_started(engine, [(a.container_id, by_service[a.service]) for a in applied if a.action != KEEP])
     return applied
 
 

@@ -39,3 +39,51 @@ supervise = false
     assert "service worker exited with code 3" in result.err and "cannot reach the queue" in result.err
     status = project.ok("status")
     assert "exited (3)" in status.out, status.out
+
+
+@pytest.fixture(scope="module")
+def args_dropping_image(docker_client) -> str:
+    """An image whose ENTRYPOINT runs its own server and never the command it is given."""
+    import io
+    import textwrap
+    import uuid
+
+    from tests.conftest import busybox_context
+
+    tag = f"devenv-test-entrypoint:{uuid.uuid4().hex[:8]}"
+    dockerfile = textwrap.dedent(
+        """\
+        FROM scratch
+        COPY busybox /bin/busybox
+        COPY passwd /etc/passwd
+        COPY group /etc/group
+        RUN ["/bin/busybox", "--install", "-s", "/bin"]
+        RUN mkdir -p /tmp && chmod 1777 /tmp && printf '#!/bin/sh\\nexec sleep 100000\\n' > /start.sh && chmod +x /start.sh
+        ENTRYPOINT ["/start.sh"]
+        """
+    )
+    docker_client.images.build(
+        fileobj=io.BytesIO(busybox_context(dockerfile=dockerfile)), custom_context=True, tag=tag, rm=True
+    )
+    yield tag
+    docker_client.images.remove(tag, force=True)
+
+
+def test_an_entrypoint_that_drops_the_command_is_named_at_up(project, args_dropping_image) -> None:
+    project.write(f"""
+[services.app]
+image = "{args_dropping_image}"
+command = ["sh", "-c", "exec sleep 100000"]
+""")
+    result = project.run("up", "-d")
+    assert result.code == 1, str(result)
+    assert "devenv's supervisor never started" in result.err and "/start.sh" in result.err
+    assert "entrypoint = []" in result.err and "supervise = false" in result.err
+    # Either fix works.
+    project.write(f"""
+[services.app]
+image = "{args_dropping_image}"
+command = ["sh", "-c", "exec sleep 100000"]
+entrypoint = []
+""")
+    project.ok("up", "-d")
