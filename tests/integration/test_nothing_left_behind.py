@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import busybox_context
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.podman]
 
 
 @pytest.fixture(scope="module")
