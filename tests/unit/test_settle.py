@@ -12,7 +12,7 @@ import pytest
 from devenv.engine.health import SETTLE_S, settle
 from devenv.engine.records import ContainerDetails, ContainerSpec, ContainerState
 from devenv.errors import ConfigError, HealthError
-from devenv.ops.settle import SUPERVISOR_WAIT_S, check_supervisors
+from devenv.reconcile.settle import SUPERVISOR_WAIT_S, check_supervisors
 
 
 class Clock:
