@@ -5,18 +5,13 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 import click
 
 from devenv import __version__, interrupts
 from devenv.cli.output import Output
 from devenv.errors import DevenvError, ExitCode
-
-if TYPE_CHECKING:  # pathlib (and the urllib it imports) loads with the first command, not for --help
-    from pathlib import Path
-
-    from devenv.ops.instance import InstanceChoice
 
 # name -> "module:attribute". Modules load only when their command runs (or for `--help`
 # listings, which read just the short help), so `devenv --help` imports neither docker nor watchdog.
@@ -65,50 +60,6 @@ SHORT_HELP: dict[str, str] = {
     "trust": "List what devenv.toml grants beyond the project, and trust it.",
     "untrust": "Forget the trust given to this devenv.toml.",
 }
-
-
-class AppContext:
-    """What every command needs: output, the project folder, and a lazily loaded project."""
-
-    def __init__(self, project_dir: Optional[Path], output: Output, trust: bool = False):
-        self.project_dir = project_dir
-        self.output = output
-        self.trust = trust  # --trust / DEVENV_TRUST: act on what devenv.toml grants, unasked
-        self._project: Any = None
-
-    def project(self) -> Any:
-        if self._project is None:
-            # Not at import: `devenv --help` loads neither the config layer nor pathlib.
-            from pathlib import Path
-
-            from devenv.config.loader import load_project
-
-            start = self.project_dir or Path.cwd()
-            self._project = load_project(start, explicit=self.project_dir is not None)
-        return self._project
-
-    def acting_project(self, scope: str, trust: bool = False) -> Any:
-        """The project, for a command that acts on it: refused (exit 7, with the list) while
-        devenv.toml grants what the user has not trusted. `scope`: "containers" for commands
-        that create containers, "reads" for those that only read the env."""
-        from devenv.ops.trust import require
-
-        project = self.project()
-        assumed = self.trust or trust
-        found = require(project, scope, assume=assumed)
-        if found.grants and not found.trusted:  # let through by --trust / DEVENV_TRUST
-            count = len(found.grants)
-            self.output.info(
-                f"trusting devenv.toml's {count} grant{'s' if count != 1 else ''} unasked (--trust / DEVENV_TRUST): "
-                + "; ".join(g.line() for g in found.grants)
-            )
-        return project
-
-    def instance(self, requested: Optional[str]) -> InstanceChoice:
-        """The instance a command acts on (`ops.instance.choose_instance`: one rule for all)."""
-        from devenv.ops.instance import choose_instance
-
-        return choose_instance(self.project(), requested)
 
 
 class LazyGroup(click.Group):
@@ -169,6 +120,8 @@ def cli(ctx: click.Context, project_dir: Optional[str], verbose: int, quiet: boo
     Docs:         docs/ in the project, or `devenv COMMAND --help`.
     """
     from pathlib import Path  # here, not at import: `devenv --help` stays without it
+
+    from devenv.cli.context import AppContext  # likewise: only a command that runs needs it
 
     out = ctx.obj if isinstance(ctx.obj, Output) else Output()  # main's, passed in as `obj`
     out.configure(verbose, quiet)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import click
 
+from devenv.cli.context import app_of
+
 if TYPE_CHECKING:  # click.shell_completion loads only when a shell asks (every command imports this)
     from click.shell_completion import CompletionItem
 
@@ -108,4 +110,4 @@ def completion(ctx: click.Context, shell: str) -> None:
     cls = get_completion_class(shell)
     assert cls is not None  # every name in SHELLS is one of click's
     root = ctx.find_root().command
-    ctx.obj.output.line(cls(root, {}, "devenv", COMPLETE_VAR).source().rstrip("\n"))
+    app_of(ctx).output.line(cls(root, {}, "devenv", COMPLETE_VAR).source().rstrip("\n"))

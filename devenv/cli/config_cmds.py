@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
+from devenv.cli.context import AppContext, pass_app
 from devenv.config.reference import json_schema, markdown
 
 
@@ -16,8 +16,8 @@ def config() -> None:
 
 
 @config.command()
-@click.pass_obj
-def validate(obj: Any) -> None:
+@pass_app
+def validate(obj: AppContext) -> None:
     """Check devenv.toml; exit 1 with file:line key and a fix on the first problem."""
     project = obj.project()
     obj.output.info(f"{project.config_file}: valid ({len(project.services)} services)")

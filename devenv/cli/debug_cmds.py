@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import Optional
 
 import click
 
 from devenv.cli.completion import complete_service, complete_services
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option
 from devenv.cli.output import Output
 from devenv.ops.exec import exec_in_service
@@ -21,9 +22,9 @@ from devenv.ops.secrets import known_secret_values
 @instance_option
 @click.option("-f", "--follow", is_flag=True, help="Keep streaming new lines.")
 @click.option("-n", "--tail", type=int, default=None, help="Only the last N lines of each service.")
-@click.pass_obj
+@pass_app
 def logs(
-    obj: Any, services: tuple[str, ...], instance: Optional[str], follow: bool, tail: Optional[int]
+    obj: AppContext, services: tuple[str, ...], instance: Optional[str], follow: bool, tail: Optional[int]
 ) -> None:
     """Print the logs of the stack's services (all, or those named), prefixed by service."""
     out: Output = obj.output
@@ -56,9 +57,9 @@ def logs(
 @instance_option
 @click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
 @click.option("-T", "--no-tty", is_flag=True, help="Never allocate a TTY.")
-@click.pass_obj
+@pass_app
 def exec_(
-    obj: Any,
+    obj: AppContext,
     service: str,
     command: tuple[str, ...],
     instance: Optional[str],
@@ -85,8 +86,8 @@ def exec_(
 @instance_option
 @click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")
 @click.option("--shell", "shell_path", default="/bin/sh", show_default=True, help="Shell to run.")
-@click.pass_obj
-def shell(obj: Any, service: str, instance: Optional[str], user: Optional[str], shell_path: str) -> None:
+@pass_app
+def shell(obj: AppContext, service: str, instance: Optional[str], user: Optional[str], shell_path: str) -> None:
     """An interactive shell in SERVICE's container, with the service's real env."""
     tty = sys.stdin.isatty() and sys.stdout.isatty()
     name = obj.instance(instance).name

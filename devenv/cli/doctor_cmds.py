@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import Output
 from devenv.ops.doctor import run_doctor
 
@@ -45,8 +46,8 @@ def render(out: Output, checks: list[Any], *, only_problems: bool) -> list[str]:
 
 @click.command(short_help="Check this machine can run the stack; every problem with its fix.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report (schema devenv.doctor/v1).")
-@click.pass_obj
-def doctor(obj: Any, as_json: bool) -> None:
+@pass_app
+def doctor(obj: AppContext, as_json: bool) -> None:
     """Check the engine (reachable, version, socket permissions, disk space, clock), the registries
     and images of devenv.toml, data paths, ports and the inotify limit. Every problem comes with its
     fix. Exits non-zero when something blocks `devenv up` (! lines are advice, not blockers)."""

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import click
 
 from devenv.cli.completion import complete_profile, complete_service
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import table
 from devenv.envvars import check_drift, diff_envs, resolve_env, service_env
 from devenv.envvars.redact import MASK, Shown
@@ -41,7 +42,7 @@ def _value_doc(value: Any) -> dict[str, Any]:
     }
 
 
-def _resolve(app: Any, profile: Optional[str], service: Optional[str] = None) -> Any:
+def _resolve(app: AppContext, profile: Optional[str], service: Optional[str] = None) -> Any:
 
     project = app.acting_project("reads")  # files outside the project: only once trusted
     if service:
@@ -49,7 +50,7 @@ def _resolve(app: Any, profile: Optional[str], service: Optional[str] = None) ->
     return resolve_env(project.root, project.env, profile)
 
 
-def _guard(app: Any, *envs: Any) -> None:
+def _guard(app: AppContext, *envs: Any) -> None:
     """From here on every printed line is redacted, whatever prints it."""
     secrets: set[str] = set()
     for env in envs:
@@ -66,8 +67,8 @@ def env() -> None:
 @click.argument("service", required=False, shell_complete=complete_service)
 @click.option("--profile", "-p", help=PROFILE_HELP, shell_complete=complete_profile)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
-@click.pass_obj
-def show(app: Any, service: Optional[str], profile: Optional[str], as_json: bool) -> None:
+@pass_app
+def show(app: AppContext, service: Optional[str], profile: Optional[str], as_json: bool) -> None:
     """List every variable a container receives, its value (secrets as ***) and its source."""
     layered = _resolve(app, profile, service)
     _guard(app, layered)
@@ -105,8 +106,8 @@ def show(app: Any, service: Optional[str], profile: Optional[str], as_json: bool
 @click.argument("a", shell_complete=complete_profile)
 @click.argument("b", shell_complete=complete_profile)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
-@click.pass_obj
-def diff(app: Any, a: str, b: str, as_json: bool) -> None:
+@pass_app
+def diff(app: AppContext, a: str, b: str, as_json: bool) -> None:
     """Compare two profiles (either may be `prod`): keys added, removed, changed.
 
     Secret values are compared by hash and never shown.
@@ -155,8 +156,8 @@ def diff(app: Any, a: str, b: str, as_json: bool) -> None:
     shell_complete=complete_profile,
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document (for CI).")
-@click.pass_obj
-def check(app: Any, profile: Optional[str], as_json: bool) -> None:
+@pass_app
+def check(app: AppContext, profile: Optional[str], as_json: bool) -> None:
     """Fail (exit 6) on drift between prod, the profiles and devenv.lock.
 
     Drift: a key a profile sets or unsets that prod lacks (unless dev_only), a prod key a profile

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import click
+
+from devenv.cli.context import AppContext, pass_app
 
 
 @click.command("export")
@@ -37,9 +39,9 @@ import click
     is_flag=True,
     help="Replace files in the -o folder that devenv export did not write (hand-written ones are kept otherwise).",
 )
-@click.pass_obj
+@pass_app
 def export(
-    app: Any,
+    app: AppContext,
     target: str,
     out_dir: Optional[Path],
     profile: Optional[str],

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import table
 from devenv.cli.progress import TransferProgress
 from devenv.errors import RegistryError
@@ -33,8 +34,8 @@ def images() -> None:
 
 @images.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_obj
-def list_(app: Any, as_json: bool) -> None:
+@pass_app
+def list_(app: AppContext, as_json: bool) -> None:
     """What the team registry offers — each repository's tags, digest and the commit it was
     built from — and, in the repository that builds the catalog (images/), each catalog image's
     tags, digest and last local build."""
@@ -71,7 +72,7 @@ def list_(app: Any, as_json: bool) -> None:
     app.output.line(table(offer_rows, ["REPOSITORY", "TAGS", "DIGEST", "COMMIT"]))
 
 
-def _plans(app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...]) -> list[Any]:
+def _plans(app: AppContext, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...]) -> list[Any]:
     plans = plan_builds(app.project(), names, allow_dirty=allow_dirty, build_args=_build_args(build_arg))
     for plan in plans:
         if plan.dirty:
@@ -81,7 +82,7 @@ def _plans(app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple
     return plans
 
 
-def _push_renderer(app: Any, quiet: bool) -> Any:
+def _push_renderer(app: AppContext, quiet: bool) -> Any:
     return None if quiet else TransferProgress(app.output, verb="pushed")
 
 
@@ -99,9 +100,9 @@ _STATUS = {
 @click.option("--allow-dirty", is_flag=True, help="Build despite uncommitted changes (tags end in -dirty).")
 @click.option("--build-arg", "build_arg", multiple=True, metavar="KEY=VALUE", help="Passed to every build.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_obj
+@pass_app
 def build(
-    app: Any,
+    app: AppContext,
     names: tuple[str, ...],
     push: bool,
     force: bool,
@@ -151,9 +152,9 @@ def build(
 @click.option("--allow-dirty", is_flag=True, help="Push the -dirty tags of a dirty build.")
 @click.option("--build-arg", "build_arg", multiple=True, metavar="KEY=VALUE", help="As given to `build`.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (no progress).")
-@click.pass_obj
+@pass_app
 def push(
-    app: Any, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...], as_json: bool
+    app: AppContext, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...], as_json: bool
 ) -> None:
     """Push the tags `devenv images build` made for HEAD (default: every catalog image)."""
     plans = _plans(app, names, allow_dirty, build_arg)

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.context import AppContext, pass_app
 from devenv.convert import (
     SECRETS_FILE,
     ScaffoldAnswers,
@@ -57,9 +58,9 @@ def _kind(source: Path) -> str:
     help="With --from: convert the services of this compose profile too (repeatable).",
 )
 @click.option("-y", "--yes", is_flag=True, help="Never prompt; take flags and defaults.")
-@click.pass_obj
+@pass_app
 def init(
-    app: Any,
+    app: AppContext,
     source: Optional[Path],
     force: bool,
     name: Optional[str],

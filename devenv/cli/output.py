@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import click
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from devenv.envvars.redact import Redactor
 
 SCHEMA_PREFIX = "devenv"
 
@@ -22,7 +27,7 @@ class Output:
         self.quiet = quiet
         self.color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
         self.stdout_color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        self.redactor: Optional[Any] = None  # set once secrets are known; applied to every line
+        self.redactor: Optional[Redactor] = None  # set once secrets are known; applied to every line
         self.secrets: set[str] = set()
 
     def configure(self, verbosity: int, quiet: bool) -> None:
@@ -30,7 +35,7 @@ class Output:
         self.verbosity = verbosity
         self.quiet = quiet
 
-    def add_secrets(self, values: Any) -> None:
+    def add_secrets(self, values: Iterable[str]) -> None:
         """Redact these raw values from every line printed from now on (errors included)."""
         from devenv.envvars.redact import Redactor  # not at import: `devenv --help` needs no env layer
 

@@ -9,6 +9,7 @@ from typing import Any, Optional
 import click
 
 from devenv.cli.completion import complete_services
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import table
 from devenv.cli.progress import TransferProgress
 from devenv.errors import DriftError
@@ -28,8 +29,8 @@ def _short(digest: Optional[str]) -> str:
 @click.argument("registry", required=False)
 @click.option("-u", "--username", help="User name (prompted when omitted).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.pass_obj
-def login(app: Any, registry: Optional[str], username: Optional[str], password_stdin: bool) -> None:
+@pass_app
+def login(app: AppContext, registry: Optional[str], username: Optional[str], password_stdin: bool) -> None:
     """Log in to REGISTRY (default: the project's registry). Credentials go where docker keeps
     them ($DOCKER_CONFIG/config.json or its credential helper), never into the project."""
 
@@ -54,8 +55,8 @@ def login(app: Any, registry: Optional[str], username: Optional[str], password_s
 @click.command(short_help="Pull every service image (locked digests first).")
 @click.argument("services", nargs=-1, shell_complete=complete_services)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (no progress).")
-@click.pass_obj
-def pull(app: Any, services: tuple[str, ...], as_json: bool) -> None:
+@pass_app
+def pull(app: AppContext, services: tuple[str, ...], as_json: bool) -> None:
     """Make every service image present: a locked digest is pulled only if absent (no network
     otherwise); an unlocked tag is resolved through the registry and pulled."""
 
@@ -91,8 +92,8 @@ def pull(app: Any, services: tuple[str, ...], as_json: bool) -> None:
 @click.command(short_help="Pin every image tag to its digest in devenv.lock.")
 @click.option("--check", is_flag=True, help="Exit non-zero if devenv.lock is missing or out of date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_obj
-def lock(app: Any, check: bool, as_json: bool) -> None:
+@pass_app
+def lock(app: AppContext, check: bool, as_json: bool) -> None:
     """Resolve each service's image tag to its manifest digest and write devenv.lock (commit it).
     With --check, change nothing and fail (exit 6) when a tag moved or an image is not locked."""
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option
 from devenv.cli.output import Output, stack_title, table
 from devenv.cli.progress import progress_printer
@@ -32,9 +33,9 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Print what down would remove and keep, removing nothing (it only reads the engine).",
 )
-@click.pass_obj
+@pass_app
 def down(
-    obj: Any, instance: Optional[str], volumes: bool, all_stale: bool, as_json: bool, dry_run: bool
+    obj: AppContext, instance: Optional[str], volumes: bool, all_stale: bool, as_json: bool, dry_run: bool
 ) -> None:
     """Remove the containers and network devenv created for this instance. Named volumes stay
     unless --volumes; data disks and external volumes are never touched."""
@@ -92,8 +93,8 @@ def down(
 @click.command(short_help="Services, state, health, image digest, env hash, URLs.")
 @instance_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema devenv.status/v1).")
-@click.pass_obj
-def status(obj: Any, instance: Optional[str], as_json: bool) -> None:
+@pass_app
+def status(obj: AppContext, instance: Optional[str], as_json: bool) -> None:
     """Show every service of the instance: state, health, image digest, env hash and URLs; then
     the project's other instances on this engine (other worktrees, test runs) and their folders."""
 

@@ -9,6 +9,7 @@ from typing import Any, Optional
 import click
 
 from devenv.cli.completion import complete_service
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import profile_option, pull_option
 from devenv.cli.output import Output
 from devenv.cli.progress import progress_printer
@@ -35,9 +36,9 @@ from devenv.ops.testrun import TestOptions, run_test
 @pull_option
 @click.option("--build", is_flag=True, help="Rebuild services that have `build` first.")
 @click.option("--trust", is_flag=True, help="Act on what devenv.toml grants without `devenv trust` (as DEVENV_TRUST=1).")
-@click.pass_obj
+@pass_app
 def test(
-    obj: Any,
+    obj: AppContext,
     command: tuple[str, ...],
     profile: Optional[str],
     service: Optional[str],

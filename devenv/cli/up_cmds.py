@@ -7,6 +7,7 @@ from typing import Any, Optional
 import click
 
 from devenv.cli.completion import complete_services
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option, profile_option, pull_option
 from devenv.cli.output import Output, stack_title
 from devenv.cli.progress import TransferProgress, progress_printer
@@ -37,9 +38,9 @@ from devenv.ops.up import up as run_up
 @click.option(
     "--json", "as_json", is_flag=True, help="With --dry-run: the plan as JSON (schema devenv.plan/v1)."
 )
-@click.pass_obj
+@pass_app
 def up(
-    obj: Any,
+    obj: AppContext,
     services: tuple[str, ...],
     instance: Optional[str],
     profile: Optional[str],
@@ -113,7 +114,7 @@ def up(
     )
 
 
-def _print_summary(obj: Any, project: Any, choice: Any, result: Any) -> None:
+def _print_summary(obj: AppContext, project: Any, choice: Any, result: Any) -> None:
 
     out: Output = obj.output
     changed = len(result.plan.changes)

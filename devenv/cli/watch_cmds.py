@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
 from devenv.cli.completion import complete_services
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option
 from devenv.cli.output import Output
 from devenv.ops.secrets import known_secret_values
 from devenv.ops.selection import check_selection
 from devenv.ops.watch import Watching
 from devenv.ops.watch import watch as run_watch_loop
+
+if TYPE_CHECKING:
+    from devenv.config.model import Project
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
 
@@ -58,7 +62,7 @@ class CliReporter:
 
 def run_watch(
     out: Output,
-    project: Any,
+    project: Project,
     instance: str,
     services: Sequence[str],
     *,
@@ -110,9 +114,9 @@ def run_watch(
 @instance_option
 @click.option("--down-on-exit", is_flag=True, help="Take the stack down when watching stops (Ctrl-C).")
 @click.option("--poll", is_flag=True, help="Poll for changes instead of using file events.")
-@click.pass_obj
+@pass_app
 def watch(
-    obj: Any, services: tuple[str, ...], instance: Optional[str], down_on_exit: bool, poll: bool
+    obj: AppContext, services: tuple[str, ...], instance: Optional[str], down_on_exit: bool, poll: bool
 ) -> None:
     """Attach to a stack started with `devenv up -d`: on every save, reload the services whose
     [services.NAME.watch] paths changed (restart, sync, rebuild, ...), and stream their logs.

@@ -1,0 +1,73 @@
+"""The one object every command is handed: output, the project folder, the project on demand."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+import click
+
+from devenv.cli.output import Output
+
+if TYPE_CHECKING:  # pathlib (and the urllib it imports) loads with the first command, not for --help
+    from pathlib import Path
+
+    from devenv.config.model import Project
+    from devenv.ops.instance import InstanceChoice
+
+
+class AppContext:
+    """What every command needs: output, the project folder, and a lazily loaded project."""
+
+    __slots__ = ("_project", "output", "project_dir", "trust")
+
+    def __init__(self, project_dir: Optional[Path], output: Output, trust: bool = False):
+        self.project_dir = project_dir
+        self.output = output
+        self.trust = trust  # --trust / DEVENV_TRUST: act on what devenv.toml grants, unasked
+        self._project: Optional[Project] = None
+
+    def project(self) -> Project:
+        if self._project is None:
+            # Not at import: `devenv --help` loads neither the config layer nor pathlib.
+            from pathlib import Path
+
+            from devenv.config.loader import load_project
+
+            start = self.project_dir or Path.cwd()
+            self._project = load_project(start, explicit=self.project_dir is not None)
+        return self._project
+
+    def acting_project(self, scope: str, trust: bool = False) -> Project:
+        """The project, for a command that acts on it: refused (exit 7, with the list) while
+        devenv.toml grants what the user has not trusted. `scope`: "containers" for commands
+        that create containers, "reads" for those that only read the env."""
+        from devenv.ops.trust import require
+
+        project = self.project()
+        assumed = self.trust or trust
+        found = require(project, scope, assume=assumed)
+        if found.grants and not found.trusted:  # let through by --trust / DEVENV_TRUST
+            count = len(found.grants)
+            self.output.info(
+                f"trusting devenv.toml's {count} grant{'s' if count != 1 else ''} unasked (--trust / DEVENV_TRUST): "
+                + "; ".join(g.line() for g in found.grants)
+            )
+        return project
+
+    def instance(self, requested: Optional[str]) -> InstanceChoice:
+        """The instance a command acts on (`ops.instance.choose_instance`: one rule for all)."""
+        from devenv.ops.instance import choose_instance
+
+        return choose_instance(self.project(), requested)
+
+
+def app_of(ctx: click.Context) -> AppContext:
+    """The command group's AppContext, typed (what `ctx.obj` holds once `cli` has run)."""
+    app = ctx.find_object(AppContext)
+    if app is None:
+        raise RuntimeError("a devenv command ran outside the `devenv` group")
+    return app
+
+
+# `@pass_app` hands a command its AppContext as the first argument, typed for the checker.
+pass_app = click.make_pass_decorator(AppContext)
