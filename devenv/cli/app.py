@@ -38,6 +38,9 @@ COMMANDS: dict[str, str] = {
     "untrust": "devenv.cli.trust_cmds:untrust",
 }
 
+# Each command's one-line help, and its only copy: the command declares
+# `short_help=SHORT_HELP[name]`, so `devenv --help` and TAB completion list it from here without
+# importing the command's module (tests/unit/test_cli_help.py holds the two equal).
 SHORT_HELP: dict[str, str] = {
     "up": "Create and start the stack (only what changed), then watch.",
     "down": "Remove the stack's containers and network; volumes and data stay.",

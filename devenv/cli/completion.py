@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.context import app_of
 
 if TYPE_CHECKING:  # click.shell_completion loads only when a shell asks (every command imports this)
@@ -92,7 +93,7 @@ def register_fish() -> None:
     add_completion_class(DevenvFish, "fish")
 
 
-@click.command("completion")
+@click.command("completion", short_help=SHORT_HELP["completion"])
 @click.argument("shell", type=click.Choice(SHELLS))
 @click.pass_context
 def completion(ctx: click.Context, shell: str) -> None:

@@ -6,11 +6,12 @@ import json
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.context import AppContext, pass_app
 from devenv.config.reference import json_schema, markdown
 
 
-@click.group(short_help="Inspect devenv.toml: validate, schema, reference.")
+@click.group(short_help=SHORT_HELP["config"])
 def config() -> None:
     """Inspect devenv.toml and the declarations behind it."""
 

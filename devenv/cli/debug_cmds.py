@@ -7,6 +7,7 @@ from typing import Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.completion import complete_service, complete_services
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option
@@ -17,7 +18,7 @@ from devenv.ops.logs import logs as show_logs
 from devenv.ops.secrets import known_secret_values
 
 
-@click.command(short_help="Show (or follow) service logs.")
+@click.command(short_help=SHORT_HELP["logs"])
 @click.argument("services", nargs=-1, shell_complete=complete_services)
 @instance_option
 @click.option("-f", "--follow", is_flag=True, help="Keep streaming new lines.")
@@ -49,7 +50,7 @@ def logs(
 
 @click.command(
     "exec",
-    short_help="Run a command in a service container, with its real env.",
+    short_help=SHORT_HELP["exec"],
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
 @click.argument("service", shell_complete=complete_service)
@@ -81,7 +82,7 @@ def exec_(
     raise SystemExit(code)
 
 
-@click.command(short_help="Open an interactive shell in a service container.")
+@click.command(short_help=SHORT_HELP["shell"])
 @click.argument("service", shell_complete=complete_service)
 @instance_option
 @click.option("-u", "--user", default=None, help="Run as this user (default: the service's).")

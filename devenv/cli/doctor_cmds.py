@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import Output
 from devenv.ops.doctor import run_doctor
@@ -44,7 +45,7 @@ def render(out: Output, checks: list[Any], *, only_problems: bool) -> list[str]:
     return lines
 
 
-@click.command(short_help="Check this machine can run the stack; every problem with its fix.")
+@click.command(short_help=SHORT_HELP["doctor"])
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report (schema devenv.doctor/v1).")
 @pass_app
 def doctor(obj: AppContext, as_json: bool) -> None:

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.completion import complete_profile, complete_service
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import table
@@ -58,7 +59,7 @@ def _guard(app: AppContext, *envs: Any) -> None:
     app.output.add_secrets(secrets)
 
 
-@click.group(name="env")
+@click.group(name="env", short_help=SHORT_HELP["env"])
 def env() -> None:
     """Show, diff and check the layered environment (prod → profile overrides → local secrets)."""
 

@@ -7,10 +7,11 @@ from typing import Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.context import AppContext, pass_app
 
 
-@click.command("export")
+@click.command("export", short_help=SHORT_HELP["export"])
 @click.argument("target", type=click.Choice(["compose", "k8s"]))
 @click.option(
     "-o",

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import table
 from devenv.cli.progress import TransferProgress
@@ -26,7 +27,7 @@ def _build_args(values: tuple[str, ...]) -> dict[str, str]:
     return args
 
 
-@click.group(short_help="Build, push and list the team's standard images.")
+@click.group(short_help=SHORT_HELP["images"])
 def images() -> None:
     """The standard images in images/<name>/Dockerfile: built only from committed sources
     (a clean `git archive` of HEAD), tagged <branch>, <short-sha> and latest (default branch)."""

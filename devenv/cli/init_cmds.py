@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.context import AppContext, pass_app
 from devenv.convert import (
     SECRETS_FILE,
@@ -34,7 +35,7 @@ def _kind(source: Path) -> str:
     return "compose"
 
 
-@click.command("init")
+@click.command("init", short_help=SHORT_HELP["init"])
 @click.option(
     "--from",
     "source",

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.completion import complete_services
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import table
@@ -25,7 +26,7 @@ def _short(digest: Optional[str]) -> str:
     return digest[:19] if digest else "-"
 
 
-@click.command(short_help="Log in to a registry (stored the way docker stores it).")
+@click.command(short_help=SHORT_HELP["login"])
 @click.argument("registry", required=False)
 @click.option("-u", "--username", help="User name (prompted when omitted).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -52,7 +53,7 @@ def login(app: AppContext, registry: Optional[str], username: Optional[str], pas
     )
 
 
-@click.command(short_help="Pull every service image (locked digests first).")
+@click.command(short_help=SHORT_HELP["pull"])
 @click.argument("services", nargs=-1, shell_complete=complete_services)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (no progress).")
 @pass_app
@@ -89,7 +90,7 @@ def pull(app: AppContext, services: tuple[str, ...], as_json: bool) -> None:
                               ["SERVICE", "STATE", "DIGEST", "IMAGE"]))  # fmt: skip
 
 
-@click.command(short_help="Pin every image tag to its digest in devenv.lock.")
+@click.command(short_help=SHORT_HELP["lock"])
 @click.option("--check", is_flag=True, help="Exit non-zero if devenv.lock is missing or out of date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app

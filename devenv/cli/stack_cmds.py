@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option
 from devenv.cli.output import Output, stack_title, table
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from devenv.ops.status import OtherInstance
 
 
-@click.command(short_help="Remove the stack's containers and network; volumes and data stay.")
+@click.command(short_help=SHORT_HELP["down"])
 @instance_option
 @click.option("--volumes", is_flag=True, help="Also remove this instance's named volumes (never data disks).")
 @click.option(
@@ -90,7 +91,7 @@ def down(
         out.info("kept volumes (remove with --volumes): " + ", ".join(removed["kept_volumes"]))
 
 
-@click.command(short_help="Services, state, health, image digest, env hash, URLs.")
+@click.command(short_help=SHORT_HELP["status"])
 @instance_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema devenv.status/v1).")
 @pass_app

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.completion import complete_service
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import profile_option, pull_option
@@ -18,7 +19,7 @@ from devenv.ops.testrun import TestOptions, run_test
 
 
 @click.command(
-    short_help="Run a command against a fresh, isolated stack, then tear it down.",
+    short_help=SHORT_HELP["test"],
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)

@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.completion import complete_services
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option, profile_option, pull_option
@@ -17,7 +18,7 @@ from devenv.ops.up import UpOptions, service_envs
 from devenv.ops.up import up as run_up
 
 
-@click.command(short_help="Create and start the stack (only what changed), then watch.")
+@click.command(short_help=SHORT_HELP["up"])
 @click.argument("services", nargs=-1, shell_complete=complete_services)
 @instance_option
 @profile_option()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
 from devenv.cli.completion import complete_services
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option
@@ -109,7 +110,7 @@ def run_watch(
     )
 
 
-@click.command(short_help="Watch files and reload services of a running stack.")
+@click.command(short_help=SHORT_HELP["watch"])
 @click.argument("services", nargs=-1, shell_complete=complete_services)
 @instance_option
 @click.option("--down-on-exit", is_flag=True, help="Take the stack down when watching stops (Ctrl-C).")
