@@ -33,7 +33,7 @@ COMMANDS: dict[str, str] = {
     "export": "devenv.cli.export_cmds:export",
     "test": "devenv.cli.test_cmds:test",
     "doctor": "devenv.cli.doctor_cmds:doctor",
-    "completion": "devenv.cli.completion:completion",
+    "completion": "devenv.cli.completion_cmds:completion",
     "trust": "devenv.cli.trust_cmds:trust",
     "untrust": "devenv.cli.trust_cmds:untrust",
 }

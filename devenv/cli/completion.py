@@ -1,5 +1,5 @@
-"""`devenv completion bash|zsh|fish`: the shell's completion script (click's own), and the
-callbacks that complete service, profile and instance names."""
+"""Shell completion: the callbacks that complete service, profile and instance names, and
+devenv's fish protocol (the `devenv completion` command is in `completion_cmds.py`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import click
-
-from devenv.cli.app import SHORT_HELP
-from devenv.cli.context import app_of
 
 if TYPE_CHECKING:  # click.shell_completion loads only when a shell asks (every command imports this)
     from click.shell_completion import CompletionItem
@@ -91,24 +88,3 @@ def register_fish() -> None:
             return f"{value}\t{item.help}" if item.help else value
 
     add_completion_class(DevenvFish, "fish")
-
-
-@click.command("completion", short_help=SHORT_HELP["completion"])
-@click.argument("shell", type=click.Choice(SHELLS))
-@click.pass_context
-def completion(ctx: click.Context, shell: str) -> None:
-    """Print the completion script for SHELL: commands, options, and the project's service,
-    profile and instance names.
-
-    \b
-    bash:  eval "$(devenv completion bash)"            # in ~/.bashrc
-    zsh:   eval "$(devenv completion zsh)"             # in ~/.zshrc, after compinit
-    fish:  devenv completion fish > ~/.config/fish/completions/devenv.fish
-    """
-    from click.shell_completion import get_completion_class
-
-    register_fish()
-    cls = get_completion_class(shell)
-    assert cls is not None  # every name in SHELLS is one of click's
-    root = ctx.find_root().command
-    app_of(ctx).output.line(cls(root, {}, "devenv", COMPLETE_VAR).source().rstrip("\n"))
