@@ -14,6 +14,7 @@ from devenv.cli.completion import complete_services
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option
 from devenv.cli.output import Output
+from devenv.config.watch_actions import NONE, RESTART, WatchAction
 from devenv.ops.secrets import known_secret_values
 from devenv.ops.selection import check_selection
 from devenv.ops.watch import Watching
@@ -39,9 +40,9 @@ class CliReporter:
             service.ljust(self.width), fg=self.colours.get(service), bold=True, stream=stream
         )
 
-    def reloaded(self, service: str, ms: float, nfiles: int, action: str) -> None:
+    def reloaded(self, service: str, ms: float, nfiles: int, action: WatchAction) -> None:
         files = f"{nfiles} file{'s' if nfiles != 1 else ''}"
-        verb = {"restart": "reloaded", "none": "changed"}.get(action, f"reloaded ({action})")
+        verb = {RESTART: "reloaded", NONE: "changed"}.get(action, f"reloaded ({action})")
         with self._lock:
             self.out.info(f"{self._name(service)}  {verb} in {ms:.0f} ms ({files})")
 

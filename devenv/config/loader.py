@@ -18,6 +18,14 @@ from devenv.config.profiles import extends_cycle, known_profiles
 from devenv.config.pycommand import python_command
 from devenv.config.schema import ROOT
 from devenv.config.types import Invalid, unknown_key_message
+from devenv.config.watch_actions import (
+    EXEC_ACTIONS,
+    RESTART,
+    RESTART_CONTAINER,
+    SYNC,
+    SYNC_ACTIONS,
+    runs_supervised,
+)
 from devenv.errors import ConfigError
 
 CONFIG_NAME = "devenv.toml"
@@ -266,14 +274,13 @@ class _Builder:
     def check_sync_outside_code(self, where: list[Any], code: str, watch: model.WatchSpec) -> None:
         """A sync into the `code` bind mount writes each copied file back into the project
         folder, which the watcher sees as the next change: it would copy for ever."""
-        syncs = ("sync", "sync+restart", "sync+exec")
         # (key to blame, where it copies to, how to say it)
         copies: list[tuple[list[Union[str, int]], str, str]] = []
-        if watch.action == "sync":
+        if watch.action == SYNC:
             key: list[Union[str, int]] = ["sync_target"] if watch.sync_target else ["action"]
             copies.append((key, watch.sync_target or code, "sync_target" if watch.sync_target else ""))
         for i, rule in enumerate(watch.rules):
-            if rule.action not in syncs:
+            if rule.action not in SYNC_ACTIONS:
                 continue
             if rule.target:
                 copies.append((["rules", i, "target"], rule.target, "target"))
@@ -313,10 +320,10 @@ class _Builder:
 
     def watch_rule(self, raw: dict[str, Any], where: list[Union[str, int]]) -> model.WatchRule:
         action, target, source = raw["action"], raw["target"], raw["source"]
-        syncs = action in ("sync", "sync+restart", "sync+exec")
+        syncs = action in SYNC_ACTIONS
         if target is not None and not syncs:
             raise self.fail([*where, "target"], f'target is for sync actions, not "{action}"', "remove it")
-        if raw["exec"] is not None and action not in ("exec", "sync+exec"):
+        if raw["exec"] is not None and action not in EXEC_ACTIONS:
             raise self.fail([*where, "exec"], f'exec is for the exec actions, not "{action}"', "remove it")
         if raw["initial_sync"] and target is None:
             raise self.fail(
@@ -460,8 +467,8 @@ def _implicit_watch(code: Optional[str], raw: dict[str, Any]) -> Optional[model.
     when its command runs under the supervisor, else by restarting the container."""
     if not code:
         return None
-    in_place = raw["supervise"] and raw["command"] is not None
-    return model.WatchSpec(action="restart" if in_place else "restart-container")
+    in_place = runs_supervised(raw["command"], raw["supervise"])
+    return model.WatchSpec(action=RESTART if in_place else RESTART_CONTAINER)
 
 
 STATEFUL_STOP_TIMEOUT_S = 30.0

@@ -5,11 +5,13 @@ class costs a fraction of a frozen dataclass's to create (one generated function
 which a no-op `devenv up` notices. Copies with changes use `._replace(...)`.
 
 No `from __future__ import annotations` here: NamedTuple turns a string annotation into a
-ForwardRef, compiling it (about 14 µs a field, 89 fields), and an evaluated one costs less.
+ForwardRef, compiling it for every field, and an evaluated one costs less.
 """
 
 from pathlib import Path
 from typing import NamedTuple, Optional
+
+from devenv.config.watch_actions import RESTART, SYNC, WatchAction
 
 
 class PortSpec(NamedTuple):
@@ -56,23 +58,13 @@ class WatchRule(NamedTuple):
     """Paths matching `paths` trigger `action` (the first matching rule wins)."""
 
     paths: tuple[str, ...]
-    action: str
+    action: WatchAction
     target: Optional[str] = None  # sync actions: the container path of `source`
     source: Optional[str] = None  # project-relative folder/file synced to `target`
     exec: tuple[str, ...] = ()  # exec actions: this rule's command (else the table's `exec`)
     initial_sync: bool = False  # copy `source` into `target` when watching starts
 
 
-WATCH_ACTIONS = (  # what a change does
-    "restart",
-    "restart-container",
-    "sync",
-    "rebuild",
-    "exec",
-    "none",
-    "sync+restart",
-    "sync+exec",
-)
 DOCKER_SOCKET = "/var/run/docker.sock"  # what `docker_socket = true` mounts (and compose files name)
 
 DEFAULT_QUIET_MS = 100
@@ -82,12 +74,12 @@ SYNC_QUIET_MS = 20
 class WatchSpec(NamedTuple):
     paths: tuple[str, ...] = ()  # project-relative; empty = the whole project
     ignore: tuple[str, ...] = ()
-    action: str = "restart"  # restart | restart-container | sync | rebuild | exec | none
+    action: WatchAction = RESTART
     debounce_ms: Optional[int] = None  # None: the action's default (see quiet_ms)
     max_wait_ms: int = 2000
-    exec: tuple[str, ...] = ()  # for action = "exec"
+    exec: tuple[str, ...] = ()  # for action = EXEC
     restart_after_exec: bool = False
-    sync_target: Optional[str] = None  # for action = "sync"; default: the service's `code` path
+    sync_target: Optional[str] = None  # for action = SYNC; default: the service's `code` path
     rules: tuple[WatchRule, ...] = ()
     include_ignored: bool = False  # watch node_modules/.venv etc. too
     preload: bool = False  # a Python command restarts as a fork of a parent with its packages loaded
@@ -98,7 +90,7 @@ class WatchSpec(NamedTuple):
         does no harm, so it waits less: a save reaches the container sooner."""
         if self.debounce_ms is not None:
             return self.debounce_ms
-        return SYNC_QUIET_MS if self.action == "sync" else DEFAULT_QUIET_MS
+        return SYNC_QUIET_MS if self.action == SYNC else DEFAULT_QUIET_MS
 
 
 class Service(NamedTuple):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from devenv.config.model import WATCH_ACTIONS as ACTIONS
 from devenv.config.types import (
     Bool,
     Command,
@@ -28,6 +27,7 @@ from devenv.config.types import (
     Type,
     quoted,
 )
+from devenv.config.watch_actions import WATCH_ACTIONS as ACTIONS
 
 NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
 # Kubernetes 1.34 (KEP-4369): any printable ASCII but "=" names a variable; the engine agrees.

@@ -13,10 +13,22 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from devenv.config.watch_actions import (
+    NONE,
+    REBUILD,
+    RESTART,
+    RESTART_CONTAINER,
+    SYNC,
+    SYNC_ACTIONS,
+    SYNC_EXEC,
+    SYNC_RESTART,
+    WatchAction,
+    runs_supervised,
+)
 from devenv.convert import compose_parts as parts
 from devenv.convert.draft import Draft
 
-ACTIONS = ("sync", "rebuild", "restart", "sync+restart", "sync+exec")
+ACTIONS: tuple[WatchAction, ...] = (SYNC, REBUILD, RESTART, SYNC_RESTART, SYNC_EXEC)  # compose's, devenv's too
 _TRIGGER_KEYS = {"path", "action", "target", "ignore", "include", "initial_sync", "exec"}
 
 
@@ -58,11 +70,11 @@ def convert_watch(
     watch: dict[str, Any] = {}
     if "" not in sources:
         watch["paths"] = [s for s in sources if not any(s.startswith(o + "/") for o in sources)]
-    watch["action"] = "none"
+    watch["action"] = NONE
     watch["rules"] = [rule for _, _, rule in rules]
     svc["watch"] = watch
-    restarts = [t for t in triggers if isinstance(t, dict) and t.get("action") in ("restart", "sync+restart")]
-    if restarts and not svc.get("command"):
+    restarts = [t for t in triggers if isinstance(t, dict) and t.get("action") in (RESTART, SYNC_RESTART)]
+    if restarts and not _supervised(svc):
         draft.note(
             where,
             "compose restarts the container; devenv restarts the process in place when the service "
@@ -102,11 +114,11 @@ def _rule(
     # `include` narrows the rule to its globs, `ignore` excludes (a `!` in either flips it).
     paths = [_flip(p, base, negate=False) for p in includes] if includes else [anchored]
     paths += [_flip(p, base, negate=True) for p in ignores]
-    rule: dict[str, Any] = {"paths": paths, "action": _action(str(action), svc)}
-    if action == "rebuild" and "build" not in svc:
+    rule: dict[str, Any] = {"paths": paths, "action": _action(action, svc)}
+    if action == REBUILD and "build" not in svc:
         draft.skip(f"{here}.action", "rebuild needs the service to build its image (it has no build)")
         return None
-    if action in ("sync", "sync+restart", "sync+exec"):
+    if action in SYNC_ACTIONS:
         target = trigger.get("target")
         if not isinstance(target, str) or not target.startswith("/"):
             draft.skip(f"{here}.target", f"{action} needs an absolute container path as target")
@@ -118,7 +130,7 @@ def _rule(
             rule["initial_sync"] = True
     elif trigger.get("target") is not None:
         draft.note(f"{here}.target", f"not used by {action} (compose ignores it too)")
-    if action == "sync+exec":
+    if action == SYNC_EXEC:
         command = _exec(draft, svc, trigger.get("exec"), f"{here}.exec")
         if command is None:
             return None
@@ -127,9 +139,13 @@ def _rule(
     return rule
 
 
-def _action(action: str, svc: dict[str, Any]) -> str:
-    if action == "restart" and not svc.get("command"):
-        return "restart-container"  # no command: not supervised, so the container restarts (as compose)
+def _supervised(svc: dict[str, Any]) -> bool:
+    return runs_supervised(svc.get("command"), svc.get("supervise", True))
+
+
+def _action(action: WatchAction, svc: dict[str, Any]) -> WatchAction:
+    if action == RESTART and not _supervised(svc):
+        return RESTART_CONTAINER  # not supervised, so the container restarts (as compose)
     return action
 
 

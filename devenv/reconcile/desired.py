@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Callable, NamedTuple, Optional
 
 from devenv.config.model import DOCKER_SOCKET, Project, Service
+from devenv.config.watch_actions import runs_supervised
 from devenv.engine import labels as L
 from devenv.engine.host import engine_socket
 from devenv.engine.records import ContainerSpec, Mount
@@ -71,7 +72,7 @@ def container_spec(
         mounts.append(Mount("bind", engine_socket() or DOCKER_SOCKET, DOCKER_SOCKET))
     command = service.command
     supervised = False
-    if service.restart and command and shim_dir and wrap is not None:
+    if runs_supervised(command, service.restart) and command and shim_dir and wrap is not None:
         supervised = True
         mounts.append(Mount("bind", str(shim_dir), "/.devenv", read_only=True))
         command = tuple(wrap(command, service.watch is not None and service.watch.preload))
@@ -189,7 +190,7 @@ def desired_state(
     extra_labels: Optional[Mapping[str, str]] = None,
 ) -> Desired:
     shim_dir, wrap = None, None
-    if any(s.restart and s.command for s in services):
+    if any(runs_supervised(s.command, s.restart) for s in services):
         # The shim's module loads shutil and tempfile: only for stacks that use it.
         from devenv.watch.supervisor import shim_host_dir, wrap_command
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, NamedTuple, Optional, TypeVar
 
+from devenv.config.watch_actions import EXEC, RESTART, RESTART_CONTAINER, SYNC, Step
 from devenv.engine.errors import EngineNotFound, EngineUnreachable
 from devenv.engine.port import Engine
 from devenv.engine.records import ContainerDetails, ExecResult
@@ -80,7 +81,7 @@ def _name(container: ContainerDetails) -> str:
     return container.service
 
 
-def _api(what: str, engine: Engine, container: ContainerDetails, call: Callable[[], T]) -> T:
+def _api(what: Step, engine: Engine, container: ContainerDetails, call: Callable[[], T]) -> T:
     """Run one engine call for an action. Engine errors become ActionErrors (with the
     container's last log lines) so the watch loop reports them and keeps watching."""
     doing = f"{what} {_name(container)}"
@@ -125,11 +126,11 @@ def restart(
         )
     fast = after is not None and signal_reaches_supervisor(container.args)
     if not wait or fast:
-        _api("restart", engine, container, lambda: engine.kill(container.id, "SIGHUP"))
+        _api(RESTART, engine, container, lambda: engine.kill(container.id, "SIGHUP"))
         if not wait:
             return None
     command = restart_command(after=f"{after.shim_pid}:{after.generation}" if fast and after else None)
-    result = _api("restart", engine, container, lambda: engine.exec_run(container.id, command, user="0"))
+    result = _api(RESTART, engine, container, lambda: engine.exec_run(container.id, command, user="0"))
     output = result.output.decode(errors="replace").strip()
     fields = output.split()  # "<state> <generation> <pid> <code> <supervisor pid>"
     known = len(fields) == 5
@@ -146,7 +147,7 @@ def restart(
 
 
 def restart_container(engine: Engine, container: ContainerDetails, timeout: float = 1.0) -> None:
-    _api("restart-container", engine, container, lambda: engine.restart(container.id, timeout))
+    _api(RESTART_CONTAINER, engine, container, lambda: engine.restart(container.id, timeout))
 
 
 def _tar_add(tar: tarfile.TarFile, path: Path, arcname: str, uid: int, gid: int) -> int:
@@ -206,7 +207,7 @@ def _put(
             except AgentFailed as err:
                 raise ActionError(f"sync {_name(container)}: tar in the container failed: {err}") from err
     archive.seek(0)
-    ok = _api("sync", engine, container, lambda: engine.put_archive(container.id, "/", archive))
+    ok = _api(SYNC, engine, container, lambda: engine.put_archive(container.id, "/", archive))
     if not ok:
         raise ActionError(f"sync {_name(container)}: the engine refused the archive")
 
@@ -291,7 +292,7 @@ def _delete(
 
 def _remove_paths(engine: Engine, container: ContainerDetails, paths: list[str]) -> ExecResult:
     return _api(
-        "sync",
+        SYNC,
         engine,
         container,
         lambda: engine.exec_run(container.id, ["rm", "-rf", "--", *paths], user="0"),
@@ -334,7 +335,7 @@ def exec_then_maybe_restart(
     """Run `command` in the container (e.g. a compiler); restart the process if asked and
     the command succeeded. Returns the command's output."""
     res = _api(
-        "exec",
+        EXEC,
         engine,
         container,
         lambda: engine.exec_run(container.id, command, user=user or "", workdir=workdir or None),
@@ -362,8 +363,8 @@ def owner_ids(
     uid_part, _, gid_part = user.partition(":")
     if uid_part.isdigit() and (not gid_part or gid_part.isdigit()):
         return int(uid_part), int(gid_part or uid_part)
-    res = _api("sync", engine, container, lambda: engine.exec_run(container.id, ["id", "-u", uid_part]))
-    gres = _api("sync", engine, container, lambda: engine.exec_run(container.id, ["id", "-g", uid_part]))
+    res = _api(SYNC, engine, container, lambda: engine.exec_run(container.id, ["id", "-u", uid_part]))
+    gres = _api(SYNC, engine, container, lambda: engine.exec_run(container.id, ["id", "-g", uid_part]))
     if res.exit_code != 0 or gres.exit_code != 0:
         raise ActionError(f"sync {_name(container)}: user {uid_part!r} does not exist in the container")
     return int(res.output.strip()), int(gres.output.strip())

@@ -12,9 +12,20 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Protocol
+from typing import Callable, Optional, Protocol, Union
 
 from devenv.config.model import Project, Service, WatchSpec
+from devenv.config.watch_actions import (
+    EXEC,
+    INITIAL_SYNC,
+    REBUILD,
+    RESTART,
+    RESTART_CONTAINER,
+    SYNC,
+    Step,
+    WatchAction,
+    runs_supervised,
+)
 from devenv.engine.port import Engine
 from devenv.engine.records import ContainerDetails
 from devenv.errors import DevenvError
@@ -27,7 +38,7 @@ from devenv.watch.sync_agent import SyncAgent
 
 
 class Reporter(Protocol):
-    def reloaded(self, service: str, ms: float, nfiles: int, action: str) -> None: ...
+    def reloaded(self, service: str, ms: float, nfiles: int, action: WatchAction) -> None: ...
 
     def failed(self, service: str, message: str, last_logs: list[str]) -> None: ...
 
@@ -152,7 +163,7 @@ class WatchLoop:
             (files.add(path) if path.is_file() else roots.append(path))
         matcher = IgnoreMatcher(self.root, spec.ignore, include_ignored=spec.include_ignored)
         debouncer = Debouncer(spec.quiet_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock)
-        supervised = bool(svc.restart and svc.command)  # as reconcile/desired.py decides it
+        supervised = runs_supervised(svc.command, svc.restart)
         return _Watched(svc, spec, roots, files, matcher, RuleSet(spec, supervised=supervised), debouncer)
 
     def _observer_roots(self) -> list[Path]:
@@ -205,8 +216,8 @@ class WatchLoop:
         for note in self.report.notes:
             self.reporter.note(note)
         for w in self.watched:
-            if w.spec.action == "sync" or w.rules.initial_syncs():
-                self._guard(w, functools.partial(self._initial_sync, w), "initial-sync", 0)
+            if w.spec.action == SYNC or w.rules.initial_syncs():
+                self._guard(w, functools.partial(self._initial_sync, w), INITIAL_SYNC, 0)
         return self.report
 
     def run(self) -> None:
@@ -254,7 +265,7 @@ class WatchLoop:
             ms = (time.monotonic() - started) * 1000.0
             self.reporter.reloaded(w.service.name, ms, len(batch), plan.action)
 
-    def _guard(self, w: _Watched, work: Callable[[], None], action: str, nfiles: int) -> bool:
+    def _guard(self, w: _Watched, work: Callable[[], None], action: Union[WatchAction, Step], nfiles: int) -> bool:
         try:
             work()
             return True
@@ -296,7 +307,7 @@ class WatchLoop:
     def _initial_sync(self, w: _Watched) -> None:
         container = self.get_container(w.service.name)
         uid, gid = actions.owner_ids(self.engine, container, w.service.user, has_code=True)
-        if w.spec.action == "sync":
+        if w.spec.action == SYNC:
             actions.initial_sync(
                 self.engine, container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored
             )
@@ -330,11 +341,11 @@ class WatchLoop:
     def _execute(self, w: _Watched, plan: Plan) -> None:
         name = w.service.name
         for step in plan.steps:
-            if step == "rebuild":
+            if step == REBUILD:
                 self.rebuild(name)
-            elif step == "initial-sync":
+            elif step == INITIAL_SYNC:
                 self._initial_sync(w)
-            elif step == "sync":
+            elif step == SYNC:
                 container = self.get_container(name)
                 uid, gid = actions.owner_ids(self.engine, container, w.service.user, has_code=True)
                 if plan.sync_paths:
@@ -351,7 +362,7 @@ class WatchLoop:
                     )
                 for job in plan.targeted:
                     self._targeted_sync(w, container, job, uid, gid)
-            elif step == "exec":
+            elif step == EXEC:
                 for command in plan.execs:
                     if not command:
                         raise DevenvError(
@@ -365,11 +376,11 @@ class WatchLoop:
                         restart_after=False,
                         workdir=w.service.workdir,
                     )
-            elif step == "restart":
+            elif step == RESTART:
                 container = self.get_container(name)
                 after = self._supervised.pop(container.id, None)  # kept only if this one succeeds
                 left = actions.restart(self.engine, container, wait=self.restart_wait, after=after)
                 if left is not None:
                     self._supervised[container.id] = left
-            elif step == "restart-container":
+            elif step == RESTART_CONTAINER:
                 actions.restart_container(self.engine, self.get_container(name), w.service.stop_timeout_s)

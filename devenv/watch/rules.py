@@ -16,19 +16,32 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
 from devenv.config.model import WatchRule, WatchSpec
+from devenv.config.watch_actions import (
+    EXEC,
+    EXEC_ACTIONS,
+    INITIAL_SYNC,
+    NONE,
+    REBUILD,
+    RESTART,
+    RESTART_CONTAINER,
+    SYNC,
+    SYNC_ACTIONS,
+    SYNC_EXEC,
+    SYNC_RESTART,
+    Step,
+    WatchAction,
+)
 
-STRENGTH = {
-    "none": 0,
-    "sync": 1,
-    "exec": 1,
-    "sync+exec": 1,
-    "restart": 2,
-    "sync+restart": 2,
-    "restart-container": 3,
-    "rebuild": 4,
+STRENGTH: dict[WatchAction, int] = {
+    NONE: 0,
+    SYNC: 1,
+    EXEC: 1,
+    SYNC_EXEC: 1,
+    RESTART: 2,
+    SYNC_RESTART: 2,
+    RESTART_CONTAINER: 3,
+    REBUILD: 4,
 }
-SYNCS = ("sync", "sync+restart", "sync+exec")
-EXECS = ("exec", "sync+exec")
 
 
 class RuleSync(NamedTuple):
@@ -41,8 +54,8 @@ class RuleSync(NamedTuple):
 
 @dataclass(frozen=True)
 class Plan:
-    action: str  # the strongest action in the batch (what the feedback line names)
-    steps: tuple[str, ...]  # in order, from: sync, initial-sync, exec, restart, restart-container, rebuild
+    action: WatchAction  # the strongest action in the batch (what the feedback line names)
+    steps: tuple[Step, ...]  # in order, from: sync, initial-sync, exec, restart, restart-container, rebuild
     paths: frozenset[str]
     sync_paths: frozenset[str]  # copied to the service's sync target
     targeted: tuple[RuleSync, ...] = ()  # copied by rules with their own target
@@ -68,7 +81,7 @@ class RuleSet:
                 return rule
         return None
 
-    def action_for(self, rel_posix_path: str) -> str:
+    def action_for(self, rel_posix_path: str) -> WatchAction:
         rule = self.rule_for(rel_posix_path)
         return rule.action if rule is not None else self.spec.action
 
@@ -81,24 +94,24 @@ class RuleSet:
         per_path = {path: self.rule_for(path) for path in batch}
         actions = {p: r.action if r is not None else self.spec.action for p, r in per_path.items()}
         if not actions:
-            return Plan("none", (), batch, frozenset())
+            return Plan(NONE, (), batch, frozenset())
         action = max(actions.values(), key=lambda a: STRENGTH.get(a, 0))
-        syncing = self.spec.action == "sync"  # no bind mount: every change must be copied in
-        if action == "rebuild":
+        syncing = self.spec.action == SYNC  # no bind mount: every change must be copied in
+        if action == REBUILD:
             # A new container starts from the image: what was copied in must be copied again.
             again = syncing or bool(self.initial_syncs())
-            return Plan(action, ("rebuild", "initial-sync") if again else ("rebuild",), batch, frozenset())
+            return Plan(action, (REBUILD, INITIAL_SYNC) if again else (REBUILD,), batch, frozenset())
         targeted: dict[WatchRule, set[str]] = {}
         plain: set[str] = set()
         for path, rule in per_path.items():
-            if rule is not None and rule.target and rule.action in SYNCS:
+            if rule is not None and rule.target and rule.action in SYNC_ACTIONS:
                 targeted.setdefault(rule, set()).add(path)
-            elif syncing or actions[path] in SYNCS:
+            elif syncing or actions[path] in SYNC_ACTIONS:
                 plain.add(path)
-        steps: list[str] = ["sync"] if plain or targeted else []
+        steps: list[Step] = [SYNC] if plain or targeted else []
         execs = self._execs(per_path, actions)
         if execs:
-            steps.append("exec")
+            steps.append(EXEC)
         restart = self._restart_step(set(actions.values()), bool(execs))
         if restart:
             steps.append(restart)
@@ -109,7 +122,7 @@ class RuleSet:
         return Plan(action, tuple(steps), batch, frozenset(plain), syncs, execs)
 
     def _execs(
-        self, per_path: dict[str, Optional[WatchRule]], actions: dict[str, str]
+        self, per_path: dict[str, Optional[WatchRule]], actions: dict[str, WatchAction]
     ) -> tuple[tuple[str, ...], ...]:
         commands: list[tuple[str, ...]] = []
         order = {rule: i for i, (_, rule) in enumerate(self._rules)}
@@ -119,20 +132,20 @@ class RuleSet:
             return (order[rule] if rule is not None else len(order), path)
 
         for path in sorted(actions, key=rank):
-            if actions[path] in EXECS:
+            if actions[path] in EXEC_ACTIONS:
                 rule = per_path[path]
                 command = (rule.exec if rule is not None else ()) or self.spec.exec
                 if command not in commands:
                     commands.append(command)
         return tuple(commands)
 
-    def _restart_step(self, actions: set[str], has_exec: bool) -> Optional[str]:
-        if "restart-container" in actions:
-            return "restart-container"
-        if "restart" in actions:
-            return "restart"
-        if "sync+restart" in actions:
-            return "restart" if self.supervised else "restart-container"
+    def _restart_step(self, actions: set[WatchAction], has_exec: bool) -> Optional[Step]:
+        if RESTART_CONTAINER in actions:
+            return RESTART_CONTAINER
+        if RESTART in actions:
+            return RESTART
+        if SYNC_RESTART in actions:
+            return RESTART if self.supervised else RESTART_CONTAINER
         if has_exec and self.spec.restart_after_exec:
-            return "restart"
+            return RESTART
         return None
