@@ -2,8 +2,8 @@
 (as JSON Schema and as one phrase for the docs), so one declaration serves all three.
 
 Plain classes with their `__init__` written out: every devenv process (a `down` too) builds
-these classes, and a dataclass compiles its generated methods at import (about 0.3 ms a class,
-the whole module's cost); nothing compares, copies or mutates a declaration."""
+these classes, and a dataclass compiles its generated methods at import; nothing compares,
+copies or mutates a declaration."""
 
 from __future__ import annotations
 

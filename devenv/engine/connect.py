@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from devenv.engine.host import DEFAULT_TIMEOUT
 from devenv.engine.lite import lite_engine
 
-if TYPE_CHECKING:  # the port's Protocols are for the type checker: building them costs `down` 0.5 ms
+if TYPE_CHECKING:  # the port's Protocols are for the type checker: building them slows `down`
     from devenv.engine.port import Engine, EngineTeardown
 
 

@@ -55,7 +55,7 @@ def follow_push(
 ) -> Optional[str]:
     """Push `repository:tag` with the registry's credentials; the digest the engine reports."""
     # The registry's client (http.client, ssl, email) only for a push: `up` imports this module
-    # for its builds, and a no-op `up` paid 10 ms for it.
+    # for its builds, and a no-op `up` must not load that client.
     from devenv.registry.resolve import engine_auth
 
     ref = f"{repository}:{tag}"

@@ -31,7 +31,7 @@ LOCK_VERSION = 1
 
 def lock_path(project_root: Path, project_name: str, instance: str) -> Path:
     # Which checkout: two folders with the same project name lock apart. A checksum, not a
-    # digest: loading hashlib's OpenSSL costs every `down` 3 ms, and a collision would only make
+    # digest: loading hashlib's OpenSSL would slow every `down`, and a collision would only make
     # two checkouts wait for each other.
     key = f"{zlib.crc32(str(project_root).encode()):08x}"
     return paths.state_dir() / "locks" / f"{project_name}-{key}-{instance}.lock"

@@ -1,8 +1,7 @@
 """`devenv status`: what runs for an instance, as data the CLI renders (table or JSON).
 
 Plain classes, not dataclasses: every `up` imports this module, and a dataclass compiles its
-generated methods at import. Each `to_dict` spells out what `asdict` made, key for key in the
-same order, so `status --json` stays the same document.
+generated methods at import. `StackStatus.to_dict` is the `status --json` document, key for key.
 """
 
 from __future__ import annotations
