@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.faults.conftest import SEED, assert_clean
+from tests.faults.stack_harness import SEED, assert_clean
 from tests.unit.test_config_corpus import FILES, expectation, expected_prefix
 
 SAMPLE = random.Random(SEED).sample(FILES, 12)

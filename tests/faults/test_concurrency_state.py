@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from tests.conftest import harness_run_options
-from tests.faults.conftest import Running, assert_clean, labelled, stack_toml
+from tests.faults.stack_harness import Running, assert_clean, labelled, stack_toml
 
 pytestmark = pytest.mark.engine
 

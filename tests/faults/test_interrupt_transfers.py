@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import busybox_context
-from tests.faults.conftest import Running, assert_clean
+from tests.faults.stack_harness import Running, assert_clean
 from tests.integration.registry_helpers import remove_catalog_images
 
 pytestmark = pytest.mark.engine

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.faults.conftest import SEED, TRIALS, Running, assert_clean, labelled, stack_toml
+from tests.faults.stack_harness import SEED, TRIALS, Running, assert_clean, labelled, stack_toml
 
 pytestmark = pytest.mark.engine
 SERVICES = {"db", "api", "web"}

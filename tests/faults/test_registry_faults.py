@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.faults.conftest import assert_clean
+from tests.faults.stack_harness import assert_clean
 
 pytestmark = pytest.mark.engine
 FAULTS = ["401", "404", "500", "stall", "down"]
