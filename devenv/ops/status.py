@@ -1,7 +1,8 @@
 """`devenv status`: what runs for an instance, as data the CLI renders (table or JSON).
 
-Plain classes, not dataclasses: every `up` imports this module, and a dataclass compiles its
-generated methods at import. `StackStatus.to_dict` is the `status --json` document, key for key.
+Plain classes, not dataclasses or NamedTuples, though nothing changes them once built: every `up`
+and `status` imports this module, and creating a dataclass or NamedTuple class at import costs
+many times what these cost. `StackStatus.to_dict` is the `status --json` document, key for key.
 """
 
 from __future__ import annotations
