@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Optional
 
 import click
 
@@ -12,8 +12,8 @@ from devenv.cli.output import table
 from devenv.cli.progress import TransferProgress
 from devenv.errors import RegistryError
 from devenv.images.catalog import describe_base
+from devenv.ops.images import BuildPlan, list_images, offered_images, plan_builds
 from devenv.ops.images import build as build_images
-from devenv.ops.images import list_images, offered_images, plan_builds
 from devenv.ops.images import push as push_images
 
 
@@ -73,7 +73,9 @@ def list_(app: AppContext, as_json: bool) -> None:
     app.output.line(table(offer_rows, ["REPOSITORY", "TAGS", "DIGEST", "COMMIT"]))
 
 
-def _plans(app: AppContext, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...]) -> list[Any]:
+def _plans(
+    app: AppContext, names: tuple[str, ...], allow_dirty: bool, build_arg: tuple[str, ...]
+) -> list[BuildPlan]:
     plans = plan_builds(app.project(), names, allow_dirty=allow_dirty, build_args=_build_args(build_arg))
     for plan in plans:
         if plan.dirty:
@@ -83,7 +85,7 @@ def _plans(app: AppContext, names: tuple[str, ...], allow_dirty: bool, build_arg
     return plans
 
 
-def _push_renderer(app: AppContext, quiet: bool) -> Any:
+def _push_renderer(app: AppContext, quiet: bool) -> Optional[TransferProgress]:
     return None if quiet else TransferProgress(app.output, verb="pushed")
 
 

@@ -4,7 +4,7 @@ with `devenv images push`."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import Optional
 
 import click
 
@@ -65,7 +65,7 @@ def pull(app: AppContext, services: tuple[str, ...], as_json: bool) -> None:
     quiet = as_json or app.output.quiet
     renderers: dict[str, TransferProgress] = {}
 
-    def transfer_for(service: str) -> Any:
+    def transfer_for(service: str) -> Optional[TransferProgress]:
         if quiet:
             return None
         renderers[service] = TransferProgress(app.output)

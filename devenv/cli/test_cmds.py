@@ -4,7 +4,7 @@ command, always torn down; exits with the command's exit code."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
@@ -16,6 +16,9 @@ from devenv.cli.output import Output
 from devenv.cli.progress import progress_printer
 from devenv.ops.secrets import known_secret_values
 from devenv.ops.testrun import TestOptions, run_test
+
+if TYPE_CHECKING:
+    from devenv.ops.up import UpResult
 
 
 @click.command(
@@ -71,7 +74,7 @@ def test(
     )
     say = progress_printer(out)
 
-    def started(instance: str, result: Any) -> None:
+    def started(instance: str, result: UpResult) -> None:
         out.add_secrets(result.secret_values)
         for warning in result.warnings:
             out.warn(warning)
