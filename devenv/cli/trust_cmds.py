@@ -3,21 +3,26 @@ its project folder, as `direnv allow` and `mise trust` do."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
+from devenv.cli.app import SHORT_HELP
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import Output, table
 
+if TYPE_CHECKING:
+    from devenv.trust.grants import Grant
 
-def _rows(found: list[Any]) -> str:
+
+def _rows(found: list[Grant]) -> str:
     return table([[g.subject, g.what, g.where] for g in found], ["WHO", "GRANT", "WHERE"])
 
 
-@click.command(short_help="List what devenv.toml grants beyond the project, and trust it.")
+@click.command(short_help=SHORT_HELP["trust"])
 @click.option("--json", "as_json", is_flag=True, help="Print what was trusted as JSON.")
-@click.pass_obj
-def trust(obj: Any, as_json: bool) -> None:
+@pass_app
+def trust(obj: AppContext, as_json: bool) -> None:
     """Trust this exact devenv.toml: `up`, `test`, `watch` and the env commands act on what it
     grants beyond the project folder (privileged, the engine socket, host paths, files read from
     outside the project). The trust is keyed by the file's path and sha256: a changed file asks
@@ -48,9 +53,9 @@ def trust(obj: Any, as_json: bool) -> None:
     )
 
 
-@click.command(short_help="Forget the trust given to this devenv.toml.")
-@click.pass_obj
-def untrust(obj: Any) -> None:
+@click.command(short_help=SHORT_HELP["untrust"])
+@pass_app
+def untrust(obj: AppContext) -> None:
     """Forget every trust given to this devenv.toml (any content): what it grants is refused
     again until `devenv trust`."""
     from devenv.ops.trust import untrust as forget
