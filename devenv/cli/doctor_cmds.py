@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +13,9 @@ from devenv.cli.app import SHORT_HELP
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import Output
 from devenv.ops.doctor import run_doctor
+
+if TYPE_CHECKING:
+    from devenv.ops.doctor_checks import Check
 
 MARKS = {"ok": ("✔", "green"), "fail": ("✘", "red"), "warn": ("!", "yellow"), "skip": ("-", None)}
 ASCII_MARKS = {"ok": "ok", "fail": "FAIL", "warn": "warn", "skip": "skip"}
@@ -28,7 +31,7 @@ def _marks_fit() -> bool:
     return True
 
 
-def render(out: Output, checks: list[Any], *, only_problems: bool) -> list[str]:
+def render(out: Output, checks: list[Check], *, only_problems: bool) -> list[str]:
     fancy = _marks_fit()
     width = max((len(c.title) for c in checks), default=0)
     lines = []

@@ -11,7 +11,7 @@ from devenv.cli.app import SHORT_HELP
 from devenv.cli.completion import complete_profile, complete_service
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import table
-from devenv.envvars import check_drift, diff_envs, resolve_env, service_env
+from devenv.envvars import EnvValue, LayeredEnv, check_drift, diff_envs, resolve_env, service_env
 from devenv.envvars.redact import MASK, Shown
 from devenv.errors import DriftError
 from devenv.ops.lock import locked_env_sources
@@ -19,7 +19,7 @@ from devenv.ops.lock import locked_env_sources
 PROFILE_HELP = "Profile to resolve (prod, dev, test or one declared in devenv.toml; default: dev)."
 
 
-def _shown(value: Any) -> str:
+def _shown(value: EnvValue) -> str:
     """A value as one table cell: secrets masked, control characters escaped."""
 
     if value.secret:
@@ -28,11 +28,11 @@ def _shown(value: Any) -> str:
     return json.dumps(text)[1:-1] if any(c < " " for c in text) else text
 
 
-def _where(value: Any) -> str:
+def _where(value: EnvValue) -> str:
     return f"{value.source} (via {value.via})" if value.via else value.source
 
 
-def _value_doc(value: Any) -> dict[str, Any]:
+def _value_doc(value: EnvValue) -> dict[str, Any]:
 
     return {
         "key": Shown(value.key),
@@ -43,7 +43,7 @@ def _value_doc(value: Any) -> dict[str, Any]:
     }
 
 
-def _resolve(app: AppContext, profile: Optional[str], service: Optional[str] = None) -> Any:
+def _resolve(app: AppContext, profile: Optional[str], service: Optional[str] = None) -> LayeredEnv:
 
     project = app.acting_project("reads")  # files outside the project: only once trusted
     if service:
@@ -51,7 +51,7 @@ def _resolve(app: AppContext, profile: Optional[str], service: Optional[str] = N
     return resolve_env(project.root, project.env, profile)
 
 
-def _guard(app: AppContext, *envs: Any) -> None:
+def _guard(app: AppContext, *envs: LayeredEnv) -> None:
     """From here on every printed line is redacted, whatever prints it."""
     secrets: set[str] = set()
     for env in envs:

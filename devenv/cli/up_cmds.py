@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
@@ -16,6 +16,11 @@ from devenv.ops.secrets import known_secret_values
 from devenv.ops.status import status as get_status
 from devenv.ops.up import UpOptions, service_envs
 from devenv.ops.up import up as run_up
+
+if TYPE_CHECKING:
+    from devenv.config.model import Project
+    from devenv.ops.instance import InstanceChoice
+    from devenv.ops.up import UpResult
 
 
 @click.command(short_help=SHORT_HELP["up"])
@@ -115,7 +120,7 @@ def up(
     )
 
 
-def _print_summary(obj: AppContext, project: Any, choice: Any, result: Any) -> None:
+def _print_summary(obj: AppContext, project: Project, choice: InstanceChoice, result: UpResult) -> None:
 
     out: Output = obj.output
     changed = len(result.plan.changes)
@@ -130,7 +135,7 @@ def _print_summary(obj: AppContext, project: Any, choice: Any, result: Any) -> N
         out.line(f"{row.service:<12} {row.state}{health}  {urls}".rstrip())
 
 
-def _follow_logs(out: Output, project: Any, instance: str, services: tuple[str, ...]) -> None:
+def _follow_logs(out: Output, project: Project, instance: str, services: tuple[str, ...]) -> None:
 
     from devenv.ops.logs import logs as follow  # the log streams: not for `up -d`
 
