@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from devenv.config import model
+from devenv.config import bounded, model
 from devenv.config import toml as tomllib
 from devenv.config.locate import dotted, line_of
 from devenv.config.order import CycleError, dependency_order
@@ -56,7 +56,7 @@ def find_config(start: Path, explicit: bool = False) -> Path:
 def load_project(start: Path, explicit: bool = False) -> model.Project:
     path = find_config(start, explicit)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = bounded.read_text(path, _shown(path))
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(
             f"{_shown(path)}: cannot read: {err}", "check the file's permissions and encoding"
@@ -67,14 +67,9 @@ def load_project(start: Path, explicit: bool = False) -> model.Project:
 def parse_project(text: str, path: Path) -> model.Project:
     """Parse and validate the text of `path`; every problem is one ConfigError with file:line key."""
     try:
-        raw = tomllib.loads(text)
+        raw = bounded.toml_loads(text, _shown(path))  # size and nesting bounded: one line past them
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(_syntax_message(path, text, err), "fix the TOML syntax (https://toml.io)") from None
-    except RecursionError:  # tomllib recurses per nesting level: `a = [[[[…` would be a traceback
-        raise ConfigError(
-            f"{_shown(path)}:1: invalid TOML: arrays or tables nested too deeply",
-            "a devenv.toml needs a few levels of nesting at most",
-        ) from None
     try:
         data = ROOT.check(raw)
     except Invalid as err:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Union
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -33,9 +34,15 @@ def _split(dotted: str) -> tuple[str, ...]:
 
 Key = tuple[Union[str, int], ...]
 
+# Errors never point deeper than this (the loader refuses deeper tables): a `[a.a.a…]` header
+# 20,000 parts long would otherwise map 20,000 prefixes of up to 20,000 parts each.
+MAX_KEY_DEPTH = 64
 
+
+@lru_cache(maxsize=4)
 def key_lines(text: str) -> dict[Key, int]:
-    """Map every table header and top-level-of-line key path to its (first) line number."""
+    """Map every table header and top-level-of-line key path to its (first) line number.
+    Cached: the loader asks for a line per service, and each scan reads the whole file."""
     lines: dict[Key, int] = {}
     table: tuple[str, ...] = ()
     depth = 0  # open brackets of a multi-line array/inline table: their lines hold no keys of ours
@@ -51,14 +58,14 @@ def key_lines(text: str) -> dict[Key, int]:
         if depth == 0:
             header = _HEADER.match(line)
             if header:
-                table = _split(header.group(1))
+                table = _split(header.group(1))[:MAX_KEY_DEPTH]
                 # `[servces.web]` also locates `servces`: errors about a parent table need its line.
                 for i in range(1, len(table) + 1):
                     lines.setdefault(table[:i], number)
                 continue
             key = _KEY.match(line)
             if key:
-                path = table + _split(key.group(1))
+                path = (table + _split(key.group(1)))[:MAX_KEY_DEPTH]
                 for i in range(len(table) + 1, len(path) + 1):
                     lines.setdefault(path[:i], number)
                 _inline_keys(line[key.end() :], path, number, lines)

@@ -27,16 +27,30 @@ def dependency_waves(services: Iterable[_HasDeps]) -> list[list[str]]:
 
 
 def waves_of(dependencies: Mapping[str, Iterable[str]]) -> list[list[str]]:
-    """The same, from a mapping of name → names it depends on (unknown names are ignored)."""
-    deps = {name: set(d) & set(dependencies) for name, d in dependencies.items()}
-    done: set[str] = set()
-    waves: list[list[str]] = []
-    while len(done) < len(deps):
-        wave = sorted(n for n, d in deps.items() if n not in done and d <= done)
-        if not wave:
-            raise CycleError(_find_cycle({n: d - done for n, d in deps.items() if n not in done}))
-        waves.append(wave)
-        done.update(wave)
+    """The same, from a mapping of name → names it depends on (unknown names are ignored).
+
+    Each name's wave is one past its deepest dependency's, found in one pass over the edges
+    (Kahn's order): a 2,000-service chain is 2,000 waves, each found without rescanning the rest."""
+    deps = {name: set(d) & dependencies.keys() for name, d in dependencies.items()}
+    dependants: dict[str, list[str]] = {name: [] for name in deps}
+    waiting = {name: len(d) for name, d in deps.items()}
+    for name, d in deps.items():
+        for dep in d:
+            dependants[dep].append(name)
+    level = {name: 0 for name, count in waiting.items() if count == 0}
+    ready = list(level)
+    for name in ready:  # grows while it is read: each name is appended once, when its last dependency is placed
+        for after in dependants[name]:
+            level[after] = max(level.get(after, 0), level[name] + 1)
+            waiting[after] -= 1
+            if waiting[after] == 0:
+                ready.append(after)
+    if len(ready) < len(deps):
+        placed = set(ready)
+        raise CycleError(_find_cycle({n: d - placed for n, d in deps.items() if n not in placed}))
+    waves: list[list[str]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
+    for name in sorted(level):
+        waves[level[name]].append(name)
     return waves
 
 
@@ -47,8 +61,10 @@ def dependency_order(services: Iterable[_HasDeps]) -> list[str]:
 def _find_cycle(deps: dict[str, set[str]]) -> list[str]:
     start = sorted(deps)[0]
     path = [start]
+    at = {start: 0}
     while True:
         nxt = sorted(d for d in deps[path[-1]] if d in deps)[0]
-        if nxt in path:
-            return [*path[path.index(nxt) :], nxt]
+        if nxt in at:
+            return [*path[at[nxt] :], nxt]
+        at[nxt] = len(path)
         path.append(nxt)

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from devenv.config import bounded
 from devenv.convert.compose_paths import rebase_model, rebased_service
 from devenv.convert.draft import Draft
 from devenv.errors import ConfigError
@@ -58,10 +59,9 @@ def read(path: Path) -> dict[str, Any]:
 
     Loader.add_constructor("!reset", lambda loader, node: construct(loader, node, lambda _: Reset()))
     Loader.add_constructor("!override", lambda loader, node: construct(loader, node, Override))
-    from devenv.fsutil import read_text
 
     try:
-        doc = yaml.load(read_text(path), Loader=Loader)  # a SafeLoader with two tags
+        doc = bounded.yaml_load(bounded.read_text(path, str(path)), str(path), Loader)  # a SafeLoader with two tags
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file", "check the path") from None
     except OSError as err:

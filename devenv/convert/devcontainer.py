@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
+from devenv.config import bounded
 from devenv.convert import compose_parts as parts
 from devenv.convert.compose import ComposeConverter, _label, checked
 from devenv.convert.compose_model import keep_services, load_model
@@ -58,7 +59,7 @@ _HANDLED = {
 }
 
 
-def parse_jsonc(text: str) -> Any:
+def parse_jsonc(text: str, label: str = "devcontainer.json") -> Any:
     """devcontainer.json is JSON with comments and trailing commas."""
     out: list[str] = []
     i, n = 0, len(text)
@@ -79,7 +80,7 @@ def parse_jsonc(text: str) -> Any:
         else:
             out.append(char)
             i += 1
-    return json.loads(re.sub(r",(\s*[}\]])", r"\1", "".join(out)))
+    return bounded.json_loads(re.sub(r",(\s*[}\]])", r"\1", "".join(out)), label)
 
 
 def convert_devcontainer(
@@ -91,10 +92,9 @@ def convert_devcontainer(
     profiles: Sequence[str] = (),
 ) -> Conversion:
     """Convert the devcontainer.json at `path` into devenv.toml text for the project at `project_root`."""
-    from devenv.fsutil import read_text
 
     try:
-        doc = parse_jsonc(read_text(path))
+        doc = parse_jsonc(bounded.read_text(path, str(path)), str(path))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file", "check the path given to --from") from None
     except OSError as err:
@@ -184,8 +184,8 @@ class _Converter:
             path = folder / "devcontainer-template.json"
             if path.is_file():
                 try:
-                    options = parse_jsonc(path.read_text(encoding="utf-8")).get("options") or {}
-                except (OSError, ValueError, AttributeError):
+                    options = parse_jsonc(bounded.read_text(path), str(path)).get("options") or {}
+                except (OSError, ValueError, AttributeError, ConfigError):
                     return {}
                 return {
                     str(k): parts.as_string(v["default"])

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from devenv import reads
+from devenv.config import bounded
 from devenv.envvars import yamlnodes as yn
 from devenv.envvars.dotenv import read_dotenv
 from devenv.envvars.interpolate import variable
@@ -264,7 +265,7 @@ def parse_json_object(text: str, label: str) -> list[EnvValue]:
     """A flat JSON object of strings, each value with the line of its key."""
     decoder = json.JSONDecoder()
     try:
-        json.loads(text)
+        bounded.json_loads(text, label)
     except json.JSONDecodeError as err:
         raise ConfigError(f"{label}:{err.lineno}: not valid JSON: {err.msg}", "fix the JSON syntax") from None
     pos = _skip_ws(text, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from devenv.config import bounded
 from devenv.errors import ConfigError
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -15,7 +16,7 @@ def compose_documents(text: str, label: str) -> list[Any]:
     import yaml  # lazy: only env commands need it
 
     try:
-        return [doc for doc in yaml.compose_all(text, Loader=yaml.SafeLoader) if doc is not None]
+        return bounded.yaml_documents(text, label)  # size, depth and aliases bounded
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else 1

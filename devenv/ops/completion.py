@@ -7,7 +7,6 @@ and any failure means "no suggestions" rather than an error in the middle of a c
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -20,13 +19,12 @@ def _config(start: Optional[Path]) -> tuple[Optional[Path], dict[str, Any]]:
     for candidate in (folder, *folder.parents):
         path = candidate / CONFIG_NAME
         if path.is_file():
-            if sys.version_info >= (3, 11):
-                import tomllib
-            else:  # pragma: no cover - exercised on 3.9/3.10 only
-                import tomli as tomllib
+            from devenv.config import bounded  # a hostile file costs a TAB no more than a load
+            from devenv.errors import DevenvError
+
             try:
-                return path, tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                return path, bounded.toml_loads(bounded.read_text(path), CONFIG_NAME)
+            except (OSError, ValueError, DevenvError):
                 return path, {}
     return None, {}
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from devenv.config import bounded
 from devenv.config import toml as tomllib
 from devenv.config.model import Project
 from devenv.envvars import resolve_env, source_hashes
@@ -58,7 +59,7 @@ def locked_env_sources(project: Project) -> Optional[dict[str, str]]:
     except FileNotFoundError:
         return None
     try:
-        data = tomllib.loads(text)
+        data = bounded.toml_loads(text, LOCK_NAME)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(
             f"{LOCK_NAME}: not valid TOML: {err}", "run `devenv lock` to write it again"

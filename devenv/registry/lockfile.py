@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
+from devenv.config import bounded
 from devenv.config import toml as tomllib
 from devenv.errors import ConfigError
 from devenv.fsutil import atomic_write
@@ -57,14 +58,13 @@ class LockFile:
     @classmethod
     def load(cls, path: Path) -> Optional[LockFile]:
         """None when the file does not exist; ConfigError naming `devenv.lock:line` on bad content."""
-        from devenv.fsutil import read_text
 
         try:
-            text = read_text(path, path.name)
+            text = bounded.read_text(path, path.name)
         except FileNotFoundError:
             return None
         try:
-            data = tomllib.loads(text)
+            data = bounded.toml_loads(text, path.name)
         except tomllib.TOMLDecodeError as err:
             line = re.search(r"line (\d+)", str(err))
             raise ConfigError(
