@@ -126,7 +126,22 @@ def init(
         out.warn(f"{len(unconverted)} item(s) not converted (also listed at the top of devenv.toml):")
         for item in unconverted:
             out.info(f"  - {item}")
+    _check_written(text, result.path)
     out.info("next: `devenv doctor`, then `devenv up`")
+
+
+def _check_written(text: str, path: Path) -> None:
+    """What init wrote goes through the same validation as every load: a value the source had
+    that devenv cannot use (an address, an image name) fails here, not at the first `up`."""
+    from devenv.config.loader import parse_project
+
+    try:
+        parse_project(text, path)
+    except ConfigError as err:
+        raise ConfigError(
+            f"wrote {path.name}, but it does not validate: {err.message}",
+            f"{err.hint + '; ' if err.hint else ''}fix that line, then run `devenv config validate`",
+        ) from None
 
 
 def _ask(defaults: Any) -> Any:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from devenv.config import bounded, model
+from devenv.config import bounded, checks, model
 from devenv.config import toml as tomllib
 from devenv.config.locate import dotted, line_of
 from devenv.config.order import CycleError, dependency_order
@@ -72,8 +72,11 @@ def parse_project(text: str, path: Path) -> model.Project:
         raise ConfigError(_syntax_message(path, text, err), "fix the TOML syntax (https://toml.io)") from None
     try:
         data = ROOT.check(raw)
+        checks.check_project(data)  # what each type cannot see alone (addresses, mounts, signals)
     except Invalid as err:
         raise _error(path, text, err.where, err.message) from None
+    except checks.Problem as err:
+        raise _error(path, text, err.where, err.message, err.hint) from None
     return _Builder(path, text, data).build()
 
 

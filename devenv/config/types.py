@@ -161,6 +161,10 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
+MAX_DURATION_S = 365 * 24 * 3600.0
+MAX_DURATION_TEXT = '"8760h" (a year)'
+
+
 class Duration(Type):
     """ "500ms", "2s", "1m30s" or a number of seconds; normalized to float seconds."""
 
@@ -170,10 +174,15 @@ class Duration(Type):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if value < 0:
                 raise Invalid(f'{value} is negative — a duration is e.g. "500ms" or "2s"')
-            return float(value)
-        if isinstance(value, str) and _DURATION.fullmatch(value.strip()):
-            return sum(float(n) * _UNIT[u] for n, u in _DURATION_PART.findall(value))
-        raise Invalid(f'{_show(value)} is not a duration — e.g. "500ms", "2s" or "1m30s"')
+            seconds = float(value)
+        elif isinstance(value, str) and _DURATION.fullmatch(value.strip()):
+            seconds = sum(float(n) * _UNIT[u] for n, u in _DURATION_PART.findall(value))
+        else:
+            raise Invalid(f'{_show(value)} is not a duration — e.g. "500ms", "2s" or "1m30s"')
+        # TOML's inf and nan are numbers; neither (nor centuries) is a time the engine can wait.
+        if not seconds <= MAX_DURATION_S:
+            raise Invalid(f"{_show(value)} is not a duration devenv can use: at most {MAX_DURATION_TEXT}")
+        return seconds
 
     def schema(self) -> dict[str, Any]:
         return {"oneOf": [{"type": "string", "pattern": r"^(\d+(\.\d+)?(ms|s|m|h))+$"}, {"type": "number"}]}
