@@ -136,7 +136,7 @@ def _check_written(text: str, path: Path) -> None:
     from devenv.config.loader import parse_project
 
     try:
-        parse_project(text, path)
+        parse_project(text, path, host_paths=False)  # its folders and data may come later
     except ConfigError as err:
         raise ConfigError(
             f"wrote {path.name}, but it does not validate: {err.message}",

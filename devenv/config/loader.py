@@ -64,8 +64,10 @@ def load_project(start: Path, explicit: bool = False) -> model.Project:
     return parse_project(text, path)
 
 
-def parse_project(text: str, path: Path) -> model.Project:
-    """Parse and validate the text of `path`; every problem is one ConfigError with file:line key."""
+def parse_project(text: str, path: Path, host_paths: bool = True) -> model.Project:
+    """Parse and validate the text of `path`; every problem is one ConfigError with file:line key.
+    `host_paths=False` skips what depends on this machine (build contexts and data paths that
+    exist): `init` checks a file it just wrote from a source whose folders may come later."""
     try:
         raw = bounded.toml_loads(text, _shown(path))  # size and nesting bounded: one line past them
     except tomllib.TOMLDecodeError as err:
@@ -77,7 +79,7 @@ def parse_project(text: str, path: Path) -> model.Project:
         raise _error(path, text, err.where, err.message) from None
     except checks.Problem as err:
         raise _error(path, text, err.where, err.message, err.hint) from None
-    return _Builder(path, text, data).build()
+    return _Builder(path, text, data, host_paths).build()
 
 
 def _syntax_message(path: Path, text: str, err: Exception) -> str:
@@ -125,7 +127,8 @@ def _folder_name(root: Path) -> str:
 class _Builder:
     """Turns validated plain data into the frozen model, checking what spans several keys."""
 
-    def __init__(self, path: Path, text: str, data: dict[str, Any]):
+    def __init__(self, path: Path, text: str, data: dict[str, Any], host_paths: bool = True):
+        self.host_paths = host_paths
         self.path = path
         self.text = text
         self.data = data
@@ -210,7 +213,7 @@ class _Builder:
         if isinstance(raw, str):
             raw = {"context": raw, "dockerfile": "Dockerfile", "args": None, "target": None, "from": None}
         context = (self.root / raw["context"]).resolve()
-        if not context.is_dir():
+        if self.host_paths and not context.is_dir():
             raise self.fail(
                 [*where, "build", "context"],
                 f'folder "{raw["context"]}" does not exist',
@@ -229,7 +232,7 @@ class _Builder:
         if not source.is_absolute():
             source = self.root / source
         source = source.resolve()
-        if not source.exists():
+        if self.host_paths and not source.exists():
             raise self.fail(
                 [*where, "data", index, "source"],
                 f'data path "{raw["source"]}" does not exist ({source})',
