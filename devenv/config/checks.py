@@ -82,7 +82,7 @@ def check_project(data: dict[str, Any]) -> None:
         )
     registry = (data["project"] or {}).get("registry")
     if registry is not None:
-        _reference(["project", "registry"], f"{registry.strip().rstrip('/')}/image", "a registry")
+        _reference(["project", "registry"], f"{registry.strip().rstrip('/')}/image", "a registry", registry)
     for name, service in (data["services"] or {}).items():
         check_service(["services", name], service)
     catalog = set(data["images"] or {})
@@ -119,12 +119,17 @@ def _first_nul(value: Any, where: Where) -> Optional[Where]:
     return None
 
 
-def _reference(where: Where, text: str, what: str = "an image reference") -> None:
+def _reference(
+    where: Where, text: str, what: str = "an image reference", shown: Optional[str] = None
+) -> None:
     try:
         parse_reference(text)
     except ConfigError as err:
         why = err.message.split(": ", 2)[-1]  # parse_reference's own reason, after its "image: '…'"
-        raise Problem(where, f"{quoted(text)} is not {what}: {why}", err.hint) from None
+        hint = err.hint if shown is None else 'write a host[:port][/path], e.g. "registry.example.com/team"'
+        raise Problem(
+            where, f"{quoted(text if shown is None else shown)} is not {what}: {why}", hint
+        ) from None
 
 
 def _host_ip(where: Where, address: str) -> None:
@@ -134,7 +139,7 @@ def _host_ip(where: Where, address: str) -> None:
         ipaddress.ip_address(address)
     except ValueError:
         raise Problem(
-            [*where, "host_ip"] if isinstance(where[-1], int) else where,
+            where,
             f"host address {quoted(address)} is not an IP address",
             'write e.g. "127.0.0.1" (this machine only), "0.0.0.0" (every interface) or "::1"',
         ) from None
