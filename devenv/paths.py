@@ -30,3 +30,15 @@ def state_dir() -> Path:
         path = Path(platformdirs.user_state_dir(APP, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def resolved(path: Path, what: str) -> Path:
+    """`path.resolve()`, with a symlink loop (which Python reports as a RuntimeError or an OSError
+    by version) as one line naming the path and what it was meant to be."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as err:
+        from devenv.errors import ConfigError
+
+        reason = "is a symlink loop" if "loop" in str(err).lower() else f"cannot be resolved ({err})"
+        raise ConfigError(f"{what} {path} {reason}", "point the link at a real folder or file") from None

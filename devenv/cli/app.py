@@ -12,6 +12,7 @@ import click
 from devenv import __version__, interrupts
 from devenv.cli.output import Output
 from devenv.errors import DevenvError, ExitCode
+from devenv.paths import resolved
 
 # name -> "module:attribute". Modules load only when their command runs (or for `--help`
 # listings, which read just the short help), so `devenv --help` imports neither docker nor watchdog.
@@ -128,7 +129,7 @@ def cli(ctx: click.Context, project_dir: Optional[str], verbose: int, quiet: boo
 
     out = ctx.obj if isinstance(ctx.obj, Output) else Output()  # main's, passed in as `obj`
     out.configure(verbose, quiet)
-    ctx.obj = AppContext(Path(project_dir).resolve() if project_dir else None, out, trust)
+    ctx.obj = AppContext(resolved(Path(project_dir), "--project-dir") if project_dir else None, out, trust)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

@@ -27,6 +27,7 @@ from devenv.config.watch_actions import (
     runs_supervised,
 )
 from devenv.errors import ConfigError
+from devenv.paths import resolved
 
 CONFIG_NAME = "devenv.toml"
 _GLOB = re.compile(r"[*?\[]")
@@ -34,7 +35,7 @@ _GLOB = re.compile(r"[*?\[]")
 
 def find_config(start: Path, explicit: bool = False) -> Path:
     """`start/devenv.toml`, or (unless `explicit`) the nearest one in a parent folder."""
-    start = start.resolve()
+    start = resolved(start, "project folder")
     candidates = [start] if explicit else [start, *start.parents]
     for folder in candidates:
         path = folder / CONFIG_NAME
@@ -137,6 +138,12 @@ class _Builder:
     def fail(self, where: Sequence[Union[str, int]], message: str, hint: Optional[str] = None) -> ConfigError:
         return _error(self.path, self.text, where, message, hint)
 
+    def resolved(self, where: Sequence[Union[str, int]], path: Path) -> Path:
+        try:
+            return resolved(path, "path")
+        except ConfigError as err:
+            raise self.fail(where, err.message, err.hint) from None
+
     def build(self) -> model.Project:
         project = self.data["project"] or {}
         stop_timeout = project.get("stop_timeout") or 1.0
@@ -212,7 +219,7 @@ class _Builder:
             return None
         if isinstance(raw, str):
             raw = {"context": raw, "dockerfile": "Dockerfile", "args": None, "target": None, "from": None}
-        context = (self.root / raw["context"]).resolve()
+        context = self.resolved([*where, "build", "context"], self.root / raw["context"])
         if self.host_paths and not context.is_dir():
             raise self.fail(
                 [*where, "build", "context"],
@@ -231,7 +238,7 @@ class _Builder:
         source = Path(os.path.expanduser(raw["source"]))
         if not source.is_absolute():
             source = self.root / source
-        source = source.resolve()
+        source = self.resolved([*where, "data", index, "source"], source)
         if self.host_paths and not source.exists():
             raise self.fail(
                 [*where, "data", index, "source"],
