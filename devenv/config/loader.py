@@ -442,7 +442,7 @@ class _Builder:
         except CycleError as err:
             raise self.fail(
                 ["services", err.cycle[0], "depends_on"],
-                f"depends_on forms a cycle: {' → '.join(err.cycle)}",
+                f"depends_on forms a cycle: {err.shown}",
                 "remove one of these dependencies",
             ) from None
 

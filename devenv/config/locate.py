@@ -74,10 +74,15 @@ def key_lines(text: str) -> dict[Key, int]:
     return lines
 
 
+# A key starts after no key character: else a long value ("xxxx…") is tried from each of its
+# characters, each try running to its end (the square of its length).
+_INLINE_KEY = re.compile(rf"(?<![A-Za-z0-9_-])([A-Za-z0-9_-]+|{_BASIC}|'[^']*')\s*=")
+
+
 def _inline_keys(rest: str, path: Key, number: int, lines: dict[Key, int]) -> None:
     # `health = { cmd = [...], interval = "1s" }`: inline keys sit on the same line.
     if rest.lstrip().startswith("{"):
-        for match in re.finditer(rf"([A-Za-z0-9_-]+|{_BASIC}|'[^']*')\s*=", rest):
+        for match in _INLINE_KEY.finditer(rest):
             lines.setdefault((*path, *_split(match.group(1))), number)
 
 

@@ -20,6 +20,13 @@ class CycleError(ValueError):
         super().__init__(" → ".join(cycle))
         self.cycle = cycle
 
+    @property
+    def shown(self) -> str:
+        """The cycle for a message: whole when short, else its ends and how long it is."""
+        if len(self.cycle) <= 12:
+            return " → ".join(self.cycle)
+        return f"{' → '.join(self.cycle[:5])} → … ({len(self.cycle) - 1} services) → {' → '.join(self.cycle[-3:])}"
+
 
 def dependency_waves(services: Iterable[_HasDeps]) -> list[list[str]]:
     """Services grouped so each wave depends only on earlier waves; names sorted within a wave."""
