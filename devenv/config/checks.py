@@ -194,3 +194,44 @@ def _signal(where: Where, signal: str) -> None:
         f"{quoted(signal)} is not a signal the engine knows",
         'write a name such as "SIGTERM", "SIGINT", "SIGQUIT" or "SIGRTMIN+3", or a number 1-64',
     )
+
+
+def rules_markdown() -> list[str]:
+    """The reference page's section on what no single key's type says: these checks and the
+    reading limits (devenv.config.bounded), from the values the code uses."""
+    from devenv.config import bounded
+    from devenv.config.types import MAX_DURATION_TEXT
+
+    return [
+        "## Checks beyond each key's type",
+        "",
+        "`devenv config validate` (and every command, as it loads the file) also refuses what the",
+        "engine or an export would refuse later, so a file that validates is one `up` and `export` can use:",
+        "",
+        "- a string holding a NUL character (`\\u0000`), anywhere;",
+        f"- a duration that is `inf`, `nan` or longer than {MAX_DURATION_TEXT};",
+        "- a port's host address that is not an IP address (`host_ip`, or the `IP:` of a port string);",
+        "- a mount (`code`, `data[].target`, `volumes`) over `/`, two mounts at one container path, or a",
+        "  `:` in a mount target;",
+        "- a `stop_signal` the engine does not know (a Linux signal name, `SIGRTMIN+n`/`SIGRTMAX-n`, or 1-64);",
+        "- an `image`, `build.from` or `[images.NAME] from` that is not an image reference (e.g.",
+        '  `"--privileged"`), and a `[project] registry` that is not a registry host.',
+        "",
+        "`devenv init` checks the file it wrote the same way (all but the existence of build folders and",
+        "data paths, which may come later) and exits 1 naming the line when a converted value cannot be used.",
+        "",
+        "## Limits on the files devenv reads",
+        "",
+        "devenv.toml, devenv.lock, compose files, Kubernetes manifests, devcontainer.json and JSON prod",
+        "sources are read within limits, so a hostile file costs bounded time and memory; past one, the",
+        "command exits 1 with one line naming the file:",
+        "",
+        f"- size: at most {bounded.MAX_BYTES // (1024 * 1024)} MiB, from a regular file (not a FIFO or device);",
+        f"- nesting: at most {bounded.MAX_DEPTH} levels of tables, arrays, mappings or sequences (in TOML,",
+        f"  also at most {bounded.MAX_DEPTH} dotted parts in one key or table header);",
+        f"- YAML aliases (`*name`): together they may add at most {bounded.MAX_ALIAS_NODES:,} nodes, each",
+        "  alias counted as the nodes it repeats (a few nested anchors can otherwise stand for billions),",
+        "  and an alias cannot sit inside its own anchor;",
+        "- numbers: an integer of more than 4,300 digits (Python's limit) is refused, as is a YAML date",
+        "  that is not a date.",
+    ]
