@@ -104,8 +104,25 @@ def check_service(where: Where, raw: dict[str, Any]) -> None:
         _signal([*where, "stop_signal"], raw["stop_signal"])
 
 
+def _has_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+            stack.extend(k for k in item if "\x00" in k)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _first_nul(value: Any, where: Where) -> Optional[Where]:
     """The key of the first string holding a NUL (the engine's API and argv end a string there)."""
+    if not _has_nul(value):  # the usual answer, found without building a key path per value
+        return None
     stack: list[tuple[Any, Where]] = [(value, where)]
     while stack:
         item, at = stack.pop()
@@ -113,6 +130,9 @@ def _first_nul(value: Any, where: Where) -> Optional[Where]:
             if "\x00" in item:
                 return at
         elif isinstance(item, dict):
+            for key in item:
+                if "\x00" in key:  # a free key (build args, driver options) is checked by no pattern
+                    return [*at, key]
             stack.extend((v, [*at, k]) for k, v in reversed(list(item.items())))
         elif isinstance(item, list):
             stack.extend((v, [*at, i]) for i, v in reversed(list(enumerate(item))))

@@ -51,7 +51,10 @@ def error_of(call, *args) -> str:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (LAUGHS, 'prod.yaml:6: aliases expand to more than 100,000 nodes (nested anchors, a "billion laughs")'),
+        (
+            LAUGHS,
+            'prod.yaml:6: aliases expand to more than 100,000 nodes (nested anchors, a "billion laughs")',
+        ),
         (RECURSIVE, "prod.yaml:2: alias *a is inside its own anchor (a recursive alias)"),
         (deep_yaml(50_000), "prod.yaml:1: nested more than 64 levels deep"),
         ("".join(" " * i + "a:\n" for i in range(200)), "prod.yaml:64: nested more than 64 levels deep"),
@@ -68,7 +71,10 @@ def test_prod_yaml_past_the_limits_is_one_line(text: str, expected: str) -> None
         (LAUGHS, "billion laughs"),
         (RECURSIVE, "recursive alias"),
         (deep_yaml(50_000), "nested more than 64 levels deep"),
-        ("services:\n  web:\n    x: " + "1" * 5000 + "\n", "a value cannot be read: Exceeds the limit (4300 digits)"),
+        (
+            "services:\n  web:\n    x: " + "1" * 5000 + "\n",
+            "a value cannot be read: Exceeds the limit (4300 digits)",
+        ),
         ("services:\n  web:\n    x: 2001-13-45\n", "a value cannot be read: month must be in 1..12"),
     ],
     ids=["laughs", "recursive", "flow-50000", "huge-integer", "bad-date"],
@@ -111,7 +117,9 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
 def test_json_prod_source_past_the_limits_is_one_line() -> None:
     deep = '{"A": ' + "[" * 100_000 + "]" * 100_000 + "}"
     assert error_of(parse_json_object, deep, "prod.json") == "prod.json: nested more than 64 levels deep"
-    assert error_of(parse_json_object, '{"A": ' + "[" * 100 + "]" * 100 + "}", "prod.json").endswith("levels deep")
+    assert error_of(parse_json_object, '{"A": ' + "[" * 100 + "]" * 100 + "}", "prod.json").endswith(
+        "levels deep"
+    )
     huge = '{"A": ' + "1" * 5000 + "}"
     assert error_of(parse_json_object, huge, "prod.json").startswith("prod.json: a value cannot be read")
 
@@ -131,7 +139,10 @@ def test_devcontainer_json_past_the_limits_is_one_line() -> None:
     ("text", "expected"),
     [
         ("[project]\n[" + ".".join(["a"] * 20_000) + "]\n", "devenv.toml:2: nested more than 64 levels deep"),
-        ('[project]\nname = "x"\n' + ".".join(["a"] * 20_000) + " = 1\n", "devenv.toml:3: nested more than 64"),
+        (
+            '[project]\nname = "x"\n' + ".".join(["a"] * 20_000) + " = 1\n",
+            "devenv.toml:3: nested more than 64",
+        ),
         ("a = " + "[" * 100_000 + "]" * 100_000 + "\n", "devenv.toml: nested more than 64 levels deep"),
         ("a = " + "[" * 80 + "]" * 80 + "\n", "devenv.toml: nested more than 64 levels deep"),
     ],
@@ -148,7 +159,9 @@ def test_devenv_toml_nested_absurdly_is_one_line(
 
 
 def services(count: int) -> str:
-    return "".join(f'[services.s{i}]\nimage = "python:3.12"\ncommand = ["sleep", "1"]\n\n' for i in range(count))
+    return "".join(
+        f'[services.s{i}]\nimage = "python:3.12"\ncommand = ["sleep", "1"]\n\n' for i in range(count)
+    )
 
 
 def test_each_line_is_scanned_once_per_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

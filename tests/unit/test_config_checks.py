@@ -102,6 +102,10 @@ def error_of(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> Conf
             '[env.profiles.dev]\nset = { A = "\\u0000" }\n' + WEB,
             "devenv.toml:2 env.profiles.dev.set.A: holds a NUL",
         ),
+        (
+            '[services.web]\nbuild = { context = ".", args = { "A\\u0000" = "x" } }\n',
+            'devenv.toml:2 services.web.build.args."A\\u0000": holds a NUL',
+        ),
         # signals
         (
             WEB + 'stop_signal = "SIGFOO"\n',

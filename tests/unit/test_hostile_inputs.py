@@ -89,20 +89,36 @@ CASES = [
     Case("utf8-bom", {"devenv.toml": "\ufeff" + WEB}, "devenv.toml:1: invalid TOML"),
     Case("crlf-and-tabs", {"devenv.toml": WEB.replace("\n", "\r\n").replace(" = ", "\t=\t")}, None),
     Case("huge-file", {"devenv.toml": WEB + ("# " + "x" * 98 + "\n") * (5 * MIB // 100)}, "file too large"),
-    Case("huge-integer", {"devenv.toml": WEB + "stop_timeout = " + "9" * 5000 + "\n"}, "a value cannot be read"),
+    Case(
+        "huge-integer", {"devenv.toml": WEB + "stop_timeout = " + "9" * 5000 + "\n"}, "a value cannot be read"
+    ),
     Case("megabyte-value", {"devenv.toml": WEB + 'environment = { A = "' + "x" * MIB + '" }\n'}, None),
     # --- nesting ---
     Case("header-20000-deep", {"devenv.toml": "[" + ".".join(["a"] * 20000) + "]\n"}, "nested more than 64"),
     Case("dotted-key-20000-deep", {"devenv.toml": ".".join(["a"] * 20000) + " = 1\n"}, "nested more than 64"),
-    Case("quoted-header-deep", {"devenv.toml": "[" + ".".join(['"a"'] * 5000) + "]\n"}, "nested more than 64"),
-    Case("arrays-100000-deep", {"devenv.toml": "a = " + "[" * 100000 + "]" * 100000 + "\n"}, "nested more than 64"),
-    Case("inline-tables-deep", {"devenv.toml": "a = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n"}, "nested more than"),
+    Case(
+        "quoted-header-deep", {"devenv.toml": "[" + ".".join(['"a"'] * 5000) + "]\n"}, "nested more than 64"
+    ),
+    Case(
+        "arrays-100000-deep",
+        {"devenv.toml": "a = " + "[" * 100000 + "]" * 100000 + "\n"},
+        "nested more than 64",
+    ),
+    Case(
+        "inline-tables-deep",
+        {"devenv.toml": "a = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n"},
+        "nested more than",
+    ),
     # --- size: loading is linear ---
     Case("4000-services", {"devenv.toml": services(4000)}, None),
     Case("2000-service-chain", {"devenv.toml": services(2000, chain=True)}, None),
     Case(
         "dependency-cycle",
-        {"devenv.toml": services(500, chain=True).replace('[services.s0]\n', '[services.s0]\ndepends_on = ["s499"]\n')},
+        {
+            "devenv.toml": services(500, chain=True).replace(
+                "[services.s0]\n", '[services.s0]\ndepends_on = ["s499"]\n'
+            )
+        },
         "depends_on forms a cycle",
     ),
     Case("depends-on-itself", {"devenv.toml": WEB + 'depends_on = ["web"]\n'}, "depends on itself"),
@@ -110,8 +126,17 @@ CASES = [
     Case("stop-timeout-inf", {"devenv.toml": WEB + "stop_timeout = inf\n"}, "inf is not a duration"),
     Case("stop-timeout-nan", {"devenv.toml": WEB + "stop_timeout = nan\n"}, "nan is not a duration"),
     Case("stop-timeout-1e999", {"devenv.toml": WEB + "stop_timeout = 1e999\n"}, "inf is not a duration"),
-    Case("export-inf", {"devenv.toml": WEB + "stop_timeout = inf\n"}, "inf is not a duration", ("export", "compose")),
-    Case("retries-huge", {"devenv.toml": WEB + 'health = { cmd = ["true"], retries = 99999999999999999999 }\n'}, "above"),
+    Case(
+        "export-inf",
+        {"devenv.toml": WEB + "stop_timeout = inf\n"},
+        "inf is not a duration",
+        ("export", "compose"),
+    ),
+    Case(
+        "retries-huge",
+        {"devenv.toml": WEB + 'health = { cmd = ["true"], retries = 99999999999999999999 }\n'},
+        "above",
+    ),
     Case("port-99999", {"devenv.toml": WEB + 'ports = ["99999:80"]\n'}, "out of range"),
     Case("port-negative", {"devenv.toml": WEB + "ports = [-1]\n"}, "ports[0]"),
     Case("port-range", {"devenv.toml": WEB + 'ports = ["8000-8010:8000-8010"]\n'}, "is not HOST:CONTAINER"),
@@ -119,20 +144,31 @@ CASES = [
     Case("port-bad-ipv6", {"devenv.toml": WEB + 'ports = ["[::1::2]:80:80"]\n'}, "is not an IP address"),
     # --- mounts and paths ---
     Case("code-root", {"devenv.toml": WEB + 'code = "/"\n'}, "would mount over the container's root"),
-    Case("data-root", {"devenv.toml": WEB + 'data = [{ source = ".", target = "/" }]\n'}, "mount over the container"),
+    Case(
+        "data-root",
+        {"devenv.toml": WEB + 'data = [{ source = ".", target = "/" }]\n'},
+        "mount over the container",
+    ),
     Case(
         "data-on-code",
         {"devenv.toml": WEB + 'code = "/app"\ndata = [{ source = ".", target = "/app" }]\n'},
         "is also where code is mounted",
     ),
-    Case("data-source-nul", {"devenv.toml": WEB + 'data = [{ source = "a\\u0000b", target = "/d" }]\n'}, "NUL"),
+    Case(
+        "data-source-nul", {"devenv.toml": WEB + 'data = [{ source = "a\\u0000b", target = "/d" }]\n'}, "NUL"
+    ),
     Case(
         "data-source-loop",
         {"devenv.toml": WEB + 'data = [{ source = "loop", target = "/d" }]\n'},
         "is a symlink loop",
         setup=_symlink("loop", "loop"),
     ),
-    Case("build-context-loop", {"devenv.toml": '[services.web]\nbuild = "loop"\n'}, "symlink loop", setup=_symlink("loop", "loop")),
+    Case(
+        "build-context-loop",
+        {"devenv.toml": '[services.web]\nbuild = "loop"\n'},
+        "symlink loop",
+        setup=_symlink("loop", "loop"),
+    ),
     Case(
         "project-dir-loop",
         {},
@@ -144,22 +180,56 @@ CASES = [
     Case("config-is-folder", {}, "no devenv.toml", setup=_folder("devenv.toml")),
     Case("config-is-fifo", {}, "no devenv.toml", setup=_fifo("devenv.toml")),
     # --- strings: NUL, names, signals, images, unicode ---
-    Case("nul-in-env-value", {"devenv.toml": WEB + 'environment = { A = "x\\u0000y" }\n'}, "holds a NUL character"),
-    Case("nul-in-env-name", {"devenv.toml": WEB + 'environment = { "A\\u0000" = "x" }\n'}, "is not a variable name"),
-    Case("equals-in-env-name", {"devenv.toml": WEB + 'environment = { "A=B" = "x" }\n'}, "is not a variable name"),
-    Case("non-ascii-env-name", {"devenv.toml": WEB + 'environment = { "Ä" = "x" }\n'}, "is not a variable name"),
-    Case("unknown-signal", {"devenv.toml": WEB + 'stop_signal = "SIGFOO"\n'}, "is not a signal the engine knows"),
-    Case("image-is-an-option", {"devenv.toml": '[services.web]\nimage = "--privileged"\n'}, "is not an image reference"),
-    Case("image-with-space", {"devenv.toml": '[services.web]\nimage = "python 3"\n'}, "is not an image reference"),
+    Case(
+        "nul-in-env-value",
+        {"devenv.toml": WEB + 'environment = { A = "x\\u0000y" }\n'},
+        "holds a NUL character",
+    ),
+    Case(
+        "nul-in-env-name",
+        {"devenv.toml": WEB + 'environment = { "A\\u0000" = "x" }\n'},
+        "is not a variable name",
+    ),
+    Case(
+        "equals-in-env-name",
+        {"devenv.toml": WEB + 'environment = { "A=B" = "x" }\n'},
+        "is not a variable name",
+    ),
+    Case(
+        "non-ascii-env-name", {"devenv.toml": WEB + 'environment = { "Ä" = "x" }\n'}, "is not a variable name"
+    ),
+    Case(
+        "unknown-signal",
+        {"devenv.toml": WEB + 'stop_signal = "SIGFOO"\n'},
+        "is not a signal the engine knows",
+    ),
+    Case(
+        "image-is-an-option",
+        {"devenv.toml": '[services.web]\nimage = "--privileged"\n'},
+        "is not an image reference",
+    ),
+    Case(
+        "image-with-space",
+        {"devenv.toml": '[services.web]\nimage = "python 3"\n'},
+        "is not an image reference",
+    ),
     Case("emoji-service-name", {"devenv.toml": '[services."🙂"]\nimage = "x"\n'}, "is not a service name"),
     Case("lone-surrogate", {"devenv.toml": WEB + 'environment = { A = "\\ud800" }\n'}, "invalid TOML"),
     Case(
         "odd-unicode-values",
-        {"devenv.toml": WEB + 'environment = { A = "\u202egnp.exe\u200b", B = "\U0001f642", C = "\\u0007" }\n'},
+        {
+            "devenv.toml": WEB
+            + 'environment = { A = "\u202egnp.exe\u200b", B = "\U0001f642", C = "\\u0007" }\n'
+        },
         None,
     ),
     # --- prod sources: YAML, JSON ---
-    Case("prod-yaml-laughs", {"devenv.toml": PROD_ENV.format("prod.yaml"), "prod.yaml": laughs()}, "billion laughs", ENV_SHOW),
+    Case(
+        "prod-yaml-laughs",
+        {"devenv.toml": PROD_ENV.format("prod.yaml"), "prod.yaml": laughs()},
+        "billion laughs",
+        ENV_SHOW,
+    ),
     Case(
         "prod-yaml-recursive-alias",
         {"devenv.toml": PROD_ENV.format("prod.yaml"), "prod.yaml": "services: &a\n  web: *a\n"},
@@ -174,7 +244,10 @@ CASES = [
     ),
     Case(
         "prod-yaml-block-deep",
-        {"devenv.toml": PROD_ENV.format("prod.yaml"), "prod.yaml": "".join(" " * i + "a:\n" for i in range(2000))},
+        {
+            "devenv.toml": PROD_ENV.format("prod.yaml"),
+            "prod.yaml": "".join(" " * i + "a:\n" for i in range(2000)),
+        },
         "nested more than 64",
         ENV_SHOW,
     ),
@@ -213,8 +286,18 @@ CASES = [
     Case("init-laughs", {"compose.yaml": laughs()}, "billion laughs", INIT),
     Case("init-recursive-alias", {"compose.yaml": "services: &a\n  web: *a\n"}, "recursive alias", INIT),
     Case("init-yaml-50000-deep", {"compose.yaml": deep_yaml(50000)}, "nested more than 64", INIT),
-    Case("init-huge-integer", {"compose.yaml": COMPOSE_WEB + "    x-n: " + "1" * 5000 + "\n"}, "a value cannot be read", INIT),
-    Case("init-bad-date", {"compose.yaml": COMPOSE_WEB + "    x-d: 2001-13-45\n"}, "a value cannot be read", INIT),
+    Case(
+        "init-huge-integer",
+        {"compose.yaml": COMPOSE_WEB + "    x-n: " + "1" * 5000 + "\n"},
+        "a value cannot be read",
+        INIT,
+    ),
+    Case(
+        "init-bad-date",
+        {"compose.yaml": COMPOSE_WEB + "    x-d: 2001-13-45\n"},
+        "a value cannot be read",
+        INIT,
+    ),
     Case("init-not-utf8", {"compose.yaml": b"services:\n  web:\n    image: \xff\n"}, "not UTF-8", INIT),
     Case("init-not-yaml", {"compose.yaml": "services: [\n"}, "not valid YAML", INIT),
     Case(
@@ -225,7 +308,12 @@ CASES = [
     ),
     Case(
         "init-devcontainer-100000-deep",
-        {".devcontainer/devcontainer.json": '{"image": "python:3.12", "x": ' + "[" * 100000 + "]" * 100000 + "}"},
+        {
+            ".devcontainer/devcontainer.json": '{"image": "python:3.12", "x": '
+            + "[" * 100000
+            + "]" * 100000
+            + "}"
+        },
         "nested more than 64",
         ("init", "--from", ".devcontainer/devcontainer.json", "--yes"),
     ),
@@ -233,13 +321,21 @@ CASES = [
     # --- devenv.lock ---
     Case(
         "lock-20000-deep",
-        {"devenv.toml": PROD_ENV.format("prod.env"), "prod.env": "A=1\n", "devenv.lock": "[" + ".".join(["a"] * 20000) + "]\n"},
+        {
+            "devenv.toml": PROD_ENV.format("prod.env"),
+            "prod.env": "A=1\n",
+            "devenv.lock": "[" + ".".join(["a"] * 20000) + "]\n",
+        },
         "devenv.lock:1: nested more than 64",
         ("env", "check"),
     ),
     Case(
         "lock-arrays-deep",
-        {"devenv.toml": PROD_ENV.format("prod.env"), "prod.env": "A=1\n", "devenv.lock": "a = " + "[" * 100000 + "\n"},
+        {
+            "devenv.toml": PROD_ENV.format("prod.env"),
+            "prod.env": "A=1\n",
+            "devenv.lock": "a = " + "[" * 100000 + "\n",
+        },
         "devenv.lock: nested more than 64",
         ("env", "check"),
     ),
@@ -252,7 +348,9 @@ def _address_space_baseline() -> int:
         "import devenv.cli.app, yaml, json\n"
         "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmPeak')))"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), check=True
+    )
     return int(done.stdout) * 1024
 
 
