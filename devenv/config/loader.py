@@ -13,8 +13,8 @@ from typing import Any, Optional, Union
 from devenv.config import bounded, checks, model
 from devenv.config import toml as tomllib
 from devenv.config.locate import dotted, line_of
-from devenv.config.order import CycleError, dependency_order
-from devenv.config.profiles import extends_cycle, known_profiles
+from devenv.config.order import CycleError, dependency_order, shown_cycle
+from devenv.config.profiles import first_extends_cycle, known_profiles
 from devenv.config.pycommand import python_command
 from devenv.config.schema import ROOT
 from devenv.config.types import Invalid, unknown_key_message
@@ -415,15 +415,14 @@ class _Builder:
         )
 
     def check_extends_cycles(self, profiles: dict[str, Any]) -> None:
-        extends = {name: p["extends"] for name, p in profiles.items()}
-        for start in profiles:
-            cycle = extends_cycle(extends, start)
-            if cycle is not None:
-                raise self.fail(
-                    ["env", "profiles", start, "extends"],
-                    f"profiles extend in a cycle: {' → '.join(cycle)}",
-                    "remove one `extends` so the chain ends",
-                )
+        found = first_extends_cycle({name: p["extends"] for name, p in profiles.items()})
+        if found is not None:
+            start, cycle = found
+            raise self.fail(
+                ["env", "profiles", start, "extends"],
+                f"profiles extend in a cycle: {shown_cycle(cycle, 'profiles')}",
+                "remove one `extends` so the chain ends",
+            )
 
     def check_dependencies(self, services: tuple[model.Service, ...]) -> None:
         names = {s.name for s in services}

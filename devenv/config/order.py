@@ -22,10 +22,14 @@ class CycleError(ValueError):
 
     @property
     def shown(self) -> str:
-        """The cycle for a message: whole when short, else its ends and how long it is."""
-        if len(self.cycle) <= 12:
-            return " → ".join(self.cycle)
-        return f"{' → '.join(self.cycle[:5])} → … ({len(self.cycle) - 1} services) → {' → '.join(self.cycle[-3:])}"
+        return shown_cycle(self.cycle, "services")
+
+
+def shown_cycle(cycle: Sequence[str], what: str) -> str:
+    """A cycle for a message: whole when short, else its ends and how many `what` it holds."""
+    if len(cycle) <= 12:
+        return " → ".join(cycle)
+    return f"{' → '.join(cycle[:5])} → … ({len(cycle) - 1} {what}) → {' → '.join(cycle[-3:])}"
 
 
 def dependency_waves(services: Iterable[_HasDeps]) -> list[list[str]]:

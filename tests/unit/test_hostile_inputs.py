@@ -53,6 +53,12 @@ def services(count: int, chain: bool = False) -> str:
     return "\n".join(parts)
 
 
+def profiles(count: int) -> str:
+    return "[env.profiles.p0]\n" + "".join(
+        f'[env.profiles.p{i}]\nextends = "p{i - 1}"\n' for i in range(1, count)
+    )
+
+
 Files = dict[str, Union[str, bytes]]
 
 
@@ -120,6 +126,15 @@ CASES = [
             )
         },
         "depends_on forms a cycle",
+    ),
+    Case("2000-profile-chain", {"devenv.toml": WEB + profiles(2000)}, None),
+    Case(
+        "profile-cycle-long",
+        {
+            "devenv.toml": WEB
+            + profiles(2000).replace("[env.profiles.p0]\n", '[env.profiles.p0]\nextends = "p1999"\n')
+        },
+        "profiles extend in a cycle: p0 → p1999",
     ),
     Case("depends-on-itself", {"devenv.toml": WEB + 'depends_on = ["web"]\n'}, "depends on itself"),
     # --- absurd numbers ---
