@@ -66,8 +66,6 @@ def read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: no such file", "check the path") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read: {err}", "check the path given to --from") from None
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start})", "save the file as UTF-8") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

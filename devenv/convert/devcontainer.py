@@ -99,8 +99,6 @@ def convert_devcontainer(
         raise ConfigError(f"{path}: no such file", "check the path given to --from") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read: {err}", "check the path given to --from") from None
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start})", "save the file as UTF-8") from None
     except json.JSONDecodeError as err:
         raise ConfigError(f"{path}:{err.lineno}: not valid JSON ({err.msg})", "fix the syntax") from None
     if not isinstance(doc, dict):
