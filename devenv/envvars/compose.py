@@ -51,6 +51,17 @@ def env_files(nodes: list[Any], label: str) -> list[EnvFile]:
     return [f for _, _, svc in yn.items(yn.get(nodes[0], "services")) for f in _service_env_files(svc, label)]
 
 
+def extends_files(nodes: list[Any], label: str) -> list[str]:
+    """The files this file's services `extends` from (project-relative), not followed further."""
+    out: list[str] = []
+    for _, _, svc in yn.items(yn.get(nodes[0], "services")):
+        node = yn.get(svc, "extends")
+        file = yn.text(yn.get(node, "file")) if node is not None and yn.is_mapping(node) else None
+        if file and os.path.normpath(_sibling(label, file)) not in out:
+            out.append(os.path.normpath(_sibling(label, file)))
+    return out
+
+
 def referenced_files(nodes: list[Any], label: str, read: ReadFile) -> list[str]:
     """Every file the services' env comes from besides this one: the files they `extends` from,
     and every env_file (of the services and of what they extend)."""

@@ -99,8 +99,8 @@ def read_grants(project: Project) -> list[Grant]:
             dot_env = str(PurePosixPath(written).parent / ".env")
             if os.path.lexists(root / dot_env):  # one syscall for the usual case: there is none
                 check(f"[env] prod {written}", dot_env)
-            for env_file in _compose_env_files(compose, written):
-                check(f"env_file in {written}", env_file)
+            for kind, named in _compose_files(compose, written):
+                check(f"{kind} in {written}", named)
     if spec.secrets:
         check("[env] secrets", spec.secrets)
     return found
@@ -110,8 +110,9 @@ def outside_reads(found: list[Grant]) -> list[str]:
     return [g.where for g in found if g.kind == READS]
 
 
-def _compose_env_files(path: Path, label: str) -> list[str]:
-    """The env_files a compose source names (project-relative or absolute), when it is one.
+def _compose_files(path: Path, label: str) -> list[tuple[str, str]]:
+    """The env_files and `extends` files a compose source names (project-relative or absolute),
+    each with its key, when it is one.
     The reader refuses any outside path it was not allowed, so a file this misses is refused,
     never read: the text is only parsed when it mentions env_file at all."""
     try:
@@ -121,7 +122,7 @@ def _compose_env_files(path: Path, label: str) -> list[str]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return []
-    if "env_file" not in text:
+    if "env_file" not in text and "extends" not in text:
         return []
     from devenv.envvars import compose  # YAML: only for a compose source with env_files
     from devenv.envvars.sources import _parse_yaml  # cached: the env read after reuses the parse
@@ -133,7 +134,9 @@ def _compose_env_files(path: Path, label: str) -> list[str]:
         return []  # reading it fails loudly, with its own message
     if kind != "compose":
         return []
-    return [f.path for f in compose.env_files(list(nodes), label)]
+    return [("env_file", f.path) for f in compose.env_files(list(nodes), label)] + [
+        ("extends", f) for f in compose.extends_files(list(nodes), label)
+    ]
 
 
 def _is_socket(path: Path) -> bool:

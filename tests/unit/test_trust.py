@@ -133,6 +133,19 @@ def test_env_files_outside_the_project_are_read_grants(tmp_path: Path) -> None:
     ]  # ../../creds.env from deploy/ is the same file as ../creds.env: listed once
 
 
+def test_an_extends_file_outside_the_project_is_a_read_grant(tmp_path: Path) -> None:
+    """A compose prod source whose service `extends` a file outside the project: the grant is
+    listed, so trusting the file lets the reader follow it (else it could never be read)."""
+    (tmp_path / "base.yaml").write_text("services:\n  app:\n    environment:\n      FROM_BASE: '1'\n")
+    compose = "services:\n  web:\n    extends: {file: ../base.yaml, service: app}\n"
+    project = project_with(tmp_path, '[env]\nprod = ["compose.yaml#web"]\n', **{"compose.yaml": compose})
+    assert shown(project) == [
+        f"extends in compose.yaml: reads a file outside the project: {tmp_path / 'base.yaml'}"
+    ]
+    require(project, READS, assume=True)
+    assert resolve_env(project.root, project.env, "prod", process_env={}).as_dict()["FROM_BASE"] == "1"
+
+
 # --- the env readers (item 7): a file outside the project is refused, not read ---
 
 
