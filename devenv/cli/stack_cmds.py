@@ -113,7 +113,9 @@ def status(obj: AppContext, instance: Optional[str], as_json: bool) -> None:
         state += f" ({row.health})" if row.health else ""
         flags = f" [{', '.join(row.security)}]" if row.security else ""
         digest = (row.digest or "-").replace("sha256:", "")[:12]
-        rows.append([row.service, state + flags, digest, row.env_hash or "-", " ".join(row.urls) or "-"])
+        mirrors = f" ({row.target})" if row.target not in (None, "prod") else ""  # `up --target`
+        env = (row.env_hash or "-") + mirrors
+        rows.append([row.service, state + flags, digest, env, " ".join(row.urls) or "-"])
     out.line(stack_title(result.project, result.instance, result.instance_source, result.worktree))
     out.line(table(rows, ["SERVICE", "STATE", "DIGEST", "ENV", "URLS"]))
     if result.created_from is not None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 @click.argument("services", nargs=-1, shell_complete=complete_services)
 @instance_option
 @profile_option()
+@click.option("--target", "-t", help="Environment to mirror: prod (default) or one declared in [env.targets].")
 @click.option("-d", "--detach", is_flag=True, help="Return once the stack is up (no watching, no logs).")
 @click.option("--no-watch", is_flag=True, help="Stay in the foreground with logs, but do not watch files.")
 @pull_option
@@ -50,6 +51,7 @@ def up(
     services: tuple[str, ...],
     instance: Optional[str],
     profile: Optional[str],
+    target: Optional[str],
     detach: bool,
     no_watch: bool,
     pull: str,
@@ -65,6 +67,11 @@ def up(
 
     out: Output = obj.output
     project = obj.acting_project("containers", trust)  # refused while it grants what is not trusted
+    labels: dict[str, str] = {}
+    if target is not None:
+        from devenv.ops.targets import mirror
+
+        project, labels = mirror(project, target)  # its sources are prod's for everything below
     choice = obj.instance(instance)
     instance = choice.name
     options = UpOptions(
@@ -75,6 +82,7 @@ def up(
         build=build,
         force_recreate=list(services or project.service_names) if force_recreate else (),
         dry_run=dry_run,
+        extra_labels=labels,
     )
     if as_json and not dry_run:
         raise click.UsageError("--json prints the plan of a dry run: add --dry-run")

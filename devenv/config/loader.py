@@ -396,8 +396,17 @@ class _Builder:
                 f'unknown profile "{default}"',
                 f"declare [env.profiles.{default}] or use one of: {', '.join(sorted(known))}",
             )
+        targets = {name: tuple(sources) for name, sources in (raw["targets"] or {}).items()}
+        if raw["prod"] is not None and "prod" in targets:
+            raise self.fail(
+                ["env", "targets", "prod"],
+                "production's sources are declared twice: [env] prod and [env.targets] prod",
+                "keep one of the two (they mean the same: the default target)",
+            )
+        prod = targets.setdefault("prod", tuple(raw["prod"] or ()))
         return model.EnvSpec(
-            prod=tuple(raw["prod"] or ()),
+            prod=prod,
+            targets=tuple(sorted(targets.items())),
             secrets=raw["secrets"],
             profiles=tuple(
                 model.Profile(

@@ -149,6 +149,10 @@ class EnvSpec(NamedTuple):
     profiles: tuple[Profile, ...] = ()
     default_profile: str = "dev"
     secret_keys: tuple[str, ...] = ()  # secret although no prod source says so (a compose .env's)
+    # [env.targets]: name -> sources, `prod` among them when it has any; `prod` above holds the
+    # sources of `target`, the one mirrored (see devenv.envvars.targets.for_target).
+    targets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    target: str = "prod"
 
 
 class Project(NamedTuple):

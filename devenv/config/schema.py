@@ -351,13 +351,24 @@ PROFILE = Table(
     what="a profile table",
 )
 
+# What one environment's config is read from; `[env] prod` and each `[env.targets]` entry alike.
+PROD_SOURCES = ListOf(Str())
+
 ENV = Table(
     (
         Key(
             "prod",
-            ListOf(Str()),
+            PROD_SOURCES,
             "Production config files (dotenv, k8s YAML, compose, JSON), later wins; "
             "`file#selector` picks a container/service.",
+            None,
+        ),
+        Key(
+            "targets",
+            MapOf(PROD_SOURCES, NAME, "a target name (a-z, 0-9, _ -)"),
+            "Environments to mirror or compare besides production (`staging = [...]`), each read "
+            "like `prod`; `up --target`, `env check --target`, `env diff --between` pick one. "
+            "`prod` here is the same as [env] prod (the default target).",
             None,
         ),
         Key("secrets", Str(), "Local dotenv file with real values for secret keys (gitignored).", None),

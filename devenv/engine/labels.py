@@ -22,6 +22,7 @@ IMAGE_REF = f"{LABEL_PREFIX}.image"
 IMAGE_DIGEST = f"{LABEL_PREFIX}.image-digest"
 PROJECT_DIR = f"{LABEL_PREFIX}.project-dir"
 PROFILE = f"{LABEL_PREFIX}.profile"
+TARGET = f"{LABEL_PREFIX}.target"  # the env target mirrored, when not prod (`up --target staging`)
 OWNER_PID = f"{LABEL_PREFIX}.owner-pid"  # set on `devenv test` instances: stale once that pid is gone
 OWNER_HOST = f"{LABEL_PREFIX}.owner-host"
 SECURITY = f"{LABEL_PREFIX}.security"  # "privileged", "docker-socket": shown in status

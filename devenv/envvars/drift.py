@@ -43,8 +43,11 @@ class DriftReport:
 
 
 def source_hashes(project_root: Path, spec: EnvSpec) -> dict[str, str]:
-    """path -> sha256 hex of every file prod is read from; recorded in devenv.lock [env] sources."""
-    return hash_files(project_root, spec.prod)
+    """path -> sha256 hex of every file a target (prod, staging, ...) is read from; recorded in
+    devenv.lock [env] sources, whichever target a check compares against."""
+    from devenv.envvars.targets import all_sources
+
+    return hash_files(project_root, all_sources(spec))
 
 
 def _strip(digest: str) -> str:
@@ -73,7 +76,7 @@ def check_drift(
             problems.append(
                 DriftProblem(
                     "missing",
-                    f"profile {name}: {key} is in prod ({prod.values[key].source}) but missing from the profile",
+                    f"profile {name}: {key} is in {spec.target} ({prod.values[key].source}) but missing from the profile",
                     f'add it, or unset it on purpose: unset = ["{key}"] in [env.profiles.{name}]',
                     key=key,
                     profile=name,
@@ -85,7 +88,7 @@ def check_drift(
                     problems.append(
                         DriftProblem(
                             "unknown-key",
-                            f"profile {p.name} sets {key}, which prod does not have",
+                            f"profile {p.name} sets {key}, which {spec.target} does not have",
                             f'fix the name, or declare it dev-only: dev_only = ["{key}"] in [env.profiles.{p.name}]',
                             key=key,
                             profile=p.name,
@@ -93,14 +96,14 @@ def check_drift(
                     )
                 elif key in prod_keys and key in dev_only:
                     notes.append(
-                        f"profile {p.name}: dev-only key {key} now exists in prod; drop it from dev_only"
+                        f"profile {p.name}: dev-only key {key} now exists in {spec.target}; drop it from dev_only"
                     )
             for key in p.unset:
                 if key not in prod_keys:
                     problems.append(
                         DriftProblem(
                             "unknown-unset",
-                            f"profile {p.name} unsets {key}, which prod does not have",
+                            f"profile {p.name} unsets {key}, which {spec.target} does not have",
                             "fix the name, or remove it from unset",
                             key=key,
                             profile=p.name,

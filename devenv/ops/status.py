@@ -38,6 +38,7 @@ class ServiceStatus:
         "security",
         "service",
         "state",
+        "target",
         "urls",
     )
 
@@ -54,7 +55,9 @@ class ServiceStatus:
         ports: Optional[list[str]] = None,
         security: Optional[list[str]] = None,  # "privileged", "docker-socket"
         exit_code: Optional[int] = None,  # of an exited container
+        target: Optional[str] = None,  # the env target its container mirrors (`up --target`)
     ) -> None:
+        self.target = target
         self.service = service
         self.state = state
         self.health = health
@@ -77,6 +80,7 @@ class ServiceStatus:
             "image": self.image,
             "digest": self.digest,
             "env_hash": self.env_hash,
+            "target": self.target,
             "urls": list(self.urls),
             "ports": list(self.ports),
             "security": list(self.security),
@@ -206,6 +210,7 @@ def status(
                 ports=ports,
                 security=security,
                 exit_code=c.exit_code,
+                target=c.labels.get(L.TARGET) or "prod",  # no label: the default
             )
         )
     automatic = choose_instance(project)

@@ -92,7 +92,9 @@ def read_grants(project: Project) -> list[Grant]:
             found.append(Grant(subject, "reads a file outside the project", str(path), READS))
         return path
 
-    for entry in spec.prod:
+    from devenv.envvars.targets import all_sources
+
+    for entry in all_sources(spec):  # every target's, not only the mirrored one's
         written = entry.partition("#")[0].strip()
         compose = check("[env] prod", written)
         if PurePosixPath(written).suffix.lower() in (".yaml", ".yml"):

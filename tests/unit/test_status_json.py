@@ -24,6 +24,7 @@ def test_status_document_keys_order_and_values() -> None:
             urls=["http://127.0.0.1:5432"],
             ports=["127.0.0.1:5432->5432/tcp"],
             security=["privileged"],
+            target="staging",
         ),
         ServiceStatus("web", "not created", None, None, None, None, None),
     ]
@@ -55,6 +56,7 @@ def test_status_document_keys_order_and_values() -> None:
                 "image": "reg/db:1",
                 "digest": "sha256:d",
                 "env_hash": "e1",
+                "target": "staging",
                 "urls": ["http://127.0.0.1:5432"],
                 "ports": ["127.0.0.1:5432->5432/tcp"],
                 "security": ["privileged"],
@@ -68,6 +70,7 @@ def test_status_document_keys_order_and_values() -> None:
                 "image": None,
                 "digest": None,
                 "env_hash": None,
+                "target": None,
                 "urls": [],
                 "ports": [],
                 "security": [],
