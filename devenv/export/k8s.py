@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from devenv.config.model import Project, Service
 from devenv.errors import ConfigError
@@ -29,8 +29,14 @@ def k8s_name(raw: str) -> str:
 
 
 def escaped(text: str) -> str:
-    """A literal for a field the kubelet expands (command, args, env value): `$$` is a `$`."""
-    return text.replace("$", "$$")
+    """A literal for a field the kubelet expands (command, args): only a `$` that starts `$$` or
+    `$(` is doubled. Any other `$` (`$HOME`, `${X}`, a last `$`) the kubelet keeps as it is, and
+    leaving it single keeps the manifest right for engines that pass args verbatim (`podman kube
+    play` does: a doubled `$HOME` would reach the shell as `$$HOME`)."""
+    out = []
+    for index, char in enumerate(text):
+        out.append("$$" if char == "$" and text[index + 1 : index + 2] in ("$", "(") else char)
+    return "".join(out)
 
 
 def secret_name(project: Project) -> str:
@@ -95,36 +101,40 @@ def _configmap_name(project: Project, svc: Service) -> str:
     return k8s_name(f"{project.name}-{svc.name}-env")
 
 
-def _secret_env(project: Project, env: Mapping[str, EnvLike]) -> tuple[list[dict[str, Any]], list[str]]:
-    """The container's secret variables as `env` entries, and the keys the Secret must hold.
+class SecretEnv(NamedTuple):
+    entries: list[dict[str, Any]]  # the container's `env` entries (secretKeyRefs)
+    keys: list[str]  # what the Secret must hold
+    built: list[str]  # `KEY = template` of each key whose value is built from other secrets
+
+
+def _secret_env(project: Project, env: Mapping[str, EnvLike]) -> SecretEnv:
+    """The container's secret variables as secretKeyRefs, and the keys the Secret must hold.
 
     A secret is a secretKeyRef; one that is exactly another secret (`${DB_PASSWORD}`) reads that
-    key; one built from secrets of this same container is a `value` with `$(VAR)` references
-    after them (Kubernetes expands those; `$$` keeps a literal `$`); anything else is its own key.
+    key; one built from secrets (`postgres://app:${DB_PASSWORD}@db`) is a key of its own, whole:
+    a `$(VAR)` value would need the kubelet's expansion, which `podman kube play` lacks (it
+    would hand the app the text `$(DB_PASSWORD)`), so the Secret holds what the app receives.
     """
 
     def ref(name: str, key: str) -> dict[str, Any]:
         return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name(project), "key": key}}}
 
-    direct = [k for k, v in env.items() if v.secret and secret_parts(k, v) is None]
-    entries = [ref(k, k) for k in direct]
-    keys = list(direct)
-    built: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    keys: list[str] = []
+    built: list[str] = []
     for key, item in env.items():
-        parts = secret_parts(key, item)
-        if parts is None:
+        if not item.secret:
             continue
-        secret_refs = [p.ref for p in parts if p.secret and p.ref is not None]
-        if len(parts) == 1:
-            entries.append(ref(key, secret_refs[0]))
-            keys.append(secret_refs[0])
-        elif all(r in direct for r in secret_refs):
-            text = "".join(f"$({p.ref})" if p.secret and p.ref else escaped(p.text) for p in parts)
-            built.append({"name": key, "value": text})
-        else:
-            entries.append(ref(key, key))
-            keys.append(key)
-    return entries + built, list(dict.fromkeys(keys))
+        parts = secret_parts(key, item)
+        if parts is not None and len(parts) == 1 and parts[0].ref is not None:
+            entries.append(ref(key, parts[0].ref))
+            keys.append(parts[0].ref)
+            continue
+        entries.append(ref(key, key))
+        keys.append(key)
+        if parts is not None:
+            built.append(f"{key} = " + "".join(f"${{{p.ref}}}" if p.secret and p.ref else p.text for p in parts))
+    return SecretEnv(entries, list(dict.fromkeys(keys)), built)
 
 
 def _deployment(
@@ -132,7 +142,7 @@ def _deployment(
     svc: Service,
     image: str,
     has_config: bool,
-    secret_env: tuple[list[dict[str, Any]], list[str]],
+    secret_env: SecretEnv,
     external: set[str],
 ) -> str:
     header = [f"Service {svc.name} of project {project.name}, exported by `devenv export k8s`."]
@@ -150,12 +160,13 @@ def _deployment(
         container["ports"] = [{"name": n, "containerPort": c, "protocol": p} for n, c, p in ports]
     if has_config:
         container["envFrom"] = [{"configMapRef": {"name": _configmap_name(project, svc)}}]
-    entries, secret_keys = secret_env
-    if entries:
-        container["env"] = entries
-    if secret_keys:
+    if secret_env.entries:
+        container["env"] = secret_env.entries
+    if secret_env.keys:
+        header += [f"Needs the Secret {secret_name(project)} with keys: {', '.join(secret_env.keys)}."]
+        if secret_env.built:
+            header += ["Built from other secrets, each held whole:", *(f"  {b}" for b in secret_env.built)]
         header += [
-            f"Needs the Secret {secret_name(project)} with keys: {', '.join(secret_keys)}.",
             "Its values are not exported; create it from your secret store, e.g.",
             f"  kubectl create secret generic {secret_name(project)} --from-env-file=<file with the real values>",
         ]
