@@ -406,7 +406,7 @@ class _Builder:
         prod = targets.setdefault("prod", tuple(raw["prod"] or ()))
         return model.EnvSpec(
             prod=prod,
-            targets=tuple(sorted(targets.items())),
+            targets=tuple(sorted(targets.items())) if raw["targets"] else (),  # prod alone: none
             secrets=raw["secrets"],
             profiles=tuple(
                 model.Profile(

@@ -92,9 +92,12 @@ def read_grants(project: Project) -> list[Grant]:
             found.append(Grant(subject, "reads a file outside the project", str(path), READS))
         return path
 
-    from devenv.envvars.targets import all_sources
+    entries = spec.prod
+    if spec.targets:  # every target's sources, not only the mirrored one's
+        from devenv.envvars.targets import all_sources
 
-    for entry in all_sources(spec):  # every target's, not only the mirrored one's
+        entries = all_sources(spec)
+    for entry in entries:
         written = entry.partition("#")[0].strip()
         compose = check("[env] prod", written)
         if PurePosixPath(written).suffix.lower() in (".yaml", ".yml"):
