@@ -125,7 +125,7 @@ def git(root: Path, *args: str) -> None:
 
 
 @pytest.fixture
-def shop(project, registry, busybox_image):
+def shop(project, registry, busybox_image, docker_client):
     """A small shop from the test registry's busybox: `web` serves its code with httpd and
     receives the layered env (prod sources, the dev profile, a local secret, a value built from
     it); `db` has only its own table, one entry a secret. Committed: `--push` builds from HEAD."""
@@ -176,7 +176,9 @@ def shop(project, registry, busybox_image):
     git(root, "add", "-A")
     git(root, "commit", "-qm", "the shop, as the team commits it")
     project.port = port
-    return project
+    yield project
+    for image in docker_client.images.list(name=f"{registry}/{project.name}-web"):  # its release image
+        docker_client.images.remove(image.id, force=True)
 
 
 def local_secret(manifests: dict[str, str]) -> dict[str, str]:
