@@ -51,6 +51,12 @@ def _profiles(start: Optional[Path]) -> list[str]:
     return profile_names(start)
 
 
+def _targets(start: Optional[Path]) -> list[str]:
+    from devenv.ops.completion import target_names
+
+    return target_names(start)
+
+
 def _instances(start: Optional[Path]) -> list[str]:
     from devenv.ops.completion import instance_names
 
@@ -60,6 +66,7 @@ def _instances(start: Optional[Path]) -> list[str]:
 complete_service = _completer(_services)
 complete_services = _completer(_services, taken=True)
 complete_profile = _completer(_profiles)
+complete_target = _completer(_targets)
 complete_instance = _completer(_instances)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import click
 
 from devenv.cli.app import SHORT_HELP
-from devenv.cli.completion import complete_profile, complete_service
+from devenv.cli.completion import complete_profile, complete_service, complete_target
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import table
 from devenv.envvars import EnvValue, LayeredEnv, check_drift, diff_envs, resolve_env, service_env
@@ -84,7 +84,7 @@ def env() -> None:
 @env.command("show")
 @click.argument("service", required=False, shell_complete=complete_service)
 @click.option("--profile", "-p", help=PROFILE_HELP, shell_complete=complete_profile)
-@click.option("--target", "-t", help=TARGET_HELP)
+@click.option("--target", "-t", help=TARGET_HELP, shell_complete=complete_target)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
 @pass_app
 def show(
@@ -133,6 +133,7 @@ def show(
     "--between",
     nargs=2,
     metavar="TARGET TARGET",
+    shell_complete=complete_target,
     help="Compare two environments (e.g. `--between staging prod`) per service, instead of two profiles.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
@@ -256,7 +257,10 @@ def _between_doc(item: ServiceDiff) -> dict[str, Any]:
     shell_complete=complete_profile,
 )
 @click.option(
-    "--target", "-t", help="Check against this environment instead of prod (declared in [env.targets])."
+    "--target",
+    "-t",
+    help="Check against this environment instead of prod (declared in [env.targets]).",
+    shell_complete=complete_target,
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document (for CI).")
 @pass_app

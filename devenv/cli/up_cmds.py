@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 import click
 
 from devenv.cli.app import SHORT_HELP
-from devenv.cli.completion import complete_services
+from devenv.cli.completion import complete_services, complete_target
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option, profile_option, pull_option
 from devenv.cli.output import Output, stack_title
@@ -27,7 +27,12 @@ if TYPE_CHECKING:
 @click.argument("services", nargs=-1, shell_complete=complete_services)
 @instance_option
 @profile_option()
-@click.option("--target", "-t", help="Environment to mirror: prod (default) or one declared in [env.targets].")
+@click.option(
+    "--target",
+    "-t",
+    help="Environment to mirror: prod (default) or one declared in [env.targets].",
+    shell_complete=complete_target,
+)
 @click.option("-d", "--detach", is_flag=True, help="Return once the stack is up (no watching, no logs).")
 @click.option("--no-watch", is_flag=True, help="Stay in the foreground with logs, but do not watch files.")
 @pull_option

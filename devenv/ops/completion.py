@@ -44,6 +44,14 @@ def profile_names(start: Optional[Path] = None) -> list[str]:
     return known_profiles(declared if isinstance(declared, dict) else ())
 
 
+def target_names(start: Optional[Path] = None) -> list[str]:
+    """`prod` and the names of [env.targets] (`up --target`, `env check --target`, `--between`)."""
+    _, doc = _config(start)
+    env = doc.get("env") if isinstance(doc.get("env"), dict) else {}
+    declared = env.get("targets") if isinstance(env, dict) else None
+    return sorted({"prod", *(declared if isinstance(declared, dict) else ())})
+
+
 def project_name(start: Optional[Path] = None) -> Optional[str]:
     """The name containers are labelled with: [project] name, else the folder's (as the loader does)."""
     path, doc = _config(start)

@@ -24,6 +24,9 @@ name = "{name}"
 [env.profiles.staging]
 set = {{ LOG_LEVEL = "info" }}
 
+[env.targets]
+uat = ["deploy/uat.env"]
+
 [services.web]
 image = "{image}"
 command = ["sleep", "3600"]
@@ -102,6 +105,8 @@ def test_bash_completes_commands_services_and_profiles(proj, tmp_path):
     assert bash_complete(proj, tmp_path, "devenv exec w") == ["web", "worker"]
     assert bash_complete(proj, tmp_path, "devenv env diff ") == ["dev", "prod", "staging", "test"]
     assert bash_complete(proj, tmp_path, "devenv up --profile st") == ["staging"]
+    assert bash_complete(proj, tmp_path, "devenv up --target ") == ["prod", "uat"]
+    assert bash_complete(proj, tmp_path, "devenv env check -t u") == ["uat"]
 
 
 def test_fish_completes_with_the_real_script(proj, tmp_path):
