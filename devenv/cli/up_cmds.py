@@ -72,11 +72,10 @@ def up(
 
     out: Output = obj.output
     project = obj.acting_project("containers", trust)  # refused while it grants what is not trusted
-    labels: dict[str, str] = {}
     if target is not None:
-        from devenv.ops.targets import mirror
+        from devenv.envvars.targets import with_target
 
-        project, labels = mirror(project, target)  # its sources are prod's for everything below
+        project = with_target(project, target)  # its sources are prod's for everything below
     choice = obj.instance(instance)
     instance = choice.name
     options = UpOptions(
@@ -87,7 +86,6 @@ def up(
         build=build,
         force_recreate=list(services or project.service_names) if force_recreate else (),
         dry_run=dry_run,
-        extra_labels=labels,
     )
     if as_json and not dry_run:
         raise click.UsageError("--json prints the plan of a dry run: add --dry-run")

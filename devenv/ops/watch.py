@@ -110,9 +110,15 @@ def watch(
     to_watch = [project.service(n) for n in selected if project.service(n).watch is not None]
 
     def rebuild(service: str) -> None:
-        made_with = running[service].labels.get(L.PROFILE) if service in running else None
+        labels = running[service].labels if service in running else {}
+        made_with = labels.get(L.PROFILE)
+        mirrored = project
+        if labels.get(L.TARGET, "prod") != project.env.target:  # a stack up with --target: kept
+            from devenv.envvars.targets import with_target
+
+            mirrored = with_target(project, labels.get(L.TARGET, "prod"))
         try:
-            rebuild_service(project, instance, service, profile=profile or made_with)
+            rebuild_service(mirrored, instance, service, profile=profile or made_with)
         finally:
             finder.forget(service)
 

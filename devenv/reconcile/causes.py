@@ -17,6 +17,7 @@ _PART_NAMES = {"init": "supervision", "read_only": "read_only", "stop_timeout": 
 # Labels that say something a user wrote or chose (the rest follow from image, env or folder).
 _LABEL_NAMES = {
     L.PROFILE: "profile",
+    L.TARGET: "target",  # `up --target staging`; no label: prod
     L.IMAGE_REF: "image",
     L.SECURITY: "security",
     L.PROJECT_DIR: "project folder",
@@ -53,8 +54,9 @@ def recreate_cause(
             causes.append(f"{_PART_NAMES.get(part, part)} changed")
     for key, name in _LABEL_NAMES.items():
         if labels.get(key, "") != spec.labels.get(key, ""):
-            before, after = labels.get(key) or "none", spec.labels.get(key) or "none"
-            shown = key in (L.PROFILE, L.IMAGE_REF)  # a folder or the security list: too long to say
+            unset = "prod" if key == L.TARGET else "none"
+            before, after = labels.get(key) or unset, spec.labels.get(key) or unset
+            shown = key in (L.PROFILE, L.TARGET, L.IMAGE_REF)  # a folder or the security list: too long to say
             causes.append(f"{name} changed {before}→{after}" if shown else f"{name} changed")
     if not causes and old and old.get("labels") != new.get("labels"):
         causes.append("labels changed")

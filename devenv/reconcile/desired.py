@@ -196,6 +196,8 @@ def desired_state(
 
         shim_dir, wrap = str(shim_host_dir()), wrap_command
     extra = {**(extra_labels or {}), **({L.PROFILE: profile} if profile else {})}
+    if project.env.target != "prod":  # `up --target staging`: in the config hash, shown by status
+        extra[L.TARGET] = project.env.target
     specs = tuple(
         container_spec(
             project, s, instance, resolved[s.name], shim_dir=shim_dir, wrap=wrap, extra_labels=extra

@@ -165,6 +165,23 @@ def test_a_profile_change_is_said() -> None:
     assert "profile changed dev→staging" in _web(plan(after, snapshot(*before.specs))).cause
 
 
+def test_a_target_change_is_said_and_prod_has_no_label() -> None:
+    from devenv.envvars.targets import for_target
+
+    def mirroring(target: str) -> Desired:
+        proj = project(DB, WEB, volumes=(VolumeDecl("pgdata"),))
+        spec = proj.env._replace(targets=(("staging", ("staging.env",)),))
+        proj = proj._replace(env=for_target(spec, target))
+        found = {"db": resolved(), "web": resolved()}
+        return desired_state(proj, list(proj.services), "default", found)
+
+    prod, staging = mirroring("prod"), mirroring("staging")
+    assert L.TARGET not in prod.specs[1].labels  # `up` and `up --target prod`: one stack
+    assert staging.specs[1].labels[L.TARGET] == "staging"
+    assert "target changed prod→staging" in _web(plan(staging, snapshot(*prod.specs))).cause
+    assert "target changed staging→prod" in _web(plan(prod, snapshot(*staging.specs))).cause
+
+
 def test_a_container_from_before_the_parts_label_gets_what_its_labels_tell() -> None:
     before = desired()
     old_labels = {k: v for k, v in before.specs[1].labels.items() if k not in (L.CONFIG_PARTS, L.ENV_KEYS)}
