@@ -42,3 +42,9 @@ def resolved(path: Path, what: str) -> Path:
 
         reason = "is a symlink loop" if "loop" in str(err).lower() else f"cannot be resolved ({err})"
         raise ConfigError(f"{what} {path} {reason}", "point the link at a real folder or file") from None
+
+
+def cache_dir() -> Path:
+    """What devenv can make again (rendered prod sources): under the state folder, so
+    `DEVENV_STATE_DIR` isolates it too. Created by the writer, not here."""
+    return state_dir() / "cache"

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from devenv.errors import UntrustedError
 
 _allowed: set[Path] = set()
+_commands: set[str] = set()  # render commands, as " ".join(argv)
 
 
 class Located(NamedTuple):
@@ -52,5 +53,21 @@ def check(root: Path, written: str, label: str) -> None:
         return
     raise UntrustedError(
         f"{label} names {where.path}, outside the project; devenv reads it only once you trust devenv.toml",
+        "`devenv trust` lists what devenv.toml grants and accepts it (in CI: --trust or DEVENV_TRUST=1)",
+    )
+
+
+def allow_commands(commands: Iterable[str]) -> None:
+    """Let this process run these render commands (`" ".join(argv)`): the user trusted them."""
+    _commands.update(commands)
+
+
+def check_command(argv: list[str], label: str) -> None:
+    """Raise unless the trust gate let this render command through: like a file outside the
+    project, a command that runs on the host is run only once devenv.toml is trusted."""
+    if " ".join(argv) in _commands:
+        return
+    raise UntrustedError(
+        f"{label} runs a command on this machine; devenv runs it only once you trust devenv.toml",
         "`devenv trust` lists what devenv.toml grants and accepts it (in CI: --trust or DEVENV_TRUST=1)",
     )

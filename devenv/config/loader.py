@@ -396,14 +396,19 @@ class _Builder:
                 f'unknown profile "{default}"',
                 f"declare [env.profiles.{default}] or use one of: {', '.join(sorted(known))}",
             )
-        targets = {name: tuple(sources) for name, sources in (raw["targets"] or {}).items()}
+        targets = {
+            name: tuple(self.prod_entry(["env", "targets", name], i, e) for i, e in enumerate(sources))
+            for name, sources in (raw["targets"] or {}).items()
+        }
         if raw["prod"] is not None and "prod" in targets:
             raise self.fail(
                 ["env", "targets", "prod"],
                 "production's sources are declared twice: [env] prod and [env.targets] prod",
                 "keep one of the two (they mean the same: the default target)",
             )
-        prod = targets.setdefault("prod", tuple(raw["prod"] or ()))
+        prod = targets.setdefault(
+            "prod", tuple(self.prod_entry(["env", "prod"], i, e) for i, e in enumerate(raw["prod"] or ()))
+        )
         return model.EnvSpec(
             prod=prod,
             targets=tuple(sorted(targets.items())) if raw["targets"] else (),  # prod alone: none
@@ -422,6 +427,18 @@ class _Builder:
             default_profile=default,
             secret_keys=tuple(raw["secret_keys"] or ()),
         )
+
+    def prod_entry(self, where: list[Any], index: int, raw: Any) -> Union[str, model.RenderSource]:
+        if isinstance(raw, str):
+            return raw
+        command = tuple(raw["render"])
+        if not command or not command[0].strip():
+            raise self.fail(
+                [*where, index, "render"],
+                "is empty",
+                'give the command as an array, e.g. ["helm", "template", "shop", "deploy/chart"]',
+            )
+        return model.RenderSource(command, tuple(raw["inputs"] or ()), raw["select"])
 
     def check_extends_cycles(self, profiles: dict[str, Any]) -> None:
         found = first_extends_cycle({name: p["extends"] for name, p in profiles.items()})

@@ -9,7 +9,7 @@ ForwardRef, compiling it for every field, and an evaluated one costs less.
 """
 
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Union
 
 from devenv.config.watch_actions import RESTART, SYNC, WatchAction
 
@@ -143,15 +143,29 @@ class Profile(NamedTuple):
     placeholder_secrets: bool = False  # a secret with no local value gets a placeholder
 
 
+class RenderSource(NamedTuple):
+    """A prod source whose Kubernetes YAML a command prints (helm template, jsonnet, ...)."""
+
+    command: tuple[str, ...]  # run without a shell, in the project folder
+    inputs: tuple[str, ...] = ()  # project-relative files/folders: the output is reused while they are unchanged
+    select: Optional[str] = None  # the container to mirror, as after `#` in a path entry
+
+    @property
+    def entry(self) -> str:
+        """How messages name it: the command as typed, with its selector."""
+        return "render `" + " ".join(self.command) + "`" + (f"#{self.select}" if self.select else "")
+
+
 class EnvSpec(NamedTuple):
-    prod: tuple[str, ...] = ()  # source paths (project-relative), optional "#selector"
+    # source paths (project-relative), optional "#selector"; or a command rendering YAML
+    prod: tuple[Union[str, RenderSource], ...] = ()
     secrets: Optional[str] = None  # project-relative path of the local secrets dotenv file
     profiles: tuple[Profile, ...] = ()
     default_profile: str = "dev"
     secret_keys: tuple[str, ...] = ()  # secret although no prod source says so (a compose .env's)
     # [env.targets]: name -> sources, `prod` among them when it has any; `prod` above holds the
     # sources of `target`, the one mirrored (see devenv.envvars.targets.for_target).
-    targets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    targets: tuple[tuple[str, tuple[Union[str, RenderSource], ...]], ...] = ()
     target: str = "prod"
 
 

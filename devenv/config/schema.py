@@ -351,16 +351,30 @@ PROFILE = Table(
     what="a profile table",
 )
 
+RENDER = Table(
+    (
+        Key(
+            "render",
+            ListOf(Str()),
+            "A command printing Kubernetes YAML (helm template, jsonnet...), run without a shell.",
+            required=True,
+        ),
+        Key("inputs", ListOf(Str()), "Files and folders it reads: its output is reused while they are unchanged.", None),
+        Key("select", Str(), "The container to mirror (as after `#` in a path entry).", None),
+    ),
+    what="a render table",
+)
+
 # What one environment's config is read from; `[env] prod` and each `[env.targets]` entry alike.
-PROD_SOURCES = ListOf(Str())
+PROD_SOURCES = ListOf(OneOf((Str(), RENDER), "a path or a { render = [...] } table"))
 
 ENV = Table(
     (
         Key(
             "prod",
             PROD_SOURCES,
-            "Production config files (dotenv, k8s YAML, compose, JSON), later wins; "
-            "`file#selector` picks a container/service.",
+            "Production config (dotenv, k8s YAML, a Kustomize folder, compose, JSON, or a command "
+            "printing k8s YAML), later wins; `file#selector` picks a container/service.",
             None,
         ),
         Key(

@@ -66,6 +66,7 @@ class Container:
     node: Any
     pod: Any = None  # the pod spec holding it (resources of its siblings, serviceAccountName)
     pod_meta: Any = None  # the pod's metadata: the template's for a workload (labels, annotations)
+    init: bool = False  # an initContainer: picked only by a #selector, never by default
 
     @property
     def title(self) -> str:
@@ -86,7 +87,13 @@ class Manifest:
     label: str
     objects: list[KeyedObject] = field(default_factory=list)
     containers: list[Container] = field(default_factory=list)
+    init_containers: list[Container] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
+
+    @property
+    def every_container(self) -> list[Container]:
+        """Regular and init containers: a #selector may pick either; the kubelet builds both envs alike."""
+        return [*self.containers, *self.init_containers]
 
     def ignored_note(self) -> Optional[str]:
         """One line naming what this file holds that has no container env (Services, ...)."""
@@ -125,11 +132,12 @@ def parse_manifest(nodes: list[Any], label: str) -> Manifest:
             path = WORKLOAD_KINDS[kind]
             pod = yn.get_path(doc, *path)
             meta = yn.get(doc, "metadata") if kind == "Pod" else yn.get_path(doc, *path[:-1], "metadata")
-            for c in yn.elements(yn.get(pod, "containers")):
-                cname = yn.text(yn.get(c, "name")) or ""
-                manifest.containers.append(
-                    Container(kind, name, namespace, cname, label, yn.line(c), c, pod, meta)
-                )
+            for key, into in (("containers", manifest.containers), ("initContainers", manifest.init_containers)):
+                for c in yn.elements(yn.get(pod, key)):
+                    cname = yn.text(yn.get(c, "name")) or ""
+                    into.append(
+                        Container(kind, name, namespace, cname, label, yn.line(c), c, pod, meta, key != "containers")
+                    )
         else:
             manifest.ignored.append(Ignored(kind or "(no kind)", name, yn.line(doc)))
     return manifest
@@ -198,7 +206,8 @@ class WorkloadSource:
 def select_target(sources: list[WorkloadSource], service: Optional[str]) -> Container:
     """The one container whose env is mirrored, across every workload source.
 
-    A `#selector` picks it (`file#container`, `file#workload/container`, `file#workload`);
+    A `#selector` picks it (`file#container`, `file#workload/container`, `file#workload`),
+    an init container or a Job's/CronJob's as well as a regular one;
     without one, a container named like the service being resolved; else the last source
     holding a workload, when it has one container (later sources win, as for every key).
     The other workloads give only their ConfigMaps and Secrets: one container's env never
@@ -232,14 +241,14 @@ def select_target(sources: list[WorkloadSource], service: Optional[str]) -> Cont
 
 def _selected(source: WorkloadSource) -> Container:
     manifest, selector = source.manifest, source.selector or ""
-    containers = manifest.containers
+    containers = manifest.every_container
     if "/" in selector:
         wl, cname = selector.split("/", 1)
         found = [c for c in containers if c.workload == wl and c.name == cname]
     else:
         found = [c for c in containers if c.name == selector]
-        if not found:
-            found = [c for c in containers if c.workload == selector]
+        if not found:  # a workload: its regular container (an init container only by name)
+            found = [c for c in manifest.containers if c.workload == selector]
     if len(found) == 1:
         return found[0]
     if not found:

@@ -15,11 +15,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
 
 from devenv import reads
 from devenv.config import bounded
+from devenv.config.model import RenderSource
 from devenv.envvars import yamlnodes as yn
 from devenv.envvars.dotenv import read_dotenv
 from devenv.envvars.interpolate import variable
@@ -32,13 +34,27 @@ if TYPE_CHECKING:  # the YAML readers load with the first YAML source, not with 
 
 class SourceRef(NamedTuple):
     entry: str  # as written: "deploy/k8s/deployment.yaml#web"
-    path: str  # project-relative, posix
+    path: str  # project-relative, posix; a render command's entry
     selector: Optional[str]
+    render: Optional[RenderSource] = None
 
 
-def parse_ref(entry: str) -> SourceRef:
+def parse_ref(entry: Union[str, RenderSource]) -> SourceRef:
+    if isinstance(entry, RenderSource):
+        label = "render `" + " ".join(entry.command) + "`"
+        return SourceRef(entry.entry, label, entry.select, entry)
     path, _, selector = entry.partition("#")
     return SourceRef(entry, str(PurePosixPath(path.strip())), selector.strip() or None)
+
+
+def kustomize_folder(root: Path, ref: SourceRef) -> Optional[str]:
+    """The Kustomize folder a path entry names, if it names one (a YAML file never does)."""
+    pure = PurePosixPath(ref.path)
+    if ref.render is not None or (pure.suffix.lower() in (".yaml", ".yml", ".json") and not pure.name.startswith("kustomization.")):
+        return None
+    from devenv.envvars import kustomize
+
+    return kustomize.folder_of(root, ref.path)
 
 
 class ProdEnv:
@@ -122,7 +138,7 @@ def source_kind(path: str) -> str:
 
 
 class _Loaded:
-    __slots__ = ("kind", "manifest", "nodes", "ref", "text")
+    __slots__ = ("kind", "manifest", "nodes", "origins", "ref", "text")
 
     def __init__(
         self,
@@ -137,15 +153,55 @@ class _Loaded:
         self.text = text
         self.nodes: list[Any] = [] if nodes is None else nodes
         self.manifest = manifest
+        self.origins: dict[int, str] = {}  # rendered line -> where it was written (Kustomize)
 
 
 def _load(root: Path, ref: SourceRef) -> _Loaded:
+    if ref.render is not None:
+        return _load_rendered(root, ref)
+    folder = kustomize_folder(root, ref)
+    if folder is not None:
+        from devenv.envvars import kustomize
+
+        rendered = kustomize.build(root, folder, ref.entry)
+        kind, nodes, manifest = _parse_yaml(ref.path, rendered.text)
+        loaded = _Loaded(ref, kind, rendered.text, list(nodes), manifest)
+        loaded.origins = rendered.origins
+        return loaded
     text = read_text(root, ref.path)
     kind = source_kind(ref.path)
     if kind != "yaml":
         return _Loaded(ref, kind, text)
     kind, nodes, manifest = _parse_yaml(ref.path, text)
     return _Loaded(ref, kind, text, list(nodes), manifest)
+
+
+def _load_rendered(root: Path, ref: SourceRef) -> _Loaded:
+    """A render command's output: Kubernetes YAML holding at least one workload."""
+    from devenv.envvars import k8s, render
+
+    assert ref.render is not None
+    text = render.render_command(root, ref.render.command, ref.render.inputs, ref.entry).text
+    try:
+        nodes = yn.compose_documents(text, ref.path)
+    except ConfigError as err:
+        raise ConfigError(
+            f"{ref.entry} printed text that is not YAML ({err.message.partition(': ')[2]}, line "
+            f"{err.message.split(':')[1] if ':' in err.message else '?'} of its output)",
+            "run the command by hand: its standard output must be Kubernetes YAML only",
+        ) from None
+    if not k8s.is_manifest(nodes):
+        raise ConfigError(
+            f"{ref.entry} printed YAML without Kubernetes objects (no `kind:`)",
+            "run the command by hand: its standard output must be Kubernetes manifests",
+        )
+    manifest = k8s.parse_manifest(nodes, ref.path)
+    if not manifest.every_container:
+        raise ConfigError(
+            f"{ref.entry} printed no workload (no Deployment, StatefulSet, Job, Pod... with containers)",
+            "check the command's values (a chart may disable the workload), or list the ConfigMaps as files",
+        )
+    return _Loaded(ref, "k8s", text, list(nodes), manifest)
 
 
 @functools.lru_cache(maxsize=32)
@@ -165,10 +221,12 @@ def _parse_yaml(path: str, text: str) -> tuple[str, tuple[Any, ...], Optional[k8
     )
 
 
-def load_prod(root: Path, entries: tuple[str, ...], service: Optional[str] = None) -> ProdEnv:
+def load_prod(root: Path, entries: tuple[Union[str, RenderSource], ...], service: Optional[str] = None) -> ProdEnv:
     """Read every prod source and layer them in order."""
     loaded = [_load(root, parse_ref(e)) for e in entries]
     manifests = [src.manifest for src in loaded if src.manifest]
+    # label -> (rendered line -> the file and line it was written in), for Kustomize sources
+    origins = {src.ref.path: src.origins for src in loaded if src.origins}
     target = _target(loaded, service) if manifests else None
     prod = ProdEnv()
     for src in loaded:
@@ -189,7 +247,7 @@ def load_prod(root: Path, entries: tuple[str, ...], service: Optional[str] = Non
                 prod.put(value)
             prod.warnings.extend(result.warnings)
         else:
-            _apply_k8s(prod, src, manifests, target)
+            _apply_k8s(prod, src, manifests, target, origins)
     return prod
 
 
@@ -234,7 +292,11 @@ def _apply_dotenv(prod: ProdEnv, src: _Loaded) -> None:
 
 
 def _apply_k8s(
-    prod: ProdEnv, src: _Loaded, manifests: list[k8s.Manifest], target: Optional[k8s.Container]
+    prod: ProdEnv,
+    src: _Loaded,
+    manifests: list[k8s.Manifest],
+    target: Optional[k8s.Container],
+    origins: dict[str, dict[int, str]],
 ) -> None:
     """A k8s source: the target container's env where this file holds it; otherwise (no workload
     anywhere) every ConfigMap/Secret key. A workload that is not the target gives nothing: its
@@ -247,18 +309,40 @@ def _apply_k8s(
     if note:
         prod.warnings.append(note)
     if target is not None:
-        if target in manifest.containers:
+        if target in manifest.every_container:
             catalog = k8s.Catalog([o for m in manifests for o in m.objects])
-            siblings = [c for c in manifest.containers if c.pod is target.pod]
+            siblings = [c for c in manifest.every_container if c.pod is target.pod]
             result = k8s_env.container_env(target, catalog, siblings)
             for item in result.unmirrorable.values():
-                prod.put_unmirrorable(item)
+                prod.put_unmirrorable(_relabel_item(item, origins))
             for value in result.values.values():
-                prod.put(value, result.secret_aliases.get(value.key))
+                prod.put(_relabel(value, origins), result.secret_aliases.get(value.key))
         return
     for obj in manifest.objects:
         for value in k8s.object_values(obj):
-            prod.put(value)
+            prod.put(_relabel(value, origins))
+
+
+def _where(text: Optional[str], origins: dict[str, dict[int, str]]) -> Optional[str]:
+    """A rendered `label:LINE rest` as the file and line the value was written in."""
+    if not text:
+        return text
+    for label, lines in origins.items():
+        if lines and text.startswith(label + ":"):
+            number, _, rest = text[len(label) + 1 :].partition(" ")
+            if number.isdigit() and int(number) in lines:
+                return lines[int(number)] + (" " + rest if rest else "")
+    return text
+
+
+def _relabel(value: EnvValue, origins: dict[str, dict[int, str]]) -> EnvValue:
+    if not any(origins.values()):
+        return value
+    return value._replace(source=_where(value.source, origins) or value.source, via=_where(value.via, origins))
+
+
+def _relabel_item(item: Unmirrorable, origins: dict[str, dict[int, str]]) -> Unmirrorable:
+    return item._replace(source=_where(item.source, origins) or item.source) if any(origins.values()) else item
 
 
 def parse_json_object(text: str, label: str) -> list[EnvValue]:
@@ -299,11 +383,29 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def source_files(root: Path, entries: tuple[str, ...]) -> list[str]:
-    """Every file prod is read from: the listed sources plus compose `env_file`s and `.env`."""
+def source_files(root: Path, entries: tuple[Union[str, RenderSource], ...]) -> list[str]:
+    """Every file prod is read from: the listed sources plus compose `env_file`s and `.env`; a
+    Kustomize folder's every input; a render command's declared inputs."""
     files: list[str] = []
     for entry in entries:
         ref = parse_ref(entry)
+        extra: list[str] = []
+        if ref.render is not None:
+            from devenv.envvars import render
+
+            for written in ref.render.inputs:
+                path = root / written
+                found = render.files_under(path) if path.is_dir() else [path]
+                extra.extend(os.path.relpath(p, root) for p in found)
+        else:
+            folder = kustomize_folder(root, ref)
+            if folder is not None:
+                from devenv.envvars import kustomize
+
+                extra.extend(os.path.relpath(p, root) for p in kustomize.inputs(root, folder)[0])
+        if ref.render is not None or extra:
+            files.extend(p for p in sorted(extra) if p not in files)
+            continue
         if ref.path not in files:
             files.append(ref.path)
         if source_kind(ref.path) == "yaml":
@@ -318,7 +420,7 @@ def source_files(root: Path, entries: tuple[str, ...]) -> list[str]:
     return files
 
 
-def hash_files(root: Path, entries: tuple[str, ...]) -> dict[str, str]:
+def hash_files(root: Path, entries: tuple[Union[str, RenderSource], ...]) -> dict[str, str]:
     """path -> sha256 (hex) of the file's bytes; what devenv.lock records under [env] sources."""
     hashes: dict[str, str] = {}
     for path in source_files(root, entries):

@@ -4,13 +4,15 @@ EnvSpec whose `prod` holds its sources, so layering, drift and hashing read it u
 
 from __future__ import annotations
 
-from devenv.config.model import EnvSpec, Project
+from typing import Union
+
+from devenv.config.model import EnvSpec, Project, RenderSource
 from devenv.errors import ConfigError
 
 DEFAULT = "prod"
 
 
-def declared(spec: EnvSpec) -> dict[str, tuple[str, ...]]:
+def declared(spec: EnvSpec) -> dict[str, tuple[Union[str, RenderSource], ...]]:
     """name -> sources of every target, `prod` first (it exists even with no sources)."""
     found = dict(spec.targets)
     found[spec.target] = spec.prod  # the mirrored one, as the spec holds it now
@@ -33,6 +35,6 @@ def with_target(project: Project, name: str) -> Project:
     return project._replace(env=for_target(project.env, name))
 
 
-def all_sources(spec: EnvSpec) -> tuple[str, ...]:
+def all_sources(spec: EnvSpec) -> tuple[Union[str, RenderSource], ...]:
     """Every target's sources, each once, in order: what devenv.lock records and trust grants."""
     return tuple(dict.fromkeys(entry for sources in declared(spec).values() for entry in sources))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from devenv import reads
 from devenv.config.model import Project
 from devenv.errors import ExitCode, UntrustedError
-from devenv.trust.grants import CONTAINERS, READS, Grant, grants, outside_reads, read_grants
+from devenv.trust.grants import CONTAINERS, READS, Grant, commands, grants, outside_reads, read_grants
 
 if TYPE_CHECKING:
     from devenv.ops.doctor_checks import Check
@@ -45,6 +45,7 @@ def require(project: Project, scope: str = CONTAINERS, *, assume: bool = False) 
     if not found.trusted and not assume:
         raise refusal(project, found)
     reads.allow(outside_reads(found.grants))
+    reads.allow_commands(commands(found.grants))
     return found
 
 

@@ -14,11 +14,12 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from devenv.config.model import DOCKER_SOCKET, Project
+from devenv.config.model import DOCKER_SOCKET, Project, RenderSource
 from devenv.reads import locate
 
 CONTAINERS = "containers"  # created with host access
 READS = "reads"  # a host file outside the project read into the env
+RUNS = "runs"  # a host command run to read the env (a render entry); asked with the reads
 
 # Volume types whose `device` is a remote share or nothing on the host.
 _NOT_HOST_PATHS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb3", "ceph", "glusterfs", "tmpfs"})
@@ -80,7 +81,7 @@ def container_grants(project: Project) -> list[Grant]:
 
 def read_grants(project: Project) -> list[Grant]:
     """Env files outside the project: prod sources, the secrets file, compose env_files (and
-    the `.env` beside a compose source)."""
+    the `.env` beside a compose source); and every render command (it runs on the host)."""
     root, spec = project.root, project.env
     found: list[Grant] = []
     seen: set[Path] = set()
@@ -98,6 +99,9 @@ def read_grants(project: Project) -> list[Grant]:
 
         entries = all_sources(spec)
     for entry in entries:
+        if isinstance(entry, RenderSource):
+            found.append(Grant("[env] prod", "runs a host command", " ".join(entry.command), RUNS))
+            continue
         written = entry.partition("#")[0].strip()
         compose = check("[env] prod", written)
         if PurePosixPath(written).suffix.lower() in (".yaml", ".yml"):
@@ -113,6 +117,10 @@ def read_grants(project: Project) -> list[Grant]:
 
 def outside_reads(found: list[Grant]) -> list[str]:
     return [g.where for g in found if g.kind == READS]
+
+
+def commands(found: list[Grant]) -> list[str]:
+    return [g.where for g in found if g.kind == RUNS]
 
 
 def _compose_files(path: Path, label: str) -> list[tuple[str, str]]:
