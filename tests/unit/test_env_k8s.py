@@ -142,7 +142,7 @@ def test_several_containers_without_selector_is_ambiguous(root):
 
 
 def test_unknown_selector_lists_containers(root):
-    with pytest.raises(ConfigError, match=r'no container "api" \(containers: shop/web, shop/worker\)'):
+    with pytest.raises(ConfigError, match=r'no container "api" \(containers: shop/web, shop/worker, shop/migrate\)'):
         load_prod(root, ("k8s/configmap.yaml", "k8s/secret.yaml", "k8s/deployment.yaml#api"))
 
 
