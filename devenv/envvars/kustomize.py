@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 
@@ -65,42 +66,43 @@ def inputs(root: Path, folder: str) -> tuple[list[Path], bool]:
     """Every file the kustomization tree may read, and whether it is all local (a remote base
     cannot be hashed: such a tree is rendered every time). Conservative: each kustomization
     folder's own files, plus every path any of its strings names (resources, bases, components,
-    patches, generator env files and `key=file` entries, replacements...), folders whole."""
-    files: set[Path] = set()
+    patches, generator env files and `key=file` entries, replacements...), folders whole.
+    Plain strings and one stat per candidate: this runs on every `up`."""
+    files: set[str] = set()
     local = True
-    seen: set[Path] = set()
-    pending = [root / folder]
+    seen: set[str] = set()
+    pending = [os.path.normpath(os.path.join(root, folder))]
     while pending:
         here = pending.pop()
         if here in seen:
             continue
         seen.add(here)
-        kfile = kustomization_file(here)
+        kfile = kustomization_file(Path(here))
         if kfile is None:
-            files.update(render.files_under(here))
+            files.update(str(p) for p in render.files_under(Path(here)))
             continue
-        files.update(p for p in here.iterdir() if p.is_file())
+        with os.scandir(here) as entries:
+            files.update(e.path for e in entries if e.is_file())
         for text in _strings(_load(kfile)):
             if text.startswith(_REMOTE) or "?ref=" in text:
                 local = False
                 continue
-            candidate = text.rpartition("=")[2] if "=" in text and "\n" not in text else text
-            if "\n" in candidate or not candidate.strip() or len(candidate) > 4096:
-                continue  # an inline patch or a literal: in the kustomization itself
-            path = here / candidate
+            candidate = text.rpartition("=")[2] if "=" in text else text
+            if "\n" in candidate or " " in candidate or not candidate or len(candidate) > 4096:
+                continue  # an inline patch, a literal, a name: nothing to read
+            path = os.path.normpath(os.path.join(here, candidate))
             try:
-                is_dir, is_file = path.is_dir(), path.is_file()
-            except OSError:
+                mode = os.stat(path).st_mode
+            except (OSError, ValueError):
                 continue
-            if not (is_dir or is_file):
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
                 continue
-            written = os.path.relpath(path, root)
-            reads.check(root, written, f"{os.path.relpath(kfile, root)} (Kustomize, [env] prod)")
-            if is_dir:
-                pending.append(Path(os.path.normpath(path)))
+            reads.check(root, os.path.relpath(path, root), f"{os.path.relpath(kfile, root)} (Kustomize, [env] prod)")
+            if stat.S_ISDIR(mode):
+                pending.append(path)
             else:
-                files.add(Path(os.path.normpath(path)))
-    return sorted(files), local
+                files.add(path)
+    return [Path(f) for f in sorted(files)], local
 
 
 def build(root: Path, folder: str, label: str) -> render.Rendered:
@@ -141,4 +143,4 @@ def _render(root: Path, folder: str, command: list[str], label: str) -> render.R
         origins = kustomize_origin.origins(text, label, root, wrapper.resolve())
     finally:
         shutil.rmtree(wrapper, ignore_errors=True)
-    return render.Rendered(text, origins)
+    return kustomize_origin.without_build_metadata(text, origins)

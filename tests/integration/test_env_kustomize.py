@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from devenv.envvars.kustomize import build
 from devenv.envvars.sources import load_prod
 from devenv.errors import ConfigError
 from tests.conftest import IN_CI
@@ -73,6 +74,8 @@ def test_corpus_overlay_env_equals_the_hand_rendered_file(case: str, corpus: Pat
     shutil.copytree(source / "tree", root)  # a project of its own: the corpus is read-only
     overlay = (source / "overlay").read_text(encoding="utf-8").strip()
     rendered = by_hand(kustomize, root, overlay)
+    # what devenv caches is what the tool prints, byte for byte (buildMetadata taken out again)
+    assert build(root, overlay, overlay).text == (root / rendered).read_text(encoding="utf-8")
     expected = json.loads((source / "expected.json").read_text(encoding="utf-8"))
     for title, want in expected.items():
         _, workload, container = title.split("/")
@@ -105,6 +108,7 @@ def test_own_overlays_env_equals_the_hand_rendered_file(shop: Path, kustomize: l
     if "staging" in overlay:
         selector = selector.replace("shop-", "").replace("-v2", "")
     rendered = by_hand(kustomize, shop, overlay)
+    assert build(shop, overlay, overlay).text == (shop / rendered).read_text(encoding="utf-8")
     assert env(shop, overlay + selector) == env(shop, rendered + selector)
     assert_provenance(shop, overlay + selector, overlay)
 
