@@ -11,12 +11,13 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from devenv.envvars.kustomize import build
-from devenv.envvars.sources import load_prod
+from devenv.envvars.sources import hash_files, load_prod
 from devenv.errors import ConfigError
 from tests.conftest import IN_CI
 
@@ -162,3 +163,43 @@ def test_a_kustomize_failure_is_one_line(shop: Path, kustomize: list[str]) -> No
         load_prod(shop, ("deploy/overlays/prod#web",))
     assert "exited with code 1" in err.value.message and "missing.yaml" in err.value.message
     assert "\n" not in err.value.message
+
+
+def test_cli_env_show_check_and_lock_with_a_kustomize_source(offline_project, kustomize: list[str]) -> None:
+    """Through the real CLI: the env of the prod overlay with the files values were written in,
+    and `env check`; the lock's source hashes cover every file the kustomization reads."""
+    shutil.copytree(FIXTURES / "shop", offline_project.root / "deploy")
+    offline_project.write(
+        '[env]\nprod = ["deploy/overlays/prod#web"]\n'
+        "[env.profiles.dev]\nplaceholder_secrets = true\n"
+        '[services.web]\nimage = "busybox"\n'
+    )
+    shown = json.loads(offline_project.ok("env", "show", "web", "--json").out)
+    where = {v["key"]: v["source"] for v in shown["variables"]}
+    assert where["LOG_LEVEL"] == "deploy/overlays/prod/prod.env:1"
+    assert where["PORT"] == "deploy/overlays/prod/port.json:3"
+    assert "not-a-real-secret" not in json.dumps(shown)
+    offline_project.ok("env", "check")
+    # what devenv.lock records under [env] sources: every file the kustomization reads
+    hashed = hash_files(offline_project.root, ("deploy/overlays/prod#web",))
+    assert {"deploy/overlays/prod/prod.env", "deploy/base/deployment.yaml", "deploy/components/tracing/tracing.yaml"} <= set(hashed)
+
+
+def test_cli_a_render_command_needs_trust(offline_project) -> None:
+    """A render command runs on the host: refused (exit 7, with the grant) and not run until trusted."""
+    (offline_project.root / "out.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n"
+        "    - name: web\n      image: x\n      env: [{name: GREETING, value: hello}]\n"
+    )
+    script = "import pathlib; pathlib.Path('ran').touch(); print(open('out.yaml').read())"
+    offline_project.write(
+        f'[env]\nprod = [{{ render = ["{sys.executable}", "-c", "{script}"], inputs = ["out.yaml"] }}]\n'
+        '[services.web]\nimage = "busybox"\n'
+    )
+    refused = offline_project.run("env", "show", "web")
+    assert refused.code == 7, str(refused)
+    assert "[env] prod: runs a host command" in refused.err
+    assert not (offline_project.root / "ran").exists()
+    offline_project.ok("trust")
+    shown = json.loads(offline_project.ok("env", "show", "web", "--json").out)
+    assert [(v["key"], v["value"]) for v in shown["variables"]] == [("GREETING", "hello")]
