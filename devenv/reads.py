@@ -49,8 +49,8 @@ def check(root: Path, written: str, label: str) -> None:
     """Raise unless `written` (as `locate` reads it) stays in `root` or was allowed. `label`
     says who named the file ("[env] prod in devenv.toml", "deploy/compose.yaml:7")."""
     where = locate(root, written)
-    if where.inside or where.path in _allowed:
-        return
+    if where.inside or where.path in _allowed or not _allowed.isdisjoint(where.path.parents):
+        return  # a trusted folder (a Kustomize base outside the project) covers what it holds
     raise UntrustedError(
         f"{label} names {where.path}, outside the project; devenv reads it only once you trust devenv.toml",
         "`devenv trust` lists what devenv.toml grants and accepts it (in CI: --trust or DEVENV_TRUST=1)",

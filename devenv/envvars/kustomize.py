@@ -14,7 +14,7 @@ import os
 import shutil
 import stat
 from pathlib import Path, PurePosixPath
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from devenv import reads
 from devenv.envvars import render
@@ -62,13 +62,20 @@ def _strings(node: Any) -> list[str]:
     return []
 
 
-def inputs(root: Path, folder: str) -> tuple[list[Path], bool]:
-    """Every file the kustomization tree may read, and whether it is all local (a remote base
-    cannot be hashed: such a tree is rendered every time). Conservative: each kustomization
-    folder's own files, plus every path any of its strings names (resources, bases, components,
-    patches, generator env files and `key=file` entries, replacements...), folders whole.
-    Plain strings and one stat per candidate: this runs on every `up`."""
+class Reach(NamedTuple):
+    files: list[Path]  # every file the tree may read
+    named: list[tuple[str, str]]  # (absolute path, the kustomization naming it), folders and files
+    local: bool  # no remote base: the tree can be hashed
+
+
+def reach(root: Path, folder: str) -> Reach:
+    """Every file the kustomization tree may read. Conservative: each kustomization folder's
+    own files, plus every path any of its strings names (resources, bases, components, patches,
+    generator env files and `key=file` entries, replacements...), folders whole. A remote base
+    cannot be hashed: such a tree is rendered every time. Plain strings and one stat per
+    candidate: this runs on every `up`."""
     files: set[str] = set()
+    named: list[tuple[str, str]] = []
     local = True
     seen: set[str] = set()
     pending = [os.path.normpath(os.path.join(root, folder))]
@@ -95,14 +102,23 @@ def inputs(root: Path, folder: str) -> tuple[list[Path], bool]:
                 mode = os.stat(path).st_mode
             except (OSError, ValueError):
                 continue
-            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
-                continue
-            reads.check(root, os.path.relpath(path, root), f"{os.path.relpath(kfile, root)} (Kustomize, [env] prod)")
             if stat.S_ISDIR(mode):
                 pending.append(path)
-            else:
+            elif stat.S_ISREG(mode):
                 files.add(path)
-    return [Path(f) for f in sorted(files)], local
+            else:
+                continue
+            named.append((path, str(kfile)))
+    return Reach([Path(f) for f in sorted(files)], named, local)
+
+
+def inputs(root: Path, folder: str) -> tuple[list[Path], bool]:
+    """`reach`'s files and whether they are all local, once every path a kustomization names
+    stays in the project or was trusted (`devenv trust` lists those that leave it)."""
+    found = reach(root, folder)
+    for path, kfile in found.named:
+        reads.check(root, os.path.relpath(path, root), f"{os.path.relpath(kfile, root)} (Kustomize, [env] prod)")
+    return found.files, found.local
 
 
 def build(root: Path, folder: str, label: str) -> render.Rendered:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from devenv.config.model import DOCKER_SOCKET, Project, RenderSource
 from devenv.reads import locate
@@ -23,6 +23,7 @@ RUNS = "runs"  # a host command run to read the env (a render entry); asked with
 
 # Volume types whose `device` is a remote share or nothing on the host.
 _NOT_HOST_PATHS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb3", "ceph", "glusterfs", "tmpfs"})
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _COMPOSE_SCAN_LIMIT = 4 * 1024 * 1024  # a compose source's env_files are looked for in at most this much
 
 
@@ -104,6 +105,8 @@ def read_grants(project: Project) -> list[Grant]:
             continue
         written = entry.partition("#")[0].strip()
         compose = check("[env] prod", written)
+        if _kustomize_reads(root, written, check):
+            continue
         if PurePosixPath(written).suffix.lower() in (".yaml", ".yml"):
             dot_env = str(PurePosixPath(written).parent / ".env")
             if os.path.lexists(root / dot_env):  # one syscall for the usual case: there is none
@@ -113,6 +116,25 @@ def read_grants(project: Project) -> list[Grant]:
     if spec.secrets:
         check("[env] secrets", spec.secrets)
     return found
+
+
+def _kustomize_reads(root: Path, written: str, check: Callable[[str, str], Path]) -> bool:
+    """A Kustomize folder (or its kustomization file): each folder or file one of its
+    kustomizations names outside the project (a shared base) is a read grant. Only a path that
+    names a kustomization is parsed."""
+    pure = PurePosixPath(written)
+    if pure.suffix.lower() in (".yaml", ".yml", ".json") and pure.name not in KUSTOMIZATION_NAMES:
+        return False  # a manifest or compose file: no stat at all
+    path, _ = locate(root, written)
+    if pure.name in KUSTOMIZATION_NAMES:
+        path = path.parent
+    elif not any((path / n).is_file() for n in KUSTOMIZATION_NAMES):
+        return False
+    from devenv.envvars import kustomize  # YAML: only for a Kustomize source
+
+    for named, kfile in kustomize.reach(path, ".").named:
+        check(f"[env] prod {written} ({os.path.relpath(kfile, root)})", named)
+    return True
 
 
 def outside_reads(found: list[Grant]) -> list[str]:

@@ -203,3 +203,20 @@ def test_cli_a_render_command_needs_trust(offline_project) -> None:
     offline_project.ok("trust")
     shown = json.loads(offline_project.ok("env", "show", "web", "--json").out)
     assert [(v["key"], v["value"]) for v in shown["variables"]] == [("GREETING", "hello")]
+
+
+def test_cli_a_base_outside_the_project_needs_trust(offline_project, kustomize: list[str], tmp_path: Path) -> None:
+    """A monorepo's shared base outside the project folder: refused (exit 7) with the folder the
+    kustomization names, read once trusted."""
+    shared = tmp_path / "shared-base"
+    shutil.copytree(FIXTURES / "shop" / "base", shared)
+    overlay = offline_project.root / "deploy" / "prod"
+    overlay.mkdir(parents=True)
+    (overlay / "kustomization.yaml").write_text(f"resources:\n  - {os.path.relpath(shared, overlay)}\nnamePrefix: prod-\n")
+    offline_project.write('[env]\nprod = ["deploy/prod#web"]\n[env.profiles.dev]\nplaceholder_secrets = true\n[services.web]\nimage = "busybox"\n')
+    refused = offline_project.run("env", "show", "web")
+    assert refused.code == 7, str(refused)
+    assert f"reads a file outside the project: {shared}" in refused.err
+    offline_project.ok("trust")
+    shown = json.loads(offline_project.ok("env", "show", "web", "--json").out)
+    assert {v["key"]: v["source"] for v in shown["variables"]}["PORT"] == f"{shared}/deployment.yaml:28"
