@@ -96,7 +96,8 @@ def read_text(root: Path, path: str, referenced_from: Optional[str] = None) -> s
     if file.is_dir():
         raise ConfigError(
             f"{path}: env source is a folder, not a file (listed in {where})",
-            "list the files themselves — a .env file, a .json file, or Kubernetes .yaml manifests"
+            "list the files themselves — a .env file, a .json file, or Kubernetes .yaml manifests — "
+            "or give the folder a kustomization.yaml to have Kustomize render it"
             + _candidates(file, path),
         )
     if not file.is_file():
@@ -164,6 +165,11 @@ def _load(root: Path, ref: SourceRef) -> _Loaded:
         from devenv.envvars import kustomize
 
         rendered = kustomize.build(root, folder, ref.entry)
+        if not rendered.text.strip():
+            raise ConfigError(
+                f"{ref.entry}: Kustomize rendered no objects from {folder}",
+                "check its resources (`kubectl kustomize " + folder + "` prints the same)",
+            )
         kind, nodes, manifest = _parse_yaml(ref.path, rendered.text)
         loaded = _Loaded(ref, kind, rendered.text, list(nodes), manifest)
         loaded.origins = rendered.origins

@@ -157,6 +157,12 @@ def test_render_is_cached_until_a_file_it_reads_changes(
     assert runs.read_text().count("x") == 2  # a changed input renders anew
 
 
+def test_an_empty_kustomization_says_so(shop: Path, kustomize: list[str]) -> None:
+    (shop / "deploy" / "overlays" / "prod" / "kustomization.yaml").write_text("resources: []\n")
+    with pytest.raises(ConfigError, match=r"^deploy/overlays/prod#web: Kustomize rendered no objects from deploy/overlays/prod$"):
+        load_prod(shop, ("deploy/overlays/prod#web",))
+
+
 def test_a_kustomize_failure_is_one_line(shop: Path, kustomize: list[str]) -> None:
     (shop / "deploy" / "overlays" / "prod" / "kustomization.yaml").write_text("resources:\n  - missing.yaml\n")
     with pytest.raises(ConfigError) as err:

@@ -135,12 +135,14 @@ def test_missing_source_is_an_error(tmp_path):
 
 
 def test_a_folder_source_says_it_is_a_folder_and_names_its_files(tmp_path):
-    write(tmp_path, "k8s/overlays/prod/kustomization.yaml", "resources: []\n")
+    # (a folder holding a kustomization is rendered by Kustomize: tests/integration/test_env_kustomize.py)
+    write(tmp_path, "k8s/overlays/prod/service.yaml", "kind: Service\n")
     write(tmp_path, "k8s/overlays/prod/deployment.yaml", "kind: Deployment\n")
     with pytest.raises(ConfigError) as err:
         load_prod(tmp_path, ("k8s/overlays/prod",))
     assert str(err.value) == "k8s/overlays/prod: env source is a folder, not a file (listed in [env] prod in devenv.toml)"
-    assert '"k8s/overlays/prod/deployment.yaml", "k8s/overlays/prod/kustomization.yaml"' in (err.value.hint or "")
+    assert '"k8s/overlays/prod/deployment.yaml", "k8s/overlays/prod/service.yaml"' in (err.value.hint or "")
+    assert "kustomization.yaml" in (err.value.hint or "")
 
 
 def test_yaml_that_is_neither_k8s_nor_compose(tmp_path):
