@@ -177,7 +177,11 @@ class _Builder:
                 'add image = "NAME:TAG" (from the team registry) or build = "FOLDER"',
             )
         code = raw["code"]
-        if code is True:
+        code_source = ""
+        if isinstance(code, dict):
+            code_source = self.code_source(where, code["source"])
+            code = code["target"]
+        elif code is True:
             code = "/app"
         elif code is False:
             code = None
@@ -212,7 +216,26 @@ class _Builder:
             restart=raw["supervise"],
             watch=watch or _implicit_watch(code, raw),
             line=line_of(self.text, where),
+            code_source=code_source,
         )
+
+    def code_source(self, where: list[Any], source: str) -> str:
+        """`code.source`: a folder of the project (a mount outside it would be `data`)."""
+        rel = _project_rel(source)
+        folder = (self.root / rel).resolve()
+        if os.path.isabs(source) or not folder.is_relative_to(self.root.resolve()):
+            raise self.fail(
+                [*where, "code", "source"],
+                f'code folder "{source}" is outside the project',
+                "give a folder relative to devenv.toml (mount other host folders as `data`)",
+            )
+        if not folder.is_dir():
+            raise self.fail(
+                [*where, "code", "source"],
+                f'code folder "{source}" does not exist ({folder})',
+                "create the folder or fix the path (relative to devenv.toml)",
+            )
+        return rel
 
     def build_spec(self, where: list[Any], raw: Any) -> Optional[model.BuildSpec]:
         if raw is None:
@@ -496,7 +519,7 @@ def _project_rel(path: str) -> str:
 
 
 def _implicit_watch(code: Optional[str], raw: dict[str, Any]) -> Optional[model.WatchSpec]:
-    """A service with `code` and no [watch] table reloads on any change in the project: in place
+    """A service with `code` and no [watch] table reloads on any change in its code folder: in place
     when its command runs under the supervisor, else by restarting the container."""
     if not code:
         return None

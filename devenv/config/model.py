@@ -101,7 +101,7 @@ class Service(NamedTuple):
     entrypoint: Optional[tuple[str, ...]] = None
     workdir: Optional[str] = None
     ports: tuple[PortSpec, ...] = ()
-    code: Optional[str] = None  # container path the project folder is mounted at
+    code: Optional[str] = None  # container path the code folder is mounted at
     data: tuple[DataMount, ...] = ()
     volumes: tuple[VolumeMount, ...] = ()
     environment: Optional[tuple[tuple[str, str], ...]] = None  # literal env; None = use the layered env
@@ -117,6 +117,11 @@ class Service(NamedTuple):
     restart: bool = True  # wrap the command in the supervisor shim (needs /bin/sh in the image)
     watch: Optional[WatchSpec] = None
     line: int = 0  # line of [services.NAME] in devenv.toml, for errors
+    code_source: str = ""  # the project folder mounted at `code`, project-relative ("" = the project)
+
+    def code_folder(self, root: Path) -> Path:
+        """The host folder mounted at `code`: the project, or one folder of it."""
+        return root / self.code_source if self.code_source else root
 
 
 class VolumeDecl(NamedTuple):

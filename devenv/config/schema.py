@@ -145,6 +145,20 @@ DATA = Table(
     what="a data table {source, target}",
 )
 
+CODE = Table(
+    (
+        Key(
+            "source",
+            Str(what="a project folder"),
+            'The project folder (relative to devenv.toml) mounted at `target`; "." is the whole project.',
+            required=True,
+        ),
+        Key("target", CONTAINER_PATH, "Where it is mounted in the container.", required=True),
+    ),
+    help="One folder of the project mounted as the service's code (an app in a subfolder).",
+    what="a code table {source, target}",
+)
+
 HEALTH = Table(
     (
         Key("cmd", Command(), "Check command, run in the container; exit 0 = healthy.", required=True),
@@ -260,8 +274,9 @@ SERVICE = Table(
         Key("ports", ListOf(PortString()), "Published ports; the host side binds 127.0.0.1.", None),
         Key(
             "code",
-            OneOf((Bool(), CONTAINER_PATH), "a container path or true"),
-            "Mount the project folder here, read-write (true = /app).",
+            OneOf((Bool(), CONTAINER_PATH, CODE), "a container path, true, or {source, target}"),
+            "Mount the project folder here, read-write (true = /app); "
+            '{ source = "FOLDER", target = "/path" } mounts one folder of it.',
             None,
         ),
         Key("data", ListOf(DATA), "External data disks/folders (read-only unless read_only = false).", None),
@@ -317,7 +332,7 @@ SERVICE = Table(
         Key(
             "watch",
             WATCH,
-            "File watching and reload (default with `code`: any change in the project restarts the service).",
+            "File watching and reload (default with `code`: any change in the code folder restarts the service).",
             None,
         ),
     ),

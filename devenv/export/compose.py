@@ -104,7 +104,7 @@ def _service(
         out["ports"] = [_port(p) for p in svc.ports]
     mounts = []
     if svc.code:
-        mounts.append(escaped(f"{bind_source(project.root, base)}:{svc.code}"))
+        mounts.append(escaped(f"{bind_source(svc.code_folder(project.root), base)}:{svc.code}"))
     for data in svc.data:
         mounts.append(
             escaped(f"{data_source(project, data, base)}:{data.target}") + (":ro" if data.read_only else "")

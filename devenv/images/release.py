@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import io
 import os
+import posixpath
 import tarfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -180,7 +181,9 @@ def build_release(
     if start is None:
         raise ConfigError(f"devenv.lock has no digest for service {svc.name}", "run `devenv lock` first")
     if svc.code or svc.build is None:
-        project_tar = gitexport.archive_head(plan.repo_root, plan.relpath, plan.revision)
+        # The code folder (the project, or the subfolder `code.source` names) becomes `code`.
+        folder = posixpath.join(plan.relpath, svc.code_source) if svc.code_source else plan.relpath
+        project_tar = gitexport.archive_head(plan.repo_root, folder, plan.revision)
         _build(
             engine,
             tag=plan.reference,

@@ -56,7 +56,7 @@ def container_spec(
     """`shim_dir`/`wrap`: the supervisor's host folder and command wrapper (None = not supervised)."""
     mounts: list[Mount] = []
     if service.code:
-        mounts.append(Mount("bind", str(project.root), service.code))
+        mounts.append(Mount("bind", str(service.code_folder(project.root)), service.code))
     for data in service.data:
         mounts.append(Mount("bind", str(data.source), data.target, data.read_only))
     declared = {v.name: v for v in project.volumes}

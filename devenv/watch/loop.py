@@ -158,7 +158,8 @@ class WatchLoop:
         spec = svc.watch or WatchSpec()
         roots: list[Path] = []
         files: set[Path] = set()
-        for rel in spec.paths or ("",):
+        # Without `paths`, the code folder: an app in a subfolder reloads for its own files only.
+        for rel in spec.paths or (svc.code_source,):
             path = (self.root / rel).resolve() if rel else self.root.resolve()
             (files.add(path) if path.is_file() else roots.append(path))
         matcher = IgnoreMatcher(self.root, spec.ignore, include_ignored=spec.include_ignored)

@@ -101,7 +101,7 @@ def test_found_by_walking_up(tmp_path: Path) -> None:
         ),
         (
             '[services.web]\nimage = "x"\ncode = 3\n',
-            "devenv.toml:3 services.web.code: expected a container path or true, got an integer 3",
+            "devenv.toml:3 services.web.code: expected a container path, true, or {source, target}, got an integer 3",
         ),
         (
             "[services.web]\ncommand = []\n",
