@@ -273,7 +273,8 @@ def check(app: AppContext, profile: Optional[str], target: Optional[str], as_jso
     """
 
     project = _project(app, target)
-    report = check_drift(project.root, project.env, profile, locked_env_sources(project))
+    receiving = [s.name for s in project.services if s.env == "prod"]
+    report = check_drift(project.root, project.env, profile, locked_env_sources(project), receiving)
     mirrors = target or "prod"
     out = app.output
     if as_json:

@@ -8,7 +8,7 @@ so CI can run it without a secrets file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -16,8 +16,17 @@ from typing import Optional
 from devenv.config.model import EnvSpec
 from devenv.envvars.layering import declare_secrets, known_profiles, layer
 from devenv.envvars.sources import hash_files, load_prod
+from devenv.errors import ConfigError
 
-KINDS = ("missing", "unknown-key", "unknown-unset", "source-changed", "source-unlocked", "source-removed")
+KINDS = (
+    "missing",
+    "unknown-key",
+    "unknown-unset",
+    "source-changed",
+    "source-unlocked",
+    "source-removed",
+    "service-env",
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +68,10 @@ def check_drift(
     spec: EnvSpec,
     profile: Optional[str],
     locked_source_hashes: Optional[Mapping[str, str]],
+    services: Sequence[str] = (),
 ) -> DriftReport:
-    """Check one profile, or (profile None) `dev`, `test` and every declared profile."""
+    """Check one profile, or (profile None) `dev`, `test` and every declared profile; and that
+    each of `services` (those told to receive prod's env) gets some of it."""
     names = [profile] if profile else [p for p in known_profiles(spec) if p != "prod"]
     prod = load_prod(project_root, spec.prod)
     declare_secrets(prod, spec)  # a declared secret is a prod key too, if only a local one
@@ -109,6 +120,7 @@ def check_drift(
                             profile=p.name,
                         )
                     )
+    problems.extend(_service_problems(project_root, spec, services))
     current = source_hashes(project_root, spec)
     if locked_source_hashes is None:
         notes.append("no devenv.lock: source hashes were not checked (run `devenv lock` to record them)")
@@ -116,6 +128,18 @@ def check_drift(
         problems.extend(_lock_problems(current, locked_source_hashes))
     unique = tuple(dict.fromkeys(problems))  # a base profile's typo is reported once
     return DriftReport(tuple(names), unique, tuple(dict.fromkeys(notes)), current)
+
+
+def _service_problems(project_root: Path, spec: EnvSpec, services: Sequence[str]) -> list[DriftProblem]:
+    """A service that would mirror nothing (or cannot tell which container to mirror) passes no
+    check by saying nothing: CI would go green with production's env missing."""
+    problems: list[DriftProblem] = []
+    for name in services if spec.prod else ():
+        try:
+            load_prod(project_root, spec.prod, name)
+        except ConfigError as err:
+            problems.append(DriftProblem("service-env", f"services.{name}: {err.message}", err.hint or ""))
+    return problems
 
 
 def _lock_problems(current: Mapping[str, str], locked: Mapping[str, str]) -> list[DriftProblem]:

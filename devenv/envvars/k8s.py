@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Optional
 
 from devenv.envvars import yamlnodes as yn
@@ -124,6 +125,8 @@ def parse_manifest(nodes: list[Any], label: str) -> Manifest:
         kind = yn.text(yn.get(doc, "kind")) or ""
         name = yn.text(yn.get_path(doc, "metadata", "name")) or ""
         namespace = yn.text(yn.get_path(doc, "metadata", "namespace"))
+        if kind == "Kustomization":
+            raise _kustomization(label, yn.line(doc))
         if kind == "ConfigMap":
             manifest.objects.append(_config_map(doc, kind, name, namespace, label))
         elif kind == "Secret":
@@ -141,6 +144,17 @@ def parse_manifest(nodes: list[Any], label: str) -> Manifest:
         else:
             manifest.ignored.append(Ignored(kind or "(no kind)", name, yn.line(doc)))
     return manifest
+
+
+def _kustomization(label: str, line: int) -> ConfigError:
+    """A kustomization lists files to build from; it holds no env itself, and devenv does not
+    run Kustomize: mirroring it silently would mirror nothing."""
+    folder = str(PurePosixPath(label).parent)
+    rendered = "rendered.yaml" if folder == "." else f"{folder}.yaml"
+    return ConfigError(
+        f"{label}:{line}: a Kustomize kustomization — devenv does not read Kustomize folders yet",
+        f"render it into a file and list that in [env] prod: kubectl kustomize {folder} > {rendered}",
+    )
 
 
 def string_value(node: Any, what: str, label: str) -> str:

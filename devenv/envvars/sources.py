@@ -254,7 +254,32 @@ def load_prod(root: Path, entries: tuple[Union[str, RenderSource], ...], service
             prod.warnings.extend(result.warnings)
         else:
             _apply_k8s(prod, src, manifests, target, origins)
+    if service is not None and loaded and not prod.values and not prod.unmirrorable:
+        raise nothing_mirrored(loaded, service, target)
     return prod
+
+
+def nothing_mirrored(loaded: list[_Loaded], service: str, target: Optional[k8s.Container]) -> ConfigError:
+    """A service told to receive prod's env that gets none of it: name what the sources hold,
+    so the mismatch (a container named otherwise, an empty file) is plain."""
+    held: list[str] = []
+    for src in loaded:
+        if src.manifest is not None and src.manifest.containers:
+            held.append(f"{src.ref.path} holds containers {', '.join(c.title for c in src.manifest.containers)}")
+        elif src.manifest is not None:
+            objects = ", ".join(f"{o.kind} {o.name}" for o in src.manifest.objects)
+            held.append(f"{src.ref.path} holds {objects or 'no ConfigMap, Secret or workload'}")
+        elif src.kind == "compose":
+            names = [name for name, _, _ in yn.items(yn.get(src.nodes[0], "services"))]
+            held.append(f"{src.ref.path} holds services {', '.join(names)}")
+        else:
+            held.append(f"{src.ref.path} holds no variables")
+    picked = f" (it mirrors {target.title}, which has no env)" if target is not None else ""
+    return ConfigError(
+        f'[env] prod gives service "{service}" no variables{picked}: {"; ".join(held)}',
+        f'name the service like its container, or pick one with "FILE#CONTAINER" in [env] prod; '
+        f'env = "none" on {service} if it needs none of production\'s env',
+    )
 
 
 def _target(loaded: list[_Loaded], service: Optional[str]) -> Optional[k8s.Container]:
