@@ -140,6 +140,10 @@ class ComposeConverter:
         for name, new in self.names.items():
             if new != name:
                 self.draft.note(f"services.{name}", f'renamed "{new}" (devenv names are a-z, 0-9, _ -)')
+        assert self.mover is not None
+        self.mover.learn_written(
+            [raw.get("environment") for raw in doc["services"].values() if isinstance(raw, dict)]
+        )
         for name, raw in doc["services"].items():
             self.service(str(name), raw if isinstance(raw, dict) else {})
         self._env_files(doc["services"])

@@ -4,8 +4,11 @@ devenv.toml is committed; a compose project's secrets usually are not (a gitigno
 env_file). A value that reaches `environment` from `.env` is moved to the local secrets file
 (`.devenv/secrets.env`) and declared in `[env] secret_keys` when its name (or the variable's)
 looks like a secret — password, secret, token, key, credentials — when it is a URL holding a
-password, or when `.env` is gitignored; devenv.toml then refers to it as `${NAME}`. An env_file
-that is gitignored is local too: its keys move the same way instead of becoming a prod source.
+password, or when `.env` is gitignored; devenv.toml then refers to it as `${NAME}`. A value
+written in the compose file itself moves the same way when its name looks like a secret; a URL
+written there keeps its shape and only its password moves (`postgres://app:${POSTGRES_PASSWORD}@db`,
+named after the variable that holds the same password, if one does). An env_file that is
+gitignored is local too: its keys move the same way instead of becoming a prod source.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ _SEGMENTS = {
 }  # fmt: skip
 _INSIDE = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "PASSPHRASE")
 _URL_PASSWORD = re.compile(r"://[^/\s:@]*:[^/\s@]+@")
+_URL_PARTS = re.compile(r"(?P<head>.*?://[^/\s:@]*:)(?P<password>[^/\s@]+)(?P<tail>@.*)", re.S)
 _ONE_REFERENCE = re.compile(r"\$\{?([_a-zA-Z][_a-zA-Z0-9]*)(?:[:?+-][^}]*)?\}?")
 
 
@@ -60,6 +64,18 @@ class SecretMover:
         self.dotenv = dotenv
         self.label = dotenv_label
         self.ignored = dotenv_ignored
+        # value -> the secret-looking key that holds it in the compose file, so a URL written
+        # before that key (another service) still refers to it by name
+        self.written: dict[str, str] = {}
+        self.file_label = draft.source_label
+
+    def learn_written(self, environments: list[Any]) -> None:
+        """Note the literal secret-looking values of every service's `environment`, first wins."""
+        for env in environments:
+            items = env.items() if isinstance(env, dict) else (str(e).partition("=")[::2] for e in env or ())
+            for key, value in items:
+                if isinstance(value, (str, int)) and "$" not in str(value) and str(value) and secret_like(str(key)):
+                    self.written.setdefault(str(value), str(key))
 
     def environment_entry(self, key: str, raw: str, where: str) -> str:
         """An `environment` value: interpolated from `.env` as compose does, unless it is a
@@ -90,6 +106,8 @@ class SecretMover:
         """The devenv.toml value for `key` (`raw` as compose wrote it, `value` interpolated from
         `.env`, `used` the names it read): the literal, or `${NAME}` when it is a secret."""
         from_env = [n for n in dict.fromkeys(used) if n in self.dotenv]
+        if not from_env and "$" not in raw:
+            return self.written_value(key, value, where)
         if not from_env or not (
             self.ignored
             or secret_like(key)
@@ -102,6 +120,31 @@ class SecretMover:
         why = f"{self.label} is gitignored" if self.ignored else "it looks like a secret"
         self.keep(name, value, where, f"its value comes from {self.label} ({', '.join(from_env)}) and {why}")
         return "${" + name + "}"
+
+    def written_value(self, key: str, value: str, where: str) -> str:
+        """A value written in the compose file: a secret-looking key's moves whole; a URL's
+        password moves alone, the URL stays readable around `${NAME}`."""
+        if not value:
+            return value
+        if secret_like(key):
+            name = self._free(key, value)
+            self.keep(name, value, where, f"{key} is written in {self.file_label} and looks like a secret")
+            return "${" + name + "}"
+        parts = _URL_PARTS.fullmatch(value)
+        if parts is None:
+            return toml_literal(value)
+        password = parts["password"]
+        name = self._free(self.written.get(password, f"{key}_PASSWORD"), password)
+        self.keep(name, password, where, f"the URL in {key} carries a password in {self.file_label}")
+        return toml_literal(parts["head"]) + "${" + name + "}" + toml_literal(parts["tail"])
+
+    def _free(self, name: str, value: str) -> str:
+        """`name`, unless it already holds another value: then NAME_2, NAME_3..."""
+        candidate, n = name, 1
+        while self.draft.secrets.get(candidate, value) != value:
+            n += 1
+            candidate = f"{name}_{n}"
+        return candidate
 
     def keep(self, name: str, value: str, where: str, why: str) -> None:
         """Move `value` to the secrets file under `name` and declare `name` secret."""

@@ -36,13 +36,14 @@ def test_web_and_db(tmp_path):
     assert web["ports"] == ["8000:8000"]
     assert web["code"] == "/code"
     assert web["environment"] == {
-        "DATABASE_URL": "postgres://app:app@db:5432/app",
+        "DATABASE_URL": "postgres://app:${POSTGRES_PASSWORD}@db:5432/app",  # the password is local
         "DEBUG": "true",
         "WORKERS": "4",
     }
     assert web["depends_on"] == ["db"]
     assert db["volumes"] == ["dbdata:/var/lib/postgresql/data"]
-    assert db["environment"] == {"POSTGRES_PASSWORD": "app", "POSTGRES_USER": "app"}
+    assert db["environment"] == {"POSTGRES_PASSWORD": "${POSTGRES_PASSWORD}", "POSTGRES_USER": "app"}
+    assert conv.secrets == {"POSTGRES_PASSWORD": "app"} and doc["env"]["secret_keys"] == ["POSTGRES_PASSWORD"]
     assert db["health"] == {
         "cmd": ["/bin/sh", "-c", "pg_isready -U app"],
         "interval": "5s",

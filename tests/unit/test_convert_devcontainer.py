@@ -86,7 +86,8 @@ def test_compose_based(tmp_path):
     assert app["workdir"] == "/workspaces/compose"  # ${localWorkspaceFolderBasename} resolved
     assert app["ports"] == ["3000:3000"] and db["ports"] == ["5432:5432"]
     assert app["environment"] == {"FROM_OVERRIDE": "1", "RAILS_ENV": "development"}  # the override file
-    assert db["environment"] == {"POSTGRES_PASSWORD": "postgres", "POSTGRES_DB": "app"}
+    assert db["environment"] == {"POSTGRES_PASSWORD": "${POSTGRES_PASSWORD}", "POSTGRES_DB": "app"}
+    assert conv.secrets == {"POSTGRES_PASSWORD": "postgres"}  # written in the compose file: moved
     assert app["command"] == ["sleep", "infinity"]  # compose devcontainers keep the service's command
     assert db["volumes"] == ["postgres-data:/var/lib/postgresql/data"]
     assert [i.split(":")[0] for i in conv.unconverted] == [
