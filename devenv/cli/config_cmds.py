@@ -20,7 +20,11 @@ def config() -> None:
 @pass_app
 def validate(obj: AppContext) -> None:
     """Check devenv.toml; exit 1 with file:line key and a fix on the first problem."""
+    from devenv.config.advice import env_advice
+
     project = obj.project()
+    for warning in env_advice(project):
+        obj.output.warn(warning)
     obj.output.info(f"{project.config_file}: valid ({len(project.services)} services)")
 
 

@@ -99,7 +99,13 @@ def init(
                 f"{source}: no such file", "pass the path of a compose file or devcontainer.json"
             )
         convert = convert_devcontainer if _kind(source) == "devcontainer" else convert_compose
-        conversion = convert(source, root, name=name, registry=registry, profiles=compose_profiles)
+        from devenv.registry.reference import effective_registry
+
+        # With a team registry known, public images its catalog has become the catalog's.
+        catalog = effective_registry(registry) is not None
+        conversion = convert(
+            source, root, name=name, registry=registry, profiles=compose_profiles, catalog=catalog
+        )
         text, unconverted, notes = conversion.toml_text, conversion.unconverted, conversion.notes
         secrets = conversion.secrets
         out.add_secrets(set(secrets.values()))  # never echoed, not even in a note

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from devenv.convert import compose_parts as parts
+from devenv.convert.catalog_map import mapped_build_base, mapped_image
 from devenv.convert.compose_model import load_model, read
 from devenv.convert.compose_secrets import SecretMover, env_file_secrets, gitignored, secret_mounts
 from devenv.convert.compose_watch import convert_watch
@@ -81,9 +82,11 @@ def convert_compose(
     name: Optional[str] = None,
     registry: Optional[str] = None,
     profiles: Sequence[str] = (),
+    catalog: bool = False,
 ) -> Conversion:
     """Convert the compose file at `path` into devenv.toml text for the project at `project_root`;
-    `profiles`: the compose profiles to convert as active (`--compose-profile`)."""
+    `profiles`: the compose profiles to convert as active (`--compose-profile`); `catalog`: a team
+    registry is known, so public images the team catalog has become the catalog's."""
     label = _label(path, project_root)
     draft = Draft(source_label=label, project_name=safe_name(project_root.resolve().name))
     checked(path, read(path))
@@ -94,7 +97,7 @@ def convert_compose(
             f'compose names the project "{doc["name"]}"; devenv names it after its folder '
             f'("{draft.project_name}"); pass --name to choose',
         )
-    ComposeConverter(draft, path.parent.resolve(), project_root, label).convert(doc)
+    ComposeConverter(draft, path.parent.resolve(), project_root, label, catalog=catalog).convert(doc)
     if name:
         draft.project_name = safe_name(name)
     draft.registry = registry
@@ -111,8 +114,9 @@ def _label(path: Path, project_root: Path) -> str:
 class ComposeConverter:
     """Fills a draft from a parsed compose document. Also used for devcontainers that name a compose file."""
 
-    def __init__(self, draft: Draft, base: Path, project_root: Path, label: str):
+    def __init__(self, draft: Draft, base: Path, project_root: Path, label: str, *, catalog: bool = False):
         self.draft = draft
+        self.catalog = catalog
         self.base = base
         self.root = project_root.resolve()
         self.label = label
@@ -198,6 +202,7 @@ class ComposeConverter:
         if raw.get("build") is not None:
             build = self.build(raw["build"], f"{where}.build")
             if build is not None:
+                mapped_build_base(self.draft, self.root, build, where, self.catalog)
                 svc["build"] = build
                 if raw.get("image"):
                     self.draft.note(
@@ -205,9 +210,9 @@ class ComposeConverter:
                         f'"{raw["image"]}" was the tag for the built image; devenv tags built images itself',
                     )
             elif raw.get("image"):
-                svc["image"] = str(raw["image"])
+                svc["image"] = mapped_image(self.draft, str(raw["image"]), f"{where}.image", self.catalog)
         elif raw.get("image"):
-            svc["image"] = str(raw["image"])
+            svc["image"] = mapped_image(self.draft, str(raw["image"]), f"{where}.image", self.catalog)
         else:
             self.draft.skip(where, "has neither image nor build — add one")
         for key in ("command", "entrypoint"):
@@ -368,6 +373,13 @@ class ComposeConverter:
             if own is None:
                 if "environment" not in svc:
                     svc["env"] = "none"  # it had no env in compose; keep it that way
+                elif union:
+                    svc["env"] = "none"  # said, not implied: `config validate` asks about it otherwise
+                    self.draft.note(
+                        f"services.{name}",
+                        f'env = "none": compose gave it no env_file, so it receives none of [env] prod '
+                        f'({", ".join(union)}); set env = "prod" to mirror production\'s env into it',
+                    )
             else:
                 svc["env"] = "prod"
                 if own != union:

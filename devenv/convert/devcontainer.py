@@ -90,6 +90,7 @@ def convert_devcontainer(
     name: Optional[str] = None,
     registry: Optional[str] = None,
     profiles: Sequence[str] = (),
+    catalog: bool = False,
 ) -> Conversion:
     """Convert the devcontainer.json at `path` into devenv.toml text for the project at `project_root`."""
 
@@ -105,7 +106,7 @@ def convert_devcontainer(
         raise ConfigError(f"{path}: expected a JSON object", "pass a devcontainer.json")
     root = project_root.resolve()
     draft = Draft(source_label=_label(path, root), project_name=safe_name(root.name))
-    _Converter(draft, path.parent.resolve(), root, profiles).convert(doc)
+    _Converter(draft, path.parent.resolve(), root, profiles, catalog).convert(doc)
     if name:
         draft.project_name = safe_name(name)
     draft.registry = registry
@@ -113,7 +114,10 @@ def convert_devcontainer(
 
 
 class _Converter:
-    def __init__(self, draft: Draft, base: Path, root: Path, profiles: Sequence[str] = ()):
+    def __init__(
+        self, draft: Draft, base: Path, root: Path, profiles: Sequence[str] = (), catalog: bool = False
+    ):
+        self.catalog = catalog
         self.draft = draft
         self.profiles = profiles
         self.base = base  # relative paths in devcontainer.json are relative to its folder
@@ -306,7 +310,7 @@ class _Converter:
                 self.draft,
                 "not in runServices (the devcontainer starts only those, `service` and what they depend on)",
             )
-        converter = ComposeConverter(self.draft, paths[0].parent, self.root, label)
+        converter = ComposeConverter(self.draft, paths[0].parent, self.root, label, catalog=self.catalog)
         converter.convert(model)
         self.service = converter.names[name]
         if doc.get("workspaceFolder"):

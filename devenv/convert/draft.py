@@ -20,7 +20,7 @@ KEY_HELP = {
     "image": "short names resolve against [project] registry; devenv.lock pins the digest",
     "build": "built from the working tree",
     "ports": "host side binds 127.0.0.1 unless an IP is given; a taken port moves to the next free one",
-    "code": "the project folder, mounted read-write",
+    "code": "the app's code (the project, or one folder of it), mounted read-write",
     "data": "host folders; read-only unless read_only = false; never deleted",
     "volumes": "named volumes, shared by every service naming them",
     "env": "receive the layered project env ([env] prod sources + profile)",

@@ -1,12 +1,16 @@
 """Compose/devcontainer mounts → devenv `code`, `data`, `volumes` and `docker_socket`.
 
-A bind of the project folder becomes `code`; a bind of any other folder becomes a `data`
-entry (project-relative where the source was relative); a named volume stays a volume.
+A bind of the project folder becomes `code`; so does a bind of one of its folders that holds
+the app's source (mounted at the service's working dir or its Dockerfile's WORKDIR, or holding
+code files): `code = { source = "vote", target = "/usr/local/app" }`, watched for that service.
+A bind of any other folder becomes a `data` entry (project-relative where the source was
+relative); a named volume stays a volume.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -15,6 +19,9 @@ from devenv.config.model import DOCKER_SOCKET
 from devenv.convert.draft import Draft, safe_name
 
 _MODES = {"ro", "rw", "z", "Z", "cached", "delegated", "consistent", "nocopy"}
+# Files that say "this folder is an app's source" (not data, config or database scripts).
+_CODE_SUFFIXES = {".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".go", ".php", ".java", ".kt", ".rs", ".ex", ".cs"}
+_CODE_FILES = {"package.json", "requirements.txt", "pyproject.toml", "Gemfile", "go.mod", "Cargo.toml", "composer.json"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,16 @@ class MountMapper:
                 f"only the project, at {svc['code']} (where it was inside {mount.target})",
             )
             return
+        why = None if mount.read_only or "code" in svc else self._app_source(svc, absolute, mount.target)
+        if why:
+            rel = absolute.relative_to(self.root).as_posix()
+            svc["code"] = {"source": rel, "target": mount.target}
+            self.draft.note(
+                where,
+                f'"{mount.source}:{mount.target}" is the app\'s source ({why}): code = {{ source = "{rel}", '
+                f'target = "{mount.target}" }}, so a save in {rel}/ reloads the service',
+            )
+            return
         svc.setdefault("data", []).append(
             {"source": written, "target": mount.target, "read_only": mount.read_only}
         )
@@ -116,6 +133,37 @@ class MountMapper:
                 f'data source "{written}" does not exist here; devenv needs it to exist '
                 "(create the folder or fix the path)",
             )
+
+    def _app_source(self, svc: dict[str, Any], folder: Path, target: str) -> Optional[str]:
+        """Why a bind of a project folder is the app's code, or None (then it is data)."""
+        if folder == self.root or not folder.is_relative_to(self.root) or not folder.is_dir():
+            return None
+        target = posixpath.normpath(target)
+        if svc.get("workdir") and posixpath.normpath(str(svc["workdir"])) == target:
+            return "mounted at the service's working_dir"
+        workdir = self._dockerfile_workdir(svc.get("build"))
+        if workdir is not None and workdir[1] == target:
+            return f"mounted at the WORKDIR of {workdir[0]}"
+        found = sorted(
+            p.name for p in folder.iterdir() if p.is_file() and (p.suffix in _CODE_SUFFIXES or p.name in _CODE_FILES)
+        )
+        return f"it holds {found[0]}" if found else None
+
+    def _dockerfile_workdir(self, build: Any) -> Optional[tuple[str, str]]:
+        """(the Dockerfile, the last WORKDIR it sets), when the service is built from one."""
+        if not isinstance(build, dict):
+            return None
+        context = self.root / str(build.get("context", "."))
+        dockerfile = context / str(build.get("dockerfile", "Dockerfile"))
+        try:
+            lines = dockerfile.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return None
+        workdirs = [line.split(None, 1)[1].strip() for line in lines if line.strip().upper().startswith("WORKDIR ")]
+        if not workdirs or "$" in workdirs[-1] or not workdirs[-1].startswith("/"):
+            return None
+        label = os.path.relpath(dockerfile, self.root).replace(os.sep, "/")
+        return label, posixpath.normpath(workdirs[-1].strip("\"'"))
 
     def _volume(self, service: str, svc: dict[str, Any], mount: Mount, where: str) -> None:
         if mount.source:
@@ -136,6 +184,6 @@ class MountMapper:
         if "code" in svc and "user" not in svc:
             self.draft.note(
                 where,
-                "with the project folder mounted, devenv runs the service as your uid:gid "
+                "with its code mounted, devenv runs the service as your uid:gid "
                 '(user = "host"); set user to keep the image\'s user',
             )

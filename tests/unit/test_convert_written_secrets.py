@@ -50,7 +50,7 @@ def converted(tmp_path: Path):
 
 
 def test_no_written_secret_stays_in_devenv_toml(converted) -> None:
-    root, conversion = converted
+    _root, conversion = converted
     text = conversion.toml_text
     for secret in (PASSWORD, "tok-0042", "mirror-pw-9", "other-pass-8"):
         assert secret not in text

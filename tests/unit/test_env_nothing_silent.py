@@ -51,7 +51,7 @@ def test_an_empty_dotenv_or_a_compose_service_without_env_is_named(tmp_path: Pat
     with pytest.raises(ConfigError, match=r'service "db" no variables: prod.env holds no variables$'):
         load_prod(tmp_path, ("prod.env",), "db")
     write(tmp_path, "compose.prod.yml", "services:\n  postgres: {image: x}\n  web: {image: y, environment: {A: b}}\n")
-    with pytest.raises(ConfigError, match="compose.prod.yml holds services postgres, web"):
+    with pytest.raises(ConfigError, match=r"compose\.prod\.yml holds services postgres, web"):
         load_prod(tmp_path, ("compose.prod.yml#postgres",), "db")
 
 
