@@ -10,7 +10,7 @@ import pytest
 
 from devenv.config.loader import parse_project
 from devenv.errors import ConfigError
-from devenv.stack.spec import ResolvedService, container_spec
+from devenv.reconcile.desired import ResolvedService, container_spec
 from devenv.watch.loop import WatchLoop
 
 TWO_APPS = """
