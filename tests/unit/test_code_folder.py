@@ -101,3 +101,16 @@ def test_a_code_folder_outside_the_project_or_missing_is_named(tmp_path: Path, s
     with pytest.raises(ConfigError) as caught:
         parse(tmp_path, text)
     assert f"devenv.toml:3 {says}" in str(caught.value)
+
+
+def test_an_exported_compose_file_binds_the_code_folder(tmp_path: Path) -> None:
+    import yaml
+
+    from devenv.export.compose import export_compose
+
+    project = two_apps(tmp_path)
+    images = {s.name: "reg/python@sha256:" + "0" * 64 for s in project.services}
+    envs = {s.name: {} for s in project.services}
+    doc = yaml.safe_load(export_compose(project, images=images, envs=envs))
+    assert doc["services"]["vote"]["volumes"] == ["./vote:/usr/local/app"]
+    assert doc["services"]["web"]["volumes"] == [".:/app"]
