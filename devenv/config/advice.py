@@ -11,7 +11,7 @@ def env_advice(project: Project) -> list[str]:
     if not project.env.prod:
         return []
     label = project.config_file.name
-    sources = ", ".join(project.env.prod)
+    sources = ", ".join(e if isinstance(e, str) else e.entry for e in project.env.prod)
     return [
         f"{label}:{svc.line} services.{svc.name}: has an `environment` table and no `env` key, so it "
         f"receives nothing from [env] prod ({sources}) — add env = \"prod\" to mirror production's env "

@@ -147,13 +147,13 @@ def parse_manifest(nodes: list[Any], label: str) -> Manifest:
 
 
 def _kustomization(label: str, line: int) -> ConfigError:
-    """A kustomization lists files to build from; it holds no env itself, and devenv does not
-    run Kustomize: mirroring it silently would mirror nothing."""
+    """A kustomization lists files to build from and holds no env itself: read as a manifest it
+    would mirror nothing. Its folder is what Kustomize builds."""
     folder = str(PurePosixPath(label).parent)
-    rendered = "rendered.yaml" if folder == "." else f"{folder}.yaml"
     return ConfigError(
-        f"{label}:{line}: a Kustomize kustomization — devenv does not read Kustomize folders yet",
-        f"render it into a file and list that in [env] prod: kubectl kustomize {folder} > {rendered}",
+        f"{label}:{line}: a Kustomize kustomization inside a manifest file holds no env itself",
+        f"move it into its folder's kustomization.yaml and list the folder in [env] prod ({folder}), "
+        "which devenv renders with Kustomize",
     )
 
 

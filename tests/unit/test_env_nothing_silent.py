@@ -1,4 +1,4 @@
-"""Nothing silent: a prod source that gives a service none of its env, or a Kustomize file read
+"""Nothing silent: a prod source that gives a service none of its env, or a Kustomize document read
 as a manifest, is an error naming what the sources hold; `env check` fails on it."""
 
 from __future__ import annotations
@@ -62,21 +62,22 @@ def test_the_project_view_of_an_empty_source_is_no_error(tmp_path: Path) -> None
     assert not load_prod(tmp_path, ("prod.env",)).values
 
 
-def test_a_kustomization_says_kustomize_is_not_read_and_how_to_render_it(tmp_path: Path) -> None:
+def test_a_kustomization_read_as_a_manifest_says_to_list_its_folder(tmp_path: Path) -> None:
+    """A folder's kustomization.yaml is rendered by Kustomize; the same document inside another
+    YAML file would mirror nothing, so it is refused with the way to list it."""
     source = write(
         tmp_path,
-        "k8s/overlays/prod/kustomization.yaml",
+        "k8s/overlays/prod/all.yaml",
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../base]\n",
     )
     with pytest.raises(ConfigError) as caught:
         load_prod(tmp_path, (source,))
     assert caught.value.message == (
-        "k8s/overlays/prod/kustomization.yaml:1: a Kustomize kustomization — "
-        "devenv does not read Kustomize folders yet"
+        "k8s/overlays/prod/all.yaml:1: a Kustomize kustomization inside a manifest file holds no env itself"
     )
     assert caught.value.hint == (
-        "render it into a file and list that in [env] prod: "
-        "kubectl kustomize k8s/overlays/prod > k8s/overlays/prod.yaml"
+        "move it into its folder's kustomization.yaml and list the folder in [env] prod "
+        "(k8s/overlays/prod), which devenv renders with Kustomize"
     )
 
 
