@@ -19,11 +19,13 @@ from devenv.engine.bodies import check_bind_sources, container_body
 from devenv.engine.errors import translated, unreachable
 from devenv.engine.host import API_VERSION, DEFAULT_TIMEOUT, engine_host
 from devenv.engine.kind import podman_server
+from devenv.engine.labels import carries as labels_carry
 from devenv.engine.records import (
     JSON,
     ContainerDetails,
     ContainerInfo,
     ContainerSpec,
+    EngineEvent,
     ExecResult,
     ImageInfo,
     Message,
@@ -57,6 +59,25 @@ class _Logs:
     def __iter__(self) -> Iterator[bytes]:
         with translated(self._doing):
             yield from self._stream
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _Events:
+    """docker-py's cancellable event stream as records, the label filter checked again."""
+
+    def __init__(self, stream: Any, labels: Sequence[str]):
+        self._stream = stream
+        self._labels = labels
+
+    def __iter__(self) -> Iterator[EngineEvent]:
+        with translated("following the engine's events"):
+            for raw in self._stream:
+                event = records.engine_event(raw)
+                attributes = (raw.get("Actor") or {}).get("Attributes")
+                if event is not None and labels_carry(attributes, self._labels):
+                    yield event
 
     def close(self) -> None:
         self._stream.close()
@@ -151,6 +172,11 @@ class DockerEngine:
     def volumes(self, labels: Sequence[str]) -> list[VolumeInfo]:
         raw = self._do("listing volumes", lambda: self.api.volumes(filters=self._filters(labels)))
         return records.volume_list(raw, labels)
+
+    def events(self, labels: Sequence[str]) -> _Events:
+        filters = {"type": ["container"], **(self._filters(labels) or {})}
+        stream = self._do("following the engine's events", lambda: self.api.events(filters=filters, decode=True))
+        return _Events(stream, labels)
 
     def close(self) -> None:
         self.api.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import socket
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
 from devenv.engine import podman, records
@@ -23,11 +23,13 @@ from devenv.engine.bodies import check_bind_sources, container_body
 from devenv.engine.errors import translated, unreachable
 from devenv.engine.host import API_VERSION, engine_host
 from devenv.engine.kind import podman_server
+from devenv.engine.labels import carries as labels_carry
 from devenv.engine.records import (
     JSON,
     ContainerDetails,
     ContainerInfo,
     ContainerSpec,
+    EngineEvent,
     ExecResult,
     ImageInfo,
     NetworkInfo,
@@ -160,6 +162,36 @@ class LiteEngine:
             raw = self._call("GET", "/volumes", self._filters(labels))
         return records.volume_list(raw, labels)
 
+    def events(self, labels: Sequence[str]) -> _Events:
+        filters = {"type": ["container"], **({"label": list(labels)} if labels else {})}
+        query = urllib.parse.urlencode({"filters": json.dumps(filters)})
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self._timeout)  # for the answer's head; the events may be hours apart
+            sock.connect(self._path)
+            sock.sendall(f"GET /v{API_VERSION}/events?{query} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                head += chunk
+        except OSError as err:
+            sock.close()
+            raise unreachable(self.host, err) from None
+        head, _, rest = head.partition(b"\r\n\r\n")
+        try:
+            status = int(head.split(b" ", 2)[1])
+        except (IndexError, ValueError):
+            sock.close()
+            raise unreachable(self.host, OSError(f"not an HTTP answer: {head[:60]!r}")) from None
+        if status >= 400:
+            sock.close()
+            with translated("following the engine's events"):
+                raise LiteAPIError(status, rest.decode(errors="replace").strip())
+        sock.settimeout(None)
+        return _Events(sock, rest, labels)
+
     def close(self) -> None:
         """Nothing stays open between requests."""
 
@@ -262,6 +294,46 @@ class LiteEngine:
         with translated("reading logs"):
             raw = self._call("GET", f"/containers/{self._quoted(container_id)}/logs", params)
         return demultiplex(raw) if isinstance(raw, bytes) else b""
+
+
+class _Events:
+    """The body of an HTTP/1.0 `/events` answer: one JSON object a line, until EOF or `close()`."""
+
+    def __init__(self, sock: socket.socket, first: bytes, labels: Sequence[str]):
+        self._sock = sock
+        self._first = first
+        self._labels = labels
+
+    def _lines(self) -> Iterator[bytes]:
+        buffer = self._first
+        while True:
+            *complete, buffer = buffer.split(b"\n")
+            yield from complete
+            try:
+                chunk = self._sock.recv(65536)
+            except OSError:  # closed from another thread
+                return
+            if not chunk:
+                return
+            buffer += chunk
+
+    def __iter__(self) -> Iterator[EngineEvent]:
+        try:
+            for line in self._lines():
+                if not line.strip():
+                    continue
+                raw = json.loads(line)
+                event = records.engine_event(raw)
+                if event is not None and labels_carry((raw.get("Actor") or {}).get("Attributes"), self._labels):
+                    yield event
+        finally:
+            self._sock.close()
+
+    def close(self) -> None:
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the reader blocked in recv
+        except OSError:
+            pass
 
 
 def _header(head: bytes, name: bytes) -> str:

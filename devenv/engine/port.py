@@ -21,6 +21,7 @@ from devenv.engine.records import (
     ContainerDetails,
     ContainerInfo,
     ContainerSpec,
+    EngineEvent,
     ExecResult,
     ImageInfo,
     Message,
@@ -34,6 +35,15 @@ class LogStream(Protocol):
     """Raw log bytes as they come; `close()` (from any thread) ends the iteration."""
 
     def __iter__(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class EventStream(Protocol):
+    """The engine's container events as they happen; `close()` (from any thread) ends the
+    iteration."""
+
+    def __iter__(self) -> Iterator[EngineEvent]: ...
 
     def close(self) -> None: ...
 
@@ -69,6 +79,11 @@ class EngineReads(Protocol):
     def networks(self, labels: Sequence[str]) -> list[NetworkInfo]: ...
 
     def volumes(self, labels: Sequence[str]) -> list[VolumeInfo]: ...
+
+    def events(self, labels: Sequence[str]) -> EventStream:
+        """Container events of what carries `labels`, from now on, until closed: a watcher
+        waits on it instead of asking again and again."""
+        ...
 
     def close(self) -> None: ...
 

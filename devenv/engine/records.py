@@ -109,10 +109,22 @@ class ContainerDetails(NamedTuple):
     args: tuple[str, ...]  # the process: Path + Args (an init and the supervisor included)
     stop_timeout: Optional[int]  # seconds; None = the engine's default
     env: tuple[str, ...] = ()  # "KEY=value", the image's and devenv's together (never printed)
+    started_at: str = ""  # RFC 3339, the engine's; "" if never started
+    restart_count: int = 0  # restarts by the engine's restart policy
 
     @property
     def service(self) -> str:
         return self.labels.get(L.SERVICE) or self.name
+
+
+class EngineEvent(NamedTuple):
+    """One container event of the engine's stream (start, die, health_status: healthy, ...)."""
+
+    action: str
+    container: str  # the container's id
+    service: str
+    instance: str
+    time: float  # seconds since the epoch
 
 
 class ImageInfo(NamedTuple):
@@ -242,6 +254,24 @@ def container_details(raw: JSON) -> ContainerDetails:
         args=(raw.get("Path") or "", *(raw.get("Args") or ())),
         stop_timeout=int(timeout) if timeout is not None else None,
         env=tuple(config.get("Env") or ()),
+        started_at=(raw.get("State") or {}).get("StartedAt") or "",
+        restart_count=int(raw.get("RestartCount") or 0),
+    )
+
+
+def engine_event(raw: JSON) -> Optional[EngineEvent]:
+    """A container event of `/events`, None for any other (network, image, ...)."""
+    if raw.get("Type", "container") != "container":
+        return None
+    actor = raw.get("Actor") or {}
+    labels = _labels(actor.get("Attributes"))
+    nanos = raw.get("timeNano")
+    return EngineEvent(
+        action=str(raw.get("Action") or raw.get("status") or ""),
+        container=str(actor.get("ID") or raw.get("id") or ""),
+        service=labels.get(L.SERVICE, ""),
+        instance=labels.get(L.INSTANCE, ""),
+        time=nanos / 1e9 if isinstance(nanos, int) else float(raw.get("time") or 0),
     )
 
 

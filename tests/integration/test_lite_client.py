@@ -148,3 +148,37 @@ def test_down_and_status_never_load_docker_py(running) -> None:
     assert down.returncode == 0, down.stderr
     assert "removed" in down.stderr and "LOADED []" in down.stdout and NO_REGISTRY_CLIENT in down.stdout
     assert running.ok("status").out.count("not created") == 1
+
+
+@pytest.mark.podman
+def test_both_clients_follow_the_engine_events(running, docker_client) -> None:
+    """`events` waits on the engine's stream: a restart arrives as die then start, with the
+    service and instance from the labels, on the lite client as on docker-py."""
+    import threading
+
+    lite, full = lite_engine(), connect()
+    assert lite is not None
+    selector = labels.selector(running.name)
+    streams = {"lite": lite.events(selector), "full": full.events(selector)}
+    seen: dict[str, list] = {"lite": [], "full": []}
+
+    def read(name: str) -> None:
+        for event in streams[name]:
+            seen[name].append(event)
+            if event.action == "start":
+                return
+
+    readers = [threading.Thread(target=read, args=(name,), daemon=True) for name in streams]
+    for reader in readers:
+        reader.start()
+    (container,) = docker_client.containers.list(filters={"label": selector})
+    container.restart(timeout=0)
+    for reader in readers:
+        reader.join(timeout=60)
+    for stream in streams.values():
+        stream.close()
+    for events in seen.values():
+        actions = [e.action for e in events]
+        assert "die" in actions and actions[-1] == "start", actions
+        assert {(e.container, e.service) for e in events} == {(container.id, "web")}
+    assert [e.action for e in seen["lite"]] == [e.action for e in seen["full"]]
