@@ -9,9 +9,10 @@ if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
   # podman + catatonit (its containers' init, only recommended by Debian's podman): the engine
   # of the suite's Podman part (scripts/test-podman.sh); zsh and fish: the completion tests run
   # `devenv completion SHELL` in the real shells; iproute2: the Swarm test's private engine gets
-  # bridges of its own.
+  # bridges of its own; chromium + chromium-driver: the `devenv ui` tests drive the real page
+  # headless through Selenium.
   for pkg in docker.io docker-registry mmdebstrap busybox-static apache2-utils curl git util-linux \
-    podman catatonit zsh fish iproute2; do
+    podman catatonit zsh fish iproute2 chromium chromium-driver; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   # Debian's python3 with devenv's dependencies: the tests run devenv as an unprivileged user

@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "completion": "devenv.cli.completion_cmds:completion",
     "trust": "devenv.cli.trust_cmds:trust",
     "untrust": "devenv.cli.trust_cmds:untrust",
+    "ui": "devenv.cli.ui_cmds:ui",
 }
 
 # Each command's one-line help, and its only copy: the command declares
@@ -63,6 +64,7 @@ SHORT_HELP: dict[str, str] = {
     "completion": "Print the shell completion script (bash, zsh, fish).",
     "trust": "List what devenv.toml grants beyond the project, and trust it.",
     "untrust": "Forget the trust given to this devenv.toml.",
+    "ui": "A live dashboard of the stack in the browser (127.0.0.1).",
 }
 
 

@@ -53,6 +53,11 @@ class Redactor:
         ordered = sorted(forms, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(f) for f in ordered)) if ordered else None
 
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The raw values it masks (to build a redactor that knows a few more)."""
+        return frozenset(self._raw)
+
     def redact(self, text: str) -> str:
         if self._pattern is None or not text:
             return text

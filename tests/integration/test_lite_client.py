@@ -150,7 +150,6 @@ def test_down_and_status_never_load_docker_py(running) -> None:
     assert running.ok("status").out.count("not created") == 1
 
 
-@pytest.mark.podman
 def test_both_clients_follow_the_engine_events(running, docker_client) -> None:
     """`events` waits on the engine's stream: a restart arrives as die then start, with the
     service and instance from the labels, on the lite client as on docker-py."""
