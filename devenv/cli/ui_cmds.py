@@ -22,7 +22,6 @@ def ui(obj: Any, instance: Optional[str], port: int, no_open: bool) -> None:
     from devenv.ui.serve import require_extra
 
     require_extra()  # before anything else: one line naming the extra to install
-    from devenv.engine.connect import connect
     from devenv.ops.secrets import known_secret_values
     from devenv.ui.serve import serve
 
@@ -41,4 +40,4 @@ def ui(obj: Any, instance: Optional[str], port: int, no_open: bool) -> None:
 
             webbrowser.open(url)
 
-    serve(project, choice.name, connect(), secrets, port=port, ready=ready, trust=obj.trust)
+    serve(project, choice.name, secrets, port=port, ready=ready, trust=obj.trust)

@@ -59,8 +59,9 @@ class Live:
         self._events = self.engine.events(L.selector(self.project.name))  # before the first read: nothing slips by
         threading.Thread(target=self._watch_events, daemon=True, name="ui-events").start()
         await self._refresh()
-        for container in self.engine.containers(L.selector(self.project.name, self.instance), all=False):
-            self._follow(container.id, container.service, tail=200)
+        for container in self.engine.containers(L.selector(self.project.name, self.instance)):
+            # A stopped container's last lines are why it stopped: read once, not followed.
+            self._follow(container.id, container.service, tail=200, follow=container.running)
 
     def close_soon(self) -> None:
         """From a signal handler: ends the pages' streams on the loop, so the server's shutdown
@@ -133,12 +134,20 @@ class Live:
         self.publish("state", self.state)
 
     # --- logs (a thread per container) ---
-    def _follow(self, container: str, service: str, *, tail: Optional[int] = None, since: Optional[int] = None) -> None:
+    def _follow(
+        self,
+        container: str,
+        service: str,
+        *,
+        tail: Optional[int] = None,
+        since: Optional[int] = None,
+        follow: bool = True,
+    ) -> None:
         with self._follow_lock:
             if container in self._followed or self._closed:
                 return
             try:
-                stream = self.engine.follow_logs(container, follow=True, tail=tail if since is None else None, since=since)
+                stream = self.engine.follow_logs(container, follow=follow, tail=tail, since=since)
             except DevenvError:
                 return  # gone already
             self._followed[container] = stream

@@ -9,6 +9,7 @@ from types import FrameType
 from typing import Callable, Optional
 
 from devenv.config.model import Project
+from devenv.engine.connect import connect
 from devenv.engine.port import Engine
 from devenv.envvars.redact import Redactor
 from devenv.errors import DevenvError
@@ -42,12 +43,12 @@ def bind(port: int) -> socket.socket:
 def serve(
     project: Project,
     instance: str,
-    engine: Engine,
     secret_values: set[str],
     *,
     port: int,
     ready: Callable[[str], None],
     trust: bool = False,
+    engine: Optional[Engine] = None,
 ) -> None:
     """Blocks until Ctrl-C. `ready(url)` gets the address with its token, once listening."""
     require_extra()
@@ -56,6 +57,7 @@ def serve(
     from devenv.ui.app import build_app
     from devenv.ui.live import Live
 
+    engine = engine or connect()  # docker-py: logs are followed, events streamed
     sock = bind(port)
     bound = sock.getsockname()[1]
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

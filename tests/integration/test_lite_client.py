@@ -34,6 +34,7 @@ except SystemExit as done:
 print("LOADED", sorted(m for m in sys.modules if m.split(".")[0] in ("docker", "requests", "urllib3")))
 print("HTTP", sorted(m for m in ("http.client", "ssl", "email") if m in sys.modules))
 print("DATACLASSES", "dataclasses" in sys.modules)
+print("UI", sorted(m for m in sys.modules if m.split(".")[0] in ("starlette", "uvicorn", "anyio") or m.startswith("devenv.ui")))
 sys.exit(code)
 """
 
@@ -113,6 +114,7 @@ def test_a_noop_up_never_loads_docker_py(running, on_podman) -> None:
     assert noop.returncode == 0, noop.stderr
     assert "up to date" in noop.stderr
     assert "LOADED []" in noop.stdout
+    assert "UI []" in noop.stdout  # the dashboard's server (the ui extra) is not on `up`'s path
     # Podman keeps every manifest digest an image was pulled or pushed as, so `up` asks the
     # registry which one the tag names (registry/pull.py `_repo_digest`): a registry request.
     assert on_podman or NO_REGISTRY_CLIENT in noop.stdout
@@ -143,7 +145,7 @@ supervise = false
 def test_down_and_status_never_load_docker_py(running) -> None:
     status = _probe(running, "status")
     assert status.returncode == 0 and "running" in status.stdout, status.stderr
-    assert "LOADED []" in status.stdout and NO_REGISTRY_CLIENT in status.stdout
+    assert "LOADED []" in status.stdout and NO_REGISTRY_CLIENT in status.stdout and "UI []" in status.stdout
     down = _probe(running, "down")
     assert down.returncode == 0, down.stderr
     assert "removed" in down.stderr and "LOADED []" in down.stdout and NO_REGISTRY_CLIENT in down.stdout

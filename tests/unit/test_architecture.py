@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"convert"},  # a conversion reads .gitignore with the watcher's matcher
     {"reconcile"},  # desired (env, images, specs) → observed → plan → apply: the path of `up` and `down`
     {"ops"},
+    {"ui"},  # the dashboard: reads and acts through ops, like the CLI; only the CLI prints
     {"cli"},
     {"entry"},
     {"__main__"},

@@ -131,18 +131,24 @@
   }
 
   function onLogs(msg) {
+    const touched = new Set();
     for (const line of msg.lines) {
       lines.push(line);
       const r = recent.get(line[1]) || [];
       r.push(line[2]);
       if (r.length > PER_SERVICE) r.shift();
       recent.set(line[1], r);
+      touched.add(line[1]);
     }
     if (lines.length > MAX_LINES) lines = lines.slice(lines.length - MAX_LINES);
     if (msg.dropped) $("log-dropped").textContent = msg.dropped + " lines skipped (flood)";
+    // A red row's last lines change in place: the table is not drawn again for a log line.
+    for (const svc of touched) {
+      const pre = document.querySelector('div.instance[data-instance="' + (state && state.instance) + '"] tr[data-detail="' + CSS.escape(svc) + '"] pre.last-lines');
+      if (pre) pre.textContent = recent.get(svc).join("\n");
+    }
     const wasDirty = logsDirty || rowsDirty;
     logsDirty = true;
-    if (state && state.instances.some((i) => i.services.some((s) => s.verdict === "bad"))) rowsDirty = true;
     if (!wasDirty) schedule();
   }
 
