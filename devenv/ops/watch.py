@@ -16,6 +16,7 @@ from devenv.engine.records import ContainerDetails, ContainerInfo
 from devenv.errors import DevenvError
 from devenv.ops.down import down
 from devenv.ops.instance import ensure_own
+from devenv.ops.reload_journal import journaled
 from devenv.ops.selection import check_selection
 from devenv.ops.up import rebuild_service
 from devenv.watch.logs import LogFollower, stream_logs
@@ -90,6 +91,7 @@ def watch(
     their logs until Ctrl-C; leave the stack running unless `down_on_exit`. A rebuild recreates
     with `profile` (the foreground `up`'s), else with the profile its container was made with."""
     check_selection(project, services, instance)
+    reporter = journaled(reporter, project.root, project.name, instance)  # `devenv ui` shows the reloads
     engine = engine or connect()
     finder = ContainerFinder(engine, project.name, instance)
     running = finder.running()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from typing import Any, Optional
 
@@ -17,6 +18,7 @@ from devenv.engine.port import Engine, EventStream, LogStream
 from devenv.engine.records import EngineEvent
 from devenv.envvars.redact import Redactor
 from devenv.errors import DevenvError
+from devenv.ops.reload_journal import journal_path, last_entries, read_entries
 from devenv.ui.logbuf import Line, LogBuffers
 from devenv.ui.views import Inspections, state_doc
 
@@ -24,6 +26,7 @@ FLUSH_S = 0.1  # log batches: at most ten sends a second, whatever the flood
 SETTLE_S = 0.05  # events that come together (die, stop, start) make one refresh
 BACKLOG = 2000  # lines a page gets when it opens
 QUEUE = 512  # messages waiting for one page; a page that falls behind loses log batches, not state
+RELOADS = 50  # the watcher's last reloads a page shows
 QUIET_ACTIONS = ("exec_create", "exec_start", "exec_die", "exec_detach")  # health probes
 
 
@@ -52,6 +55,10 @@ class Live:
         self._refresh_due = False
         self._flush_due = False
         self._closed = False
+        self.journal = journal_path(project.root, project.name, instance)
+        self.reloads: list[dict[str, Any]] = []
+        self._journal_offset = 0
+        self._journal_watch: Any = None  # watchdog's observer (untyped)
 
     # --- life ---
     async def start(self) -> None:
@@ -59,6 +66,7 @@ class Live:
         self._events = self.engine.events(L.selector(self.project.name))  # before the first read: nothing slips by
         threading.Thread(target=self._watch_events, daemon=True, name="ui-events").start()
         await self._refresh()
+        self._tail_journal()
         for container in self.engine.containers(L.selector(self.project.name, self.instance)):
             # A stopped container's last lines are why it stopped: read once, not followed.
             self._follow(container.id, container.service, tail=200, follow=container.running)
@@ -78,6 +86,8 @@ class Live:
             self._followed.clear()
         for stream in streams:
             stream.close()
+        if self._journal_watch is not None:
+            self._journal_watch.stop()
         for page in list(self._pages):
             page.put_nowait(None)
 
@@ -86,6 +96,7 @@ class Live:
         page: asyncio.Queue[Optional[str]] = asyncio.Queue(maxsize=QUEUE)
         page.put_nowait(sse("state", self.state))
         page.put_nowait(sse("logs", log_message(self.logs.tail(count=BACKLOG), 0)))
+        page.put_nowait(sse("reloads", {"entries": self.reloads, "all": True}))
         self._pages.add(page)
         return page
 
@@ -179,3 +190,36 @@ class Live:
         lines, dropped = self.logs.take()
         if lines or dropped:
             self.publish("logs", log_message(lines, dropped))
+
+    # --- the watcher's reloads: its journal, followed by inotify (watchdog), not by a timer ---
+    def _tail_journal(self) -> None:
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        entries, self._journal_offset = last_entries(self.journal, RELOADS)
+        self.reloads = self.redactor.redact_doc(entries)
+        live = self
+        folder = self.journal.parent
+        folder.mkdir(parents=True, exist_ok=True)
+
+        class Changed(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                # Not "opened" / "closed_no_write": this reader's own reads would wake it again.
+                if event.event_type not in ("created", "modified", "moved"):
+                    return
+                if os.fsdecode(event.src_path).startswith(str(live.journal)) and live._loop is not None:
+                    live._loop.call_soon_threadsafe(live._read_journal)
+
+        observer = Observer()
+        observer.daemon = True
+        observer.schedule(Changed(), str(folder), recursive=False)
+        observer.start()
+        self._journal_watch = observer
+
+    def _read_journal(self) -> None:
+        entries, self._journal_offset = read_entries(self.journal, self._journal_offset)
+        if not entries:
+            return
+        shown = self.redactor.redact_doc(entries)
+        self.reloads = (self.reloads + shown)[-RELOADS:]
+        self.publish("reloads", {"entries": shown, "all": False})

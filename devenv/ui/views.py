@@ -16,7 +16,7 @@ from devenv.envvars.redact import MASK, Redactor, Shown
 from devenv.errors import DevenvError
 from devenv.ops.status import ServiceStatus, StackStatus, status
 
-RED_STATES = ("exited", "dead", "restarting")
+RED_STATES = ("dead", "restarting", "removing")
 
 
 class Inspections:
@@ -49,8 +49,10 @@ def verdict(row: ServiceStatus, exit_code: Optional[int]) -> str:
     """ok | starting | bad | off: the row's colour."""
     if row.state == "not created":
         return "off"
-    if row.health == "unhealthy" or row.state in RED_STATES or (row.state == "exited" and exit_code):
+    if row.health == "unhealthy" or row.state in RED_STATES or (row.state == "exited" and exit_code != 0):
         return "bad"
+    if row.state == "exited":  # a one-shot job that finished
+        return "off"
     if row.state == "created" or row.health == "starting":
         return "starting"
     return "ok" if row.state == "running" else "bad"

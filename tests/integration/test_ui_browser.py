@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import IN_CI
-from tests.integration.ui_support import DOCS_IMAGES, SECRET, dashboard, screenshots_wanted, wait_for
+from tests.integration.ui_support import (
+    DOCS_IMAGES,
+    SECRET,
+    dashboard,
+    screenshots_wanted,
+    start_watch,
+    wait_for,
+)
 
 __all__ = ["dashboard"]
 pytestmark = pytest.mark.engine
@@ -157,3 +165,26 @@ def test_restart_from_the_page_restarts_the_container(browser, dashboard, docker
     assert container.attrs["State"]["StartedAt"] != started
     # The page learns it from the engine's events: the uptime starts again.
     wait_for(lambda: cell(browser, "worker", "td.uptime").endswith("s") and "m" not in cell(browser, "worker", "td.uptime"), "a fresh uptime")
+
+
+def test_a_save_shows_the_reload_with_its_time(browser, dashboard) -> None:
+    """The watcher (a `devenv watch` beside the dashboard) writes its reloads to the instance's
+    journal; the page shows each as it happens: when, which service, the action, the files and
+    the milliseconds until the process ran again."""
+    watcher = start_watch(dashboard.project, "web")
+    try:
+        (dashboard.project.root / "site" / "index.html").write_text("v2\n")
+        first = 'tr[data-reload="web"]'
+        wait_for(lambda: text_of(browser, first), "the reload on the page")
+        cells = browser.execute_script(
+            "return [...document.querySelector(arguments[0]).cells].map((c) => c.innerText)", first
+        )
+        _, service, action, files, served = cells
+        assert (service, action, files) == ("web", "restart", "1")
+        assert served.endswith(" ms") and int(served[:-3]) > 0
+        if screenshots_wanted():
+            browser.execute_script("document.getElementById('reloads').scrollIntoView()")
+            browser.save_screenshot(str(DOCS_IMAGES / "ui-reloads.png"))
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.communicate(timeout=30)

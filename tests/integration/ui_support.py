@@ -31,6 +31,7 @@ image = "{image}"
 command = ["sh", "-c", "mkdir -p /www && echo hi > /www/index.html && exec httpd -f -p 8080 -h /www"]
 ports = ["8080"]
 health = {{ cmd = ["wget", "-q", "-O", "-", "http://127.0.0.1:8080/"], interval = "1s", retries = 30 }}
+watch = {{ paths = ["site/"], action = "restart" }}
 
 [services.worker]
 image = "{image}"
@@ -62,6 +63,8 @@ class Dashboard(NamedTuple):
 def write_stack(project: DevenvProject, image: str) -> None:
     project.write(STACK.format(image=image))
     (project.root / ".env.production").write_text("DATABASE_URL=postgres://app@db:5432/app\nDB_PASSWORD=\n")
+    (project.root / "site").mkdir(exist_ok=True)
+    (project.root / "site" / "index.html").write_text("v1\n")
     (project.root / ".devenv").mkdir(exist_ok=True)
     (project.root / ".devenv" / "secrets.env").write_text(f"DB_PASSWORD={SECRET}\n")
 
@@ -82,6 +85,26 @@ def start_ui(project: DevenvProject, *args: str) -> Dashboard:
         process.kill()
         raise AssertionError(f"devenv ui printed {line!r}; stderr: {process.stderr.read() if process.stderr else ''}")
     return Dashboard(project, line, int(found.group(1)), process)
+
+
+def start_watch(project: DevenvProject, service: str) -> subprocess.Popen:
+    """`devenv watch SERVICE`, returned once it watches."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devenv", "watch", service],
+        cwd=project.root,
+        env=project.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    said = []
+    for line in process.stderr:
+        said.append(line)
+        if line.startswith("watching "):
+            return process
+    process.wait()
+    raise AssertionError(f"devenv watch ended: {''.join(said)}")
 
 
 def stop_ui(board: Dashboard) -> str:

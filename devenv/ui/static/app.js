@@ -152,6 +152,22 @@
     if (!wasDirty) schedule();
   }
 
+  let reloads = [];
+  function onReloads(msg) {
+    reloads = (msg.all ? msg.entries : reloads.concat(msg.entries)).slice(-50);
+    const rows = reloads.slice().reverse().map((r) => {
+      const when = new Date(r.time * 1000).toLocaleTimeString();
+      if (r.kind === "failed") {
+        return el("tr", { class: "bad", "data-reload": r.service }, el("td", { textContent: when }),
+          el("td", { textContent: r.service }), el("td", { colSpan: 3, class: "problem", textContent: "failed: " + r.message }));
+      }
+      return el("tr", { class: "ok", "data-reload": r.service }, el("td", { textContent: when }),
+        el("td", { textContent: r.service }), el("td", { textContent: r.action }),
+        el("td", { textContent: String(r.files) }), el("td", { class: "ms", textContent: Math.round(r.ms) + " ms" }));
+    });
+    $("reload-rows").replaceChildren(...(rows.length ? rows : [el("tr", { class: "none" }, el("td", { colSpan: 5, textContent: "no reload yet" }))]));
+  }
+
   function connect() {
     const source = new EventSource("/api/stream");
     source.addEventListener("open", () => { $("link").textContent = "live"; $("link").classList.remove("off"); });
@@ -163,6 +179,7 @@
       if (!wasDirty) schedule();
     });
     source.addEventListener("logs", (e) => onLogs(JSON.parse(e.data)));
+    source.addEventListener("reloads", (e) => onReloads(JSON.parse(e.data)));
     source.addEventListener("notice", (e) => say(JSON.parse(e.data).message, false));
   }
 

@@ -1,0 +1,105 @@
+"""The watcher's reloads, written where another process can read them: one JSON line per
+reload or failed reload, in a small per-instance file of the state folder (`devenv ui` tails
+it). Bounded: past `MAX_BYTES` the file moves to `.1` (the one before is dropped).
+
+Only what the watcher reports: service, action, files changed, milliseconds until served, the
+failure message. No log lines (they may quote a secret; the dashboard has the logs itself)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+from devenv import paths
+from devenv.watch.loop import Reporter
+
+MAX_BYTES = 256 * 1024
+
+
+def journal_path(project_root: Path, project_name: str, instance: str) -> Path:
+    key = f"{zlib.crc32(str(project_root).encode()):08x}"  # which checkout, as the instance lock's
+    return paths.state_dir() / "reloads" / f"{project_name}-{key}-{instance}.jsonl"
+
+
+class Journal:
+    def __init__(self, path: Path, max_bytes: int = MAX_BYTES) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+
+    def write(self, entry: dict[str, Any]) -> None:
+        line = json.dumps({"time": time.time(), **entry}, separators=(",", ":")) + "\n"
+        with self._lock:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                if self.path.exists() and self.path.stat().st_size + len(line) > self.max_bytes:
+                    os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+                with open(self.path, "a", encoding="utf-8") as handle:
+                    handle.write(line)
+            except OSError:
+                pass  # a journal that cannot be written never stops a reload
+
+
+def read_entries(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """The whole lines from `offset` on, and the offset to read from next (0 again when the
+    file was rotated under the reader)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return [], 0
+    if size < offset:
+        offset = 0
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        data = handle.read()
+    complete = data.rfind(b"\n") + 1
+    entries = []
+    for raw in data[:complete].splitlines():
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries, offset + complete
+
+
+class JournaledReporter:
+    """A watch Reporter that also writes reloads and failures to the journal."""
+
+    def __init__(self, inner: Reporter, journal: Journal) -> None:
+        self.inner = inner
+        self.journal = journal
+
+    def reloaded(self, service: str, ms: float, nfiles: int, action: str) -> None:
+        self.journal.write({"kind": "reload", "service": service, "action": action, "files": nfiles, "ms": round(ms, 1)})
+        self.inner.reloaded(service, ms, nfiles, action)
+
+    def failed(self, service: str, message: str, last_logs: list[str]) -> None:
+        self.journal.write({"kind": "failed", "service": service, "message": message})
+        self.inner.failed(service, message, last_logs)
+
+    def note(self, message: str) -> None:
+        self.inner.note(message)
+
+    def log(self, service: str, line: str) -> None:
+        self.inner.log(service, line)
+
+
+def journaled(reporter: Reporter, project_root: Path, project_name: str, instance: str) -> Reporter:
+    return JournaledReporter(reporter, Journal(journal_path(project_root, project_name, instance)))
+
+
+def last_entries(path: Path, count: int) -> tuple[list[dict[str, Any]], int]:
+    """The last `count` entries (the rotated file's too) and the offset to follow from."""
+    older, _ = read_entries(path.with_name(path.name + ".1"))
+    current, offset = read_entries(path)
+    return (older + current)[-count:], offset
+
+
+__all__ = ["Journal", "JournaledReporter", "journal_path", "journaled", "last_entries", "read_entries"]

@@ -1,0 +1,70 @@
+"""The watcher's reload journal: one JSON line per reload or failure, read from an offset,
+rotated past its bound (the reader starts again), never holding log lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devenv.ops.reload_journal import Journal, JournaledReporter, last_entries, read_entries
+
+
+class Quiet:
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def reloaded(self, service: str, ms: float, nfiles: int, action: str) -> None:
+        self.calls.append(("reloaded", service, ms, nfiles, action))
+
+    def failed(self, service: str, message: str, last_logs: list[str]) -> None:
+        self.calls.append(("failed", service, message, last_logs))
+
+    def note(self, message: str) -> None:
+        self.calls.append(("note", message))
+
+    def log(self, service: str, line: str) -> None:
+        self.calls.append(("log", service, line))
+
+
+def test_the_reporter_writes_reloads_and_failures_and_passes_everything_on(tmp_path: Path) -> None:
+    path = tmp_path / "reloads" / "p-1-default.jsonl"
+    inner = Quiet()
+    reporter = JournaledReporter(inner, Journal(path))
+    reporter.reloaded("web", 123.456, 2, "restart")
+    reporter.failed("web", "exited with code 1", ["Traceback", "password=hunter2"])
+    reporter.log("web", "a line")
+    entries, offset = read_entries(path)
+    assert [{k: v for k, v in e.items() if k != "time"} for e in entries] == [
+        {"kind": "reload", "service": "web", "action": "restart", "files": 2, "ms": 123.5},
+        {"kind": "failed", "service": "web", "message": "exited with code 1"},
+    ]
+    assert "hunter2" not in path.read_text()  # log lines stay out of the file
+    assert offset == path.stat().st_size
+    assert [c[0] for c in inner.calls] == ["reloaded", "failed", "log"]
+
+
+def test_a_reader_gets_only_whole_new_lines(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path)
+    journal.write({"kind": "reload", "n": 1})
+    _, offset = read_entries(path)
+    with open(path, "a") as handle:
+        handle.write('{"kind": "reload", "n": 2}\n{"kind": "rel')  # the writer is mid-line
+    entries, after = read_entries(path, offset)
+    assert [e["n"] for e in entries] == [2]
+    assert read_entries(path, after) == ([], after)
+
+
+def test_past_its_bound_the_file_rotates_and_the_reader_starts_again(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path, max_bytes=300)
+    for n in range(20):
+        journal.write({"kind": "reload", "n": n})
+    assert path.stat().st_size <= 300 and path.with_name("j.jsonl.1").stat().st_size <= 300
+    entries, _ = last_entries(path, 5)
+    assert [e["n"] for e in entries] == [15, 16, 17, 18, 19]
+    _, offset = read_entries(path)
+    for n in range(20, 40):
+        journal.write({"kind": "reload", "n": n})
+    entries, _ = read_entries(path, offset)  # rotated under the reader: from the new file's start
+    assert entries and entries[-1]["n"] == 39
+    assert read_entries(tmp_path / "missing.jsonl") == ([], 0)
