@@ -13,7 +13,7 @@ import threading
 import time
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from devenv import paths
 from devenv.watch.loop import Reporter
@@ -45,15 +45,14 @@ class Journal:
                 pass  # a journal that cannot be written never stops a reload
 
 
-def read_entries(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """The whole lines from `offset` on, and the offset to read from next (0 again when the
-    file was rotated under the reader)."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return [], 0
-    if size < offset:
-        offset = 0
+class Cursor(NamedTuple):
+    """Where a reader is: which file (its inode) and how far."""
+
+    inode: int = 0
+    offset: int = 0
+
+
+def _read(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
     with open(path, "rb") as handle:
         handle.seek(offset)
         data = handle.read()
@@ -67,6 +66,30 @@ def read_entries(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int
         if isinstance(entry, dict):
             entries.append(entry)
     return entries, offset + complete
+
+
+def read_entries(path: Path, cursor: Cursor = Cursor()) -> tuple[list[dict[str, Any]], Cursor]:
+    """The whole lines written since `cursor`, and the cursor to read from next. When the file
+    was rotated under the reader, the rest of the old one (now `.1`) comes first."""
+    try:
+        inode = path.stat().st_ino
+    except OSError:
+        return [], Cursor()
+    entries: list[dict[str, Any]] = []
+    offset = cursor.offset
+    if inode != cursor.inode:
+        rotated = path.with_name(path.name + ".1")
+        try:
+            if cursor.inode and rotated.stat().st_ino == cursor.inode:
+                entries, _ = _read(rotated, cursor.offset)
+        except OSError:
+            pass
+        offset = 0
+    try:
+        more, offset = _read(path, offset)
+    except OSError:
+        return entries, Cursor()
+    return entries + more, Cursor(inode, offset)
 
 
 class JournaledReporter:
@@ -95,11 +118,11 @@ def journaled(reporter: Reporter, project_root: Path, project_name: str, instanc
     return JournaledReporter(reporter, Journal(journal_path(project_root, project_name, instance)))
 
 
-def last_entries(path: Path, count: int) -> tuple[list[dict[str, Any]], int]:
-    """The last `count` entries (the rotated file's too) and the offset to follow from."""
+def last_entries(path: Path, count: int) -> tuple[list[dict[str, Any]], Cursor]:
+    """The last `count` entries (the rotated file's too) and the cursor to follow from."""
     older, _ = read_entries(path.with_name(path.name + ".1"))
-    current, offset = read_entries(path)
-    return (older + current)[-count:], offset
+    current, cursor = read_entries(path)
+    return (older + current)[-count:], cursor
 
 
-__all__ = ["Journal", "JournaledReporter", "journal_path", "journaled", "last_entries", "read_entries"]
+__all__ = ["Cursor", "Journal", "JournaledReporter", "journal_path", "journaled", "last_entries", "read_entries"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -37,11 +38,15 @@ def _static(name: str) -> str:
 
 def build_app(live: Live, *, port: int, token: str, csrf: str, trust: bool = False) -> Guard:
     files = {name: _static(name) for name in STATIC}
-    page = _static("index.html").replace("{{csrf}}", csrf).replace("{{project}}", live.project.name)
+    page = _static("index.html").replace("{{csrf}}", csrf).replace("{{project}}", html.escape(live.project.name))
     busy = asyncio.Lock()  # one action at a time from this dashboard (the instance lock guards the rest)
 
     async def index(request: Request) -> Response:
-        return Response(page, media_type="text/html", headers=HEADERS)
+        # The current state goes in the page (not executed: data for the script), so the stack
+        # is drawn without waiting for the event stream. `<` escaped: no `</script>` can end it.
+        state = json.dumps(live.state, separators=(",", ":"))
+        state = state.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return Response(page.replace("{{state}}", state), media_type="text/html", headers=HEADERS)
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]

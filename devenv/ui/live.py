@@ -18,7 +18,7 @@ from devenv.engine.port import Engine, EventStream, LogStream
 from devenv.engine.records import EngineEvent
 from devenv.envvars.redact import Redactor
 from devenv.errors import DevenvError
-from devenv.ops.reload_journal import journal_path, last_entries, read_entries
+from devenv.ops.reload_journal import Cursor, journal_path, last_entries, read_entries
 from devenv.ui.logbuf import Line, LogBuffers
 from devenv.ui.views import Inspections, state_doc
 
@@ -57,7 +57,7 @@ class Live:
         self._closed = False
         self.journal = journal_path(project.root, project.name, instance)
         self.reloads: list[dict[str, Any]] = []
-        self._journal_offset = 0
+        self._journal_at = Cursor()
         self._journal_watch: Any = None  # watchdog's observer (untyped)
 
     # --- life ---
@@ -70,6 +70,10 @@ class Live:
         for container in self.engine.containers(L.selector(self.project.name, self.instance)):
             # A stopped container's last lines are why it stopped: read once, not followed.
             self._follow(container.id, container.service, tail=200, follow=container.running)
+
+    @property
+    def loop(self) -> Optional[asyncio.AbstractEventLoop]:
+        return self._loop
 
     def close_soon(self) -> None:
         """From a signal handler: ends the pages' streams on the loop, so the server's shutdown
@@ -196,7 +200,7 @@ class Live:
         from watchdog.events import FileSystemEvent, FileSystemEventHandler
         from watchdog.observers import Observer
 
-        entries, self._journal_offset = last_entries(self.journal, RELOADS)
+        entries, self._journal_at = last_entries(self.journal, RELOADS)
         self.reloads = self.redactor.redact_doc(entries)
         live = self
         folder = self.journal.parent
@@ -217,7 +221,7 @@ class Live:
         self._journal_watch = observer
 
     def _read_journal(self) -> None:
-        entries, self._journal_offset = read_entries(self.journal, self._journal_offset)
+        entries, self._journal_at = read_entries(self.journal, self._journal_at)
         if not entries:
             return
         shown = self.redactor.redact_doc(entries)

@@ -3,6 +3,7 @@ a token and a CSRF token new for each run, uvicorn until Ctrl-C."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import socket
 from types import FrameType
@@ -69,12 +70,26 @@ def serve(
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=2,  # open event streams end with the server
+        date_header=False,  # kept fresh by a timer in uvicorn: see Server
     )
 
     class Server(uvicorn.Server):
+        """uvicorn's, without its tick: its main loop wakes ten times a second to see whether to
+        stop (and to refresh the Date header, which this server does not send); this one sleeps
+        until Ctrl-C, so an idle dashboard costs no CPU."""
+
+        stopping: Optional[asyncio.Event] = None
+
+        async def main_loop(self) -> None:
+            self.stopping = asyncio.Event()
+            if not self.should_exit:
+                await self.stopping.wait()
+
         def handle_exit(self, sig: int, frame: Optional[FrameType]) -> None:
             live.close_soon()  # the open event streams end now, not after the grace period
             super().handle_exit(sig, frame)
+            if self.stopping is not None and live.loop is not None:
+                live.loop.call_soon_threadsafe(self.stopping.set)
 
     server = Server(config)
     ready(f"http://{HOST}:{bound}/?token={token}")

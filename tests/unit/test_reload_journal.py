@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devenv.ops.reload_journal import Journal, JournaledReporter, last_entries, read_entries
+from devenv.ops.reload_journal import Cursor, Journal, JournaledReporter, last_entries, read_entries
 
 
 class Quiet:
@@ -32,13 +32,13 @@ def test_the_reporter_writes_reloads_and_failures_and_passes_everything_on(tmp_p
     reporter.reloaded("web", 123.456, 2, "restart")
     reporter.failed("web", "exited with code 1", ["Traceback", "password=hunter2"])
     reporter.log("web", "a line")
-    entries, offset = read_entries(path)
+    entries, cursor = read_entries(path)
     assert [{k: v for k, v in e.items() if k != "time"} for e in entries] == [
         {"kind": "reload", "service": "web", "action": "restart", "files": 2, "ms": 123.5},
         {"kind": "failed", "service": "web", "message": "exited with code 1"},
     ]
     assert "hunter2" not in path.read_text()  # log lines stay out of the file
-    assert offset == path.stat().st_size
+    assert cursor.offset == path.stat().st_size
     assert [c[0] for c in inner.calls] == ["reloaded", "failed", "log"]
 
 
@@ -46,15 +46,15 @@ def test_a_reader_gets_only_whole_new_lines(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     journal = Journal(path)
     journal.write({"kind": "reload", "n": 1})
-    _, offset = read_entries(path)
+    _, cursor = read_entries(path)
     with open(path, "a") as handle:
         handle.write('{"kind": "reload", "n": 2}\n{"kind": "rel')  # the writer is mid-line
-    entries, after = read_entries(path, offset)
+    entries, after = read_entries(path, cursor)
     assert [e["n"] for e in entries] == [2]
     assert read_entries(path, after) == ([], after)
 
 
-def test_past_its_bound_the_file_rotates_and_the_reader_starts_again(tmp_path: Path) -> None:
+def test_past_its_bound_the_file_rotates_and_a_reader_loses_nothing(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     journal = Journal(path, max_bytes=300)
     for n in range(20):
@@ -62,9 +62,14 @@ def test_past_its_bound_the_file_rotates_and_the_reader_starts_again(tmp_path: P
     assert path.stat().st_size <= 300 and path.with_name("j.jsonl.1").stat().st_size <= 300
     entries, _ = last_entries(path, 5)
     assert [e["n"] for e in entries] == [15, 16, 17, 18, 19]
-    _, offset = read_entries(path)
-    for n in range(20, 40):
+    seen: list[int] = []
+    _, cursor = read_entries(path)
+    for n in range(20, 60):  # rotates under the reader, which reads now and then
         journal.write({"kind": "reload", "n": n})
-    entries, _ = read_entries(path, offset)  # rotated under the reader: from the new file's start
-    assert entries and entries[-1]["n"] == 39
-    assert read_entries(tmp_path / "missing.jsonl") == ([], 0)
+        if n % 3 == 0:
+            entries, cursor = read_entries(path, cursor)
+            seen += [e["n"] for e in entries]
+    entries, cursor = read_entries(path, cursor)
+    seen += [e["n"] for e in entries]
+    assert seen == list(range(20, 60))
+    assert read_entries(tmp_path / "missing.jsonl") == ([], Cursor())
