@@ -99,7 +99,9 @@ def first_paint(driver, url: str) -> float:  # type: ignore[no-untyped-def]
 
 
 PAGE_LAG = """
-window.__lag = 0;
+window.__lag = 0; window.__long = [0, 0];
+new PerformanceObserver((list) => { for (const e of list.getEntries()) { window.__long[0]++; window.__long[1] += e.duration; } })
+  .observe({ type: "longtask" });
 let last = performance.now();
 setInterval(() => { const now = performance.now(); window.__lag = Math.max(window.__lag, now - last - 50); last = now; }, 50);
 """
@@ -137,6 +139,9 @@ def main() -> int:
             idle_lat = [latency_ms(board.port, cookie) for _ in range(20)]
             rss_before = rss_mb(board.process.pid)
             driver.execute_script(PAGE_LAG)
+            time.sleep(3)
+            result["page_lag_ms_max_idle"] = round(float(driver.execute_script("return window.__lag")), 1)
+            driver.execute_script("window.__lag = 0; window.__long = [0, 0]")
             (flood,) = client.containers.list(
                 filters={"label": [f"dev.devenv.project={project.name}", "dev.devenv.service=flood"]}
             )
@@ -152,7 +157,10 @@ def main() -> int:
             result["loop_lag_ms_flood_p50"] = round(statistics.median(lat), 1)
             result["loop_lag_ms_flood_max"] = round(max(lat), 1)
             result["page_lag_ms_max"] = round(float(driver.execute_script("return window.__lag")), 1)
-            result["page_log_lines"] = driver.execute_script("return document.querySelectorAll('#log-lines span.svc').length")
+            count, total = driver.execute_script("return window.__long")
+            result["page_long_tasks"] = int(count)  # tasks over 50 ms on the page's main thread
+            result["page_long_task_ms_total"] = round(float(total), 1)
+            result["page_log_lines"] = driver.execute_script("return document.querySelectorAll('#log-lines div.l').length")
             result["rss_mb_before"] = round(rss_before, 1)
             result["rss_mb_peak"] = round(max(rss), 1)
             time.sleep(3)

@@ -68,7 +68,10 @@ def _read(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
     return entries, offset + complete
 
 
-def read_entries(path: Path, cursor: Cursor = Cursor()) -> tuple[list[dict[str, Any]], Cursor]:
+START = Cursor()
+
+
+def read_entries(path: Path, cursor: Cursor = START) -> tuple[list[dict[str, Any]], Cursor]:
     """The whole lines written since `cursor`, and the cursor to read from next. When the file
     was rotated under the reader, the rest of the old one (now `.1`) comes first."""
     try:

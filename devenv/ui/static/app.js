@@ -5,6 +5,7 @@
   const $ = (id) => document.getElementById(id);
   const MAX_LINES = 5000;   // kept in the page, all services
   const MAX_DOM = 1000;     // shown at once: a flood never grows the page
+  const PER_FRAME = 200;    // new lines drawn per frame
   const PER_SERVICE = 20;   // for the red rows
   let state = null;
   let lines = [];
@@ -114,17 +115,22 @@
     const service = $("log-service").value, needle = $("log-search").value.toLowerCase();
     if (full) { pre.replaceChildren(); renderedSeq = 0; }
     // Only what came since the last draw is added (a flood appends, never redraws the pane).
+    // A frame draws at most PER_FRAME new lines: in a flood the newest, and a note of how many
+    // it passed over (they stay searchable; picking a service or a search redraws from them).
+    const limit = full ? MAX_DOM : PER_FRAME;
     const shown = [];
-    for (let i = lines.length - 1; i >= 0 && shown.length < MAX_DOM; i--) {
+    let skipped = 0;
+    for (let i = lines.length - 1; i >= 0; i--) {
       const [seq, svc, text] = lines[i];
       if (seq <= renderedSeq) break;
       if (service && svc !== service) continue;
       if (needle && !text.toLowerCase().includes(needle) && !svc.includes(needle)) continue;
-      shown.push(lines[i]);
+      if (shown.length < limit) shown.push(lines[i]); else if (full) break; else skipped++;
     }
     if (lines.length) renderedSeq = lines[lines.length - 1][0];
     shown.reverse();
     const frag = document.createDocumentFragment();
+    if (skipped) frag.append(el("div", { class: "l gap", textContent: "… " + skipped + " lines in between (search or pick a service to see them)" }));
     for (const [, svc, text] of shown) frag.append(el("div", { class: "l" }, el("span", { class: "svc", textContent: svc.padEnd(10) + " | " }), text));
     pre.append(frag);
     const excess = pre.childElementCount - MAX_DOM;
