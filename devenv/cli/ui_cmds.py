@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import click
 
+from devenv.cli.app import SHORT_HELP
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.options import instance_option
 from devenv.cli.output import Output
 
 
-@click.command(short_help="A live dashboard of the stack in the browser (127.0.0.1).")
+@click.command(short_help=SHORT_HELP["ui"])
 @instance_option
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
 @click.option("--no-open", is_flag=True, help="Print the address only; do not open a browser.")
-@click.pass_obj
-def ui(obj: Any, instance: Optional[str], port: int, no_open: bool) -> None:
+@pass_app
+def ui(obj: AppContext, instance: Optional[str], port: int, no_open: bool) -> None:
     """Serve a dashboard of every instance and service of the project: state, health, ports,
     logs, env with its sources (secrets masked), drift, and restart/rebuild/up/down. Bound to
     127.0.0.1; the printed address carries a token new for each run. Ctrl-C stops it."""

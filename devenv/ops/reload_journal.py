@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from devenv import paths
+from devenv.config.watch_actions import WatchAction
 from devenv.watch.loop import Reporter
 
 MAX_BYTES = 256 * 1024
@@ -102,7 +103,7 @@ class JournaledReporter:
         self.inner = inner
         self.journal = journal
 
-    def reloaded(self, service: str, ms: float, nfiles: int, action: str) -> None:
+    def reloaded(self, service: str, ms: float, nfiles: int, action: WatchAction) -> None:
         self.journal.write({"kind": "reload", "service": service, "action": action, "files": nfiles, "ms": round(ms, 1)})
         self.inner.reloaded(service, ms, nfiles, action)
 

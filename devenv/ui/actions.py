@@ -11,7 +11,9 @@ from devenv.engine.port import Engine
 from devenv.errors import DevenvError
 from devenv.ops.instance_lock import instance_lock
 
-ACTIONS = ("restart", "rebuild", "up", "down")
+# The dashboard's buttons (its own words: restarting a container here is not a watch action).
+RESTART, REBUILD, UP, DOWN = "restart", "rebuild", "up", "down"
+ACTIONS = (RESTART, REBUILD, UP, DOWN)
 
 
 def _service(project: Project, service: Optional[str]) -> str:
@@ -24,7 +26,7 @@ def run_action(
     project: Project, instance: str, action: str, service: Optional[str], engine: Engine, *, trust: bool
 ) -> str:
     """What was done, in one line; a DevenvError when it could not be."""
-    if action == "restart":
+    if action == RESTART:
         name = _service(project, service)
         from devenv.watch.actions import restart_container
 
@@ -35,20 +37,20 @@ def run_action(
             details = engine.inspect_container(found[0].id)
             restart_container(engine, details, timeout=project.service(name).stop_timeout_s)
         return f"restarted {name}"
-    if action in ("rebuild", "up"):
+    if action in (REBUILD, UP):
         from devenv.ops.trust import require
 
         require(project, "containers", assume=trust)  # as `devenv up` refuses an untrusted grant
         from devenv.ops.up import UpOptions, rebuild_service, up
 
-        if action == "rebuild":
+        if action == REBUILD:
             result = rebuild_service(project, instance, _service(project, service))
         else:
             result = up(project, UpOptions(instance=instance), engine=engine)
         changed = len(result.plan.changes)
         what = "up to date" if result.plan.is_noop else f"{changed} change{'s' if changed != 1 else ''}"
         return f"{action}: {what} in {result.seconds:.1f}s"
-    if action == "down":
+    if action == DOWN:
         from devenv.ops.down import down
 
         removed = down(project, instance, engine=engine)

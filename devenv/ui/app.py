@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from devenv.errors import DevenvError
-from devenv.ui.actions import ACTIONS, run_action
+from devenv.ui.actions import ACTIONS, DOWN, run_action
 from devenv.ui.guard import Guard
 from devenv.ui.live import Live
 from devenv.ui.views import drift_doc, env_doc
@@ -97,7 +97,7 @@ def build_app(live: Live, *, port: int, token: str, csrf: str, trust: bool = Fal
             return JSONResponse({"ok": False, "message": f"one of {', '.join(ACTIONS)}"}, status_code=400)
         name, service = body["action"], body.get("service")
         instance = body.get("instance") or live.instance
-        if name == "down" and body.get("confirm") != instance:
+        if name == DOWN and body.get("confirm") != instance:
             return JSONResponse({"ok": False, "message": "down needs the instance's name as confirmation"}, status_code=400)
         async with busy:
             try:
