@@ -12,7 +12,9 @@ Line = tuple[int, str, str]  # (sequence number, service, text)
 
 
 class LogBuffers:
-    def __init__(self, per_service: int = 1000, batch: int = 2000, line_chars: int = 4000) -> None:
+    def __init__(self, per_service: int = 1000, batch: int = 500, line_chars: int = 4000) -> None:
+        # `batch`: sent at most ten times a second, so a page gets at most 5,000 lines/s, the
+        # newest; a flood's other lines stay in the per-service deques (the backlog).
         self.per_service = per_service
         self.batch = batch
         self.line_chars = line_chars  # a runaway line (a minified bundle) is cut

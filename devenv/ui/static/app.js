@@ -4,8 +4,8 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
   const MAX_LINES = 5000;   // kept in the page, all services
-  const MAX_DOM = 1000;     // shown at once: a flood never grows the page
-  const PER_FRAME = 200;    // new lines drawn per frame
+  const MAX_DOM = 500;      // shown at once: a flood never grows the page
+  const PER_FRAME = 100;    // new lines drawn per frame
   const PER_SERVICE = 20;   // for the red rows
   let state = null;
   let lines = [];
