@@ -3,21 +3,37 @@
 # private Docker engine and a registry, bootstrap the team's upstream Debian image, build, push
 # and lock the standard images (images/) from the committed sources, and bring up examples/shop
 # — a Python web app on PostgreSQL — until it is healthy. Prints the URL.
-# A second run builds nothing that did not change.
+# A second run builds nothing that did not change. Each step says what it does and how long it
+# took, on stderr; the last lines (stdout) say where the shop is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shop=examples/shop
 
+steps=6 n=0 started=0
+now() { date +%s%N; }
+step() { n=$((n + 1)) started=$(now); echo "[$n/$steps] $*" >&2; }
+took() { local ms=$((($(now) - started) / 1000000)); echo "[$n/$steps] ✔ $((ms / 1000)).$((ms % 1000 / 100)) s" >&2; }
+
+step "installing packages and devenv (apt, pip; nothing when already installed)"
 bash scripts/install.sh
+took
+step "starting the Docker engine and the local registry"
 eval "$(bash scripts/engine-up.sh)"
+took
+step "bootstrapping the Debian base image (mmdebstrap; cached in the registry)"
 bash scripts/debian-base.sh "$DEVENV_TEST_REGISTRY" >/dev/null
+took
 
 # This machine's registry is private to it, so the checkout in hand is the team's default
 # branch: its builds get the `latest` tags the example's services use.
 branch=$(git symbolic-ref --short -q HEAD || echo main)
-# Only what the shop runs on: the rest of the catalog (redis, mariadb) is built when a project
-# needs it (`devenv images build redis --push`).
-DEVENV_DEFAULT_BRANCH=$branch devenv -q images build base python node postgres --push >/dev/null
+# Only what the shop runs on (python, postgres and the base they start from, built side by
+# side once base is ready): the rest of the catalog (node, redis, mariadb) is built when a
+# project or the test suite needs it (`devenv images build node --push`). Progress on stderr;
+# the references it prints on stdout are not for the new hire.
+step "building catalog images: base, then python and postgres side by side"
+DEVENV_DEFAULT_BRANCH=$branch devenv images build python postgres --push >/dev/null
+took
 
 # The Secret's local values: written once (the database keeps the password it was made with).
 fresh=0
@@ -28,7 +44,9 @@ if [[ ! -s $shop/.devenv/secrets.env ]]; then
   echo "quickstart: wrote $shop/.devenv/secrets.env (your local database credentials; never commit it)" >&2
   fresh=1
 fi
+step "locking the shop's images by digest"
 devenv -q --project-dir "$shop" lock >/dev/null
+took
 
 # This folder's stack must be its own. On an engine where another clone of the project runs
 # `default`, or kept a database made with other credentials, this folder gets an instance of
@@ -51,7 +69,9 @@ PY
     echo "quickstart: shop ($why): this folder runs its own, instance $instance (pinned in $shop/.devenv/instance)" >&2
   fi
 fi
+step "bringing up examples/shop (PostgreSQL, then the web app) until healthy"
 devenv --project-dir "$shop" up -d
+took
 
 url=$(devenv --project-dir "$shop" status --json | python3 -c \
   'import json, sys; print(next(s["urls"][0] for s in json.load(sys.stdin)["services"] if s["service"] == "web"))')

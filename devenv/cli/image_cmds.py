@@ -9,7 +9,7 @@ import click
 from devenv.cli.app import SHORT_HELP
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import table
-from devenv.cli.progress import TransferProgress
+from devenv.cli.progress import BuildBoard, TransferProgress
 from devenv.errors import RegistryError
 from devenv.images.catalog import describe_base
 from devenv.ops.images import BuildPlan, list_images, offered_images, plan_builds
@@ -117,21 +117,24 @@ def build(
     sources at HEAD, parents first. An image whose inputs (its folder's tree and build args, the
     base pinned) the registry or engine already holds is not built again."""
     plans = _plans(app, names, allow_dirty, build_arg)
+    board = None if as_json or app.output.quiet else BuildBoard(app.output)
 
     def progress(name: str, line: str) -> None:
         app.output.detail(f"{name}: {line}")
 
-    renderer = _push_renderer(app, as_json or app.output.quiet)
-    built, pushed = build_images(
-        app.project(),
-        plans,
-        force=force,
-        push=push,
-        progress=None if as_json else progress,
-        push_progress=renderer,
-    )
-    if renderer is not None:
-        renderer.finish()
+    try:
+        built, pushed = build_images(
+            app.project(),
+            plans,
+            force=force,
+            push=push,
+            progress=None if as_json else (board.build_line if board else progress),
+            push_progress=board.push_event if board else None,
+            events=board.event if board else None,
+        )
+    finally:
+        if board is not None:
+            board.finish()
     if as_json:
         app.output.data("images-build", {"images": [
             {"name": b.plan.name, "id": b.image_id, "status": b.status, "references": b.references,

@@ -1,9 +1,12 @@
-"""Progress of image transfers (pull, push) and builds: a redrawn bar on a TTY, one plain line
-per finished layer otherwise. Nothing is created with --json or -q."""
+"""Progress of image transfers (pull, push) and builds: a redrawn line on a TTY, plain lines
+otherwise (no control codes). Nothing is created with --json or -q."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import sys
+import threading
 from typing import Any, Optional
 
 import click
@@ -93,3 +96,95 @@ class TransferProgress:
         self.layers.clear()
         self.done.clear()
         self.image = None
+
+
+class BuildBoard:
+    """Renders catalog builds that run side by side: on a colour TTY one redrawn line with each
+    running image's step or push progress, and a line per image as it is ready; otherwise (a
+    pipe, NO_COLOR) plain lines only — each build step as it starts, each image as it is done.
+    Called from the build threads: every method takes the lock. Create it only when progress
+    is wanted (not with --json or -q)."""
+
+    def __init__(self, output: Output, *, live: Optional[bool] = None):
+        self.output = output
+        self.live = output.color if live is None else live
+        self.lock = threading.Lock()
+        self.state: dict[str, str] = {}  # running image → what it does now
+        self.layers: dict[str, dict[str, list[int]]] = {}  # image → layer → [current, total]
+        self.drawn = False
+
+    def event(self, event: Any) -> None:
+        """An `ImageEvent` of devenv.images.publish."""
+        with self.lock:
+            if event.phase == "building":
+                self.state[event.name] = "starting"
+                if not self.live:
+                    self.output.info(f"  {event.name}: started")
+            elif event.phase == "pushing":
+                self.state[event.name] = "pushing"
+            elif event.phase == "ready" and event.status == "built":
+                self.state[event.name] = "built"
+            elif event.phase == "done":
+                self.state.pop(event.name, None)
+                how = _HOW.get(event.status or "", event.status or "")
+                self._say(f"  {event.name} {self._tick()} {event.seconds:.0f} s ({how})")
+            self._redraw()
+
+    def build_line(self, name: str, line: str) -> None:
+        """A line of an image's build output: its steps show progress, the rest is detail (-v)."""
+        step = _STEP.match(line)
+        with self.lock:
+            if step is None:
+                self._clear()
+                self.output.detail(f"{name}: {line}")
+            else:
+                self.state[name] = f"step {step.group(1)}/{step.group(2)}"
+                if not self.live:
+                    self.output.info(f"  {name}: step {step.group(1)}/{step.group(2)} {step.group(3)[:70]}")
+            self._redraw()
+
+    def push_event(self, event: Any) -> None:
+        """A `PullEvent` of a push: layer progress of the image it belongs to."""
+        name = event.image.rpartition("/")[2].partition(":")[0].partition("@")[0]
+        layer = event.layer
+        if not layer or ":" in layer:
+            return
+        with self.lock:
+            info = self.layers.setdefault(name, {}).setdefault(layer, [0, 0])
+            if event.total and event.status == "Pushing":
+                info[0], info[1] = event.current or 0, event.total
+            elif event.status in _DONE:
+                info[0] = info[1]
+            layers = self.layers[name]
+            done = sum(1 for v in layers.values() if v[1] and v[0] >= v[1])
+            sent, total = sum(v[0] for v in layers.values()), sum(v[1] for v in layers.values())
+            self.state[name] = f"pushing {done}/{len(layers)} layers {human_bytes(sent)}/{human_bytes(total)}"
+            self._redraw()
+
+    def finish(self) -> None:
+        with self.lock:
+            self._clear()
+
+    def _tick(self) -> str:
+        return self.output.style("✔", fg="green") if self.live else "✔"
+
+    def _say(self, text: str) -> None:
+        self._clear()
+        self.output.info(text)
+
+    def _clear(self) -> None:
+        if self.drawn:
+            click.echo("\r\033[K", nl=False, err=True)
+            self.drawn = False
+
+    def _redraw(self) -> None:
+        if not self.live or not self.state:
+            return
+        line = " · ".join(f"{name} {what}" for name, what in sorted(self.state.items()))
+        width = shutil.get_terminal_size((100, 20)).columns - 3
+        click.echo(f"\r  {line[:width]}\033[K", nl=False, err=True)
+        self.drawn = True
+
+
+_STEP = re.compile(r"^Step (\d+)/(\d+) : ?(.*)")
+_HOW = {"built": "built", "local": "built earlier", "registry": "in the registry"}

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 from devenv.config.model import Project
 from devenv.engine.port import Engine
@@ -81,6 +82,20 @@ def labels_for(plan: BuildPlan, source: Optional[str]) -> dict[str, str]:
     return labels
 
 
+class ImageEvent(NamedTuple):
+    """What one catalog image is doing, for a progress display: `phase` is "building" (its
+    turn came), "ready" (`status` BUILT, LOCAL or REGISTRY), "pushing", or "done" (built and,
+    with push, published); `seconds` since its turn came."""
+
+    name: str
+    phase: str
+    seconds: float = 0.0
+    status: Optional[str] = None
+
+
+ImageEvents = Callable[[ImageEvent], None]
+
+
 def build_images(
     engine: Engine,
     project: Project,
@@ -90,15 +105,23 @@ def build_images(
     push: bool = False,
     progress: Optional[BuildProgress] = None,
     push_progress: Optional[PushProgress] = None,
+    events: Optional[ImageEvents] = None,
     environ: Mapping[str, str] = os.environ,
+    workers: int = 4,
 ) -> tuple[list[BuiltImage], list[PushedImage]]:
-    """Build `plans` in order. Inputs the registry or the engine already holds are not built
-    again (unless `force`); `push` publishes each image right after it is ready."""
+    """Build `plans` (parents first), each as soon as the catalog image it is built on is ready:
+    images on the same parent build at the same time. Inputs the registry or the engine already
+    holds are not built again (unless `force`); `push` publishes each image right after it is
+    ready. The first failure stops what has not started and is raised once the rest finished."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
     root = gitexport.repo_root(project.root)
     source = gitexport.source_url(root, environ)
-    built: list[BuiltImage] = []
-    pushed: list[PushedImage] = []
-    for plan in plans:
+    say: ImageEvents = events or (lambda event: None)
+
+    def one(plan: BuildPlan) -> tuple[BuiltImage, list[PushedImage]]:
+        started = time.monotonic()
+        say(ImageEvent(plan.name, "building"))
         item = None if force else _already_built(engine, plan, environ)
         if item is None:
             labels = labels_for(plan, source)
@@ -112,10 +135,45 @@ def build_images(
         if item.image_id is not None:
             for tag in _all_tags(plan):
                 engine.tag(item.image_id, plan.repository, tag)
-        built.append(item)
+        say(ImageEvent(plan.name, "ready", time.monotonic() - started, item.status))
+        published: list[PushedImage] = []
         if push:
-            pushed += publish(engine, item, push_progress, environ)
+            say(ImageEvent(plan.name, "pushing", time.monotonic() - started, item.status))
+            published = publish(engine, item, push_progress, environ)
+        say(ImageEvent(plan.name, "done", time.monotonic() - started, item.status))
+        return item, published
+
+    results: dict[str, tuple[BuiltImage, list[PushedImage]]] = {}
+    waiting = list(plans)
+    running: dict[Future[tuple[BuiltImage, list[PushedImage]]], str] = {}
+    failure: Optional[BaseException] = None
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="devenv-images") as pool:
+        while waiting or running:
+            if failure is None:
+                ready = [p for p in waiting if p.parent is None or p.parent in results or not _planned(plans, p)]
+                for plan in ready:
+                    waiting.remove(plan)
+                    running[pool.submit(one, plan)] = plan.name
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                name = running.pop(future)
+                error = future.exception()
+                if error is not None:
+                    failure = failure or error
+                else:
+                    results[name] = future.result()
+    if failure is not None:
+        raise failure
+    built = [results[p.name][0] for p in plans]
+    pushed = [tag for p in plans for tag in results[p.name][1]]
     return built, pushed
+
+
+def _planned(plans: Sequence[BuildPlan], plan: BuildPlan) -> bool:
+    """Whether `plan`'s parent is among `plans` (else it was built before: nothing to wait for)."""
+    return any(p.name == plan.parent for p in plans)
 
 
 def _already_built(engine: Engine, plan: BuildPlan, environ: Mapping[str, str]) -> Optional[BuiltImage]:

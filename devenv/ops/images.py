@@ -10,10 +10,18 @@ from devenv.config.model import Project
 from devenv.engine.connect import connect
 from devenv.images import publish
 from devenv.images.catalog import BuildPlan, catalog_names, catalog_registry, plan_builds
-from devenv.images.publish import BuildProgress, BuiltImage, CatalogEntry, PushedImage, PushProgress
+from devenv.images.publish import (
+    BuildProgress,
+    BuiltImage,
+    CatalogEntry,
+    ImageEvent,
+    ImageEvents,
+    PushedImage,
+    PushProgress,
+)
 from devenv.registry.offer import OfferedImage, registry_offer
 
-__all__ = ["BuildPlan", "build", "list_images", "offered_images", "plan_builds", "push"]
+__all__ = ["BuildPlan", "ImageEvent", "build", "list_images", "offered_images", "plan_builds", "push"]
 
 
 def list_images(project: Project) -> list[CatalogEntry]:
@@ -37,11 +45,20 @@ def build(
     push: bool = False,
     progress: Optional[BuildProgress] = None,
     push_progress: Optional[PushProgress] = None,
+    events: Optional[ImageEvents] = None,
 ) -> tuple[list[BuiltImage], list[PushedImage]]:
-    """Build `plans` in order (what the registry or engine holds already is not built again,
-    unless `force`); `push` publishes each image as soon as it is ready."""
+    """Build `plans`, each once its parent is ready, siblings at the same time (what the
+    registry or engine holds already is not built again, unless `force`); `push` publishes each
+    image as soon as it is ready; `events` hears each image's phases."""
     return publish.build_images(
-        connect(), project, plans, force=force, push=push, progress=progress, push_progress=push_progress
+        connect(),
+        project,
+        plans,
+        force=force,
+        push=push,
+        progress=progress,
+        push_progress=push_progress,
+        events=events,
     )
 
 
