@@ -2,7 +2,15 @@
 
 A batch is due when no event came for `quiet_s` (the editor finished saving, the checkout
 finished writing) or when the first event is `max_wait_s` old (a never-ending stream of
-writes still reloads now and then). The clock is injected so tests need no sleeps.
+writes still reloads now and then).
+
+A save is usually known to be complete sooner: the file was closed after writing
+(IN_CLOSE_WRITE) or renamed into place (IN_MOVED_TO). A small batch (at most `FAST_PATHS`
+paths) in which every written path was completed that way is due `settle_s` after its last
+event instead: the settle covers an editor's next step (temp file closed → renamed over the
+original). A path still open for writing, or a batch past `FAST_PATHS` paths (a checkout, an
+`npm install`), waits for the full quiet window, so a burst is still one batch. The clock is
+injected so tests need no sleeps.
 """
 
 from __future__ import annotations
@@ -11,26 +19,50 @@ import threading
 import time
 from typing import Callable, Optional
 
+FAST_PATHS = 8  # an editor's save touches the file, a temp or backup file, a swap file
+
 
 class Debouncer:
-    def __init__(self, quiet_s: float, max_wait_s: float, clock: Callable[[], float] = time.monotonic):
-        if quiet_s < 0 or max_wait_s < 0:
+    def __init__(
+        self,
+        quiet_s: float,
+        max_wait_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        settle_s: Optional[float] = None,
+    ):
+        if quiet_s < 0 or max_wait_s < 0 or (settle_s is not None and settle_s < 0):
             raise ValueError("debounce windows must not be negative")
         self.quiet_s = quiet_s
         self.max_wait_s = max(max_wait_s, quiet_s)
+        self.settle_s = None if settle_s is None else min(settle_s, quiet_s)
         self._clock = clock
         self._lock = threading.Lock()
         self._paths: set[str] = set()
+        self._open: set[str] = set()  # written, not yet closed or renamed into place
+        self._completed = False  # a close-after-write or rename in this batch
         self._first: Optional[float] = None
         self._last: Optional[float] = None
 
     def add(self, path: str) -> None:
+        """A change to `path`; until `done(path)` it counts as still being written."""
         now = self._clock()
         with self._lock:
             if self._first is None:
                 self._first = now
             self._last = now
             self._paths.add(path)
+            self._open.add(path)
+
+    def done(self, path: str, complete: bool) -> None:
+        """`path` is finished: `complete` when it was closed after writing or renamed into
+        place, else gone (deleted, renamed away). Ignored for a path the batch does not hold."""
+        now = self._clock()
+        with self._lock:
+            if path not in self._paths:
+                return
+            self._last = now
+            self._open.discard(path)
+            self._completed = self._completed or complete
 
     def pending(self) -> int:
         with self._lock:
@@ -39,7 +71,13 @@ class Debouncer:
     def _deadline(self) -> Optional[float]:
         if self._first is None or self._last is None:
             return None
-        return min(self._last + self.quiet_s, self._first + self.max_wait_s)
+        quiet = self.quiet_s
+        if self.settle_s is not None and self._settled():
+            quiet = self.settle_s
+        return min(self._last + quiet, self._first + self.max_wait_s)
+
+    def _settled(self) -> bool:
+        return self._completed and not self._open and len(self._paths) <= FAST_PATHS
 
     def time_until_due(self) -> Optional[float]:
         """Seconds until the batch is due (0 if it is), None when nothing is pending."""
@@ -58,5 +96,7 @@ class Debouncer:
         with self._lock:
             batch = frozenset(self._paths)
             self._paths = set()
+            self._open = set()
+            self._completed = False
             self._first = self._last = None
         return batch

@@ -36,6 +36,10 @@ from devenv.watch.observer import TreeWatcher, WatchReport
 from devenv.watch.rules import Plan, RuleSet, RuleSync
 from devenv.watch.sync_agent import SyncAgent
 
+# After a save is complete (closed after writing, renamed into place) a small batch waits this
+# long for the editor's next step, instead of the whole quiet window (docs/watch.md).
+SETTLE_MS = 15
+
 
 class Reporter(Protocol):
     def reloaded(self, service: str, ms: float, nfiles: int, action: WatchAction) -> None: ...
@@ -151,6 +155,7 @@ class WatchLoop:
             self._on_change,
             force_polling=force_polling,
             poll_interval_s=poll_interval_s,
+            on_done=self._on_done,
         )
 
     # --- setup ---
@@ -163,7 +168,9 @@ class WatchLoop:
             path = (self.root / rel).resolve() if rel else self.root.resolve()
             (files.add(path) if path.is_file() else roots.append(path))
         matcher = IgnoreMatcher(self.root, spec.ignore, include_ignored=spec.include_ignored)
-        debouncer = Debouncer(spec.quiet_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock)
+        debouncer = Debouncer(
+            spec.quiet_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock, settle_s=SETTLE_MS / 1000.0
+        )
         supervised = runs_supervised(svc.command, svc.restart)
         return _Watched(svc, spec, roots, files, matcher, RuleSet(spec, supervised=supervised), debouncer)
 
@@ -209,6 +216,15 @@ class WatchLoop:
                 continue
             w.debouncer.add(rel)
             self._wake.set()
+
+    def _on_done(self, abs_path: str, complete: bool) -> None:
+        rel = self._rel(Path(abs_path))
+        if not rel:
+            return
+        for w in self.watched:
+            if w.debouncer.pending():
+                w.debouncer.done(rel, complete)  # a path outside its batch is ignored there
+        self._wake.set()
 
     # --- running ---
     def start(self) -> WatchReport:

@@ -32,6 +32,9 @@ NO_EVENT_FUSE = ("sshfs", "rclone", "vmhgfs", "glusterfs", "gcsfuse", "s3fs")
 POLL_GROUPS_LIMIT = 32  # more separate polled subtrees than this: poll the whole roots instead
 
 OnChange = Callable[[str, bool], None]  # (absolute path, is_dir)
+# (absolute path, complete): a file closed after writing or renamed into place (complete), or
+# deleted / renamed away (not complete): its change is over, the debouncer may act sooner.
+OnDone = Callable[[str, bool], None]
 Prune = Callable[[Path], bool]  # True: never watch this folder (nor anything below it)
 
 
@@ -165,10 +168,12 @@ class TreeWatcher:
         *,
         poll_interval_s: float = 1.0,
         force_polling: bool = False,
+        on_done: Optional[OnDone] = None,
     ):
         self.roots = [Path(r) for r in roots]
         self.prune = prune
         self.on_change = on_change
+        self.on_done = on_done
         self.poll_interval_s = poll_interval_s
         self.force_polling = force_polling or os.environ.get("DEVENV_WATCH_POLL", "") not in ("", "0")
         self._observers: list[Any] = []
@@ -182,8 +187,8 @@ class TreeWatcher:
     # --- events ---
     @staticmethod
     def _event_filter() -> list[Any]:
-        """Only what can mean a change: no open/close-nowrite/close-write, halving the events
-        a burst of writes produces (create + modify per file instead of four)."""
+        """Only what can mean a change, and close-after-write (IN_CLOSE_WRITE), which says a
+        save is complete: no open/close-nowrite (create + modify + close per file, not five)."""
         from watchdog import events as ev  # watchdog loads only when watching starts
 
         return [
@@ -191,6 +196,7 @@ class TreeWatcher:
             ev.FileModifiedEvent,
             ev.FileDeletedEvent,
             ev.FileMovedEvent,
+            ev.FileClosedEvent,
             ev.DirCreatedEvent,
             ev.DirDeletedEvent,
             ev.DirMovedEvent,
@@ -207,10 +213,17 @@ class TreeWatcher:
                     return
                 if event.is_directory and event.event_type == "modified":
                     return  # a folder's mtime: the file events say more
-                watcher._dispatch(os.fsdecode(event.src_path), event.is_directory, event.event_type)
+                src = os.fsdecode(event.src_path)
+                if event.event_type == "closed":
+                    watcher._done(src, True)
+                    return
+                watcher._dispatch(src, event.is_directory, event.event_type)
                 dest = getattr(event, "dest_path", "")
+                if event.event_type in ("deleted", "moved"):
+                    watcher._done(src, False)
                 if dest:
                     watcher._dispatch(os.fsdecode(dest), event.is_directory, "created")
+                    watcher._done(os.fsdecode(dest), True)
 
         return Handler()
 
@@ -220,6 +233,10 @@ class TreeWatcher:
             if folder.parent in self._nonrecursive and not self.prune(folder):
                 self._watch_tree(folder)  # a new folder where watches are not recursive
         self.on_change(path, is_dir)
+
+    def _done(self, path: str, complete: bool) -> None:
+        if self.on_done is not None:
+            self.on_done(path, complete)
 
     def _listdir(self, path: Optional[str]) -> Iterator[os.DirEntry[str]]:
         """scandir without pruned folders, so polling never walks node_modules either."""

@@ -77,3 +77,86 @@ def test_time_until_due_is_the_earlier_deadline():
 def test_max_wait_never_shorter_than_quiet():
     debouncer = Debouncer(0.3, 0.1, clock=FakeClock())
     assert debouncer.max_wait_s == 0.3
+
+
+# --- a complete save settles sooner (settle window), a burst still waits for quiet ---
+
+
+def _settling(clock: FakeClock) -> Debouncer:
+    return Debouncer(0.125, 2.0, clock=clock, settle_s=0.015625)
+
+
+def test_a_save_closed_after_writing_is_due_after_the_settle_window():
+    clock = FakeClock()
+    debouncer = _settling(clock)
+    debouncer.add("shop/page.py")  # truncate (O_TRUNC): modified
+    clock.advance(0.001)
+    debouncer.add("shop/page.py")  # write: modified
+    assert debouncer.time_until_due() == 0.125  # still open for writing: the quiet window
+    debouncer.done("shop/page.py", True)  # IN_CLOSE_WRITE
+    assert debouncer.time_until_due() == 0.015625
+    clock.advance(0.015625)
+    assert debouncer.flush() == {"shop/page.py"}
+
+
+def test_truncate_then_write_never_acts_on_the_empty_file():
+    clock = FakeClock()
+    debouncer = _settling(clock)
+    debouncer.add("shop/page.py")  # truncated, not closed: the file may be empty now
+    clock.advance(0.1)
+    assert not debouncer.due()  # open for writing: only the quiet window (or a close) ends it
+    debouncer.add("shop/page.py")
+    debouncer.done("shop/page.py", True)
+    clock.advance(0.015625)
+    assert debouncer.flush() == {"shop/page.py"}
+    assert debouncer.pending() == 0  # one batch, one reload
+
+
+def test_write_temp_then_rename_is_one_batch():
+    clock = FakeClock()
+    debouncer = _settling(clock)
+    debouncer.add("shop/.page.py.tmp")  # created
+    debouncer.add("shop/.page.py.tmp")  # written
+    clock.advance(0.001)
+    debouncer.done("shop/.page.py.tmp", True)  # closed
+    clock.advance(0.005)  # the editor renames within the settle window
+    assert not debouncer.due()
+    debouncer.add("shop/.page.py.tmp")  # moved away (src)
+    debouncer.done("shop/.page.py.tmp", False)
+    debouncer.add("shop/page.py")  # moved into place (dest)
+    debouncer.done("shop/page.py", True)
+    assert not debouncer.due()
+    clock.advance(0.015625)
+    assert debouncer.flush() == {"shop/.page.py.tmp", "shop/page.py"}
+
+
+def test_a_deleted_file_alone_waits_for_quiet():
+    clock = FakeClock()
+    debouncer = _settling(clock)
+    debouncer.add("shop/old.py")
+    debouncer.done("shop/old.py", False)  # nothing was written: no sooner than the quiet window
+    assert debouncer.time_until_due() == 0.125
+
+
+def test_a_close_of_a_path_outside_the_batch_is_ignored():
+    clock = FakeClock()
+    debouncer = _settling(clock)
+    debouncer.done("shop/page.py", True)
+    assert debouncer.pending() == 0 and debouncer.time_until_due() is None
+
+
+def test_a_checkout_of_5000_closed_files_is_one_batch():
+    clock = FakeClock()
+    debouncer = _settling(clock)
+    batches = []
+    for i in range(5000):
+        debouncer.add(f"src/f{i}.py")
+        debouncer.done(f"src/f{i}.py", True)  # each file written and closed
+        clock.advance(1 / 8192)  # a checkout writes a file in well under a millisecond
+        if debouncer.due():
+            batches.append(debouncer.flush())
+    assert batches == []  # past a handful of paths the settle window no longer applies
+    assert not debouncer.due()
+    clock.advance(0.125)
+    assert debouncer.due()
+    assert len(debouncer.flush()) == 5000
