@@ -143,13 +143,51 @@ def median_ms(values: list[float]) -> float:
     return round(statistics.median(values) * 1000, 1)
 
 
+def edit_only(rounds: int, instance: str) -> int:
+    """A copy of the shop as instance `instance`: edit -> served by stage, vs docker restart."""
+    import docker
+    from edit_breakdown import cpu_idle_percent, measure
+
+    registry = os.environ.get("DEVENV_TEST_REGISTRY", "127.0.0.1:5555")
+    env = dict(os.environ, NO_COLOR="1", DEVENV_INSTANCE=instance)
+    os.environ["DEVENV_INSTANCE"] = instance
+    devenv = [sys.executable, "-m", "devenv"]
+    client = docker.from_env(version="1.41")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "shop"
+        make_project(root, "bench" + uuid.uuid4().hex[:6], registry, env, devenv)
+        try:
+            run([*devenv, "up", "-d"], root, env, timeout=900)
+            url = web_url(devenv, root, env) + "/"
+            result = measure(root, instance, client, rounds, lambda text: set_headline(root, text), url)
+            result["watcher_idle_cpu_percent"] = cpu_idle_percent()
+        finally:
+            subprocess.run([*devenv, "down", "--volumes"], cwd=root, env=env, capture_output=True)
+    per_round = result.pop("per_round")
+    print(f"{'stage (ms since save)':<24} median   (rounds: {rounds}, cores: {os.cpu_count()})")
+    for stage, value in result["stages_ms_since_save"].items():
+        print(f"  {stage:<22} {value:>6.1f}")
+    ratio = round(result["devenv_edit_served_ms"] / result["docker_restart_served_ms"], 2)
+    print(f"docker restart -> served {result['docker_restart_served_ms']:>6.1f}   devenv/docker {ratio:.2f}x")
+    print(f"quiet window only -> served {result['quiet_window_only_served_ms']:>6.1f} "
+          f"(stages {result['quiet_window_only_stages_ms']})")  # fmt: skip
+    print(f"reloads {result['reloads']} for {3 * rounds} saves; watcher idle CPU "
+          f"{result['watcher_idle_cpu_percent']} %")  # fmt: skip
+    print(json.dumps({"bench": "shop-edit", **result, "ratio": ratio, "per_round": per_round}))
+    return 0
+
+
 def main() -> int:
     import docker
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-quickstart", action="store_true", help="skip timing scripts/quickstart.sh")
+    parser.add_argument("--edit-only", action="store_true", help="only edit -> served, stage by stage")
+    parser.add_argument("--instance", default="speedbench", help="the benchmark stack's instance")
     args = parser.parse_args()
+    if args.edit_only:
+        return edit_only(args.rounds, args.instance)
     registry = os.environ.get("DEVENV_TEST_REGISTRY", "127.0.0.1:5555")
     env = dict(os.environ, NO_COLOR="1")
     ensure_catalog(env, registry)

@@ -168,9 +168,9 @@ class WatchLoop:
             path = (self.root / rel).resolve() if rel else self.root.resolve()
             (files.add(path) if path.is_file() else roots.append(path))
         matcher = IgnoreMatcher(self.root, spec.ignore, include_ignored=spec.include_ignored)
-        debouncer = Debouncer(
-            spec.quiet_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock, settle_s=SETTLE_MS / 1000.0
-        )
+        # A `debounce_ms` of the project's own is a window it chose: it is kept whole.
+        settle = SETTLE_MS / 1000.0 if spec.debounce_ms is None else None
+        debouncer = Debouncer(spec.quiet_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock, settle_s=settle)
         supervised = runs_supervised(svc.command, svc.restart)
         return _Watched(svc, spec, roots, files, matcher, RuleSet(spec, supervised=supervised), debouncer)
 

@@ -32,7 +32,7 @@ def _needs(what: str) -> None:
     pytest.skip(what)
 
 
-QUICKSTART_IMAGES = ("base", "python", "node", "postgres")  # what scripts/quickstart.sh builds
+QUICKSTART_IMAGES = ("base", "python", "node", "postgres")  # the quick start's three, and node for the suite
 
 
 def ensure_catalog(registry: str, names: Sequence[str] = QUICKSTART_IMAGES) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,6 +189,37 @@ def test_a_5000_file_burst_gives_exactly_one_reload(docker_client, busybox_image
     assert len(rec.reloads) == 2
     assert rec.reloads[0][1] >= 5000
     assert rec.reloads[1] == ("web", 1, "restart")
+
+
+def test_an_editors_save_in_steps_is_one_reload_of_the_whole_file(
+    docker_client, busybox_image, proj, tmp_path, watching
+):
+    """Default windows (the 15 ms settle after a complete write): write a temp file and rename
+    it over the original; then truncate, pause with the file still open, write the rest."""
+    src = tmp_path / "src"
+    write_app(src, "v1")
+    container = run_app(docker_client, busybox_image, proj, src)
+    url = app_url(container)
+    served(url, "v1")
+    _, rec = watching(src, _service(), container)
+
+    temp = src / ".content.tmp"
+    temp.write_text("v2 whole\n")  # created, written, closed
+    temp.replace(src / "content")  # renamed into place
+    served(url, "v2 whole")
+    wait_for(lambda: rec.count() >= 1, what="the rename's reload")
+
+    with open(src / "content", "w") as handle:  # truncated: the file is empty now
+        handle.write("v3 ")
+        handle.flush()
+        time.sleep(0.05)  # longer than the settle: a reload now would serve a half-written file
+        handle.write("whole\n")
+    served(url, "v3 whole")
+    wait_for(lambda: rec.count() >= 2, what="the in-place save's reload")
+    time.sleep(0.5)  # anything late would be a second reload of either save
+    assert [r[1] for r in rec.reloads] == [2, 1]  # the temp's name and the file; the file
+    assert not rec.failures
+    assert b"v3 \n" not in container.logs()  # the app never started on the half-written file
 
 
 def test_ignored_paths_give_no_reload(docker_client, busybox_image, proj, tmp_path, watching):
