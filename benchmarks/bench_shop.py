@@ -13,6 +13,13 @@ against raw docker doing the same work, in the same run (median of N rounds).
                   volume, db, health, web, health, exec, remove all) — target <= 1.2x
   quickstart      `bash scripts/quickstart.sh` run again on this machine (nothing to build)
 
+    python3 benchmarks/bench_shop.py --edit-only [--rounds 7] [--instance speedbench]
+
+  edit only       a copy of the shop as its own instance: edit -> served stage by stage (event,
+                  decision, signal, fork, app ready, served; benchmarks/edit_breakdown.py),
+                  rounds alternating with a save under the quiet window alone and `docker
+                  restart` of the same container; the watcher's idle CPU. Target: <= 80 ms.
+
 The catalog is built and pushed first as the quick start does (a no-op when the registry has it).
 Prints a table and a JSON line; exits 0 (a report, not a gate).
 """
