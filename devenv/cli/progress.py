@@ -117,7 +117,7 @@ class BuildBoard:
         """An `ImageEvent` of devenv.images.publish."""
         with self.lock:
             if event.phase == "building":
-                self.state[event.name] = "starting"
+                self.state[event.name] = "checking what is built"
                 if not self.live:
                     self.output.info(f"  {event.name}: started")
             elif event.phase == "pushing":
