@@ -16,7 +16,7 @@ SHORT_DEADLINES = {"DEVENV_REGISTRY_CONNECT_TIMEOUT": "2", "DEVENV_REGISTRY_READ
 # What each fault must be called (any of these words, case-insensitive): the user's next step differs.
 WORDS = {
     "401": ("unauthorized", "authentication", "log in", "login", "credentials", "denied"),
-    "404": ("not found", "unknown", "no such", "does not exist"),
+    "404": ("not found", "unknown", "no such", "does not exist", "has no repository", "no tag"),
     "500": ("500", "server error", "internal"),
     "stall": ("stalled", "no answer", "did not answer", "timed out"),
     "down": ("cannot reach", "unreachable", "refused", "not reachable"),
