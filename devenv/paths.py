@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from devenv import settings
+
 APP = "devenv"
 
 
@@ -19,7 +21,7 @@ def _linux_state_dir() -> Path:
 
 def state_dir() -> Path:
     """Locks, per-instance state, the supervisor shim copy. `DEVENV_STATE_DIR` overrides."""
-    override = os.environ.get("DEVENV_STATE_DIR")
+    override = settings.STATE_DIR.get()
     if override:
         path = Path(override)
     elif sys.platform.startswith("linux"):

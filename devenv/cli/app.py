@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import click
 
-from devenv import __version__, interrupts
+from devenv import __version__, interrupts, settings
 from devenv.cli.output import Output
 from devenv.errors import DevenvError, ExitCode
 from devenv.paths import resolved
@@ -106,7 +106,7 @@ class LazyGroup(click.Group):
 @click.option(
     "--project-dir",
     type=click.Path(file_okay=False),
-    envvar="DEVENV_PROJECT_DIR",
+    envvar=settings.PROJECT_DIR.env,
     help="Folder holding devenv.toml (default: search upward from the current folder).",
 )
 @click.option("-v", "--verbose", count=True, help="More detail (and a traceback on internal errors).")
@@ -114,7 +114,7 @@ class LazyGroup(click.Group):
 @click.option(
     "--trust",
     is_flag=True,
-    envvar="DEVENV_TRUST",
+    envvar=settings.TRUST.env,
     help="Act on what devenv.toml grants (privileged, host paths, ...) without `devenv trust` (CI).",
 )
 @click.pass_context
@@ -139,7 +139,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     verbose = any(a in ("-v", "--verbose") or a.startswith("-vv") for a in (argv or sys.argv[1:]))
     out = Output(verbosity=1 if verbose else 0)  # the command's too: it learns the secrets to redact
     installed = interrupts.install()  # the entry point did already, unless run in-process (tests)
-    if "_DEVENV_COMPLETE" in os.environ:  # a TAB in the shell: click answers and exits
+    if settings.COMPLETE.env in os.environ:  # a TAB in the shell: click answers and exits
         from devenv.cli.completion import register_fish
 
         register_fish()

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import click
 
+from devenv import settings
+
 if TYPE_CHECKING:  # click.shell_completion loads only when a shell asks (every command imports this)
     from click.shell_completion import CompletionItem
 
 SHELLS = ("bash", "zsh", "fish")
-COMPLETE_VAR = "_DEVENV_COMPLETE"
+COMPLETE_VAR = settings.COMPLETE.env
 
 
 def _start(ctx: click.Context) -> Optional[Path]:

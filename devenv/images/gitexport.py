@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
+from devenv import settings
 from devenv.errors import DevenvError
 
 
@@ -60,9 +61,9 @@ def current_branch(root: Path, environ: Mapping[str, str] = os.environ) -> Optio
 
 
 def default_branch(root: Path, environ: Mapping[str, str] = os.environ) -> str:
-    for name in ("DEVENV_DEFAULT_BRANCH", "CI_DEFAULT_BRANCH"):
-        if environ.get(name):
-            return environ[name]
+    configured = settings.DEFAULT_BRANCH.get(environ) or environ.get("CI_DEFAULT_BRANCH")
+    if configured:
+        return configured
     origin_head = _out(root, "symbolic-ref", "--short", "-q", "refs/remotes/origin/HEAD")
     if origin_head:
         return origin_head.split("/", 1)[-1]

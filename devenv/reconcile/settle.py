@@ -9,12 +9,13 @@ import time
 from collections.abc import Sequence
 from typing import Callable
 
+from devenv import settings
 from devenv.engine.health import died, settle
 from devenv.engine.port import EngineStack
 from devenv.engine.records import ContainerSpec
 from devenv.errors import ConfigError, about
 from devenv.interrupts import interruptible_sleep
-from devenv.watch.supervisor import STATUS_FILE, is_supervised
+from devenv.watch.supervisor import is_supervised
 
 SUPERVISOR_WAIT_S = 5.0  # an ENTRYPOINT may do some set-up before it runs its command
 POLL_S = 0.1
@@ -31,7 +32,7 @@ def _status_file(spec: ContainerSpec) -> str:
     engine cannot see it."""
     if not spec.command or not is_supervised(spec.command):
         return ""
-    path = dict(spec.environment).get("DEVENV_STATUS", STATUS_FILE)
+    path = settings.SUPERVISOR_STATUS.get(dict(spec.environment))
     if spec.read_only or any(m.kind == "tmpfs" and path.startswith(m.target.rstrip("/") + "/") for m in spec.mounts):
         return ""
     return path

@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
-from devenv.errors import ConfigError, RegistryError, RegistryNotFound, RegistryUnreachable
+from devenv import settings
+from devenv.errors import RegistryError, RegistryNotFound, RegistryUnreachable
 from devenv.registry.auth import Credentials
 from devenv.registry.reference import CONTENT_TAG_PREFIX
 
@@ -43,31 +44,15 @@ class Timeouts:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Timeouts:
         return cls(
-            connect_s=_seconds(environ, "DEVENV_REGISTRY_CONNECT_TIMEOUT", cls.connect_s),
-            read_s=_seconds(environ, "DEVENV_REGISTRY_READ_TIMEOUT", cls.read_s),
+            connect_s=settings.REGISTRY_CONNECT_TIMEOUT.get(environ),
+            read_s=settings.REGISTRY_READ_TIMEOUT.get(environ),
         )
-
-
-def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise ConfigError(
-            f"environment {name}={raw!r} is not a positive number of seconds", hint=f"e.g. {name}=5"
-        )
-    return value
 
 
 def use_plain_http(host: str, environ: Mapping[str, str] = os.environ) -> bool:
     """Loopback registries speak plain HTTP (as the engine assumes); others only when listed in
     `DEVENV_REGISTRY_INSECURE` (comma-separated hosts)."""
-    insecure = {h.strip() for h in environ.get("DEVENV_REGISTRY_INSECURE", "").split(",") if h.strip()}
-    if host in insecure:
+    if host in settings.REGISTRY_INSECURE.get(environ):
         return True
     name = host.rsplit(":", 1)[0].strip("[]") if host.count(":") <= 1 or host.startswith("[") else host
     if name == "localhost":

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Optional
 
+from devenv import settings
 from devenv.config.imageref import DOCKER_HUB, ImageRef, is_full_reference, parse_reference
 
 # devenv's own tags naming a catalog image by its inputs (images/catalog.py): not for people.
@@ -28,7 +29,7 @@ def effective_registry(
     project_registry: Optional[str], environ: Mapping[str, str] = os.environ
 ) -> Optional[str]:
     """`DEVENV_REGISTRY` (e.g. a mirror) wins over `[project] registry`."""
-    value = environ.get("DEVENV_REGISTRY") or project_registry
+    value = settings.REGISTRY.get(environ, file=project_registry)
     return value.strip().rstrip("/") if value else None
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from devenv import settings
 from devenv.watch.inotify import inotify_fix, inotify_watched_inodes, max_user_watches, no_instance_note
 
 # Change events from these never reach a local watcher (the writes happen on another machine).
@@ -175,7 +176,7 @@ class TreeWatcher:
         self.on_change = on_change
         self.on_done = on_done
         self.poll_interval_s = poll_interval_s
-        self.force_polling = force_polling or os.environ.get("DEVENV_WATCH_POLL", "") not in ("", "0")
+        self.force_polling = force_polling or settings.WATCH_POLL.get()
         self._observers: list[Any] = []
         self._native: Any = None
         self._nonrecursive: set[Path] = set()

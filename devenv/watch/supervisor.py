@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
-from devenv import paths
+from devenv import paths, settings
 from devenv.config.pycommand import python_command
 
 SHIM_MOUNT = "/.devenv"
@@ -23,7 +23,7 @@ SUPERVISE = f"{SHIM_MOUNT}/supervise.sh"
 RESTART = f"{SHIM_MOUNT}/restart.sh"
 PRELOAD = f"{SHIM_MOUNT}/pywarm.py"  # the supervisor of a Python command with watch.preload
 # One line, rewritten on every change: "<shim pid> <generation> <state> <child pid> <exit code>".
-STATUS_FILE = "/tmp/.devenv-supervise"
+STATUS_FILE = settings.SUPERVISOR_STATUS.default
 # What the shim prints on stderr (so in the container log) when the process exits by itself.
 EXIT_MARKER = "devenv-supervise: exited with code "
 

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "devenv"
 # its own layer or above.
 LAYERS: list[set[str]] = [
     {"__init__", "errors"},
+    {"settings"},  # the DEVENV_* variables, read by every layer above
     {"paths", "interrupts", "fsutil", "reads"},
     {"config"},
     {"engine"},
