@@ -1,5 +1,6 @@
-"""devenv.toml → `Project`: find the file, parse, validate against the declarations,
-then check what spans keys (dependencies, paths, duplicate ports)."""
+"""devenv.toml → `Project`: find the file, parse, validate against the declarations, fill the
+model records from them (`Record.build`), and compute and check what spans keys (defaults that
+depend on other keys, dependencies, paths, duplicate ports)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from devenv.config.locate import dotted, line_of
 from devenv.config.order import CycleError, dependency_order, shown_cycle
 from devenv.config.profiles import first_extends_cycle, known_profiles
 from devenv.config.pycommand import python_command
-from devenv.config.schema import ROOT
+from devenv.config.schema import BUILD, DATA, ENV, PROJECT, RENDER, ROOT, SERVICE, WATCH, WATCH_RULE
 from devenv.config.types import Invalid, unknown_key_message
 from devenv.config.watch_actions import (
     EXEC_ACTIONS,
@@ -126,7 +127,8 @@ def _folder_name(root: Path) -> str:
 
 
 class _Builder:
-    """Turns validated plain data into the frozen model, checking what spans several keys."""
+    """Turns validated plain data into the frozen model: the declarations fill each record
+    (`Record.build`); this computes the custom keys' fields and checks what spans several keys."""
 
     def __init__(self, path: Path, text: str, data: dict[str, Any], host_paths: bool = True):
         self.host_paths = host_paths
@@ -145,28 +147,31 @@ class _Builder:
             raise self.fail(where, err.message, err.hint) from None
 
     def build(self) -> model.Project:
-        project = self.data["project"] or {}
-        stop_timeout = project.get("stop_timeout") or 1.0
+        project = self.data["project"] or PROJECT.check({})
+        stop_timeout = project["stop_timeout"] or 1.0  # "0s" here counts as unset; a service's own "0s" holds
         services = tuple(
             self.service(name, raw, stop_timeout) for name, raw in (self.data["services"] or {}).items()
         )
         self.check_dependencies(services)
         self.check_ports(services)
-        return model.Project(
-            name=project.get("name") or _folder_name(self.root),
+        return PROJECT.build(
+            project,
+            name=project["name"] or _folder_name(self.root),
+            stop_timeout_s=stop_timeout,
             root=self.root,
             config_file=self.path.resolve(),
-            registry=project.get("registry"),
             services=services,
-            volumes=self.volumes(),
+            volumes=self.table("volumes", ()),
             env=self.env(),
-            stop_timeout_s=stop_timeout,
-            images=tuple(
-                model.CatalogImage(name, raw["from"], tuple(sorted((raw["build_args"] or {}).items())))
-                for name, raw in (self.data["images"] or {}).items()
-            ),
-            instance_per_worktree=project.get("instance_per_worktree") is not False,
+            images=self.table("images", ()),
         )
+
+    def table(self, name: str, unset: Any) -> Any:
+        """A top-level key's records as the declaration builds them (`unset` when absent)."""
+        raw = self.data[name]
+        key = ROOT.key(name)
+        assert key is not None
+        return unset if raw is None else key.type.to_model(raw)
 
     def service(self, name: str, raw: dict[str, Any], project_stop: float) -> model.Service:
         where = ["services", name]
@@ -192,28 +197,17 @@ class _Builder:
             self.check_sync_outside_code(where, code, watch)
         if watch is not None and watch.preload:
             self.check_preload(where, raw)
-        return model.Service(
+        return SERVICE.build(
+            raw,
             name=name,
-            image=raw["image"],
             build=self.build_spec(where, raw["build"]),
-            command=_tuple(raw["command"]),
-            entrypoint=_tuple(raw["entrypoint"]),
             workdir=raw["workdir"] or code,
-            ports=tuple(model.PortSpec(**p) for p in raw["ports"] or ()),
             code=code,
             data=tuple(self.data_mount(where, i, d) for i, d in enumerate(raw["data"] or ())),
-            volumes=tuple(model.VolumeMount(**v) for v in raw["volumes"] or ()),
             environment=tuple(sorted(environment.items())) if environment is not None else None,
             env=raw["env"] or ("prod" if environment is None else None),
-            depends_on=tuple(raw["depends_on"] or ()),
-            health=self.health(raw["health"]),
             user=user,
-            read_only=raw["read_only"],
-            privileged=raw["privileged"],
-            docker_socket=raw["docker_socket"],
             stop_timeout_s=_stop_timeout(raw, project_stop),
-            stop_signal=raw["stop_signal"],
-            restart=raw["supervise"],
             watch=watch or _implicit_watch(code, raw),
             line=line_of(self.text, where),
             code_source=code_source,
@@ -241,7 +235,7 @@ class _Builder:
         if raw is None:
             return None
         if isinstance(raw, str):
-            raw = {"context": raw, "dockerfile": "Dockerfile", "args": None, "target": None, "from": None}
+            raw = BUILD.check({"context": raw})
         context = self.resolved([*where, "build", "context"], self.root / raw["context"])
         if self.host_paths and not context.is_dir():
             raise self.fail(
@@ -249,13 +243,7 @@ class _Builder:
                 f'folder "{raw["context"]}" does not exist',
                 "give a folder relative to the project",
             )
-        return model.BuildSpec(
-            context=context,
-            dockerfile=raw["dockerfile"],
-            args=tuple(sorted((raw["args"] or {}).items())),
-            target=raw["target"],
-            base=raw["from"],
-        )
+        return BUILD.build(raw, context=context)
 
     def data_mount(self, where: list[Any], index: int, raw: dict[str, Any]) -> model.DataMount:
         source = Path(os.path.expanduser(raw["source"]))
@@ -270,37 +258,14 @@ class _Builder:
             )
         written = raw["source"]
         home = written if written == "~" or written.startswith("~/") else None
-        return model.DataMount(source=source, target=raw["target"], read_only=raw["read_only"], home=home)
-
-    def health(self, raw: Optional[dict[str, Any]]) -> Optional[model.Health]:
-        if raw is None:
-            return None
-        return model.Health(
-            cmd=tuple(raw["cmd"]),
-            interval_s=raw["interval"],
-            timeout_s=raw["timeout"],
-            retries=raw["retries"],
-            start_period_s=raw["start_period"],
-        )
+        return DATA.build(raw, source=source, home=home)
 
     def watch(self, raw: Optional[dict[str, Any]], service: str) -> Optional[model.WatchSpec]:
         if raw is None:
             return None
         where = ["services", service, "watch", "rules"]
         rules = tuple(self.watch_rule(r, [*where, i]) for i, r in enumerate(raw["rules"] or ()))
-        return model.WatchSpec(
-            paths=tuple(raw["paths"] or ()),
-            ignore=tuple(raw["ignore"] or ()),
-            action=raw["action"],
-            debounce_ms=raw["debounce_ms"],
-            max_wait_ms=raw["max_wait_ms"],
-            exec=tuple(raw["exec"] or ()),
-            restart_after_exec=raw["restart_after_exec"],
-            sync_target=raw["sync_target"],
-            rules=rules,
-            include_ignored=raw["include_ignored"],
-            preload=raw["preload"],
-        )
+        return WATCH.build(raw, rules=rules)
 
     def check_sync_outside_code(self, where: list[Any], code: str, watch: model.WatchSpec) -> None:
         """A sync into the `code` bind mount writes each copied file back into the project
@@ -376,25 +341,7 @@ class _Builder:
                     'add source = "FOLDER" (the rule\'s paths have globs or several entries)',
                 )
             source = paths[0].lstrip("/")  # "/web": the project's web, anchored as gitignore reads it
-        return model.WatchRule(
-            tuple(raw["paths"]),
-            action,
-            target,
-            None if source is None else _project_rel(source),
-            tuple(raw["exec"] or ()),
-            raw["initial_sync"],
-        )
-
-    def volumes(self) -> tuple[model.VolumeDecl, ...]:
-        return tuple(
-            model.VolumeDecl(
-                name=name,
-                driver=raw["driver"],
-                options=tuple(sorted((raw["options"] or {}).items())),
-                external=raw["external"],
-            )
-            for name, raw in (self.data["volumes"] or {}).items()
-        )
+        return WATCH_RULE.build(raw, source=None if source is None else _project_rel(source))
 
     def env(self) -> model.EnvSpec:
         raw = self.data["env"]
@@ -432,23 +379,10 @@ class _Builder:
         prod = targets.setdefault(
             "prod", tuple(self.prod_entry(["env", "prod"], i, e) for i, e in enumerate(raw["prod"] or ()))
         )
-        return model.EnvSpec(
+        return ENV.build(
+            raw,
             prod=prod,
             targets=tuple(sorted(targets.items())) if raw["targets"] else (),  # prod alone: none
-            secrets=raw["secrets"],
-            profiles=tuple(
-                model.Profile(
-                    name=name,
-                    extends=p["extends"],
-                    set=tuple(sorted((p["set"] or {}).items())),
-                    unset=tuple(p["unset"] or ()),
-                    dev_only=tuple(p["dev_only"] or ()),
-                    placeholder_secrets=p["placeholder_secrets"],
-                )
-                for name, p in profiles.items()
-            ),
-            default_profile=default,
-            secret_keys=tuple(raw["secret_keys"] or ()),
         )
 
     def prod_entry(self, where: list[Any], index: int, raw: Any) -> Union[str, model.RenderSource]:
@@ -461,7 +395,7 @@ class _Builder:
                 "is empty",
                 'give the command as an array, e.g. ["helm", "template", "shop", "deploy/chart"]',
             )
-        return model.RenderSource(command, tuple(raw["inputs"] or ()), raw["select"])
+        return RENDER.build(raw, command=command)
 
     def check_extends_cycles(self, profiles: dict[str, Any]) -> None:
         found = first_extends_cycle({name: p["extends"] for name, p in profiles.items()})
@@ -536,7 +470,3 @@ def _stop_timeout(raw: dict[str, Any], project_stop: float) -> float:
     if raw["stop_timeout"] is not None:
         return float(raw["stop_timeout"])
     return max(project_stop, STATEFUL_STOP_TIMEOUT_S) if raw["volumes"] else project_stop
-
-
-def _tuple(value: Optional[list[str]]) -> Optional[tuple[str, ...]]:
-    return tuple(value) if value is not None else None

@@ -1,5 +1,9 @@
 """The typed model of devenv.toml. Built by `config.loader`, read by every other layer.
 
+Each record is filled from the key declarations in `config.schema` (`Record.build`: a key names
+its field); a record's defaults are the declared ones, which tests/unit/test_config_declarations.py
+holds equal. Fields the file does not set directly (`line`, a table's `name`) are the loader's.
+
 Immutable records as NamedTuples: every devenv process loads this model, and a NamedTuple
 class costs a fraction of a frozen dataclass's to create (one generated function, not five),
 which a no-op `devenv up` notices. Copies with changes use `._replace(...)`.

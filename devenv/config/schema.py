@@ -1,7 +1,9 @@
-"""Every key of devenv.toml, declared once: type, default, one line of help.
+"""Every key of devenv.toml, declared once: type (its validator), default, one line of help,
+and the model field it fills.
 
-Validation (`loader`), `devenv config schema` (JSON Schema) and docs/config-reference.md
-(`reference`) all read these declarations.
+Validation and the model records (`loader`: `Record.build`), `devenv config schema` (JSON
+Schema) and docs/config-reference.md (`reference`) all read these declarations. A unit test
+holds each record's field defaults equal to the declared ones.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from devenv.config import model
 from devenv.config.types import (
     Bool,
     Command,
@@ -22,6 +25,7 @@ from devenv.config.types import (
     ListOf,
     MapOf,
     OneOf,
+    Record,
     Str,
     Table,
     Type,
@@ -65,6 +69,9 @@ class PortString(Type):
             "strict": False,
         }
 
+    def to_model(self, value: Any) -> Any:
+        return _PORT_TABLE.build(value)
+
     def schema(self) -> dict[str, Any]:
         return {
             "anyOf": [
@@ -78,7 +85,8 @@ class PortString(Type):
         return '"HOST:CONTAINER[/udp]", "IP:HOST:CONTAINER", or a table'
 
 
-_PORT_TABLE = Table(
+_PORT_TABLE = Record(
+    model.PortSpec,
     (
         Key("container", Int(1, 65535), "Port inside the container.", required=True),
         Key("host", Int(0, 65535), "Port on the host (0 = any free port; default: same as container).", 0),
@@ -112,6 +120,9 @@ class VolumeString(Type):
             raise Invalid(f'expected "NAME:/path", got {value!r}')
         return _volume_string(value)
 
+    def to_model(self, value: Any) -> Any:
+        return _VOLUME_TABLE.build(value)
+
     def schema(self) -> dict[str, Any]:
         return {"anyOf": [{"type": "string"}, _VOLUME_TABLE.schema()]}
 
@@ -121,7 +132,8 @@ class VolumeString(Type):
 
 CONTAINER_PATH = Str(pattern=r"/.*", example="/app", what="an absolute container path")
 
-_VOLUME_TABLE = Table(
+_VOLUME_TABLE = Record(
+    model.VolumeMount,
     (
         Key("name", Str(pattern=NAME, what="a volume name (a-z, 0-9, _ -)"), "Volume name.", required=True),
         Key("target", CONTAINER_PATH, "Where it is mounted in the container.", required=True),
@@ -130,19 +142,22 @@ _VOLUME_TABLE = Table(
     what="a volume table",
 )
 
-DATA = Table(
+DATA = Record(
+    model.DataMount,
     (
         Key(
             "source",
             Str(what="a host path"),
             "Host path (absolute, ~ or project-relative); must exist.",
             required=True,
+            custom=True,  # resolved against the project, checked to exist
         ),
         Key("target", CONTAINER_PATH, "Where it is mounted in the container.", required=True),
         Key("read_only", Bool(), "Mount read-only (external data is never written unless you say so).", True),
     ),
     help="An external data disk or folder, bind-mounted in. devenv never deletes it.",
     what="a data table {source, target}",
+    extra=("home",),  # the source as written under ~/, from `source`
 )
 
 CODE = Table(
@@ -159,20 +174,34 @@ CODE = Table(
     what="a code table {source, target}",
 )
 
-HEALTH = Table(
+HEALTH = Record(
+    model.Health,
     (
         Key("cmd", Command(), "Check command, run in the container; exit 0 = healthy.", required=True),
-        Key("interval", Duration(), "Time between checks.", "1s"),
-        Key("timeout", Duration(), "A check running longer than this fails.", "5s"),
+        Key("interval", Duration(), "Time between checks.", "1s", field="interval_s"),
+        Key("timeout", Duration(), "A check running longer than this fails.", "5s", field="timeout_s"),
         Key("retries", Int(1, 10000), "Failed checks before the service counts as unhealthy.", 30),
-        Key("start_period", Duration(), "Grace period after start in which failures do not count.", "0s"),
+        Key(
+            "start_period",
+            Duration(),
+            "Grace period after start in which failures do not count.",
+            "0s",
+            field="start_period_s",
+        ),
     ),
     what="a health table {cmd = [...]}",
 )
 
-BUILD = Table(
+BUILD = Record(
+    model.BuildSpec,
     (
-        Key("context", Str(what="a project-relative folder"), "Build context folder.", "."),
+        Key(
+            "context",
+            Str(what="a project-relative folder"),
+            "Build context folder.",
+            ".",
+            custom=True,  # resolved against the project, checked to exist
+        ),
         Key("dockerfile", Str(), "Dockerfile path, relative to the context.", "Dockerfile"),
         Key("args", MapOf(EnvValue()), "Build arguments.", None),
         Key("target", Str(), "Build stage to stop at.", None),
@@ -182,13 +211,15 @@ BUILD = Table(
             "Base image, passed as the build arg BASE_IMAGE: a short name resolves against [project] "
             "registry and is pinned by devenv.lock, so the build starts from the team's exact image.",
             None,
+            field="base",
         ),
     ),
     help="Build the service's image from the working tree (honours .dockerignore).",
     what="a build table {context = ...}",
 )
 
-WATCH_RULE = Table(
+WATCH_RULE = Record(
+    model.WatchRule,
     (
         Key(
             "paths",
@@ -208,6 +239,7 @@ WATCH_RULE = Table(
             Str(),
             "Project-relative folder (or file) that `target` mirrors (default: the rule's one path).",
             None,
+            custom=True,  # defaults to the rule's one path, made project-relative
         ),
         Key(
             "exec", Command(), 'Command for action = "exec" / "sync+exec" (default: the table\'s exec).', None
@@ -217,7 +249,8 @@ WATCH_RULE = Table(
     what="a rule table {paths, action}",
 )
 
-WATCH = Table(
+WATCH = Record(
+    model.WatchSpec,
     (
         Key("paths", ListOf(Str()), "Project-relative folders/files to watch (default: the project).", None),
         Key(
@@ -243,6 +276,7 @@ WATCH = Table(
             ListOf(WATCH_RULE),
             "Path rules mapping changes to other actions; first match wins.",
             None,
+            custom=True,  # each checked against its action
         ),
         Key("include_ignored", Bool(), "Also watch node_modules, .venv and other ignored folders.", False),
         Key(
@@ -257,7 +291,8 @@ WATCH = Table(
     what="a watch table",
 )
 
-SERVICE = Table(
+SERVICE = Record(
+    model.Service,
     (
         Key("image", Str(), 'Image; a short name ("python:3.12") resolves against [project] registry.', None),
         Key(
@@ -265,11 +300,16 @@ SERVICE = Table(
             OneOf((Str(), BUILD), "a context folder or a build table"),
             "Build the image from the working tree instead of pulling it.",
             None,
+            custom=True,  # a folder or a table; the context must exist
         ),
         Key("command", Command(), "Command to run (default: the image's).", None),
         Key("entrypoint", Entrypoint(), "Entrypoint override (`[]`: none, the image's ENTRYPOINT cleared).", None),
         Key(
-            "workdir", CONTAINER_PATH, "Working directory (default: `code` when set, else the image's).", None
+            "workdir",
+            CONTAINER_PATH,
+            "Working directory (default: `code` when set, else the image's).",
+            None,
+            custom=True,  # defaults to `code`
         ),
         Key("ports", ListOf(PortString()), "Published ports; the host side binds 127.0.0.1.", None),
         Key(
@@ -278,8 +318,15 @@ SERVICE = Table(
             "Mount the project folder here, read-write (true = /app); "
             '{ source = "FOLDER", target = "/path" } mounts one folder of it.',
             None,
+            custom=True,  # true means /app
         ),
-        Key("data", ListOf(DATA), "External data disks/folders (read-only unless read_only = false).", None),
+        Key(
+            "data",
+            ListOf(DATA),
+            "External data disks/folders (read-only unless read_only = false).",
+            None,
+            custom=True,  # each source resolved and checked to exist
+        ),
         Key("volumes", ListOf(VolumeString()), "Named volumes, shared by every service naming them.", None),
         Key(
             "environment",
@@ -287,12 +334,14 @@ SERVICE = Table(
             'Own environment (instead of, or with env = "prod" on top of, the layered env); '
             "${NAME} takes a value from the layered env, $$ is a literal $.",
             None,
+            custom=True,  # unset stays None (use the layered env), not empty
         ),
         Key(
             "env",
             Enum(("prod", "none")),
             'Receive the layered project env ("prod", default without `environment`) or none.',
             None,
+            custom=True,  # defaults by `environment`
         ),
         Key(
             "depends_on",
@@ -301,7 +350,13 @@ SERVICE = Table(
             None,
         ),
         Key("health", HEALTH, "Health check; dependants wait for it.", None),
-        Key("user", Str(), '"host" (your uid:gid; default with `code`), "UID:GID", or a user name.', None),
+        Key(
+            "user",
+            Str(),
+            '"host" (your uid:gid; default with `code`), "UID:GID", or a user name.',
+            None,
+            custom=True,  # defaults by `code`
+        ),
         Key("read_only", Bool(), "Read-only root filesystem with a tmpfs /tmp, as in production.", False),
         Key("privileged", Bool(), "Run privileged (shown in status; off unless you say so).", False),
         Key(
@@ -316,6 +371,8 @@ SERVICE = Table(
             "Grace period on stop before SIGKILL (default: 30s for a service with a named volume, "
             "whose data needs a clean shutdown; else [project]'s).",
             None,
+            field="stop_timeout_s",
+            custom=True,  # defaults by `volumes` and [project] stop_timeout
         ),
         Key(
             "stop_signal",
@@ -328,19 +385,23 @@ SERVICE = Table(
             Bool(),
             "Run the command under devenv's supervisor so `restart` reloads in-place (needs /bin/sh).",
             True,
+            field="restart",
         ),
         Key(
             "watch",
             WATCH,
             "File watching and reload (default with `code`: any change in the code folder restarts the service).",
             None,
+            custom=True,  # checked against `code`, `command`, `supervise`; implied by `code`
         ),
     ),
     help="One container of the stack.",
     what="a service table",
+    extra=("name", "line", "code_source"),  # code_source: from a `code` table
 )
 
-PROFILE = Table(
+PROFILE = Record(
+    model.Profile,
     (
         Key("extends", Str(pattern=NAME, what="a profile name"), "Profile this one starts from.", None),
         Key("set", MapOf(EnvValue(), ENV_KEY, "a variable name"), "Values that differ from prod.", None),
@@ -364,15 +425,19 @@ PROFILE = Table(
         ),
     ),
     what="a profile table",
+    extra=("name",),
 )
 
-RENDER = Table(
+RENDER = Record(
+    model.RenderSource,
     (
         Key(
             "render",
             ListOf(Str()),
             "A command printing Kubernetes YAML (helm template, jsonnet...), run without a shell.",
             required=True,
+            field="command",
+            custom=True,  # checked not to be empty
         ),
         Key("inputs", ListOf(Str()), "Files and folders it reads: its output is reused while they are unchanged.", None),
         Key("select", Str(), "The container to mirror (as after `#` in a path entry).", None),
@@ -383,7 +448,8 @@ RENDER = Table(
 # What one environment's config is read from; `[env] prod` and each `[env.targets]` entry alike.
 PROD_SOURCES = ListOf(OneOf((Str(), RENDER), "a path or a { render = [...] } table"))
 
-ENV = Table(
+ENV = Record(
+    model.EnvSpec,
     (
         Key(
             "prod",
@@ -391,6 +457,7 @@ ENV = Table(
             "Production config (dotenv, k8s YAML, a Kustomize folder, compose, JSON, or a command "
             "printing k8s YAML), later wins; `file#selector` picks a container/service.",
             None,
+            custom=True,  # or [env.targets] prod
         ),
         Key(
             "targets",
@@ -399,6 +466,7 @@ ENV = Table(
             "like `prod`; `up --target`, `env check --target`, `env diff --between` pick one. "
             "`prod` here is the same as [env] prod (the default target).",
             None,
+            custom=True,  # with `prod` among them
         ),
         Key("secrets", Str(), "Local dotenv file with real values for secret keys (gitignored).", None),
         Key(
@@ -418,18 +486,22 @@ ENV = Table(
     ),
     help="Production's environment, mirrored: prod sources → profile overrides → local secrets.",
     what="an env table",
+    extra=("target",),  # the target mirrored: chosen by the command, not the file
 )
 
-VOLUME = Table(
+VOLUME = Record(
+    model.VolumeDecl,
     (
         Key("driver", Str(), "Volume driver.", "local"),
         Key("options", MapOf(EnvValue()), "Driver options (e.g. an NFS share).", None),
         Key("external", Bool(), "An existing volume, used as is: never created or removed by devenv.", False),
     ),
     what="a volume table",
+    extra=("name",),
 )
 
-CATALOG_IMAGE = Table(
+CATALOG_IMAGE = Record(
+    model.CatalogImage,
     (
         Key(
             "from",
@@ -438,23 +510,34 @@ CATALOG_IMAGE = Table(
             "this one on the fresh build) or a reference (short names resolve against [project] "
             "registry), pinned by digest (default: the Dockerfile's `ARG BASE_IMAGE` default).",
             None,
+            field="base",
         ),
         Key("build_args", MapOf(EnvValue()), "Build arguments of this image.", None),
     ),
     help="A standard image of the catalog in images/NAME/ (`devenv images build`).",
     what="an image table",
+    extra=("name",),
 )
 
-PROJECT = Table(
+PROJECT = Record(
+    model.Project,
     (
         Key(
             "name",
             Str(pattern=NAME, example="shop", what="a project name (a-z, 0-9, _ -)"),
             "Project name (default: the folder name).",
             None,
+            custom=True,  # defaults to the folder's name
         ),
         Key("registry", Str(), "Team registry for short image names; DEVENV_REGISTRY overrides.", None),
-        Key("stop_timeout", Duration(), "Grace period on stop before SIGKILL (dev stacks stop fast).", "1s"),
+        Key(
+            "stop_timeout",
+            Duration(),
+            "Grace period on stop before SIGKILL (dev stacks stop fast).",
+            "1s",
+            field="stop_timeout_s",
+            custom=True,  # also the services' default
+        ),
         Key(
             "instance_per_worktree",
             Bool(),
@@ -464,6 +547,8 @@ PROJECT = Table(
         ),
     ),
     what="a project table",
+    # The top level's tables fill the rest of the project record.
+    extra=("root", "config_file", "services", "volumes", "env", "images"),
 )
 
 ROOT = Table(

@@ -1,5 +1,6 @@
-"""Value types for config declarations: each validates, normalizes, and describes itself
-(as JSON Schema and as one phrase for the docs), so one declaration serves all three.
+"""Value types for config declarations: each validates, normalizes, describes itself (as JSON
+Schema and as one phrase for the docs) and turns a checked value into the model's (`to_model`),
+so one declaration serves validation, the model, the schema and the reference page.
 
 Plain classes with their `__init__` written out: every devenv process (a `down` too) builds
 these classes, and a dataclass compiles its generated methods at import; nothing compares,
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 PathPart = Union[str, int]
+R = TypeVar("R")
 
 
 class Invalid(Exception):
@@ -52,12 +54,17 @@ def _kind(value: Any) -> str:
 
 
 class Type:
-    """Base: subclasses implement `check` (normalize or raise Invalid), `schema` and `describe`."""
+    """Base: subclasses implement `check` (normalize or raise Invalid), `schema` and `describe`;
+    `to_model` turns a checked value (never None: an unset key leaves the model's default) into
+    what the model holds."""
 
     __slots__ = ()
 
     def check(self, value: Any) -> Any:
         raise NotImplementedError
+
+    def to_model(self, value: Any) -> Any:
+        return value
 
     def schema(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -215,6 +222,9 @@ class ListOf(Type):
                 seen.add(repr(entry))
         return out
 
+    def to_model(self, value: Any) -> Any:
+        return tuple(self.item.to_model(entry) for entry in value)
+
     def schema(self) -> dict[str, Any]:
         return {"type": "array", "items": self.item.schema()}
 
@@ -235,6 +245,9 @@ class Command(Type):
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             return list(value)
         raise Invalid(f"expected a non-empty array of strings or a string, got {_kind(value)} {_show(value)}")
+
+    def to_model(self, value: Any) -> Any:
+        return tuple(value)
 
     def schema(self) -> dict[str, Any]:
         return {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
@@ -283,6 +296,13 @@ class MapOf(Type):
             except Invalid as err:
                 raise Invalid(err.message, (key, *err.where)) from None
         return out
+
+    def to_model(self, value: Any) -> Any:
+        """A table of records: one record each, named by its key, in the file's order; a table
+        of values: (key, value) pairs, sorted."""
+        if isinstance(self.value, Record):
+            return tuple(self.value.build(entry, name=key) for key, entry in value.items())
+        return tuple(sorted((key, self.value.to_model(entry)) for key, entry in value.items()))
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "object", "additionalProperties": self.value.schema()}
@@ -342,9 +362,12 @@ class OneOf(Type):
 
 
 class Key:
-    """One declared key: its type, default, one line of help."""
+    """One declared key: its type (which validates it), default, one line of help, and the model
+    field it fills (`field`, default: the key's name). A `custom` key's field is computed by the
+    loader from more than this key's value (other keys, the file system); `Record.build` leaves
+    it to the loader."""
 
-    __slots__ = ("default", "example", "help", "name", "required", "type")
+    __slots__ = ("custom", "default", "example", "field", "help", "name", "required", "type")
 
     def __init__(
         self,
@@ -354,6 +377,8 @@ class Key:
         default: Any = None,
         required: bool = False,
         example: Optional[str] = None,
+        field: Optional[str] = None,
+        custom: bool = False,
     ):
         self.name = name
         self.type = type
@@ -361,6 +386,8 @@ class Key:
         self.default = default
         self.required = required
         self.example = example
+        self.field = field or name
+        self.custom = custom
 
 
 class Table(Type):
@@ -425,6 +452,39 @@ class Table(Type):
 
     def describe(self) -> str:
         return self.what
+
+
+class Record(Table, Generic[R]):
+    """A table whose checked value fills one model record: each key its `field`, converted by its
+    type's `to_model`; an unset key leaves the record's default. `extra` names the record's fields
+    no key of this table fills (a table key's name, the loader's `line`)."""
+
+    __slots__ = ("extra", "model")
+
+    def __init__(
+        self,
+        model: Callable[..., R],
+        keys: tuple[Key, ...],
+        help: str = "",
+        what: str = "a table",
+        extra: tuple[str, ...] = (),
+    ):
+        super().__init__(keys, help, what)
+        self.model = model
+        self.extra = extra
+
+    def build(self, checked: dict[str, Any], /, **computed: Any) -> R:
+        """The record from a checked table; `computed` holds the custom keys' fields and `extra`."""
+        fields = computed
+        for key in self.keys:
+            if not key.custom:
+                value = checked[key.name]
+                if value is not None:
+                    fields[key.field] = key.type.to_model(value)
+        return self.model(**fields)
+
+    def to_model(self, value: Any) -> Any:
+        return self.build(value)
 
 
 def unknown_key_message(name: str, known: set[str]) -> str:
