@@ -116,4 +116,14 @@ environment = {{ POSTGRES_USER = "${{DB_USER}}", POSTGRES_PASSWORD = "${{DB_PASS
         services["web"]["environment"]["DATABASE_URL"] == "postgres://${DB_USER}:${DB_PASSWORD}@db:5432/shop"
     )
     assert services["db"]["environment"]["POSTGRES_PASSWORD"] == "${DB_PASSWORD}"
-    assert "value: postgres://$(DB_USER):$(DB_PASSWORD)@db:5432/shop" in k8s
+    # a value built from secrets is a Secret key of its own (no engine has to expand $(VAR) in it)
+    web_env = next(
+        c["env"]
+        for doc in yaml.safe_load_all(k8s)
+        if doc and doc.get("kind") == "Deployment"
+        for c in doc["spec"]["template"]["spec"]["containers"]
+        if c["name"] == "web"
+    )
+    url_entry = next(e for e in web_env if e["name"] == "DATABASE_URL")
+    assert "value" not in url_entry and url_entry["valueFrom"]["secretKeyRef"]["key"] == "DATABASE_URL"
+    assert "#   DATABASE_URL = postgres://${DB_USER}:${DB_PASSWORD}@db:5432/shop" in k8s
