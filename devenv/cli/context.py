@@ -34,7 +34,12 @@ class AppContext:
             from devenv.config.loader import load_project
 
             start = self.project_dir or Path.cwd()
-            self._project = load_project(start, explicit=self.project_dir is not None)
+            project = load_project(start, explicit=self.project_dir is not None)
+            if project.include_specs:  # only then: a project without includes imports none of it
+                from devenv.include.expand import expand
+
+                project = expand(project)
+            self._project = project
         return self._project
 
     def acting_project(self, scope: str, trust: bool = False) -> Project:

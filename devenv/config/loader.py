@@ -164,6 +164,22 @@ class _Builder:
             volumes=self.table("volumes", ()),
             env=self.env(),
             images=self.table("images", ()),
+            include_specs=self.include_specs(),
+        )
+
+    def include_specs(self) -> tuple[model.IncludeSpec, ...]:
+        return tuple(
+            model.IncludeSpec(
+                name,
+                path=raw["path"],
+                git=raw["git"],
+                ref=raw["ref"],
+                services=_tuple(raw["services"]),
+                profile=raw["profile"],
+                env=tuple(sorted((raw["env"] or {}).items())),
+                line=line_of(self.text, ["include", name]) or 0,
+            )
+            for name, raw in (self.data["include"] or {}).items()
         )
 
     def table(self, name: str, unset: Any) -> Any:
@@ -416,7 +432,7 @@ class _Builder:
                     raise self.fail(
                         where, f'service "{svc.name}" depends on itself', "remove it from depends_on"
                     )
-                if dep not in names:
+                if dep not in names and not self.data["include"]:  # else checked once includes resolve
                     message = unknown_key_message(dep, names).replace("unknown key", "unknown service")
                     raise self.fail(where, message.replace("known keys", "services"))
         try:

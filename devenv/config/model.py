@@ -121,6 +121,7 @@ class Service(NamedTuple):
     restart: bool = True  # wrap the command in the supervisor shim (needs /bin/sh in the image)
     watch: Optional[WatchSpec] = None
     line: int = 0  # line of [services.NAME] in devenv.toml, for errors
+    include: Optional[str] = None  # the [include.NAME] it came from (None: this project's own)
     code_source: str = ""  # the project folder mounted at `code`, project-relative ("" = the project)
 
     def code_folder(self, root: Path) -> Path:
@@ -178,6 +179,32 @@ class EnvSpec(NamedTuple):
     target: str = "prod"
 
 
+class IncludeSpec(NamedTuple):
+    """One `[include.NAME]` table as written (devenv.include resolves it)."""
+
+    name: str
+    path: Optional[str] = None  # a local project folder, relative to the including file
+    git: Optional[str] = None  # a repository URL, with `ref`
+    ref: Optional[str] = None
+    services: Optional[tuple[str, ...]] = None  # None: all of them
+    profile: Optional[str] = None  # the included stack's profile (None: its own default)
+    env: tuple[tuple[str, str], ...] = ()  # declared differences for the included services
+    line: int = 0  # line of [include.NAME] in its file
+
+
+class IncludedStack(NamedTuple):
+    """An included stack, resolved: its own project (own root, env, volumes), run under the
+    including project's name, network and labels."""
+
+    name: str  # the include's name in the including file (the first one reaching it)
+    project: "Project"  # its own devenv.toml, loaded from `root`
+    source: str  # "git" (pinned commit, not watched), "path" or "link" (a local folder, watched)
+    key: str  # what makes two includes the same stack: "git:<url>@<commit>" or "path:<folder>"
+    profile: str  # the profile its env is layered with (its own, never the includer's)
+    commit: Optional[str] = None  # git: the resolved commit
+    chain: tuple[str, ...] = ()  # include names from the root project down to this one
+
+
 class Project(NamedTuple):
     name: str
     root: Path  # the folder holding devenv.toml
@@ -189,6 +216,14 @@ class Project(NamedTuple):
     stop_timeout_s: float = 1.0
     images: tuple[CatalogImage, ...] = ()  # [images.NAME] tables
     instance_per_worktree: bool = True  # a linked git worktree gets its own instance by default
+    include_specs: tuple[IncludeSpec, ...] = ()  # [include.NAME] tables as written
+    includes: tuple[IncludedStack, ...] = ()  # resolved (devenv.include.expand): their services are merged
+
+    def included(self, name: str) -> IncludedStack:
+        for stack in self.includes:
+            if stack.name == name:
+                return stack
+        raise KeyError(name)
 
     def service(self, name: str) -> Service:
         for svc in self.services:

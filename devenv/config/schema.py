@@ -32,6 +32,7 @@ from devenv.config.types import (
     quoted,
 )
 from devenv.config.watch_actions import WATCH_ACTIONS as ACTIONS
+from devenv.include.schema import INCLUDES
 
 NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
 # Kubernetes 1.34 (KEP-4369): any printable ASCII but "=" names a variable; the engine agrees.
@@ -573,6 +574,7 @@ ROOT = Table(
             "How the catalog images in images/NAME/ are built (base image, build args).",
             None,
         ),
+        Key("include", INCLUDES, "Other projects' stacks run beside this one (docs/many-apps.md).", None),
     ),
     what="devenv.toml",
 )

@@ -263,6 +263,9 @@ def service_env(
         svc = project.service(service)
     except KeyError:
         raise unknown_service(project, service) from None
+    if svc.include is not None:  # an included stack's own env: its sources, its profile (never ours)
+        stack = project.included(svc.include)
+        return service_env(stack.project, service, stack.profile, process_env=process_env)
     name = profile or project.env.default_profile
     table = tuple(svc.environment or ())
     receives = svc.env == "prod"

@@ -55,8 +55,13 @@ def container_spec(
 ) -> ContainerSpec:
     """`shim_dir`/`wrap`: the supervisor's host folder and command wrapper (None = not supervised)."""
     mounts: list[Mount] = []
+    stack = project.included(service.include) if service.include else None
     if service.code:
-        mounts.append(Mount("bind", str(service.code_folder(project.root)), service.code))
+        # An included service mounts its own project; a pinned git commit is shared, never edited.
+        root = stack.project.root if stack else project.root
+        mounts.append(
+            Mount("bind", str(service.code_folder(root)), service.code, read_only=bool(stack and stack.source == "git"))
+        )
     for data in service.data:
         mounts.append(Mount("bind", str(data.source), data.target, data.read_only))
     declared = {v.name: v for v in project.volumes}
@@ -98,6 +103,7 @@ def container_spec(
         L.IMAGE_DIGEST: resolved.image_digest,
         L.ENV_HASH: resolved.env_hash,
         **({L.SECURITY: ",".join(security)} if security else {}),
+        **({L.INCLUDE: stack.name, L.INCLUDE_SOURCE: stack.source} if stack else {}),
         **(extra_labels or {}),
     }
     spec = ContainerSpec(

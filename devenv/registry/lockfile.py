@@ -33,27 +33,43 @@ class LockedImage(NamedTuple):
     digest: str  # "sha256:..."
 
 
+class LockedInclude(NamedTuple):
+    git: str  # the repository URL as written
+    ref: str  # the ref as written
+    commit: str  # what it named when locked
+
+
 class LockFile:
-    __slots__ = ("env_hash", "env_sources", "images")
+    __slots__ = ("env_hash", "env_sources", "images", "includes")
 
     def __init__(
         self,
         images: Optional[dict[str, LockedImage]] = None,  # key: service name
         env_hash: Optional[str] = None,
         env_sources: Optional[dict[str, str]] = None,
+        includes: Optional[dict[str, LockedInclude]] = None,  # key: the include's name
     ) -> None:
         self.images: dict[str, LockedImage] = {} if images is None else images
         self.env_hash = env_hash
         self.env_sources: dict[str, str] = {} if env_sources is None else env_sources
+        self.includes: dict[str, LockedInclude] = {} if includes is None else includes
 
     def __eq__(self, other: object) -> bool:  # a loaded lock equals the one saved
         if not isinstance(other, LockFile):
             return NotImplemented
-        return (self.images, self.env_hash, self.env_sources) == (
+        return (self.images, self.env_hash, self.env_sources, self.includes) == (
             other.images,
             other.env_hash,
             other.env_sources,
+            other.includes,
         )
+
+    def pinned_commit(self, git: str, ref: str) -> Optional[str]:
+        """The commit a git include at `ref` is pinned to (whichever include locked it)."""
+        for entry in self.includes.values():
+            if entry.git == git and entry.ref == ref:
+                return entry.commit
+        return None
 
     @classmethod
     def load(cls, path: Path) -> Optional[LockFile]:
@@ -103,6 +119,20 @@ class LockFile:
             if not _DIGEST.match(values["digest"]):
                 raise fail(f"images.{name}.digest", f"'{values['digest']}' is not sha256:<64 hex>", anchor)
             images[name] = LockedImage(**values)
+        includes: dict[str, LockedInclude] = {}
+        for name, entry in (data.get("includes") or {}).items():
+            anchor = f"[includes.{name}]"
+            if not isinstance(entry, dict):
+                raise fail(f"includes.{name}", "must be a table", anchor)
+            fields = {}
+            for key in ("git", "ref", "commit"):
+                value = entry.get(key)
+                if not isinstance(value, str) or not value:
+                    raise fail(f"includes.{name}.{key}", "missing or not a string", anchor)
+                fields[key] = value
+            if not re.match(r"^[0-9a-f]{40}$", fields["commit"]):
+                raise fail(f"includes.{name}.commit", f"'{fields['commit']}' is not a 40-hex commit", anchor)
+            includes[name] = LockedInclude(**fields)
         env = data.get("env") or {}
         sources = env.get("sources") or {}
         if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
@@ -110,7 +140,7 @@ class LockFile:
         env_hash = env.get("hash")
         if env_hash is not None and not isinstance(env_hash, str):
             raise fail("env.hash", "must be a string", "[env]")
-        return cls(images=images, env_hash=env_hash, env_sources=dict(sources))
+        return cls(images=images, env_hash=env_hash, env_sources=dict(sources), includes=includes)
 
     def dumps(self) -> str:
         lines = [HEADER, f"version = {VERSION}", ""]
@@ -121,6 +151,15 @@ class LockFile:
                 f"image = {_str(item.image)}",
                 f"reference = {_str(item.reference)}",
                 f"digest = {_str(item.digest)}",
+                "",
+            ]
+        for name in sorted(self.includes):
+            inc = self.includes[name]
+            lines += [
+                f"[includes.{_key(name)}]",
+                f"git = {_str(inc.git)}",
+                f"ref = {_str(inc.ref)}",
+                f"commit = {_str(inc.commit)}",
                 "",
             ]
         if self.env_hash is not None or self.env_sources:

@@ -48,13 +48,28 @@ def inside(path: Path, root: Path) -> bool:
 
 def grants(project: Project) -> list[Grant]:
     """Every grant of `project`, in file order: services, volumes, then the env sources."""
-    return [*container_grants(project), *read_grants(project)]
+    return [*container_grants(project), *read_grants(project), *included_read_grants(project)]
+
+
+def included_read_grants(project: Project) -> list[Grant]:
+    """An included stack's env reads, judged from its own folder and trusted with this file's."""
+    return [
+        g._replace(subject=f"{g.subject} (include {stack.name})")
+        for stack in project.includes
+        for g in read_grants(stack.project)
+    ]
 
 
 def container_grants(project: Project) -> list[Grant]:
-    root = project.root
     found: list[Grant] = []
-    for svc in project.services:
+    for service in project.services:
+        # An included service is judged from its own project's folder, and named with its include.
+        root = project.included(service.include).project.root if service.include else project.root
+        svc = (
+            service._replace(name=f"{service.name} (include {service.include})")
+            if service.include
+            else service
+        )
         if svc.privileged:
             found.append(Grant(svc.name, "runs privileged", "every device and kernel capability of the host"))
         if svc.docker_socket:
@@ -67,6 +82,7 @@ def container_grants(project: Project) -> list[Grant]:
             found.append(Grant(svc.name, what, f"{mount.source} at {mount.target}"))
         if svc.build is not None and not inside(svc.build.context, root):
             found.append(Grant(svc.name, "builds from a host folder", str(svc.build.context)))
+    root = project.root
     for volume in project.volumes:
         options = dict(volume.options)
         device = options.get("device", "")

@@ -1,0 +1,61 @@
+"""The `[include.NAME]` table: declared here, checked by the loader with every other key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devenv.config.types import EnvValue, Invalid, Key, ListOf, MapOf, Str, Table
+
+_NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
+_ENV_KEY = r"[ -<>-~]+"
+SOURCES = ("path", "git", "stack")
+
+
+def _one_source(table: dict[str, Any]) -> dict[str, Any]:
+    given = [k for k in SOURCES if table.get(k)]
+    if not given:
+        raise Invalid('needs one of path = "../folder" or git = "<url>" with ref = "<tag|branch|commit>"', ())
+    if len(given) > 1:
+        raise Invalid(f"has both {given[0]} and {given[1]}: an include names exactly one source", (given[1],))
+    if given[0] == "stack":
+        raise Invalid(
+            "stack includes are not supported yet: include the stack's repository with git = and ref =, or a local path =",
+            ("stack",),
+        )
+    if given[0] == "git" and not table.get("ref"):
+        raise Invalid('a git include needs ref = "<tag|branch|commit>" (what to run)', ("git",))
+    if given[0] == "path" and table.get("ref"):
+        raise Invalid("ref is for git includes: a path include runs the folder as it is", ("ref",))
+    return table
+
+
+INCLUDE = Table(
+    (
+        Key("path", Str(), "A local project folder with its own devenv.toml (relative to this file).", None),
+        Key("git", Str(), "A git repository URL holding a devenv.toml at its top (with ref).", None),
+        Key("ref", Str(), "The tag, branch or commit of `git` to run (pinned by `devenv lock`).", None),
+        Key("stack", Str(), "A stack published to the team registry (not supported yet).", None),
+        Key(
+            "services",
+            ListOf(Str(pattern=_NAME, what="a service name")),
+            "Only these of its services, and what they depend on (default: all).",
+            None,
+        ),
+        Key(
+            "profile",
+            Str(pattern=_NAME, what="a profile name"),
+            "Its profile (default: its own default).",
+            None,
+        ),
+        Key(
+            "env",
+            MapOf(EnvValue(), _ENV_KEY, "a variable name"),
+            "Declared differences for its services' env (shown with their provenance).",
+            None,
+        ),
+    ),
+    help="Another project's stack run beside this one, under its own service names.",
+    what="an include table",
+    post=_one_source,
+)
+INCLUDES = MapOf(INCLUDE, _NAME, "an include name (a-z, 0-9, _ -)")
