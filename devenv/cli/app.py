@@ -38,6 +38,8 @@ COMMANDS: dict[str, str] = {
     "trust": "devenv.cli.trust_cmds:trust",
     "untrust": "devenv.cli.trust_cmds:untrust",
     "ui": "devenv.cli.ui_cmds:ui",
+    "link": "devenv.cli.include_cmds:link",
+    "unlink": "devenv.cli.include_cmds:unlink",
 }
 
 # Each command's one-line help, and its only copy: the command declares
@@ -65,6 +67,8 @@ SHORT_HELP: dict[str, str] = {
     "trust": "List what devenv.toml grants beyond the project, and trust it.",
     "untrust": "Forget the trust given to this devenv.toml.",
     "ui": "A live dashboard of the stack in the browser (127.0.0.1).",
+    "link": "Run one include from a local checkout (watched, reloaded on save).",
+    "unlink": "Switch an include back from a local checkout to its devenv.toml source.",
 }
 
 

@@ -174,7 +174,7 @@ class _Builder:
                 path=raw["path"],
                 git=raw["git"],
                 ref=raw["ref"],
-                services=_tuple(raw["services"]),
+                services=None if raw["services"] is None else tuple(raw["services"]),
                 profile=raw["profile"],
                 env=tuple(sorted((raw["env"] or {}).items())),
                 line=line_of(self.text, ["include", name]) or 0,

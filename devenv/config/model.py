@@ -203,6 +203,7 @@ class IncludedStack(NamedTuple):
     profile: str  # the profile its env is layered with (its own, never the includer's)
     commit: Optional[str] = None  # git: the resolved commit
     chain: tuple[str, ...] = ()  # include names from the root project down to this one
+    spec: Optional[IncludeSpec] = None  # the table that first reached it
 
 
 class Project(NamedTuple):

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from devenv.config import model
+from devenv.config.includes import INCLUDES
 from devenv.config.types import (
     Bool,
     Command,
@@ -32,7 +33,6 @@ from devenv.config.types import (
     quoted,
 )
 from devenv.config.watch_actions import WATCH_ACTIONS as ACTIONS
-from devenv.include.schema import INCLUDES
 
 NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
 # Kubernetes 1.34 (KEP-4369): any printable ASCII but "=" names a variable; the engine agrees.

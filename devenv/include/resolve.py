@@ -110,6 +110,7 @@ class _Walk:
                 profile,
                 commit=fetched.commit,
                 chain=(*chain, spec.name),
+                spec=spec,
             )
             self.stacks[key] = stack
             self.selected[key] = self._select(included, spec, trail)

@@ -12,7 +12,7 @@ from devenv.config.model import Project
 from devenv.envvars import resolve_env, source_hashes
 from devenv.errors import ConfigError
 from devenv.images.service_build import check_from_used
-from devenv.registry.lockfile import LOCK_NAME, LockFile
+from devenv.registry.lockfile import LOCK_NAME, LockedInclude, LockFile
 from devenv.registry.locking import LockDrift, check_lock, lock_images
 
 
@@ -36,6 +36,7 @@ def write_lock(project: Project) -> LockFile:
     for service in project.services:
         check_from_used(project, service)  # a `from` the build never uses must not be pinned
     fresh = lock_images(project)
+    fresh.includes = include_pins(project)
     if project.env.prod:
         fresh.env_hash = resolve_env(project.root, project.env, "prod").public_hash()
         fresh.env_sources = source_hashes(project.root, project.env)
@@ -43,9 +44,33 @@ def write_lock(project: Project) -> LockFile:
     return fresh
 
 
+def include_pins(project: Project) -> dict[str, LockedInclude]:
+    """Every git include's commit, its ref fetched afresh (the lock in force is not consulted)."""
+    if not project.include_specs:
+        return {}
+    from devenv.config.loader import load_project
+    from devenv.include.expand import expand
+
+    fresh = expand(load_project(project.root, explicit=True), refresh=True, use_lock=False)
+    return {
+        s.name: LockedInclude(s.spec.git, s.spec.ref, s.commit)
+        for s in fresh.includes
+        if s.spec is not None and s.spec.git and s.spec.ref and s.commit
+    }
+
+
 def check(project: Project) -> LockCheck:
     existing = LockFile.load(lock_path(project))
-    return LockCheck(existing, check_lock(project, existing) if existing is not None else [])
+    if existing is None:
+        return LockCheck(None, [])
+    drifts = check_lock(project, existing)
+    for name, pin in sorted(include_pins(project).items()):
+        locked = existing.pinned_commit(pin.git, pin.ref)
+        if locked is None:
+            drifts.append(LockDrift(name, "include not locked", None, f"{pin.git}@{pin.ref}"))
+        elif locked != pin.commit:
+            drifts.append(LockDrift(name, "include moved", locked[:12], pin.commit[:12]))
+    return LockCheck(existing, drifts)
 
 
 def locked_env_sources(project: Project) -> Optional[dict[str, str]]:

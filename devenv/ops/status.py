@@ -34,9 +34,11 @@ class ServiceStatus:
         "exit_code",
         "health",
         "image",
+        "include",
         "ports",
         "security",
         "service",
+        "source",
         "state",
         "target",
         "urls",
@@ -56,8 +58,12 @@ class ServiceStatus:
         security: Optional[list[str]] = None,  # "privileged", "docker-socket"
         exit_code: Optional[int] = None,  # of an exited container
         target: Optional[str] = None,  # the env target its container mirrors (`up --target`)
+        include: Optional[str] = None,  # the [include.NAME] it came from
+        source: Optional[str] = None,  # an included one's: "git" (pinned), "path" or "link" (from source)
     ) -> None:
         self.target = target
+        self.include = include
+        self.source = source
         self.service = service
         self.state = state
         self.health = health
@@ -84,6 +90,7 @@ class ServiceStatus:
             "urls": list(self.urls),
             "ports": list(self.ports),
             "security": list(self.security),
+            **({"include": self.include, "source": self.source} if self.include else {}),
         }
 
 
@@ -185,8 +192,13 @@ def status(
     rows = []
     for name in [*project.service_names, *sorted(set(containers) - set(project.service_names))]:
         c = containers.get(name)
+        origin = _origin(project, name)
         if c is None:
-            rows.append(ServiceStatus(name, "not created", None, None, None, None, None))
+            rows.append(
+                ServiceStatus(
+                    name, "not created", None, None, None, None, None, include=origin[0], source=origin[1]
+                )
+            )
             continue
         seen: set[tuple[int, str]] = set()
         urls, ports = [], []
@@ -211,6 +223,8 @@ def status(
                 security=security,
                 exit_code=c.exit_code,
                 target=c.labels.get(L.TARGET) or "prod",  # no label: the default
+                include=c.labels.get(L.INCLUDE) or origin[0],
+                source=c.labels.get(L.INCLUDE_SOURCE) or origin[1],
             )
         )
     automatic = choose_instance(project)
@@ -223,7 +237,9 @@ def status(
         worktree=automatic.worktree,
         created_from=other_folder(mine, project),
         others=_others(everything, instance),
-        volumes=sorted(v.name for v in engine.volumes(L.selector(project.name, instance))) if with_volumes else [],
+        volumes=sorted(v.name for v in engine.volumes(L.selector(project.name, instance)))
+        if with_volumes
+        else [],
     )
 
 
@@ -244,3 +260,11 @@ def _others(containers: list[ContainerInfo], instance: str) -> list[OtherInstanc
             )
         )
     return others
+
+
+def _origin(project: Project, service: str) -> tuple[Optional[str], Optional[str]]:
+    """(include, source) of an included service as the file says now; (None, None) for our own."""
+    for svc in project.services:
+        if svc.name == service and svc.include:
+            return svc.include, project.included(svc.include).source
+    return None, None

@@ -26,6 +26,10 @@ class LockDrift:
             return f"{self.service}: tag moved from {self.locked} to {self.current}"
         if self.problem == "image changed":
             return f"{self.service}: devenv.toml says '{self.current}' but the lock has '{self.locked}'"
+        if self.problem == "include moved":
+            return f"include {self.service}: devenv.lock pins {self.locked}, its ref now names {self.current}"
+        if self.problem == "include not locked":
+            return f"include {self.service}: {self.current} is not pinned in devenv.lock"
         if self.problem == "stale entry":
             return f"{self.service}: locked but no longer a service with an image in devenv.toml"
         return f"{self.service}: '{self.current}' is not in devenv.lock"

@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"config"},
     {"engine"},
     {"envvars", "stack", "registry"},
-    {"images", "export", "watch", "trust"},
+    {"images", "export", "watch", "trust", "include"},  # include: includes resolved into one model
     {"convert"},  # a conversion reads .gitignore with the watcher's matcher
     {"reconcile"},  # desired (env, images, specs) → observed → plan → apply: the path of `up` and `down`
     {"ops"},

@@ -126,7 +126,9 @@ def test_two_services_of_the_same_name_from_different_stacks(tmp_path: Path) -> 
     write(tmp_path / "a", svc("db"))
     write(tmp_path / "b", svc("db"))
     write(tmp_path / "p", '[include.a]\npath = "../a"\n[include.b]\npath = "../b"\n' + svc("web"))
-    with pytest.raises(ConfigError, match=r"service 'db' is defined twice: .*a/devenv.toml:1 \(include a\) and "):
+    with pytest.raises(
+        ConfigError, match=r"service 'db' is defined twice: .*a/devenv.toml:1 \(include a\) and "
+    ):
         resolve(tmp_path / "p")
 
 
@@ -140,7 +142,9 @@ def test_an_included_service_named_like_ours_is_refused(tmp_path: Path) -> None:
 def test_a_cycle_names_the_chain(tmp_path: Path) -> None:
     write(tmp_path / "a", '[include.b]\npath = "../b"\n' + svc("x"))
     write(tmp_path / "b", '[include.a]\npath = "../a"\n' + svc("y"))
-    with pytest.raises(ConfigError, match=r"include\.b → .*b/devenv.toml:1 include\.a: includes form a cycle"):
+    with pytest.raises(
+        ConfigError, match=r"include\.b → .*b/devenv.toml:1 include\.a: includes form a cycle"
+    ):
         resolve(tmp_path / "a")
 
 

@@ -1,4 +1,4 @@
-"""The `[include.NAME]` table: declared here, checked by the loader with every other key."""
+"""The `[include.NAME]` table (devenv.include resolves it): declared here, checked by the loader with every other key."""
 
 from __future__ import annotations
 

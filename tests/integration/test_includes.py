@@ -1,0 +1,179 @@
+"""Stacks that include stacks, on the real engine: a git include from a local bare repository
+and a path include, reached by name from the product, with their own prod env; devenv.lock pins
+the commit and starts it with the git server gone; a link runs it from a checkout, edits served."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+NOTIFY = """\
+[project]
+name = "notify"
+
+[env]
+prod = ["deploy/prod.env"]
+
+[services.mail]
+image = "{registry}/busybox:test"
+command = ["httpd", "-f", "-p", "8080", "-h", "/app/www"]
+code = "/app"
+env = "prod"
+volumes = ["spool:/spool"]
+"""
+
+
+def git(*args: str, cwd: Path) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def notify_repo(tmp: Path, registry: str) -> tuple[Path, Path]:
+    """The included project's checkout, pushed (tag v1) to a bare repository: (checkout, bare)."""
+    src = tmp / "notify"
+    (src / "www").mkdir(parents=True)
+    (src / "deploy").mkdir()
+    (src / "devenv.toml").write_text(NOTIFY.format(registry=registry))
+    (src / "www" / "index.html").write_text("notify v1\n")
+    (src / "deploy" / "prod.env").write_text("MAIL_FROM=notify@prod\n")
+    bare = tmp / "notify.git"
+    git("init", "-q", "--bare", str(bare), cwd=tmp)
+    git("init", "-q", "-b", "main", cwd=src)
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init", cwd=src)
+    git("add", "-A", cwd=src)
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "-m", "notify v1", cwd=src)
+    git("tag", "v1", cwd=src)
+    git("push", "-q", str(bare), "main", "v1", cwd=src)
+    return src, bare
+
+
+def shop(project, include: str) -> None:
+    project.write(
+        f"""
+[env]
+prod = ["prod.env"]
+
+[env.profiles.dev]
+set = {{ MAIL_FROM = "shop@dev" }}
+
+[include.notify]
+{include}
+
+[services.web]
+image = "{project.registry}/busybox:test"
+command = ["sleep", "1d"]
+env = "prod"
+depends_on = ["mail"]
+volumes = ["spool:/data"]
+"""
+    )
+    (project.root / "prod.env").write_text("MAIL_FROM=shop@prod\n")
+
+
+def services(project, **env: str) -> dict[str, dict]:
+    status = json.loads(project.ok("status", "--json", **env).out)
+    return {s["service"]: s for s in status["services"]}
+
+
+def served(project, **env: str) -> str:
+    return project.ok("exec", "web", "--", "wget", "-qO-", "http://mail:8080/", **env).out
+
+
+@pytest.fixture
+def included(project, registry, busybox_image, tmp_path):
+    project.registry = registry
+    project.cache = {"DEVENV_CACHE_DIR": str(tmp_path / "cache")}
+    return project
+
+
+def test_git_include_runs_pinned_offline_from_the_lock_then_linked_then_down(included, registry, tmp_path) -> None:
+    p, cache = included, included.cache
+    src, bare = notify_repo(tmp_path, registry)
+    shop(p, f'git = "file://{bare}"\nref = "v1"')
+    p.ok("up", "-d", **cache)
+
+    rows = services(p, **cache)
+    assert rows["mail"]["include"] == "notify" and rows["mail"]["source"] == "git"
+    assert "include" not in rows["web"]
+    assert served(p, **cache) == "notify v1\n"  # the product reaches it by its own name
+    # Its own prod env, not the including project's dev profile (which sets MAIL_FROM too).
+    assert p.ok("exec", "mail", "--", "sh", "-c", "echo $MAIL_FROM", **cache).out.strip() == "notify@prod"
+    assert p.ok("exec", "web", "--", "sh", "-c", "echo $MAIL_FROM", **cache).out.strip() == "shop@dev"
+    human = p.ok("status", **cache).out
+    assert "include notify: pinned commit" in human
+
+    p.ok("lock", **cache)
+    commit = git("rev-parse", "v1", cwd=src)
+    assert f'commit = "{commit}"' in (p.root / "devenv.lock").read_text()
+
+    # The git server gone: the pinned, cached commit still starts.
+    p.ok("down", **cache)
+    gone = tmp_path / "notify.git.offline"
+    bare.rename(gone)
+    p.ok("up", "-d", **cache)
+    assert served(p, **cache) == "notify v1\n"
+    gone.rename(bare)
+
+    # The tag moved upstream: lock --check says so (exit 6), naming the include.
+    (src / "www" / "index.html").write_text("notify v2\n")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "v2", cwd=src)
+    git("tag", "-f", "v1", cwd=src)
+    git("push", "-q", "-f", str(bare), "main", "v1", cwd=src)
+    checked = p.run("lock", "--check", **cache)
+    assert checked.code == 6, str(checked)
+    assert "include notify: devenv.lock pins" in checked.err + checked.out
+
+    # Linked to a checkout: built and run from it, an edit served at once.
+    p.ok("link", "notify", str(src), **cache)
+    p.ok("up", "-d", **cache)
+    assert services(p, **cache)["mail"]["source"] == "link"
+    assert served(p, **cache) == "notify v2\n"
+    (src / "www" / "index.html").write_text("notify v3 (edited)\n")
+    assert served(p, **cache) == "notify v3 (edited)\n"
+    assert "from source" in p.ok("status", **cache).out
+
+    p.ok("unlink", "notify", **cache)
+    p.ok("up", "-d", **cache)
+    assert services(p, **cache)["mail"]["source"] == "git"
+    assert served(p, **cache) == "notify v1\n"  # back on the commit devenv.lock pins
+
+    p.ok("down", "--volumes", **cache)
+    assert _left(p) == []
+
+
+def test_path_include_with_its_own_volumes_and_a_bad_include_starts_nothing(
+    included, registry, tmp_path, docker_client
+) -> None:
+    p = included
+    src, _ = notify_repo(tmp_path, registry)
+    shop(p, 'path = "../notify"')
+    p.ok("up", "-d")
+    rows = services(p)
+    assert rows["mail"]["source"] == "path"
+    assert served(p) == "notify v1\n"
+    (src / "www" / "index.html").write_text("edited\n")
+    assert served(p) == "edited\n"  # a path include runs from the folder, as it is
+    volumes = {v.name for v in docker_client.volumes.list(filters={"label": f"dev.devenv.project={p.name}"})}
+    assert any(v.endswith("notify-spool") for v in volumes) and any(v.endswith("_spool") or (v.endswith("-spool") and "notify" not in v) for v in volumes), volumes
+    p.ok("down", "--volumes")
+    assert _left(p) == []
+
+    shutil.rmtree(src)
+    bad = p.run("up", "-d")
+    assert bad.code == 1 and "include.notify" in bad.err and "has no devenv.toml" in bad.err, str(bad)
+    assert "Traceback" not in bad.err
+    assert _left(p) == []
+
+
+def _left(project) -> list[str]:
+    import docker
+
+    client = docker.from_env()
+    label = f"dev.devenv.project={project.name}"
+    return [c.name for c in client.containers.list(all=True, filters={"label": label})] + [
+        n.name for n in client.networks.list(filters={"label": label})
+    ]
