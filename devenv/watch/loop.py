@@ -60,11 +60,20 @@ class _Watched:
     matcher: IgnoreMatcher
     rules: RuleSet
     debouncer: Debouncer
+    root: Path  # its project's folder, resolved (an included stack's service: that stack's own)
     # "/abs/root/" per root: string tests, since the tree scan asks for every folder
     prefixes: tuple[str, ...] = field(init=False)
+    root_prefix: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.prefixes = tuple(str(r).rstrip("/") + "/" for r in self.roots)
+        self.root_prefix = str(self.root).rstrip("/") + "/"
+
+    def rel(self, text: str) -> Optional[str]:
+        """`text` relative to its project folder ("" for the folder itself, None outside it)."""
+        if text.startswith(self.root_prefix):
+            return text[len(self.root_prefix) :].replace("\\", "/")
+        return "" if text == str(self.root) else None
 
     def covers(self, path: Path) -> bool:
         return path in self.files or self.covers_text(str(path))
@@ -112,6 +121,11 @@ def _rule_mapping(w: _Watched, source: str, target: str) -> tuple[str, str, Call
     return source, target, ignored
 
 
+def _ignored_folder(w: _Watched, text: str) -> bool:
+    rel = w.rel(text)
+    return rel is None or w.matcher.ignored(rel, True)
+
+
 class WatchLoop:
     def __init__(
         self,
@@ -130,8 +144,6 @@ class WatchLoop:
     ):
         self.project = project
         self.root = Path(project.root)
-        self._root_resolved = self.root.resolve()
-        self._root_prefix = str(self._root_resolved).rstrip("/") + "/"
         self.engine = engine
         self.get_container = get_container
         self.rebuild = rebuild
@@ -161,18 +173,21 @@ class WatchLoop:
     # --- setup ---
     def _prepare(self, svc: Service, clock: Callable[[], float]) -> _Watched:
         spec = svc.watch or WatchSpec()
+        root = Path(self.project.included(svc.include).project.root if svc.include else self.root).resolve()
         roots: list[Path] = []
         files: set[Path] = set()
         # Without `paths`, the code folder: an app in a subfolder reloads for its own files only.
         for rel in spec.paths or (svc.code_source,):
-            path = (self.root / rel).resolve() if rel else self.root.resolve()
+            path = (root / rel).resolve() if rel else root
             (files.add(path) if path.is_file() else roots.append(path))
-        matcher = IgnoreMatcher(self.root, spec.ignore, include_ignored=spec.include_ignored)
+        matcher = IgnoreMatcher(root, spec.ignore, include_ignored=spec.include_ignored)
         # A `debounce_ms` of the project's own is a window it chose: it is kept whole.
         settle = SETTLE_MS / 1000.0 if spec.debounce_ms is None else None
         debouncer = Debouncer(spec.quiet_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock, settle_s=settle)
         supervised = runs_supervised(svc.command, svc.restart)
-        return _Watched(svc, spec, roots, files, matcher, RuleSet(spec, supervised=supervised), debouncer)
+        return _Watched(
+            svc, spec, roots, files, matcher, RuleSet(spec, supervised=supervised), debouncer, root
+        )
 
     def _observer_roots(self) -> list[Path]:
         folders: list[Path] = []
@@ -181,32 +196,21 @@ class WatchLoop:
             folders.extend(f.parent for f in w.files)
         return _top_most(folders)
 
-    def _rel(self, path: Path) -> Optional[str]:
-        text = str(path)
-        if text.startswith(self._root_prefix):
-            return text[len(self._root_prefix) :].replace("\\", "/")
-        return "" if path == self._root_resolved else None
-
     def _prune(self, folder: Path) -> bool:
         """Skip a folder unless a service watches it and not every such service ignores it."""
-        rel = self._rel(folder)
-        if rel is None:
-            return True
         text = str(folder)
         covering = [w for w in self.watched if w.covers_text(text)]
         if not covering:
             # Beside a watched file, or on the way down to a watched folder.
             return not any(w.leads_to(text) for w in self.watched)
-        return all(w.matcher.ignored(rel, True) for w in covering)
+        return all(_ignored_folder(w, text) for w in covering)
 
     # --- events ---
     def _on_change(self, abs_path: str, is_dir: bool) -> None:
         path = Path(abs_path)
-        rel = self._rel(path)
-        if not rel:
-            return
         for w in self.watched:
-            if not w.covers(path):
+            rel = w.rel(str(path))
+            if not rel or not w.covers(path):
                 continue
             if path.name == ".gitignore":
                 w.matcher.forget_gitignore(rel)
@@ -326,17 +330,17 @@ class WatchLoop:
         uid, gid = actions.owner_ids(self.engine, container, w.service.user, has_code=True)
         if w.spec.action == SYNC:
             actions.initial_sync(
-                self.engine, container, self.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored
+                self.engine, container, w.root, self._sync_target(w), uid, gid, ignored=w.matcher.ignored
             )
         for rule in w.rules.initial_syncs():
             source, target, ignored = _rule_mapping(w, rule.source or "", rule.target or "")
-            if (self.root / source).is_dir():
+            if (w.root / source).is_dir():
                 actions.initial_sync(
-                    self.engine, container, self.root / source, target, uid, gid, ignored=ignored
+                    self.engine, container, w.root / source, target, uid, gid, ignored=ignored
                 )
-            elif (self.root / source).exists():
+            elif (w.root / source).exists():
                 parent, name, folder = _file_copy(source, target)
-                actions.sync(self.engine, container, self.root / parent, [name], folder, uid, gid)
+                actions.sync(self.engine, container, w.root / parent, [name], folder, uid, gid)
         self._sync_agent(w.service.name, container).warm()
 
     def _targeted_sync(
@@ -345,14 +349,14 @@ class WatchLoop:
         """Changed paths under a rule's `source` go to its `target` (a file rule: the file itself)."""
         source, target, ignored = _rule_mapping(w, job.source, job.target)
         agent = self._sync_agent(w.service.name, container)
-        if source and not (self.root / source).is_dir() and all(p == source for p in job.paths):
+        if source and not (w.root / source).is_dir() and all(p == source for p in job.paths):
             parent, name, folder = _file_copy(source, target)
-            actions.sync(self.engine, container, self.root / parent, [name], folder, uid, gid, agent=agent)
+            actions.sync(self.engine, container, w.root / parent, [name], folder, uid, gid, agent=agent)
             return
         prefix = source + "/" if source else ""
         inside = [p[len(prefix) :] for p in job.paths if p.startswith(prefix)]
         actions.sync(
-            self.engine, container, self.root / source, inside, target, uid, gid, ignored=ignored, agent=agent
+            self.engine, container, w.root / source, inside, target, uid, gid, ignored=ignored, agent=agent
         )
 
     def _execute(self, w: _Watched, plan: Plan) -> None:
@@ -369,7 +373,7 @@ class WatchLoop:
                     actions.sync(
                         self.engine,
                         container,
-                        self.root,
+                        w.root,
                         plan.sync_paths,
                         self._sync_target(w),
                         uid,

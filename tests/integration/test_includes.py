@@ -90,7 +90,9 @@ def included(project, registry, busybox_image, tmp_path):
     return project
 
 
-def test_git_include_runs_pinned_offline_from_the_lock_then_linked_then_down(included, registry, tmp_path) -> None:
+def test_git_include_runs_pinned_offline_from_the_lock_then_linked_then_down(
+    included, registry, tmp_path
+) -> None:
     p, cache = included, included.cache
     src, bare = notify_repo(tmp_path, registry)
     shop(p, f'git = "file://{bare}"\nref = "v1"')
@@ -158,7 +160,11 @@ def test_path_include_with_its_own_volumes_and_a_bad_include_starts_nothing(
     (src / "www" / "index.html").write_text("edited\n")
     assert served(p) == "edited\n"  # a path include runs from the folder, as it is
     volumes = {v.name for v in docker_client.volumes.list(filters={"label": f"dev.devenv.project={p.name}"})}
-    assert any(v.endswith("notify-spool") for v in volumes) and any(v.endswith("_spool") or (v.endswith("-spool") and "notify" not in v) for v in volumes), volumes
+    from devenv.stack.names import volume_name
+
+    # Its own volume, named with its project: never the includer's `spool` by accident.
+    assert volume_name(p.name, "default", "notify-spool") in volumes
+    assert volume_name(p.name, "default", "spool") in volumes
     p.ok("down", "--volumes")
     assert _left(p) == []
 
@@ -177,3 +183,43 @@ def _left(project) -> list[str]:
     return [c.name for c in client.containers.list(all=True, filters={"label": label})] + [
         n.name for n in client.networks.list(filters={"label": label})
     ]
+
+
+WATCHED = """\
+[project]
+name = "notify"
+
+[services.mail]
+image = "{registry}/busybox:test"
+command = ["sh", "-c", "mkdir -p /tmp/www && cat /app/msg.txt > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"]
+code = "/app"
+watch = {{ paths = ["msg.txt"] }}
+"""
+
+
+def test_a_linked_include_is_watched_and_reloaded_on_save(included, registry, tmp_path) -> None:
+    """What the service serves changes only when it restarts: the save in the linked checkout
+    (outside the including project) is seen by the watcher and reloads that service."""
+    from tests.integration.real_stack import wait_for
+    from tests.integration.watcher import Watcher
+
+    p, cache = included, included.cache
+    src, bare = notify_repo(tmp_path, registry)
+    (src / "devenv.toml").write_text(WATCHED.format(registry=registry))
+    (src / "msg.txt").write_text("released\n")
+    git("add", "-A", cwd=src)
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "watched", cwd=src)
+    git("tag", "-f", "v1", cwd=src)
+    git("push", "-q", "-f", str(bare), "main", "v1", cwd=src)
+    shop(p, f'git = "file://{bare}"\nref = "v1"')
+    p.ok("up", "-d", **cache)
+    assert served(p, **cache) == "released\n"
+    (src / "msg.txt").write_text("from the checkout\n")  # not pushed: the pinned commit still says "released"
+    p.ok("link", "notify", str(src), **cache)
+    p.ok("up", "-d", **cache)
+    assert served(p, **cache) == "from the checkout\n"
+    with Watcher(p.root, p.env(**cache), service="mail"):
+        (src / "msg.txt").write_text("saved\n")
+        wait_for(lambda: served(p, **cache) == "saved\n", "the linked include reloads on save")
+    p.ok("down", **cache)
+    assert _left(p) == []
