@@ -54,10 +54,20 @@ def grants(project: Project) -> list[Grant]:
 def included_read_grants(project: Project) -> list[Grant]:
     """An included stack's env reads, judged from its own folder and trusted with this file's."""
     return [
-        g._replace(subject=f"{g.subject} (include {stack.name})")
+        g._replace(subject=f"{g.subject} ({_origin(project, stack.name)})")
         for stack in project.includes
         for g in read_grants(stack.project)
     ]
+
+
+def _origin(project: Project, include: str) -> str:
+    """An included grant's name; a git include's carries its commit, so a moved commit asks again."""
+    stack = project.included(include)
+    return (
+        f"include {include} @ {stack.commit[:12]}"
+        if stack.source == "git" and stack.commit
+        else f"include {include}"
+    )
 
 
 def container_grants(project: Project) -> list[Grant]:
@@ -66,7 +76,7 @@ def container_grants(project: Project) -> list[Grant]:
         # An included service is judged from its own project's folder, and named with its include.
         root = project.included(service.include).project.root if service.include else project.root
         svc = (
-            service._replace(name=f"{service.name} (include {service.include})")
+            service._replace(name=f"{service.name} ({_origin(project, service.include)})")
             if service.include
             else service
         )

@@ -198,3 +198,25 @@ def test_without_includes_nothing_changes(tmp_path: Path) -> None:
     write(tmp_path / "p", svc("web"))
     project = resolve(tmp_path / "p")
     assert project.includes == () and project.include_specs == ()
+
+
+def test_an_included_stacks_grants_go_through_the_trust_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from devenv import reads
+    from devenv.errors import UntrustedError
+    from devenv.ops.trust import require, trust
+
+    monkeypatch.setenv("DEVENV_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(reads, "_allowed", set())
+    write(tmp_path / "notify", svc("mail", "privileged = true"))
+    write(tmp_path / "shop", '[include.notify]\npath = "../notify"\n' + svc("web"))
+    project = resolve(tmp_path / "shop")
+    with pytest.raises(UntrustedError, match=r"mail \(include notify\): runs privileged"):
+        require(project)
+    trust(project)
+    require(project)  # trusted now
+    # The included file grants more: asked again, though the including file did not change.
+    write(tmp_path / "notify", svc("mail", "privileged = true\ndocker_socket = true"))
+    with pytest.raises(UntrustedError, match="mounts the engine socket"):
+        require(resolve(tmp_path / "shop"))
