@@ -47,9 +47,13 @@ def _git(args: list[str], where: str) -> str:
     except FileNotFoundError:
         raise GitError(f"{where}: git is not installed", "install git to use git includes") from None
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["git failed"])[-1]
+        lines = done.stderr.strip().splitlines() or ["no message"]
+        reason = next((line for line in lines if line.startswith("fatal:")), lines[-1]).removeprefix(
+            "fatal: "
+        )
+        verb = next(a for a in args if a in ("clone", "fetch"))
         raise GitError(
-            f"{where}: git {args[0]} failed: {last}", "check the URL and that the server is reachable"
+            f"{where}: git {verb} failed: {reason}", "check the URL and that the server is reachable"
         )
     return done.stdout.strip()
 
