@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Optional
 
 from devenv.config.model import IncludeSpec, Project
-from devenv.include.gitcache import export_tree, resolve_commit
 from devenv.include.links import read_links
 from devenv.include.resolve import Fetched, resolve_includes
 from devenv.registry.lockfile import LOCK_NAME, LockFile
@@ -31,6 +30,8 @@ class RealFetch:
     def __call__(self, spec: IncludeSpec, includer: Project, where: str) -> Fetched:
         linked = self.links.get(spec.name)
         if spec.git:
+            from devenv.include.gitcache import export_tree, resolve_commit
+
             assert spec.ref is not None  # the schema requires it
             pinned = self.lock.pinned_commit(spec.git, spec.ref) if self.lock else None
             commit = resolve_commit(spec.git, spec.ref, where, pinned=pinned, refresh=self.refresh)

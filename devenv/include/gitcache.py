@@ -7,9 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -78,6 +76,9 @@ def _fetch(url: str, where: str) -> Path:
     if mirror.is_dir():
         _git(["--git-dir", str(mirror), "fetch", "--quiet", "--prune", "--tags", "origin"], where)
         return mirror
+    import shutil  # only when cloning: the no-op `up` of a cached include never loads these
+    import tempfile
+
     mirror.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".clone-", dir=mirror.parent))
     try:
@@ -119,6 +120,9 @@ def export_tree(url: str, commit: str, where: str) -> Path:
     final = tree_dir(commit)
     if final.is_dir():
         return final
+    import shutil
+    import tempfile
+
     mirror = _mirror(url)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=final.parent))
