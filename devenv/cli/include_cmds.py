@@ -7,10 +7,11 @@ from typing import Any
 
 import click
 
+from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import Output
 
 
-def _own_project(obj: Any) -> Any:
+def _own_project(obj: AppContext) -> Any:
     """devenv.toml itself, includes not resolved: a link must work while a git server is down."""
     from devenv.config.loader import load_project
 
@@ -21,8 +22,8 @@ def _own_project(obj: Any) -> Any:
 @click.command(short_help="Run one include from a local checkout (watched, reloaded on save).")
 @click.argument("name")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
-@click.pass_obj
-def link(obj: Any, name: str, path: Path) -> None:
+@pass_app
+def link(obj: AppContext, name: str, path: Path) -> None:
     """Switch include NAME to the checkout at PATH: its services are built and run from there as
     its own devenv.toml says, code mounted and watched. Recorded in .devenv/links.toml (this
     machine only); `devenv unlink NAME` switches back. Takes effect on the next `devenv up`."""
@@ -52,8 +53,8 @@ def link(obj: Any, name: str, path: Path) -> None:
 
 @click.command(short_help="Switch an include back from a local checkout to its devenv.toml source.")
 @click.argument("name")
-@click.pass_obj
-def unlink(obj: Any, name: str) -> None:
+@pass_app
+def unlink(obj: AppContext, name: str) -> None:
     """Forget `devenv link NAME`: the include runs from what devenv.toml (and devenv.lock) pins."""
     from devenv.errors import ConfigError
     from devenv.include.links import read_links, write_links
