@@ -94,6 +94,8 @@ def resolve_commit(
 ) -> str:
     """The commit `ref` names. `pinned` (the lock's) or a ref already in the mirror needs no
     network; `refresh` (devenv lock) fetches first, so branches and moved tags are seen."""
+    if pinned and _SHA.match(pinned) and tree_dir(pinned).is_dir():
+        return pinned  # already exported: no git process on the no-op `up`
     mirror = _mirror(url)
     if pinned and _has_commit(mirror, pinned):
         return pinned
