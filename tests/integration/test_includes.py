@@ -84,40 +84,40 @@ def served(project, **env: str) -> str:
 
 
 @pytest.fixture
-def included(project, registry, busybox_image, tmp_path):
+def included(project, registry, busybox_image):
+    """The product's project; git includes are cached in its own state folder (DEVENV_STATE_DIR)."""
     project.registry = registry
-    project.cache = {"DEVENV_CACHE_DIR": str(tmp_path / "cache")}
     return project
 
 
 def test_git_include_runs_pinned_offline_from_the_lock_then_linked_then_down(
     included, registry, tmp_path
 ) -> None:
-    p, cache = included, included.cache
+    p = included
     src, bare = notify_repo(tmp_path, registry)
     shop(p, f'git = "file://{bare}"\nref = "v1"')
-    p.ok("up", "-d", **cache)
+    p.ok("up", "-d")
 
-    rows = services(p, **cache)
+    rows = services(p)
     assert rows["mail"]["include"] == "notify" and rows["mail"]["source"] == "git"
     assert "include" not in rows["web"]
-    assert served(p, **cache) == "notify v1\n"  # the product reaches it by its own name
+    assert served(p) == "notify v1\n"  # the product reaches it by its own name
     # Its own prod env, not the including project's dev profile (which sets MAIL_FROM too).
-    assert p.ok("exec", "mail", "--", "sh", "-c", "echo $MAIL_FROM", **cache).out.strip() == "notify@prod"
-    assert p.ok("exec", "web", "--", "sh", "-c", "echo $MAIL_FROM", **cache).out.strip() == "shop@dev"
-    human = p.ok("status", **cache).out
+    assert p.ok("exec", "mail", "--", "sh", "-c", "echo $MAIL_FROM").out.strip() == "notify@prod"
+    assert p.ok("exec", "web", "--", "sh", "-c", "echo $MAIL_FROM").out.strip() == "shop@dev"
+    human = p.ok("status").out
     assert "include notify: pinned commit" in human
 
-    p.ok("lock", **cache)
+    p.ok("lock")
     commit = git("rev-parse", "v1", cwd=src)
     assert f'commit = "{commit}"' in (p.root / "devenv.lock").read_text()
 
     # The git server gone: the pinned, cached commit still starts.
-    p.ok("down", **cache)
+    p.ok("down")
     gone = tmp_path / "notify.git.offline"
     bare.rename(gone)
-    p.ok("up", "-d", **cache)
-    assert served(p, **cache) == "notify v1\n"
+    p.ok("up", "-d")
+    assert served(p) == "notify v1\n"
     gone.rename(bare)
 
     # The tag moved upstream: lock --check says so (exit 6), naming the include.
@@ -125,25 +125,25 @@ def test_git_include_runs_pinned_offline_from_the_lock_then_linked_then_down(
     git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "v2", cwd=src)
     git("tag", "-f", "v1", cwd=src)
     git("push", "-q", "-f", str(bare), "main", "v1", cwd=src)
-    checked = p.run("lock", "--check", **cache)
+    checked = p.run("lock", "--check")
     assert checked.code == 6, str(checked)
     assert "include notify: devenv.lock pins" in checked.err + checked.out
 
     # Linked to a checkout: built and run from it, an edit served at once.
-    p.ok("link", "notify", str(src), **cache)
-    p.ok("up", "-d", **cache)
-    assert services(p, **cache)["mail"]["source"] == "link"
-    assert served(p, **cache) == "notify v2\n"
+    p.ok("link", "notify", str(src))
+    p.ok("up", "-d")
+    assert services(p)["mail"]["source"] == "link"
+    assert served(p) == "notify v2\n"
     (src / "www" / "index.html").write_text("notify v3 (edited)\n")
-    assert served(p, **cache) == "notify v3 (edited)\n"
-    assert "from source" in p.ok("status", **cache).out
+    assert served(p) == "notify v3 (edited)\n"
+    assert "from source" in p.ok("status").out
 
-    p.ok("unlink", "notify", **cache)
-    p.ok("up", "-d", **cache)
-    assert services(p, **cache)["mail"]["source"] == "git"
-    assert served(p, **cache) == "notify v1\n"  # back on the commit devenv.lock pins
+    p.ok("unlink", "notify")
+    p.ok("up", "-d")
+    assert services(p)["mail"]["source"] == "git"
+    assert served(p) == "notify v1\n"  # back on the commit devenv.lock pins
 
-    p.ok("down", "--volumes", **cache)
+    p.ok("down", "--volumes")
     assert _left(p) == []
 
 
@@ -203,7 +203,7 @@ def test_a_linked_include_is_watched_and_reloaded_on_save(included, registry, tm
     from tests.integration.real_stack import wait_for
     from tests.integration.watcher import Watcher
 
-    p, cache = included, included.cache
+    p = included
     src, bare = notify_repo(tmp_path, registry)
     (src / "devenv.toml").write_text(WATCHED.format(registry=registry))
     (src / "msg.txt").write_text("released\n")
@@ -212,14 +212,14 @@ def test_a_linked_include_is_watched_and_reloaded_on_save(included, registry, tm
     git("tag", "-f", "v1", cwd=src)
     git("push", "-q", "-f", str(bare), "main", "v1", cwd=src)
     shop(p, f'git = "file://{bare}"\nref = "v1"')
-    p.ok("up", "-d", **cache)
-    assert served(p, **cache) == "released\n"
+    p.ok("up", "-d")
+    assert served(p) == "released\n"
     (src / "msg.txt").write_text("from the checkout\n")  # not pushed: the pinned commit still says "released"
-    p.ok("link", "notify", str(src), **cache)
-    p.ok("up", "-d", **cache)
-    assert served(p, **cache) == "from the checkout\n"
-    with Watcher(p.root, p.env(**cache), service="mail"):
+    p.ok("link", "notify", str(src))
+    p.ok("up", "-d")
+    assert served(p) == "from the checkout\n"
+    with Watcher(p.root, p.env(), service="mail"):
         (src / "msg.txt").write_text("saved\n")
-        wait_for(lambda: served(p, **cache) == "saved\n", "the linked include reloads on save")
-    p.ok("down", **cache)
+        wait_for(lambda: served(p) == "saved\n", "the linked include reloads on save")
+    p.ok("down")
     assert _left(p) == []

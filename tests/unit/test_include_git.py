@@ -20,7 +20,7 @@ def git(*args: str, cwd: Path) -> str:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    monkeypatch.setenv("DEVENV_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DEVENV_STATE_DIR", str(tmp_path / "state"))  # the cache is under it
     src, bare = tmp_path / "src", tmp_path / "notify.git"
     src.mkdir()
     (src / "devenv.toml").write_text('[project]\nname = "notify"\n')
