@@ -17,7 +17,7 @@ from devenv.errors import DriftError
 from devenv.ops.lock import check as check_lock
 from devenv.ops.lock import lock_path, write_lock
 from devenv.ops.pull import pull as run_pull
-from devenv.registry.lockfile import LOCK_NAME
+from devenv.registry.lockfile import LOCK_NAME, LockFile
 from devenv.registry.login import login as do_login
 from devenv.registry.reference import effective_registry
 
@@ -114,17 +114,25 @@ def lock(app: AppContext, check: bool, as_json: bool) -> None:
             for drift in drifts:
                 app.output.info(drift.describe())
         if drifts:
-            raise DriftError(f"{LOCK_NAME} is out of date: {len(drifts)} image(s) differ",
+            raise DriftError(f"{LOCK_NAME} is out of date: {len(drifts)} image(s) or include(s) differ",
                              hint="run `devenv lock` and commit devenv.lock (or re-push the locked image)")  # fmt: skip
         if not as_json:
-            app.output.info(f"{LOCK_NAME} is up to date ({len(checked.lock.images)} images)")
+            app.output.info(f"{LOCK_NAME} is up to date ({len(checked.lock.images)} images{_includes(checked.lock)})")
         return
     fresh = write_lock(project)
     if as_json:
         app.output.data("lock", {"path": str(path), "images": {n: i._asdict() for n, i in sorted(fresh.images.items())},
+                                 "includes": {n: i._asdict() for n, i in sorted(fresh.includes.items())},
                                  "env_hash": fresh.env_hash})  # fmt: skip
         return
     rows = [[name, _short(item.digest), item.reference] for name, item in sorted(fresh.images.items())]
     if rows:
         app.output.line(table(rows, ["SERVICE", "DIGEST", "IMAGE"]))
-    app.output.info(f"wrote {LOCK_NAME} ({len(rows)} images)")
+    for name, pin in sorted(fresh.includes.items()):
+        app.output.detail(f"include {name}: {pin.git} {pin.ref} → {pin.commit[:12]}")
+    app.output.info(f"wrote {LOCK_NAME} ({len(rows)} images{_includes(fresh)})")
+
+
+def _includes(lock: LockFile) -> str:
+    count = len(lock.includes)
+    return f", {count} include{'s' if count != 1 else ''}" if count else ""
