@@ -222,11 +222,9 @@ class WatchLoop:
             self._wake.set()
 
     def _on_done(self, abs_path: str, complete: bool) -> None:
-        rel = self._rel(Path(abs_path))
-        if not rel:
-            return
         for w in self.watched:
-            if w.debouncer.pending():
+            rel = w.rel(abs_path)  # relative to the service's own project folder
+            if rel and w.debouncer.pending():
                 w.debouncer.done(rel, complete)  # a path outside its batch is ignored there
         self._wake.set()
 
