@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple, Optional
 
+from devenv.config.model import Project
 from devenv.config.types import EnvValue, Invalid, Key, ListOf, MapOf, Str, Table
 
 _NAME = r"[a-z0-9][a-z0-9_-]{0,62}"
@@ -59,3 +60,30 @@ INCLUDE = Table(
     post=_one_source,
 )
 INCLUDES = MapOf(INCLUDE, _NAME, "an include name (a-z, 0-9, _ -)")
+
+
+class IncludeSpec(NamedTuple):
+    """One `[include.NAME]` table as written (devenv.include resolves it)."""
+
+    name: str
+    path: Optional[str] = None  # a local project folder, relative to the including file
+    git: Optional[str] = None  # a repository URL, with `ref`
+    ref: Optional[str] = None
+    services: Optional[tuple[str, ...]] = None  # None: all of them
+    profile: Optional[str] = None  # the included stack's profile (None: its own default)
+    env: tuple[tuple[str, str], ...] = ()  # declared differences for the included services
+    line: int = 0  # line of [include.NAME] in its file
+
+
+class IncludedStack(NamedTuple):
+    """An included stack, resolved: its own project (own root, env, volumes), run under the
+    including project's name, network and labels."""
+
+    name: str  # the include's name in the including file (the first one reaching it)
+    project: Project  # its own devenv.toml, loaded from `root`
+    source: str  # "git" (pinned commit, not watched), "path" or "link" (a local folder, watched)
+    key: str  # what makes two includes the same stack: "git:<url>@<commit>" or "path:<folder>"
+    profile: str  # the profile its env is layered with (its own, never the includer's)
+    commit: Optional[str] = None  # git: the resolved commit
+    chain: tuple[str, ...] = ()  # include names from the root project down to this one
+    spec: Optional[IncludeSpec] = None  # the table that first reached it

@@ -13,6 +13,7 @@ from typing import Any, Optional, Union
 
 from devenv.config import bounded, checks, model
 from devenv.config import toml as tomllib
+from devenv.config.includes import IncludeSpec
 from devenv.config.locate import dotted, line_of
 from devenv.config.order import CycleError, dependency_order, shown_cycle
 from devenv.config.profiles import first_extends_cycle, known_profiles
@@ -167,9 +168,9 @@ class _Builder:
             include_specs=self.include_specs(),
         )
 
-    def include_specs(self) -> tuple[model.IncludeSpec, ...]:
+    def include_specs(self) -> tuple[IncludeSpec, ...]:
         return tuple(
-            model.IncludeSpec(
+            IncludeSpec(
                 name,
                 path=raw["path"],
                 git=raw["git"],
@@ -318,7 +319,9 @@ class _Builder:
         command = raw["command"]
         if not raw["supervise"]:
             raise self.fail(
-                [*where, "watch", "preload"], "preload restarts under the supervisor, and supervise = false", "remove one of them"
+                [*where, "watch", "preload"],
+                "preload restarts under the supervisor, and supervise = false",
+                "remove one of them",
             )
         if command is None or python_command(command) is None:
             import json  # only for this message

@@ -13,7 +13,7 @@ ForwardRef, compiling it for every field, and an evaluated one costs less.
 """
 
 from pathlib import Path
-from typing import NamedTuple, Optional, Union
+from typing import Any, NamedTuple, Optional, Union
 
 from devenv.config.watch_actions import RESTART, SYNC, WatchAction
 
@@ -157,7 +157,9 @@ class RenderSource(NamedTuple):
     """A prod source whose Kubernetes YAML a command prints (helm template, jsonnet, ...)."""
 
     command: tuple[str, ...]  # run without a shell, in the project folder
-    inputs: tuple[str, ...] = ()  # project-relative files/folders: the output is reused while they are unchanged
+    inputs: tuple[
+        str, ...
+    ] = ()  # project-relative files/folders: the output is reused while they are unchanged
     select: Optional[str] = None  # the container to mirror, as after `#` in a path entry
 
     @property
@@ -179,33 +181,6 @@ class EnvSpec(NamedTuple):
     target: str = "prod"
 
 
-class IncludeSpec(NamedTuple):
-    """One `[include.NAME]` table as written (devenv.include resolves it)."""
-
-    name: str
-    path: Optional[str] = None  # a local project folder, relative to the including file
-    git: Optional[str] = None  # a repository URL, with `ref`
-    ref: Optional[str] = None
-    services: Optional[tuple[str, ...]] = None  # None: all of them
-    profile: Optional[str] = None  # the included stack's profile (None: its own default)
-    env: tuple[tuple[str, str], ...] = ()  # declared differences for the included services
-    line: int = 0  # line of [include.NAME] in its file
-
-
-class IncludedStack(NamedTuple):
-    """An included stack, resolved: its own project (own root, env, volumes), run under the
-    including project's name, network and labels."""
-
-    name: str  # the include's name in the including file (the first one reaching it)
-    project: "Project"  # its own devenv.toml, loaded from `root`
-    source: str  # "git" (pinned commit, not watched), "path" or "link" (a local folder, watched)
-    key: str  # what makes two includes the same stack: "git:<url>@<commit>" or "path:<folder>"
-    profile: str  # the profile its env is layered with (its own, never the includer's)
-    commit: Optional[str] = None  # git: the resolved commit
-    chain: tuple[str, ...] = ()  # include names from the root project down to this one
-    spec: Optional[IncludeSpec] = None  # the table that first reached it
-
-
 class Project(NamedTuple):
     name: str
     root: Path  # the folder holding devenv.toml
@@ -217,10 +192,11 @@ class Project(NamedTuple):
     stop_timeout_s: float = 1.0
     images: tuple[CatalogImage, ...] = ()  # [images.NAME] tables
     instance_per_worktree: bool = True  # a linked git worktree gets its own instance by default
-    include_specs: tuple[IncludeSpec, ...] = ()  # [include.NAME] tables as written
-    includes: tuple[IncludedStack, ...] = ()  # resolved (devenv.include.expand): their services are merged
+    # config.includes' IncludeSpec and IncludedStack (Any here: that module builds on this one)
+    include_specs: tuple[Any, ...] = ()  # [include.NAME] tables as written
+    includes: tuple[Any, ...] = ()  # resolved (devenv.include.expand): their services are merged
 
-    def included(self, name: str) -> IncludedStack:
+    def included(self, name: str) -> Any:  # an IncludedStack
         for stack in self.includes:
             if stack.name == name:
                 return stack

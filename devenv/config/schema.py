@@ -398,7 +398,7 @@ SERVICE = Record(
     ),
     help="One container of the stack.",
     what="a service table",
-    extra=("name", "line", "code_source"),  # code_source: from a `code` table
+    extra=("name", "line", "code_source", "include"),  # code_source: from a `code` table; include: merged by devenv.include
 )
 
 PROFILE = Record(
@@ -549,7 +549,7 @@ PROJECT = Record(
     ),
     what="a project table",
     # The top level's tables fill the rest of the project record.
-    extra=("root", "config_file", "services", "volumes", "env", "images"),
+    extra=("root", "config_file", "services", "volumes", "env", "images", "include_specs", "includes"),
 )
 
 ROOT = Table(

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from devenv.config.model import IncludeSpec, Project
+from devenv.config.includes import IncludeSpec
+from devenv.config.model import Project
 from devenv.include.links import read_links
 from devenv.include.resolve import Fetched, resolve_includes
 from devenv.registry.lockfile import LOCK_NAME, LockFile

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, Optional
 
-from devenv.config.model import IncludedStack, IncludeSpec, Profile, Project, Service, VolumeDecl, VolumeMount
+from devenv.config.includes import IncludedStack, IncludeSpec
+from devenv.config.model import Profile, Project, Service, VolumeDecl, VolumeMount
 from devenv.config.order import CycleError, dependency_order
 from devenv.config.profiles import known_profiles
 from devenv.errors import ConfigError

@@ -8,8 +8,9 @@ from typing import Optional
 
 import pytest
 
+from devenv.config.includes import IncludeSpec
 from devenv.config.loader import load_project, parse_project
-from devenv.config.model import IncludeSpec, Project
+from devenv.config.model import Project
 from devenv.errors import ConfigError
 from devenv.include.expand import expand
 from devenv.include.resolve import Fetched, resolve_includes
