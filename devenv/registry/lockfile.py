@@ -105,31 +105,30 @@ class LockFile:
                 f"{path.name}: written by a newer devenv (lock version {version}; this devenv reads {VERSION})",
                 hint="upgrade devenv (pip install -U devenv-stack)",
             )
+        def strings(section: str, name: str, entry: Any, keys: tuple[str, ...]) -> dict[str, str]:
+            """The table `[section.name]`'s `keys`, each a non-empty string."""
+            anchor = f"[{section}.{name}]"
+            if not isinstance(entry, dict):
+                raise fail(f"{section}.{name}", "must be a table", anchor)
+            values = {}
+            for key in keys:
+                value = entry.get(key)
+                if not isinstance(value, str) or not value:
+                    raise fail(f"{section}.{name}.{key}", "missing or not a string", anchor)
+                values[key] = value
+            return values
+
         images: dict[str, LockedImage] = {}
         for name, entry in (data.get("images") or {}).items():
             anchor = f"[images.{name}]"
-            if not isinstance(entry, dict):
-                raise fail(f"images.{name}", "must be a table", anchor)
-            values = {}
-            for key in ("image", "reference", "digest"):
-                value = entry.get(key)
-                if not isinstance(value, str) or not value:
-                    raise fail(f"images.{name}.{key}", "missing or not a string", anchor)
-                values[key] = value
+            values = strings("images", name, entry, ("image", "reference", "digest"))
             if not _DIGEST.match(values["digest"]):
                 raise fail(f"images.{name}.digest", f"'{values['digest']}' is not sha256:<64 hex>", anchor)
             images[name] = LockedImage(**values)
         includes: dict[str, LockedInclude] = {}
         for name, entry in (data.get("includes") or {}).items():
             anchor = f"[includes.{name}]"
-            if not isinstance(entry, dict):
-                raise fail(f"includes.{name}", "must be a table", anchor)
-            fields = {}
-            for key in ("git", "ref", "commit"):
-                value = entry.get(key)
-                if not isinstance(value, str) or not value:
-                    raise fail(f"includes.{name}.{key}", "missing or not a string", anchor)
-                fields[key] = value
+            fields = strings("includes", name, entry, ("git", "ref", "commit"))
             if not re.match(r"^[0-9a-f]{40}$", fields["commit"]):
                 raise fail(f"includes.{name}.commit", f"'{fields['commit']}' is not a 40-hex commit", anchor)
             includes[name] = LockedInclude(**fields)
