@@ -63,6 +63,11 @@ class Podman:
             f"[containers]\ndefault_ulimits = {json.dumps(_ulimits())}\n"
             '[engine]\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n'
             f'[network]\nnetwork_config_dir = "{base / "networks"}"\n'
+            # Subnets no other Podman here allocates (the suite's Podman service takes 10.89/16
+            # onwards): kube play's network and its DNS server never share a bridge address with
+            # a stack's network, even if a pod outlives its test.
+            "default_subnet = \"10.188.0.0/16\"\n"
+            'default_subnet_pools = [{"base" = "10.189.0.0/16", "size" = 24}]\n'
         )
         self.env = {**os.environ, "CONTAINERS_CONF": str(conf), "TMPDIR": str(base / "tmp")}
         self.env.pop("DOCKER_HOST", None)
@@ -95,7 +100,13 @@ class Podman:
         return parse_env(self("exec", self.container(service), "env"))
 
     def clean(self) -> None:
-        self("pod", "rm", "--force", "--all", check=False)
+        # Pods first, waited for: a pod left running keeps its network's DNS server (aardvark-dns)
+        # answering on the bridge address after this test.
+        self("pod", "rm", "--force", "--all", "--time", "2", check=False)
+        left = self("ps", "--all", "--quiet", check=False).split()
+        if left:
+            self("rm", "--force", "--time", "2", *left, check=False)
+        self("network", "prune", "--force", check=False)
         self("volume", "rm", "--force", "--all", check=False)
         self("secret", "rm", "--all", check=False)
         self("rmi", "--force", "--all", check=False)
