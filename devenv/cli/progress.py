@@ -3,8 +3,8 @@ otherwise (no control codes). Nothing is created with --json or -q."""
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
 import sys
 import threading
 from typing import Any, Optional
@@ -181,9 +181,18 @@ class BuildBoard:
         if not self.live or not self.state:
             return
         line = " · ".join(f"{name} {what}" for name, what in sorted(self.state.items()))
-        width = shutil.get_terminal_size((100, 20)).columns - 3
+        width = _columns() - 3
         click.echo(f"\r  {line[:width]}\033[K", nl=False, err=True)
         self.drawn = True
+
+
+def _columns() -> int:
+    """The terminal's width (what shutil.get_terminal_size gives, without importing shutil and
+    its compression modules on every command)."""
+    try:
+        return int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stderr.fileno()).columns
+    except (ValueError, OSError):
+        return 100
 
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : ?(.*)")

@@ -13,7 +13,6 @@ from devenv.engine import labels as L
 from devenv.engine.port import Engine
 from devenv.errors import ConfigError
 from devenv.images.build_run import follow_build
-from devenv.images.dockerfile import base_arg, base_arg_change, outside_bases
 
 SERVICE_TAG = "devenv/{project}-{service}:dev"
 INPUTS_LABEL = L.BUILD_INPUTS
@@ -37,6 +36,9 @@ def check_from_used(project: Project, service: Service) -> None:
     spec = service.build
     if spec is None or not spec.base:
         return
+    # Loaded here: a stack of image services never reads a Dockerfile (the no-op `up` budget).
+    from devenv.images.dockerfile import base_arg, base_arg_change, outside_bases
+
     path = spec.context / spec.dockerfile
     try:
         text = path.read_text(errors="replace")

@@ -197,7 +197,7 @@ def desired_state(
 ) -> Desired:
     shim_dir, wrap = None, None
     if any(runs_supervised(s.command, s.restart) for s in services):
-        # The shim's module loads shutil and tempfile: only for stacks that use it.
+        # Only for stacks that use the shim.
         from devenv.watch.supervisor import shim_host_dir, wrap_command
 
         shim_dir, wrap = str(shim_host_dir()), wrap_command

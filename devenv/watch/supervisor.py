@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
@@ -43,6 +41,9 @@ def shim_host_dir() -> Path:
     target = paths.state_dir() / "shim" / _content_hash()
     if all((target / name).is_file() for name in _FILES):
         return target
+    import shutil  # only the first `up` after an upgrade builds the folder: not on every no-op `up`
+    import tempfile
+
     target.parent.mkdir(parents=True, exist_ok=True)
     # Build in a temp folder, then rename: a concurrent `devenv up` sees all of it or none.
     staging = Path(tempfile.mkdtemp(prefix=".shim-", dir=target.parent))
