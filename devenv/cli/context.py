@@ -42,6 +42,28 @@ class AppContext:
             self._project = project
         return self._project
 
+    def project_as_running(self) -> Project:
+        """The project for a command that reads or removes what runs (`status`, `down`): an
+        include that cannot be resolved any more (its folder moved, its server unreachable and
+        nothing cached) is warned about, not fatal: what it started carries this project's
+        labels, so it is still shown and removed."""
+        from devenv.errors import DevenvError
+
+        try:
+            return self.project()
+        except DevenvError as err:
+            from pathlib import Path
+
+            from devenv.config.loader import load_project
+
+            start = self.project_dir or Path.cwd()
+            own = load_project(start, explicit=self.project_dir is not None)
+            if not own.include_specs:
+                raise
+            self.output.warn(f"{err} — acting on what runs under {own.name}'s labels without it")
+            self._project = own  # the rest of the command (its instance) sees the same project
+            return own
+
     def acting_project(self, scope: str, trust: bool = False) -> Project:
         """The project, for a command that acts on it: refused (exit 7, with the list) while
         devenv.toml grants what the user has not trusted. `scope`: "containers" for commands

@@ -42,7 +42,7 @@ def down(
     unless --volumes; data disks and external volumes are never touched."""
 
     out: Output = obj.output
-    project = obj.project()
+    project = obj.project_as_running()
     say = progress_printer(out)
     if dry_run:
         if all_stale:
@@ -100,7 +100,7 @@ def status(obj: AppContext, instance: Optional[str], as_json: bool) -> None:
     the project's other instances on this engine (other worktrees, test runs) and their folders."""
 
     out: Output = obj.output
-    project = obj.project()
+    project = obj.project_as_running()
     from devenv.ops.status import status as get_status  # a plain `down` never needs it
 
     result = get_status(project, obj.instance(instance).name, with_volumes=as_json)

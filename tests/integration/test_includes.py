@@ -175,6 +175,25 @@ def test_path_include_with_its_own_volumes_and_a_bad_include_starts_nothing(
     assert _left(p) == []
 
 
+def test_status_and_down_still_work_when_the_include_is_gone(included, registry, tmp_path) -> None:
+    """The included checkout moved away while its services run: `status` still shows them (a
+    warning names the include) and `down` removes them; nothing is left behind."""
+    p = included
+    src, _ = notify_repo(tmp_path, registry)
+    shop(p, 'path = "../notify"')
+    p.ok("up", "-d")
+    src.rename(tmp_path / "notify-moved")
+
+    status = p.ok("status", "--json")
+    assert "include.notify" in status.err and "has no devenv.toml" in status.err, str(status)
+    rows = {s["service"]: s for s in json.loads(status.out)["services"]}
+    assert rows["mail"]["state"] == "running" and rows["mail"]["include"] == "notify"
+    down = p.ok("down")
+    assert "include.notify" in down.err and "Traceback" not in down.err
+    assert _left(p) == []
+    assert p.run("up", "-d").code == 1  # acting on the stack still needs the include
+
+
 def _left(project) -> list[str]:
     import docker
 
