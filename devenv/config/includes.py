@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
 from devenv.config.model import Project
@@ -85,5 +86,6 @@ class IncludedStack(NamedTuple):
     key: str  # what makes two includes the same stack: "git:<url>@<commit>" or "path:<folder>"
     profile: str  # the profile its env is layered with (its own, never the includer's)
     commit: Optional[str] = None  # git: the resolved commit
+    repository: Optional[Path] = None  # git: the repository holding it (devenv's bare mirror)
     chain: tuple[str, ...] = ()  # include names from the root project down to this one
     spec: Optional[IncludeSpec] = None  # the table that first reached it

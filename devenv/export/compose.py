@@ -104,7 +104,9 @@ def _service(
         out["ports"] = [_port(p) for p in svc.ports]
     mounts = []
     if svc.code:
-        mounts.append(escaped(f"{bind_source(svc.code_folder(project.root), base)}:{svc.code}"))
+        # An included service mounts its own project's folder, as `up` does.
+        root = project.included(svc.include).project.root if svc.include else project.root
+        mounts.append(escaped(f"{bind_source(svc.code_folder(root), base)}:{svc.code}"))
     for data in svc.data:
         mounts.append(
             escaped(f"{data_source(project, data, base)}:{data.target}") + (":ro" if data.read_only else "")

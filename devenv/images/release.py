@@ -38,9 +38,15 @@ class ReleasePlan(NamedTuple):
     repository: str  # <registry>/<project>-<service>
     tag: str  # the commit's short sha
     revision: str  # the full sha
-    repo_root: Path  # the git repository holding the project
+    repo_root: Path  # the git repository holding the project (a bare mirror for a git include)
     relpath: str  # the project folder inside it ("" for the repository root)
     dirty: tuple[str, ...]  # uncommitted paths under the project (not in the image)
+    tree_root: Optional[Path] = None  # where the commit's files are on disk, if not the checkout
+
+    @property
+    def files_root(self) -> Path:
+        """The folder the service's paths (build context) are relative to inside the commit."""
+        return self.tree_root or self.repo_root
 
     @property
     def reference(self) -> str:
@@ -63,16 +69,50 @@ def plan_releases(project: Project, environ: Mapping[str, str] = os.environ) -> 
             "devenv.toml [project] registry is not set: release images need a registry to be pushed to",
             'add `registry = "registry.example.com/team"` under [project] (or set DEVENV_REGISTRY)',
         )
+    sources: dict[Optional[str], _Source] = {}  # per include (None: this project), made once
+    plans = []
+    for svc in services:
+        if svc.include not in sources:
+            sources[svc.include] = _source(project, svc.include)
+        src = sources[svc.include]
+        plans.append(
+            ReleasePlan(
+                svc.name,
+                f"{registry}/{src.name}-{svc.name}".lower(),
+                src.sha[:12],
+                src.sha,
+                src.repo_root,
+                src.relpath,
+                src.dirty,
+                src.tree_root,
+            )
+        )
+    return plans
+
+
+class _Source(NamedTuple):
+    name: str  # the project the services belong to (an included stack's own name)
+    repo_root: Path
+    sha: str
+    relpath: str
+    dirty: tuple[str, ...]
+    tree_root: Optional[Path]
+
+
+def _source(project: Project, include: Optional[str]) -> _Source:
+    """Which commit a service's release image is built from: this checkout's HEAD; an included
+    stack's own checkout's HEAD (path, link); a git include's pinned commit, from devenv's mirror."""
+    if include is not None:
+        stack = project.included(include)
+        if stack.source == "git" and stack.commit and stack.repository is not None:
+            # The exported tree of the pinned commit is not a checkout: `git archive` from the mirror.
+            tree = stack.project.root
+            return _Source(stack.project.name, stack.repository, stack.commit, "", (), tree)
+        project = stack.project
     root = gitexport.repo_root(project.root)
     sha = gitexport.head_sha(root)
     relpath = _relpath(project.root, root)
-    dirty = tuple(gitexport.dirty_paths(root, relpath or "."))
-    return [
-        ReleasePlan(
-            s.name, f"{registry}/{project.name}-{s.name}".lower(), sha[:12], sha, root, relpath, dirty
-        )
-        for s in services
-    ]
+    return _Source(project.name, root, sha, relpath, tuple(gitexport.dirty_paths(root, relpath or ".")), None)
 
 
 def _relpath(path: Path, root: Path) -> str:
@@ -169,7 +209,7 @@ def build_release(
             engine,
             tag=start,
             context=gitexport.archive_head(
-                plan.repo_root, _relpath(svc.build.context, plan.repo_root), plan.revision
+                plan.repo_root, _relpath(svc.build.context, plan.files_root), plan.revision
             ),
             dockerfile=svc.build.dockerfile,
             args=args,

@@ -31,7 +31,7 @@ class RealFetch:
     def __call__(self, spec: IncludeSpec, includer: Project, where: str) -> Fetched:
         linked = self.links.get(spec.name)
         if spec.git:
-            from devenv.include.gitcache import export_tree, resolve_commit
+            from devenv.include.gitcache import export_tree, mirror_of, resolve_commit
 
             assert spec.ref is not None  # the schema requires it
             pinned = self.lock.pinned_commit(spec.git, spec.ref) if self.lock else None
@@ -39,7 +39,8 @@ class RealFetch:
             self.commits[spec.name] = (spec.git, spec.ref, commit)
             if linked is not None:
                 return Fetched(linked, "link", f"git:{spec.git}", f"link:{linked}", commit)
-            return Fetched(export_tree(spec.git, commit, where), "git", f"git:{spec.git}", commit, commit)
+            tree = export_tree(spec.git, commit, where)
+            return Fetched(tree, "git", f"git:{spec.git}", commit, commit, mirror_of(spec.git))
         assert spec.path is not None
         folder = linked if linked is not None else (includer.root / spec.path).resolve()
         return Fetched(folder, "link" if linked is not None else "path", f"path:{folder}", str(folder))

@@ -29,6 +29,11 @@ def _mirror(url: str) -> Path:
     return _root() / "git" / (hashlib.sha256(url.encode()).hexdigest()[:20] + ".git")
 
 
+def mirror_of(url: str) -> Path:
+    """The bare mirror of `url` in the cache (release images of a git include are built from it)."""
+    return _mirror(url)
+
+
 def tree_dir(commit: str) -> Path:
     return _root() / "src" / commit
 

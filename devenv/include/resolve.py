@@ -24,6 +24,7 @@ class Fetched(NamedTuple):
     identity: str  # the stack regardless of version: "git:<url>" or "path:<folder>"
     version: str  # the commit (git) or the folder (path, link)
     commit: Optional[str] = None
+    repository: Optional[Path] = None  # git: the repository holding `commit` (devenv's mirror)
 
 
 Fetch = Callable[[IncludeSpec, Project, str], Fetched]  # spec, includer, where (for errors)
@@ -110,6 +111,7 @@ class _Walk:
                 key,
                 profile,
                 commit=fetched.commit,
+                repository=fetched.repository,
                 chain=(*chain, spec.name),
                 spec=spec,
             )

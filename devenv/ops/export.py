@@ -87,11 +87,12 @@ def release_images(
     plans = plan_releases(project, environ)
     if not plans:
         return {}
-    if plans[0].dirty and progress is not None:
-        progress(
-            f"uncommitted changes ({len(plans[0].dirty)} path(s)) are not in the release images: "
-            f"they are built from HEAD {plans[0].revision[:12]}"
-        )
+    if progress is not None:  # once per checkout (an included stack's is its own)
+        for plan in {(p.repo_root, p.relpath): p for p in plans if p.dirty}.values():
+            progress(
+                f"uncommitted changes ({len(plan.dirty)} path(s)) in {plan.repo_root} are not in the "
+                f"release images: they are built from HEAD {plan.revision[:12]}"
+            )
     if not push:
         return find_releases(plans, environ)
     from devenv.engine.connect import connect

@@ -175,6 +175,41 @@ def test_path_include_with_its_own_volumes_and_a_bad_include_starts_nothing(
     assert _left(p) == []
 
 
+def test_exports_run_included_services_from_their_own_code(included, registry, tmp_path, docker_client) -> None:
+    """`export k8s --push` builds an included service's release image from the included stack's
+    own commit (a git include: the pinned one, from devenv's mirror; a path include: its own
+    checkout's HEAD), named after its project; `export compose` mounts its own folder."""
+    p = included
+    src, bare = notify_repo(tmp_path, registry)
+    (src / "www" / "index.html").write_text("notify v2 (not in v1)\n")  # a later edit, uncommitted
+    shop(p, f'git = "file://{bare}"\nref = "v1"')
+    toml = (p.root / "devenv.toml").read_text()
+    named = f'name = "{p.name}"\n'
+    (p.root / "devenv.toml").write_text(toml.replace(named, named + f'registry = "{registry}"\n', 1))
+    git("init", "-q", cwd=p.root)
+    git("add", "-A", cwd=p.root)
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "shop", cwd=p.root)
+    p.ok("lock")
+    out = tmp_path / "k8s"
+    p.ok("export", "k8s", "--push", "-o", str(out), timeout=600)
+    import yaml
+
+    deployment = yaml.safe_load((out / "deployment-mail.yaml").read_text())
+    image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    commit = git("rev-parse", "v1", cwd=src)
+    assert image.startswith(f"{registry}/notify-mail@sha256:"), image
+    inside = docker_client.containers.run(image, ["cat", "/app/www/index.html"], remove=True, entrypoint=[])
+    assert inside.decode() == "notify v1\n"  # the pinned commit, not the checkout's edit
+    labels = docker_client.images.get(image).labels
+    assert labels["org.opencontainers.image.revision"] == commit
+
+    shop(p, 'path = "../notify"')
+    compose = tmp_path / "compose"
+    p.ok("export", "compose", "-o", str(compose))
+    text = (compose / "docker-compose.yml").read_text()
+    assert f"{src}:/app" in text or "../notify:/app" in text, text
+
+
 def test_status_and_down_still_work_when_the_include_is_gone(included, registry, tmp_path) -> None:
     """The included checkout moved away while its services run: `status` still shows them (a
     warning names the include) and `down` removes them; nothing is left behind."""
