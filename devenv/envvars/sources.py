@@ -187,7 +187,8 @@ def _load_rendered(root: Path, ref: SourceRef) -> _Loaded:
     from devenv.envvars import k8s, render
 
     assert ref.render is not None
-    text = render.render_command(root, ref.render.command, ref.render.inputs, ref.entry).text
+    rendered = render.render_command(root, ref.render.command, ref.render.inputs, ref.entry)
+    text = rendered.text
     try:
         nodes = yn.compose_documents(text, ref.path)
     except ConfigError as err:
@@ -207,7 +208,9 @@ def _load_rendered(root: Path, ref: SourceRef) -> _Loaded:
             f"{ref.entry} printed no workload (no Deployment, StatefulSet, Job, Pod... with containers)",
             "check the command's values (a chart may disable the workload), or list the ConfigMaps as files",
         )
-    return _Loaded(ref, "k8s", text, list(nodes), manifest)
+    loaded = _Loaded(ref, "k8s", text, list(nodes), manifest)
+    loaded.origins = rendered.origins  # a chart's templates (`# Source:` lines), else none
+    return loaded
 
 
 @functools.lru_cache(maxsize=32)

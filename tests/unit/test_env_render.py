@@ -89,6 +89,24 @@ def test_render_command_output_is_read_like_a_manifest(tmp_path: Path) -> None:
     assert prod.values["PORT"].source.startswith("render `")
 
 
+def test_a_charts_values_name_their_template_in_the_project(tmp_path: Path) -> None:
+    """`helm template` heads each document with `# Source: <chart>/templates/<file>`: with the
+    chart among the inputs, a value's provenance is that template in the project's own folder
+    (a document without the comment keeps the rendered line)."""
+    chart = tmp_path / "deploy" / "chart"
+    chart.mkdir(parents=True)
+    (chart / "Chart.yaml").write_text('apiVersion: v2\nname: "shop"  # the release\nversion: 1.0.0\n')
+    command = printer(tmp_path, RENDERED)
+    prod = load_prod(tmp_path, (source(command, "web", inputs=("deploy/chart/", "out.yaml")),))
+    assert prod.values["LOG_LEVEL"].source == "deploy/chart/templates/configmap.yaml (rendered line 6)"
+    assert prod.values["PORT"].source.startswith("render `")  # its document names no template
+    # Without the chart among the inputs: the template as Helm names it.
+    other = tmp_path / "other"
+    other.mkdir()
+    prod = load_prod(other, (source(printer(other, RENDERED), "web"),))
+    assert prod.values["LOG_LEVEL"].source == "shop/templates/configmap.yaml (rendered line 6)"
+
+
 def test_selector_picks_an_init_container_and_a_cronjob_container(tmp_path: Path) -> None:
     command = printer(tmp_path, RENDERED)
     migrate = load_prod(tmp_path, (source(command, "web/migrate"),))
