@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "ui": "devenv.cli.ui_cmds:ui",
     "link": "devenv.cli.include_cmds:link",
     "unlink": "devenv.cli.include_cmds:unlink",
+    "publish": "devenv.cli.publish_cmds:publish",
 }
 
 # Each command's one-line help, and its only copy: the command declares
@@ -69,6 +70,7 @@ SHORT_HELP: dict[str, str] = {
     "ui": "A live dashboard of the stack in the browser (127.0.0.1).",
     "link": "Run one include from a local checkout (watched, reloaded on save).",
     "unlink": "Switch an include back from a local checkout to its devenv.toml source.",
+    "publish": "Publish the stack to the team registry (images pinned, prod env files).",
 }
 
 

@@ -17,7 +17,7 @@ from devenv.errors import DriftError
 from devenv.ops.lock import check as check_lock
 from devenv.ops.lock import lock_path, write_lock
 from devenv.ops.pull import pull as run_pull
-from devenv.registry.lockfile import LOCK_NAME, LockFile
+from devenv.registry.lockfile import LOCK_NAME, LockedStack, LockFile
 from devenv.registry.login import login as do_login
 from devenv.registry.reference import effective_registry
 
@@ -129,7 +129,10 @@ def lock(app: AppContext, check: bool, as_json: bool) -> None:
     if rows:
         app.output.line(table(rows, ["SERVICE", "DIGEST", "IMAGE"]))
     for name, pin in sorted(fresh.includes.items()):
-        app.output.detail(f"include {name}: {pin.git} {pin.ref} → {pin.commit[:12]}")
+        if isinstance(pin, LockedStack):
+            app.output.detail(f"include {name}: {pin.reference} → {pin.digest[:19]}")
+        else:
+            app.output.detail(f"include {name}: {pin.git} {pin.ref} → {pin.commit[:12]}")
     app.output.info(f"wrote {LOCK_NAME} ({len(rows)} images{_includes(fresh)})")
 
 

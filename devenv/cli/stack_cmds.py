@@ -113,7 +113,8 @@ def status(obj: AppContext, instance: Optional[str], as_json: bool) -> None:
         state += f" ({row.health})" if row.health else ""
         flags = f" [{', '.join(row.security)}]" if row.security else ""
         if row.include:  # which include it came from, and whether it runs from source
-            flags += f" (include {row.include}: {'from source' if row.source != 'git' else 'pinned commit'})"
+            pinned = {"git": "pinned commit", "image": "released stack"}.get(row.source or "")
+            flags += f" (include {row.include}: {pinned or 'from source'})"
         digest = (row.digest or "-").replace("sha256:", "")[:12]
         mirrors = f" ({row.target})" if row.target not in (None, "prod") else ""  # `up --target`
         env = (row.env_hash or "-") + mirrors

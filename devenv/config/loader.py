@@ -175,6 +175,7 @@ class _Builder:
                 path=raw["path"],
                 git=raw["git"],
                 ref=raw["ref"],
+                stack=raw["stack"],
                 services=None if raw["services"] is None else tuple(raw["services"]),
                 profile=raw["profile"],
                 env=tuple(sorted((raw["env"] or {}).items())),

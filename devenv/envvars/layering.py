@@ -9,6 +9,7 @@ the process environment; a profile's own `set` is kept when neither has one.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
@@ -150,7 +151,12 @@ def layer(
     service: Optional[str] = None,
     process_env: Optional[Mapping[str, str]] = None,
     prod: Optional[ProdEnv] = None,
+    given: Optional[Mapping[str, EnvValue]] = None,
+    foreign: tuple[str, ...] = (),
 ) -> Layers:
+    """`given`: local secret values from elsewhere (an included stack's, from the including
+    developer's secrets file), over its own file's; `foreign`: key prefixes of the secrets file
+    that are for included stacks (no "not a secret key" warning)."""
     chain = profile_chain(spec, profile)
     prod = prod if prod is not None else load_prod(root, spec.prod, service)
     declare_secrets(prod, spec)
@@ -161,6 +167,7 @@ def layer(
         return layers  # production's own values, secrets as the manifests hold them
     env = os.environ if process_env is None else process_env
     local, warnings = read_secrets_file(root, spec)
+    local = {**local, **(given or {})}
     layers.warnings.extend(warnings)
     placeholders = any(p.placeholder_secrets for p in chain)
     set_by_profile = {k for p in chain for k, _ in p.set}
@@ -186,6 +193,8 @@ def layer(
     recompute(prod.values, values, unmirrorable)
     settle_runtime(values, unmirrorable, in_prod=False)
     for key in sorted(set(local) - prod.secret_keys - set(prod.secret_aliases.values())):
+        if key.startswith(foreign) and foreign:
+            continue
         layers.warnings.append(_not_a_secret_key(local[key], key))
     return layers
 
@@ -209,25 +218,67 @@ def resolve_env(
     *,
     service: Optional[str] = None,
     process_env: Optional[Mapping[str, str]] = None,
+    given: Optional[Mapping[str, EnvValue]] = None,
+    foreign: tuple[str, ...] = (),
 ) -> LayeredEnv:
     """The env a container of `profile` receives, every value with its provenance."""
     name = profile or spec.default_profile
-    layers = layer(project_root, spec, name, service=service, process_env=process_env)
+    layers = layer(
+        project_root, spec, name, service=service, process_env=process_env, given=given, foreign=foreign
+    )
     if layers.missing_secrets:
         raise missing_secrets_error(spec, name, layers.missing_secrets)
     return _finish(name, layers.values, layers.unmirrorable, layers.warnings)
 
 
-def missing_secrets_error(spec: EnvSpec, profile: str, keys: list[str]) -> ConfigError:
+class MissingSecrets(ConfigError):
+    """A secret key with no local value (`keys`: as the message names them)."""
+
+    def __init__(self, message: str, hint: str, keys: list[str]) -> None:
+        super().__init__(message, hint)
+        self.keys = keys
+
+
+def include_prefix(include: str) -> str:
+    """How the including developer's secrets file names an included stack's secret:
+    `NOTIFY__SMTP_PASSWORD` is notify's SMTP_PASSWORD."""
+    return re.sub(r"[^A-Za-z0-9]", "_", include).upper() + "__"
+
+
+def include_secrets(root: Path, spec: EnvSpec, include: str) -> dict[str, EnvValue]:
+    """An included stack's local secret values from the including project's secrets file."""
+    prefix = include_prefix(include)
+    found, _ = read_secrets_file(root, spec)
+    return {
+        key[len(prefix) :]: value._replace(key=key[len(prefix) :], source=f"{value.source} (as {key})")
+        for key, value in found.items()
+        if key.startswith(prefix) and len(key) > len(prefix)
+    }
+
+
+def missing_include_secrets(spec: EnvSpec, include: str, keys: list[str]) -> ConfigError:
+    """One line naming the include, its keys, and where the including developer puts them."""
+    named = ", ".join(include_prefix(include) + k for k in keys)
+    where = spec.secrets or ".devenv/secrets.env"
+    declare = "" if spec.secrets else f' (declare secrets = "{where}" in [env] of devenv.toml)'
+    return ConfigError(
+        f"include {include}: no local value for secret {'key' if len(keys) == 1 else 'keys'} {', '.join(keys)}",
+        f"add {named}=<value> to {where}{declare}, keep it out of git; or use a profile of the "
+        f"included stack with placeholder_secrets = true ([include.{include}] profile =)",
+    )
+
+
+def missing_secrets_error(spec: EnvSpec, profile: str, keys: list[str]) -> MissingSecrets:
     them = "it" if len(keys) == 1 else "them"
     where = (
         f"add {them} to {spec.secrets} (KEY=value; keep it out of git)"
         if spec.secrets
         else f'declare secrets = ".devenv/secrets.env" in [env] and add {them} there'
     )
-    return ConfigError(
+    return MissingSecrets(
         f"profile {profile}: no local value for secret {'key' if len(keys) == 1 else 'keys'} {', '.join(keys)}",
         f"{where}, export {them} in the environment, or set placeholder_secrets = true in [env.profiles.{profile}]",
+        keys,
     )
 
 
@@ -251,6 +302,8 @@ def service_env(
     profile: Optional[str] = None,
     *,
     process_env: Optional[Mapping[str, str]] = None,
+    given: Optional[Mapping[str, EnvValue]] = None,
+    foreign: tuple[str, ...] = (),
 ) -> LayeredEnv:
     """A service's env: the layered env when it says `env = "prod"` (with its own `environment`
     table on top, if any); otherwise just that table.
@@ -265,15 +318,31 @@ def service_env(
         raise unknown_service(project, service) from None
     if svc.include is not None:  # an included stack's own env: its sources, its profile (never ours)
         stack = project.included(svc.include)
-        return service_env(stack.project, service, stack.profile, process_env=process_env)
+        # Its secrets: never published; local values from our secrets file, as NOTIFY__KEY.
+        ours = include_secrets(project.root, project.env, stack.name)
+        try:
+            return service_env(stack.project, service, stack.profile, process_env=process_env, given=ours)
+        except MissingSecrets as err:
+            raise missing_include_secrets(project.env, stack.name, err.keys) from None
+    foreign = tuple(include_prefix(s.name) for s in getattr(project, "includes", ()))
     name = profile or project.env.default_profile
     table = tuple(svc.environment or ())
     receives = svc.env == "prod"
     env: Optional[LayeredEnv] = None
     if receives:
-        env = resolve_env(project.root, project.env, name, service=service, process_env=process_env)
+        env = resolve_env(
+            project.root,
+            project.env,
+            name,
+            service=service,
+            process_env=process_env,
+            given=given,
+            foreign=foreign,
+        )
     elif any(has_references(v, f"services.{service}.environment.{k}") for k, v in table):
-        env = resolve_env(project.root, project.env, name, process_env=process_env)
+        env = resolve_env(
+            project.root, project.env, name, process_env=process_env, given=given, foreign=foreign
+        )
     else:
         profile_chain(project.env, name)  # an unknown profile is an error here too
     own = {k: resolve_entry(k, v, f"services.{service}.environment.{k}", env, name) for k, v in table}

@@ -15,9 +15,11 @@ from devenv import settings
 from devenv.errors import DevenvError
 
 
-def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+def _git(
+    root: Path, *args: str, check: bool = True, stdin: Optional[bytes] = None
+) -> subprocess.CompletedProcess[bytes]:
     try:
-        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120)
+        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120, input=stdin)
     except FileNotFoundError as err:
         raise DevenvError(
             "git is not installed", hint="install git: catalog images are built from commits"
@@ -124,3 +126,11 @@ def committed_file(root: Path, path: str, sha: str) -> Optional[str]:
     """The text of `path` as committed in `sha` (None when that commit lacks it)."""
     proc = _git(root, "show", f"{sha}:{path}", check=False)
     return proc.stdout.decode(errors="replace") if proc.returncode == 0 else None
+
+
+def ignored(root: Path, paths: list[str]) -> set[str]:
+    """Which of `paths` (repository-relative) .gitignore names, committed or not."""
+    if not paths:
+        return set()
+    proc = _git(root, "check-ignore", "--no-index", "-z", "--stdin", check=False, stdin="\0".join(paths).encode())
+    return {p for p in proc.stdout.decode().split("\0") if p}

@@ -13,37 +13,96 @@ from devenv.include.resolve import Fetched, resolve_includes
 from devenv.registry.lockfile import LOCK_NAME, LockFile
 
 
-def _load(folder: Path) -> Project:
-    from devenv.config.loader import load_project
-
-    return load_project(folder, explicit=True)
-
-
 class RealFetch:
-    """Folders from disk, from a link, or from the git cache (pinned by devenv.lock when it says)."""
+    """Folders from disk, from a link, from the git cache, or from the stack cache (pinned by
+    devenv.lock when it says: the including project's, else the lock published with the
+    stack that includes it)."""
 
     def __init__(self, root: Project, *, refresh: bool = False, use_lock: bool = True) -> None:
+        self.root = root
         self.links = read_links(root.root)
         self.lock: Optional[LockFile] = LockFile.load(root.root / LOCK_NAME) if use_lock else None
         self.refresh = refresh
         self.commits: dict[str, tuple[str, str, str]] = {}  # include name → (url, ref, commit)
+        self.stacks: dict[str, tuple[str, str, str]] = {}  # include name → (stack, reference, digest)
+        self.released: dict[Path, dict[str, str]] = {}  # a stack's folder → service → pinned image
+        self.pinned_roots: set[Path] = set()  # folders of stacks included pinned (git, image)
+
+    def _locks(self, includer: Project) -> list[LockFile]:
+        """The pins to follow: the root's lock (none while `devenv lock` re-resolves), then, for
+        a stack included pinned (git, released), the lock it was committed or published with."""
+        locks = [self.lock] if self.lock is not None else []
+        if includer.root.resolve() in self.pinned_roots:
+            own = LockFile.load(includer.root / LOCK_NAME)
+            locks += [own] if own is not None else []
+        return locks
+
+    def load(self, folder: Path) -> Project:
+        from devenv.config.loader import load_project, parse_project
+
+        images = self.released.get(folder)
+        if images is None:
+            return load_project(folder, explicit=True)
+        config = folder / "devenv.toml"
+        # Its build folders are not published (the release images hold the code): not looked for.
+        return as_released(
+            parse_project(config.read_text(encoding="utf-8"), config, host_paths=False), images
+        )
 
     def __call__(self, spec: IncludeSpec, includer: Project, where: str) -> Fetched:
         linked = self.links.get(spec.name)
+        if spec.stack:
+            return self._stack(spec, spec.stack, includer, where, linked)
         if spec.git:
             from devenv.include.gitcache import export_tree, mirror_of, resolve_commit
 
             assert spec.ref is not None  # the schema requires it
-            pinned = self.lock.pinned_commit(spec.git, spec.ref) if self.lock else None
+            git, ref = spec.git, spec.ref
+            pinned = next((c for lock in self._locks(includer) if (c := lock.pinned_commit(git, ref))), None)
             commit = resolve_commit(spec.git, spec.ref, where, pinned=pinned, refresh=self.refresh)
             self.commits[spec.name] = (spec.git, spec.ref, commit)
             if linked is not None:
                 return Fetched(linked, "link", f"git:{spec.git}", f"link:{linked}", commit)
             tree = export_tree(spec.git, commit, where)
+            self.pinned_roots.add(tree.resolve())
             return Fetched(tree, "git", f"git:{spec.git}", commit, commit, mirror_of(spec.git))
         assert spec.path is not None
         folder = linked if linked is not None else (includer.root / spec.path).resolve()
         return Fetched(folder, "link" if linked is not None else "path", f"path:{folder}", str(folder))
+
+    def _stack(
+        self, spec: IncludeSpec, stack: str, includer: Project, where: str, linked: Optional[Path]
+    ) -> Fetched:
+        from devenv.registry.reference import resolve_image
+        from devenv.registry.stack_fetch import fetch_stack
+
+        ref = resolve_image(stack, includer.registry or self.root.registry)
+        identity = f"stack:{ref.name}"
+        pinned = next((d for lock in self._locks(includer) if (d := lock.pinned_stack(stack))), None)
+        fetched = fetch_stack(ref, where, pinned=ref.digest or pinned)
+        self.stacks[spec.name] = (stack, str(ref), fetched.digest)
+        if linked is not None:
+            return Fetched(linked, "link", identity, f"link:{linked}", fetched.digest)
+        self.released[fetched.folder] = fetched.config.images
+        self.pinned_roots.add(fetched.folder.resolve())
+        return Fetched(fetched.folder, "image", identity, fetched.digest, fetched.digest)
+
+
+def as_released(project: Project, images: dict[str, str]) -> Project:
+    """A published stack runs as released: every service from its pinned image (the release
+    image holds the code), nothing built, mounted or watched."""
+    from devenv.registry.stack_artifact import NotAStack
+
+    services = []
+    for svc in project.services:
+        image = images.get(svc.name)
+        if image is None:
+            raise NotAStack(
+                f"{project.config_file}: the published stack pins no image for service {svc.name}",
+                "publish it again with `devenv publish`",
+            )
+        services.append(svc._replace(image=image, build=None, code=None, code_source="", watch=None))
+    return project._replace(services=tuple(services))
 
 
 def expand(project: Project, *, refresh: bool = False, use_lock: bool = True) -> Project:
@@ -51,4 +110,4 @@ def expand(project: Project, *, refresh: bool = False, use_lock: bool = True) ->
 
 
 def expand_with(project: Project, fetch: RealFetch) -> Project:
-    return resolve_includes(project, fetch, _load)
+    return resolve_includes(project, fetch, fetch.load)

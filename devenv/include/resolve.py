@@ -20,9 +20,9 @@ from devenv.errors import ConfigError
 
 class Fetched(NamedTuple):
     folder: Path  # holds the included devenv.toml
-    source: str  # "git" | "path" | "link"
-    identity: str  # the stack regardless of version: "git:<url>" or "path:<folder>"
-    version: str  # the commit (git) or the folder (path, link)
+    source: str  # "git" | "image" (a published stack) | "path" | "link"
+    identity: str  # the stack regardless of version: "git:<url>", "stack:<repo>" or "path:<folder>"
+    version: str  # the commit (git), the artifact digest (stack) or the folder (path, link)
     commit: Optional[str] = None
     repository: Optional[Path] = None  # git: the repository holding `commit` (devenv's mirror)
 
@@ -187,7 +187,7 @@ def merge(root: Project, stacks: list[IncludedStack], selected: dict[str, set[st
                 svc._replace(
                     include=stack.name,
                     volumes=tuple(mounts),
-                    watch=None if stack.source == "git" else svc.watch,  # a pinned commit is not edited
+                    watch=svc.watch if stack.source in ("path", "link") else None,  # pinned: never edited
                 )
             )
     merged = root._replace(services=tuple(services), volumes=tuple(volumes), includes=tuple(stacks))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from devenv.config import bounded
 from devenv.config import toml as tomllib
@@ -12,7 +12,7 @@ from devenv.config.model import Project
 from devenv.envvars import resolve_env, source_hashes
 from devenv.errors import ConfigError
 from devenv.images.service_build import check_from_used
-from devenv.registry.lockfile import LOCK_NAME, LockedInclude, LockFile
+from devenv.registry.lockfile import LOCK_NAME, LockedInclude, LockedStack, LockFile
 from devenv.registry.locking import LockDrift, check_lock, lock_images
 
 
@@ -44,19 +44,27 @@ def write_lock(project: Project) -> LockFile:
     return fresh
 
 
-def include_pins(project: Project) -> dict[str, LockedInclude]:
-    """Every git include's commit, its ref fetched afresh (the lock in force is not consulted)."""
+def include_pins(project: Project) -> dict[str, Union[LockedInclude, LockedStack]]:
+    """Every git include's commit, its ref fetched afresh, and every stack include's artifact
+    digest, its tag asked afresh (the lock in force is not consulted; a stack's own nested
+    includes stay as it was published with them)."""
     if not project.include_specs:
         return {}
     from devenv.config.loader import load_project
-    from devenv.include.expand import expand
+    from devenv.include.expand import RealFetch, expand_with
 
-    fresh = expand(load_project(project.root, explicit=True), refresh=True, use_lock=False)
-    return {
+    own = load_project(project.root, explicit=True)
+    fetch = RealFetch(own, refresh=True, use_lock=False)
+    fresh = expand_with(own, fetch)
+    pins: dict[str, Union[LockedInclude, LockedStack]] = {
         s.name: LockedInclude(s.spec.git, s.spec.ref, s.commit)
         for s in fresh.includes
         if s.spec is not None and s.spec.git and s.spec.ref and s.commit
     }
+    for stack in fresh.includes:
+        if stack.spec is not None and stack.spec.stack and stack.spec.name in fetch.stacks:
+            pins[stack.name] = LockedStack(*fetch.stacks[stack.spec.name])
+    return pins
 
 
 def check(project: Project) -> LockCheck:
@@ -65,12 +73,21 @@ def check(project: Project) -> LockCheck:
         return LockCheck(None, [])
     drifts = check_lock(project, existing)
     for name, pin in sorted(include_pins(project).items()):
-        locked = existing.pinned_commit(pin.git, pin.ref)
+        if isinstance(pin, LockedStack):
+            locked = existing.pinned_stack(pin.stack)
+            now, shown = pin.digest, pin.reference
+        else:
+            locked = existing.pinned_commit(pin.git, pin.ref)
+            now, shown = pin.commit, f"{pin.git}@{pin.ref}"
         if locked is None:
-            drifts.append(LockDrift(name, "include not locked", None, f"{pin.git}@{pin.ref}"))
-        elif locked != pin.commit:
-            drifts.append(LockDrift(name, "include moved", locked[:12], pin.commit[:12]))
+            drifts.append(LockDrift(name, "include not locked", None, shown))
+        elif locked != now:
+            drifts.append(LockDrift(name, "include moved", _short(locked), _short(now)))
     return LockCheck(existing, drifts)
+
+
+def _short(pin: str) -> str:
+    return pin[:19] if pin.startswith("sha256:") else pin[:12]
 
 
 def locked_env_sources(project: Project) -> Optional[dict[str, str]]:

@@ -169,9 +169,10 @@ class RegistryClient:
         )
         return _digest(resp.headers, body)
 
-    def blob(self, repository: str, digest: str) -> bytes:
-        """A small blob (an image config) by digest, checked against the digest; a redirect to
-        the registry's storage is followed, without our credentials."""
+    def blob(self, repository: str, digest: str, *, verify: bool = True) -> bytes:
+        """A small blob (an image config) by digest, checked against the digest (unless the
+        caller checks it itself); a redirect to the registry's storage is followed, without our
+        credentials."""
         resp = self._call(
             "GET",
             f"/v2/{repository}/blobs/{digest}",
@@ -179,9 +180,37 @@ class RegistryClient:
             what=f"{self.host}/{repository}@{digest}",
             follow=True,
         )
-        if "sha256:" + hashlib.sha256(resp.body).hexdigest() != digest:
+        if verify and "sha256:" + hashlib.sha256(resp.body).hexdigest() != digest:
             raise RegistryError(f"registry {self.host} sent a blob of {repository} that is not {digest[:19]}")
         return resp.body
+
+    def has_blob(self, repository: str, digest: str) -> bool:
+        try:
+            self._call(
+                "HEAD",
+                f"/v2/{repository}/blobs/{digest}",
+                scope=f"repository:{repository}:pull,push",
+                what=f"{self.host}/{repository}@{digest}",
+            )
+        except RegistryNotFound:
+            return False
+        return True
+
+    def upload_blob(self, repository: str, data: bytes, digest: str) -> None:
+        """One monolithic upload (POST, then PUT with the digest), skipped when the registry
+        holds the blob already; the registry checks the digest itself."""
+        if self.has_blob(repository, digest):
+            return
+        scope, what = f"repository:{repository}:pull,push", f"{self.host}/{repository} (upload)"
+        started = self._call("POST", f"/v2/{repository}/blobs/uploads/", scope=scope, what=what, body=b"")
+        location = started.headers.get("location")
+        if not location:
+            raise RegistryError(f"registry {self.host} started an upload to {repository} without a location")
+        url = urllib.parse.urljoin(self.base_url + "/", location)
+        url += ("&" if "?" in url else "?") + urllib.parse.urlencode({"digest": digest})
+        self._call(
+            "PUT", url, scope=scope, what=what, headers={"Content-Type": "application/octet-stream"}, body=data
+        )
 
     def tags(self, repository: str) -> list[str]:
         resp = self._call(
@@ -218,15 +247,16 @@ class RegistryClient:
         headers = dict(headers or {})
         if scope in self._auth_header:
             headers["Authorization"] = self._auth_header[scope]
-        resp = self._send(method, self.base_url + path, headers, body)
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path  # an upload's location
+        resp = self._send(method, url, headers, body)
         if resp.status == 401:
             auth = self._answer_challenge(resp.headers.get("www-authenticate", ""), scope)
             if auth:
                 self._auth_header[scope] = auth
                 headers["Authorization"] = auth
-                resp = self._send(method, self.base_url + path, headers, body)
+                resp = self._send(method, url, headers, body)
         if follow and resp.status in (301, 302, 303, 307, 308) and resp.headers.get("location"):
-            resp = self._send("GET", urllib.parse.urljoin(self.base_url + path, resp.headers["location"]), {})
+            resp = self._send("GET", urllib.parse.urljoin(url, resp.headers["location"]), {})
         if 200 <= resp.status < 300:
             return resp
         raise self._status_error(resp, what)

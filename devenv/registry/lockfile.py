@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Union
 
 from devenv.config import bounded
 from devenv.config import toml as tomllib
@@ -39,6 +39,12 @@ class LockedInclude(NamedTuple):
     commit: str  # what it named when locked
 
 
+class LockedStack(NamedTuple):
+    stack: str  # the `stack =` value as written
+    reference: str  # resolved, e.g. "127.0.0.1:5555/notify:1.4"
+    digest: str  # the artifact manifest's digest when locked
+
+
 class LockFile:
     __slots__ = ("env_hash", "env_sources", "images", "includes")
 
@@ -47,12 +53,12 @@ class LockFile:
         images: Optional[dict[str, LockedImage]] = None,  # key: service name
         env_hash: Optional[str] = None,
         env_sources: Optional[dict[str, str]] = None,
-        includes: Optional[dict[str, LockedInclude]] = None,  # key: the include's name
+        includes: Optional[dict[str, Union[LockedInclude, LockedStack]]] = None,  # key: the include's name
     ) -> None:
         self.images: dict[str, LockedImage] = {} if images is None else images
         self.env_hash = env_hash
         self.env_sources: dict[str, str] = {} if env_sources is None else env_sources
-        self.includes: dict[str, LockedInclude] = {} if includes is None else includes
+        self.includes: dict[str, Union[LockedInclude, LockedStack]] = {} if includes is None else includes
 
     def __eq__(self, other: object) -> bool:  # a loaded lock equals the one saved
         if not isinstance(other, LockFile):
@@ -67,8 +73,16 @@ class LockFile:
     def pinned_commit(self, git: str, ref: str) -> Optional[str]:
         """The commit a git include at `ref` is pinned to (whichever include locked it)."""
         for entry in self.includes.values():
-            if entry.git == git and entry.ref == ref:
+            if isinstance(entry, LockedInclude) and entry.git == git and entry.ref == ref:
                 return entry.commit
+        return None
+
+    def pinned_stack(self, stack: str) -> Optional[str]:
+        """The artifact digest a `stack =` include is pinned to (by the value as written, or
+        the reference it resolved to)."""
+        for entry in self.includes.values():
+            if isinstance(entry, LockedStack) and stack in (entry.stack, entry.reference):
+                return entry.digest
         return None
 
     @classmethod
@@ -125,9 +139,15 @@ class LockFile:
             if not _DIGEST.match(values["digest"]):
                 raise fail(f"images.{name}.digest", f"'{values['digest']}' is not sha256:<64 hex>", anchor)
             images[name] = LockedImage(**values)
-        includes: dict[str, LockedInclude] = {}
+        includes: dict[str, Union[LockedInclude, LockedStack]] = {}
         for name, entry in (data.get("includes") or {}).items():
             anchor = f"[includes.{name}]"
+            if isinstance(entry, dict) and "stack" in entry:
+                pinned = strings("includes", name, entry, ("stack", "reference", "digest"))
+                if not _DIGEST.match(pinned["digest"]):
+                    raise fail(f"includes.{name}.digest", f"'{pinned['digest']}' is not sha256:<64 hex>", anchor)
+                includes[name] = LockedStack(**pinned)
+                continue
             fields = strings("includes", name, entry, ("git", "ref", "commit"))
             if not re.match(r"^[0-9a-f]{40}$", fields["commit"]):
                 raise fail(f"includes.{name}.commit", f"'{fields['commit']}' is not a 40-hex commit", anchor)
@@ -154,6 +174,15 @@ class LockFile:
             ]
         for name in sorted(self.includes):
             inc = self.includes[name]
+            if isinstance(inc, LockedStack):
+                lines += [
+                    f"[includes.{_key(name)}]",
+                    f"stack = {_str(inc.stack)}",
+                    f"reference = {_str(inc.reference)}",
+                    f"digest = {_str(inc.digest)}",
+                    "",
+                ]
+                continue
             lines += [
                 f"[includes.{_key(name)}]",
                 f"git = {_str(inc.git)}",

@@ -27,7 +27,8 @@ class LockDrift:
         if self.problem == "image changed":
             return f"{self.service}: devenv.toml says '{self.current}' but the lock has '{self.locked}'"
         if self.problem == "include moved":
-            return f"include {self.service}: devenv.lock pins {self.locked}, its ref now names {self.current}"
+            now = "its tag now names" if self.locked and self.locked.startswith("sha256:") else "its ref now names"
+            return f"include {self.service}: devenv.lock pins {self.locked}, {now} {self.current}"
         if self.problem == "include not locked":
             return f"include {self.service}: {self.current} is not pinned in devenv.lock"
         if self.problem == "stale entry":

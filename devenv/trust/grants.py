@@ -61,11 +61,12 @@ def included_read_grants(project: Project) -> list[Grant]:
 
 
 def _origin(project: Project, include: str) -> str:
-    """An included grant's name; a git include's carries its commit, so a moved commit asks again."""
+    """An included grant's name; a git include's carries its commit (a stack's its digest), so a
+    moved one asks again."""
     stack = project.included(include)
     return (
-        f"include {include} @ {stack.commit[:12]}"
-        if stack.source == "git" and stack.commit
+        f"include {include} @ {stack.commit.removeprefix('sha256:')[:12]}"
+        if stack.source in ("git", "image") and stack.commit
         else f"include {include}"
     )
 
