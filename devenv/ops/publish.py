@@ -63,19 +63,22 @@ def secret_free_dotenv(text: str, label: str, secret: set[str]) -> str:
     from devenv.envvars.dotenv import parse_dotenv
 
     before = parse_dotenv(text, label, private=True).entries
+    hidden = [e for e in before if e.key in secret and e.value]
     lines = text.splitlines(keepends=True)
-    for entry in before:
-        if entry.key in secret and entry.value:
-            lines[entry.line - 1] = f"{entry.key}=\n"
+    for entry in hidden:
+        lines[entry.line - 1] = f"{entry.key}=\n"
     out = "".join(lines)
-    after = {e.key: e.value for e in parse_dotenv(out, label, private=True).entries}
-    for entry in before:
-        want = "" if entry.key in secret and entry.value else entry.value
-        if after.get(entry.key, want) != want:
-            raise ConfigError(
-                f"{label}:{entry.line}: the value of secret key {entry.key} spans lines; publish cannot leave it out",
-                "write it on one line, or move it to the secrets file",
-            )
+    want = [(e.key, "" if e in hidden else e.value) for e in before]
+    try:
+        ok = [(e.key, e.value) for e in parse_dotenv(out, label, private=True).entries] == want
+    except ConfigError:
+        ok = False  # what is left of a multi-line value no longer parses
+    if not ok:
+        entry = hidden[0] if hidden else before[0]
+        raise ConfigError(
+            f"{label}:{entry.line}: the value of secret key {entry.key} spans lines; publish cannot leave it out",
+            "write it on one line, or move it to the secrets file",
+        )
     return out
 
 

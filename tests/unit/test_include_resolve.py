@@ -182,7 +182,7 @@ def test_an_unknown_profile_or_service_of_the_included_stack(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ('stack = "notify:1.4"', r"devenv.toml:2 include.n.stack: stack includes are not supported yet"),
+        ('stack = "notify:1.4"\nref = "v1"', r"devenv.toml:3 include.n.ref: ref is for git includes: a stack names its tag"),
         ('git = "x"', r"include.n.git: a git include needs ref"),
         ('path = "a"\ngit = "b"\nref = "c"', r"include.n.git: has both path and git"),
         ("services = []", r"include.n: needs one of path"),
