@@ -5,9 +5,11 @@ registry stopped, a moved tag seen by `lock --check`, altered content refused (e
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,9 +153,22 @@ def test_publish_include_by_stack_lock_offline_moved_tag_and_altered_content(
     # notify includes the smtp stack: published with it pinned (transitively), not copied.
     done = publish(p, notify, "1.4")
     assert done["reference"] == f"{reg.addr}/notify:1.4" and done["digest"].startswith("sha256:")
+    manifest = json.loads(_blob(reg, done["digest"]).read_bytes())
+    layer = _blob(reg, manifest["layers"][0]["digest"]).read_bytes()
+    with tarfile.open(fileobj=io.BytesIO(layer)) as tar:
+        shipped = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    assert sorted(shipped) == ["deploy/prod.env", "devenv.lock", "devenv.toml"]  # no code, no .gitignore
+    assert (
+        shipped["deploy/prod.env"] == b"MAIL_FROM=notify@prod\nSMTP_PASSWORD=\n"
+    )  # the secret's value left out
 
     p.write(SHOP.format(registry=reg.addr))
     (p.root / "prod.env").write_text("MAIL_FROM=shop@prod\n")
+    missing = p.run("up", "-d")  # notify's secret has no local value yet: one line, nothing started
+    assert missing.code == 1 and "include notify: no local value for secret key SMTP_PASSWORD" in missing.err
+    assert "NOTIFY__SMTP_PASSWORD=<value> to .devenv/secrets.env" in missing.err and _left(p) == [], str(
+        missing
+    )
     (p.root / ".devenv").mkdir()
     (p.root / ".devenv" / "secrets.env").write_text("NOTIFY__SMTP_PASSWORD=from-the-shop\n")
     p.ok("up", "-d")
@@ -190,9 +205,8 @@ def test_publish_include_by_stack_lock_offline_moved_tag_and_altered_content(
     # Altered content in the registry, nothing cached: refused (exit 4), nothing started.
     p.ok("down")
     shutil.rmtree(p.state_dir / "cache" / "stacks")
-    manifest = json.loads((_blob(reg, done["digest"])).read_bytes())
-    layer = _blob(reg, manifest["layers"][0]["digest"])
-    layer.write_bytes(layer.read_bytes().replace(b"notify@prod", b"notify@evil"))
+    stored = _blob(reg, manifest["layers"][0]["digest"])
+    stored.write_bytes(stored.read_bytes().replace(b"notify@prod", b"notify@evil"))
     bad = p.run("up", "-d")
     assert bad.code == 4 and "does not match its digest" in bad.err, str(bad)
     assert "Traceback" not in bad.err and _left(p) == []
