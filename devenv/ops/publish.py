@@ -138,7 +138,7 @@ def publish(
     """Build and push the release images, then the stack artifact under every tag. `project`:
     devenv.toml as loaded, its includes not merged (they are pinned, not copied)."""
     from devenv.images import gitexport
-    from devenv.images.release import _relpath
+    from devenv.images.release import _relpath, needs_release
     from devenv.ops.export import locked_images, release_images
     from devenv.registry.reference import effective_registry, parse_reference
     from devenv.registry.resolve import client_for
@@ -159,7 +159,8 @@ def publish(
     repo_root = gitexport.repo_root(project.root)
     revision = gitexport.head_sha(repo_root)
     relpath = _relpath(project.root, repo_root)
-    dirty = gitexport.dirty_paths(repo_root, relpath or ".")
+    releases = any(needs_release(s) for s in project.services)  # those say it themselves
+    dirty = [] if releases or progress is None else gitexport.dirty_paths(repo_root, relpath or ".")
     if dirty and progress is not None:
         progress(
             f"uncommitted changes ({len(dirty)} path(s)) are not published: the stack is {revision[:12]}"

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple, Optional
 
-from devenv.errors import RegistryNotFound
+from devenv.errors import RegistryError, RegistryNotFound
 from devenv.paths import cache_dir
 from devenv.registry.reference import ImageRef
 from devenv.registry.stack_artifact import StackConfig, check_digest, parse_config
@@ -63,6 +63,13 @@ def fetch_stack(
             f"{what}: not found in registry {ref.registry}",
             hint="publish it there with `devenv publish` in its project, or fix the name and tag",
         ) from err
+    except RegistryError as err:  # unreachable, login: the same error, naming the include
+        hint = (
+            err.hint
+            if pinned
+            else f"{err.hint or 'retry'}; once `devenv lock` pins it and it is cached, no registry is needed"
+        )
+        raise type(err)(f"{what}: {err.message}", hint) from err
     digest = pinned or said
     check_digest(body, digest, f"{what} manifest")
     hit = cached(digest)
