@@ -132,17 +132,26 @@ def _find_env(
         start = _first_match(lines, owner, 0) if container else None
         line = (_first_match(lines, named, start) if start else None) or _last_match(lines, named)
         if line:
-            value_line = next(
-                (i + 1 for i in range(max(0, line - 3), min(len(lines), line + 3)) if valued.search(lines[i])),
-                line,
-            )
-            return files.show(path, line), files.show(path, value_line)
+            return files.show(path, line), files.show(path, _value_line(lines, line, valued))
         if value and any(re.search(r"""["']?op["']?\s*:""", t) for t in lines):
             exact = re.compile(rf"""["']?value["']?\s*:\s*["']?{re.escape(value)}["']?\s*(?:[,}}]|$)""")
             hit = _last_match(lines, exact)
             if hit:
                 return files.show(path, hit), files.show(path, hit)
     return None, None
+
+
+def _value_line(lines: list[str], line: int, valued: re.Pattern[str]) -> int:
+    """The `value:` line of the list item whose name is on `line` (1-based): within that item
+    only, so a neighbour's value (the entry just above) is never taken for it."""
+    first = line - 1
+    while first > 0 and not lines[first].lstrip().startswith("-"):
+        first -= 1
+    dash = _indent(lines[first])
+    end = line
+    while end < len(lines) and not lines[end].lstrip().startswith("-") and _indent(lines[end]) > dash:
+        end += 1
+    return next((i + 1 for i in range(first, end) if valued.search(lines[i])), line)
 
 
 def origins(text: str, label: str, root: Path, wrapper: Path) -> dict[int, str]:

@@ -124,7 +124,7 @@ def test_own_prod_overlay_values_and_where_they_were_written(shop: Path, kustomi
     assert where["LOG_LEVEL"] == "deploy/overlays/prod/prod.env:1"  # the overlay's generator, merged
     assert where["CACHE_TTL"] == "deploy/base/app.env:3"  # the base's generator
     assert where["REGION"] == "deploy/overlays/prod/kustomization.yaml:15"  # a literal
-    assert where["DATABASE_HOST"] == "deploy/base/deployment.yaml:30"
+    assert where["DATABASE_HOST"] == "deploy/base/deployment.yaml:32"  # its own value line (30 is DEBUG_TOOLBAR's)
     assert prod["LOG_LEVEL"].via == "deploy/base/deployment.yaml:25"  # the envFrom, by its written name
     secret = prod["DATABASE_PASSWORD"]  # secretKeyRef to a generated, hash-suffixed Secret
     assert secret.secret and secret.value == "not-a-real-secret"
