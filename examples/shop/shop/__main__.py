@@ -1,4 +1,4 @@
-"""`python3 -m shop`: the development server (production runs gunicorn: deploy/k8s/)."""
+"""`python3 -m shop`: the development server (production runs gunicorn: deploy/base/)."""
 
 import logging
 import os

@@ -1,6 +1,6 @@
 """The shop's web app: `GET /` (a page), `GET|POST /products` (JSON), `GET /health`.
 
-Configured only by the environment, as production configures it (deploy/k8s/): DATABASE_URL,
+Configured only by the environment, as production configures it (deploy/): DATABASE_URL,
 SEED_CATALOG, SHOP_CURRENCY, LOG_LEVEL."""
 
 from __future__ import annotations
