@@ -226,3 +226,42 @@ def test_cli_a_base_outside_the_project_needs_trust(offline_project, kustomize: 
     offline_project.ok("trust")
     shown = json.loads(offline_project.ok("env", "show", "web", "--json").out)
     assert {v["key"]: v["source"] for v in shown["variables"]}["PORT"] == f"{shared}/deployment.yaml:28"
+
+
+SHOP_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shop"
+
+
+def test_the_shop_example_mirrors_its_prod_overlay_and_diffs_staging(offline_project, kustomize: list[str]) -> None:
+    """examples/shop as committed: prod's env from deploy/overlays/prod equals the overlay rendered
+    by hand, with each value's file; `env diff --between staging prod` lists exactly what the
+    overlays change (a secret built from a changed value: "differs", never its value)."""
+    root = offline_project.root
+    shutil.copytree(
+        SHOP_EXAMPLE, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__")
+    )
+    (root / ".devenv").mkdir()
+    (root / ".devenv" / "secrets.env").write_text("DB_USER=shop_dev\nDB_PASSWORD=local-pw-31\n")
+    for overlay in ("deploy/overlays/prod", "deploy/overlays/staging"):
+        assert env(root, overlay + "#web") == env(root, by_hand(kustomize, root, overlay) + "#web"), overlay
+        assert_provenance(root, overlay + "#web", overlay)
+
+    shown = json.loads(offline_project.ok("env", "show", "web", "--profile", "prod", "--json").out)
+    prod = {v["key"]: (v["value"], v["source"], v["via"]) for v in shown["variables"]}
+    assert prod["DB_HOST"] == ("shop-db.data.svc.cluster.local", "deploy/overlays/prod/prod.env:1", "deploy/base/deployment.yaml:26")
+    assert prod["WEB_CONCURRENCY"] == ("4", "deploy/overlays/prod/deployment-patch.yaml:14", None)
+    assert prod["LOG_LEVEL"] == ("info", "deploy/base/app.env:4", "deploy/base/deployment.yaml:26")
+    assert prod["DB_PASSWORD"] == ("***", "deploy/base/secret.yaml:10", "deploy/base/deployment.yaml:35")
+
+    diff = json.loads(offline_project.ok("env", "diff", "--between", "staging", "prod", "--json").out)
+    web = next(s for s in diff["services"] if s["service"] == "web")
+    differ = {d["key"]: (d["a"]["value"], d["b"]["value"], d["a"]["source"]) for d in web["differ"]}
+    assert differ == {
+        "DB_HOST": ("shop-db.staging.svc.cluster.local", "shop-db.data.svc.cluster.local", "deploy/overlays/staging/staging.env:1"),
+        "LOG_LEVEL": ("debug", "info", "deploy/overlays/staging/deployment-patch.yaml:15"),
+        "SHOP_RECOMMENDATIONS": ("on", "off", "deploy/overlays/staging/staging.env:2"),
+        "WEB_CONCURRENCY": ("1", "4", "deploy/overlays/staging/deployment-patch.yaml:13"),
+        "DATABASE_URL": ("***", "***", "deploy/base/deployment.yaml:42"),
+    }
+    assert web["secrets"] == {"DATABASE_URL": "differs", "DB_PASSWORD": "same", "DB_USER": "same"}
+    assert web["only_in_a"] == web["only_in_b"] == []
+    assert "local-pw-31" not in json.dumps(diff) and "sealed-by-the-cluster" not in json.dumps(diff)
