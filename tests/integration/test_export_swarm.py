@@ -8,7 +8,6 @@ so a stack running on the suite's engine meanwhile must still resolve its names 
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 import urllib.request
 import uuid
@@ -16,17 +15,10 @@ import uuid
 import pytest
 import yaml
 
-from tests.integration.real_stack import catalog_names, post_product, wait_for
+from tests.integration.real_stack import catalog_names, commit, post_product, wait_for
 from tests.integration.swarm import docker, remove_stack, service_env, single_node_swarm
 
 pytestmark = pytest.mark.engine
-
-
-def commit(root) -> None:
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "the shop, as the team commits it"]):
-        subprocess.run(
-            ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args], cwd=root, check=True
-        )
 
 
 def web_port(shop) -> int:
