@@ -1,5 +1,5 @@
-"""The stack as Kubernetes manifests: per service a Deployment, a Service (when it has ports)
-and a ConfigMap of its non-secret env; a PersistentVolumeClaim per named volume.
+"""The stack as Kubernetes manifests: per service a Deployment, a Service (headless when it has
+no ports: its name still resolves, as on the devenv network) and a ConfigMap of its non-secret env; a PersistentVolumeClaim per named volume.
 
 Secret env values become `secretKeyRef`s to the Secret `<project>-secrets`, which is never
 written here: its values live in the cluster's secret store. Host-only pieces (the code
@@ -70,8 +70,7 @@ def export_k8s(
         files[f"deployment-{k8s_name(svc.name)}.yaml"] = _deployment(
             project, svc, image, bool(plain), _secret_env(project, env), external
         )
-        if svc.ports:
-            files[f"service-{k8s_name(svc.name)}.yaml"] = _service(project, svc)
+        files[f"service-{k8s_name(svc.name)}.yaml"] = _service(project, svc)
     return files
 
 
@@ -269,21 +268,25 @@ def _unique_ports(svc: Service) -> list[tuple[str, int, str]]:
 
 
 def _service(project: Project, svc: Service) -> str:
+    """Every service is reachable by its name, as on the devenv network (where `db` needs no
+    published port): with ports, a Service of them; without, a headless Service (no cluster IP,
+    no ports), whose name resolves to the pod's address on any port it listens on."""
+    ports = _unique_ports(svc)
+    spec: dict[str, Any] = {"selector": _selector(project, svc)}
+    if ports:
+        spec["ports"] = [{"name": n, "port": c, "targetPort": c, "protocol": p} for n, c, p in ports]
+    else:
+        spec["clusterIP"] = "None"
     doc = {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": k8s_name(svc.name), "labels": _labels(project, svc.name)},
-        "spec": {
-            "selector": _selector(project, svc),
-            "ports": [
-                {"name": n, "port": c, "targetPort": c, "protocol": p} for n, c, p in _unique_ports(svc)
-            ],
-        },
+        "spec": spec,
     }
+    reach = "on its container ports" if ports else "on the ports it listens on (headless: no ports declared)"
     header = [
         f"Service {svc.name} of project {project.name}, exported by `devenv export k8s`.",
-        f"In the cluster, {svc.name} answers on its container ports under the name {k8s_name(svc.name)}, "
-        "as on the devenv network.",
+        f"In the cluster, {svc.name} answers {reach} under the name {k8s_name(svc.name)}, as on the devenv network.",
     ]
     return dump_yaml(doc, header)
 

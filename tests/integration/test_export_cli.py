@@ -103,6 +103,7 @@ def test_export_k8s_passes_the_schema(locked, tmp_path):
         "deployment-db.yaml",
         "deployment-web.yaml",
         "pvc-dbdata.yaml",
+        "service-db.yaml",  # headless: db has no ports, its name resolves all the same
         "service-web.yaml",
     ]
     for path in out.iterdir():

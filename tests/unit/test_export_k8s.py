@@ -85,6 +85,7 @@ def test_every_manifest_passes_the_strict_schema(files):
         "service-web-api.yaml",
         "configmap-db.yaml",
         "deployment-db.yaml",
+        "service-db.yaml",
     ]
     for name, text in files.items():
         doc = yaml.safe_load(text)
@@ -151,7 +152,8 @@ def test_deployment_service_configmap_pvc(files):
         "initialDelaySeconds": 3,
     }
     assert {"name": "vol-legacy", "persistentVolumeClaim": {"claimName": "legacy"}} in db["volumes"]
-    assert ("Service", "db") not in found  # no ports, no Service
+    # No ports: a headless Service, so `db` resolves in the cluster as on the devenv network.
+    assert found[("Service", "db")]["spec"] == {"selector": found[("Deployment", "db")]["spec"]["selector"]["matchLabels"], "clusterIP": "None"}
 
 
 def test_host_only_pieces_are_listed_not_dropped(files):
