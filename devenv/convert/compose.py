@@ -19,6 +19,7 @@ from devenv.convert.compose_secrets import SecretMover, env_file_secrets, gitign
 from devenv.convert.compose_watch import convert_watch
 from devenv.convert.draft import Conversion, Draft, safe_name
 from devenv.convert.mounts import MountMapper, parse_long, parse_short
+from devenv.convert.prod_overlay import ProdOverlay, prod_decides, read_overlay
 from devenv.errors import ConfigError
 
 # Keys with no devenv meaning, and why (shown to the user).
@@ -126,6 +127,7 @@ class ComposeConverter:
         self.dotenv: dict[str, str] = {}
         self.top_secrets: dict[str, Any] = {}
         self.mover: Optional[SecretMover] = None
+        self.overlay: Optional[ProdOverlay] = None
 
     def convert(self, doc: dict[str, Any]) -> None:
         doc = self._interpolated(doc)
@@ -148,6 +150,9 @@ class ComposeConverter:
         self.mover.learn_written(
             [raw.get("environment") for raw in doc["services"].values() if isinstance(raw, dict)]
         )
+        with_files = any(isinstance(raw, dict) and raw.get("env_file") for raw in doc["services"].values())
+        built = [self.names[n] for n, raw in doc["services"].items() if isinstance(raw, dict) and raw.get("build")]
+        self.overlay = read_overlay(self.draft, self.root, list(self.names.values()), built, with_files)
         for name, raw in doc["services"].items():
             self.service(str(name), raw if isinstance(raw, dict) else {})
         self._env_files(doc["services"])
@@ -245,7 +250,16 @@ class ComposeConverter:
                 self.mounts.place(new, mount, f"{where}.volumes[{i}]")
         if "environment" in raw:
             env = parts.env_map(raw["environment"] or {}, f"{where}.environment", self.draft)
-            svc["environment"] = {k: self.env_value(k, v, f"{where}.environment.{k}") for k, v in env.items()}
+            prod = self.overlay.services.get(new) if self.overlay else None
+            mover = self.mover
+            assert mover is not None
+            svc["environment"] = {
+                k: self.env_value(k, v, f"{where}.environment.{k}")
+                for k, v in env.items()
+                if prod is None or not prod_decides(mover, k, v, prod, f"{where}.environment.{k}")
+            }
+            if not svc["environment"] and prod is not None:
+                del svc["environment"]
         if raw.get("secrets"):
             self.secrets(new, raw["secrets"], f"{where}.secrets")
         if raw.get("network_mode") is not None:
@@ -359,25 +373,33 @@ class ComposeConverter:
 
     def _env_files(self, services: dict[str, Any]) -> None:
         """env_file → [env] prod sources, received by the services with `env = "prod"` (their literal
-        `environment` goes on top, as compose puts `environment` over `env_file`)."""
+        `environment` goes on top, as compose puts `environment` over `env_file`); production's
+        Kustomize overlay, when found instead, is received by the services it configures."""
         union: list[str] = []
         for paths in self.env_files.values():
             union.extend(f for f in paths if f not in union)
+        own_files = dict(self.env_files)
+        if self.overlay is not None:
+            union = [self.overlay.entry]
+            own_files = {name: union for name in services if self.names[name] in self.overlay.services}
         if not union and not self.draft.secret_keys:
             return
         self.draft.env_prod.extend(f for f in union if f not in self.draft.env_prod)
         for name in services:
             svc = self.draft.service(self.names[name])
-            own = self.env_files.get(name)
+            own = own_files.get(name)
             where = f"services.{name}.env_file"
             if own is None:
                 if "environment" not in svc:
                     svc["env"] = "none"  # it had no env in compose; keep it that way
                 elif union:
                     svc["env"] = "none"  # said, not implied: `config validate` asks about it otherwise
+                    given = "production's overlay configures another container" if self.overlay else (
+                        "compose gave it no env_file"
+                    )
                     self.draft.note(
                         f"services.{name}",
-                        f'env = "none": compose gave it no env_file, so it receives none of [env] prod '
+                        f'env = "none": {given}, so it receives none of [env] prod '
                         f'({", ".join(union)}); set env = "prod" to mirror production\'s env into it',
                     )
             else:

@@ -102,6 +102,25 @@ class SecretMover:
             )
         return self.environment_value(key, raw, value, used, where)
 
+    def interpolated(self, raw: str) -> Optional[str]:
+        """`raw` interpolated from `.env` as compose does; None when it cannot be."""
+        from devenv.envvars.interpolate import InterpolationError, interpolate
+
+        unset: list[str] = []
+        try:
+            value = interpolate(raw, self.dotenv.get, unset)
+        except InterpolationError:
+            return None
+        return None if unset else value
+
+    def keep_whole(self, key: str, raw: str, where: str, why: str) -> None:
+        """Move the whole value of `key` to the secrets file (as it is interpolated from `.env`)."""
+        value = self.interpolated(raw)
+        if value is None:
+            self.draft.skip(where, f"{why}, but its value cannot be read here ({raw!r}): put it in {SECRETS_FILE}")
+            return
+        self.keep(key, value, where, f"{why}; compose's value is the local one", referred=False)
+
     def environment_value(self, key: str, raw: str, value: str, used: list[str], where: str) -> str:
         """The devenv.toml value for `key` (`raw` as compose wrote it, `value` interpolated from
         `.env`, `used` the names it read): the literal, or `${NAME}` when it is a secret."""
@@ -146,8 +165,9 @@ class SecretMover:
             candidate = f"{name}_{n}"
         return candidate
 
-    def keep(self, name: str, value: str, where: str, why: str) -> None:
-        """Move `value` to the secrets file under `name` and declare `name` secret."""
+    def keep(self, name: str, value: str, where: str, why: str, *, referred: bool = True) -> None:
+        """Move `value` to the secrets file under `name` and declare `name` secret (`referred`:
+        devenv.toml names it as `${NAME}`; else the layered env alone gives it)."""
         known = self.draft.secrets.get(name)
         if known is not None:
             if known != value:
@@ -159,7 +179,7 @@ class SecretMover:
         self.draft.note(
             where,
             f"{why}: moved to {SECRETS_FILE} (gitignored) and declared in [env] secret_keys; "
-            f'devenv.toml refers to it as "${{{name}}}"',
+            + (f'devenv.toml refers to it as "${{{name}}}"' if referred else "the service receives it from [env] prod"),
         )
 
 

@@ -262,6 +262,12 @@ def load_prod(root: Path, entries: tuple[Union[str, RenderSource], ...], service
     return prod
 
 
+def workload_containers(root: Path, entry: str) -> list[k8s.Container]:
+    """The regular containers the source `entry` holds (none for a dotenv, JSON or compose file)."""
+    loaded = _load(root, parse_ref(entry))
+    return list(loaded.manifest.containers) if loaded.manifest is not None else []
+
+
 def nothing_mirrored(loaded: list[_Loaded], service: str, target: Optional[k8s.Container]) -> ConfigError:
     """A service told to receive prod's env that gets none of it: name what the sources hold,
     so the mismatch (a container named otherwise, an empty file) is plain."""
