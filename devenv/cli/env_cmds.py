@@ -10,7 +10,6 @@ import click
 from devenv.cli.app import SHORT_HELP
 from devenv.cli.completion import complete_profile, complete_service, complete_target
 from devenv.cli.context import AppContext, pass_app
-from devenv.cli.output import table
 from devenv.envvars import EnvValue, LayeredEnv, check_drift, diff_envs, resolve_env, service_env
 from devenv.envvars.redact import MASK, Shown
 from devenv.errors import DriftError
@@ -26,12 +25,13 @@ TARGET_HELP = "Environment to mirror: prod (default) or one declared in [env.tar
 
 
 def _shown(value: EnvValue) -> str:
-    """A value as one table cell: secrets masked, control characters escaped."""
+    """A value as one table cell: masked by its own flag (a secret's, whatever its text; a public
+    one shown, even equal to a secret's), control characters escaped."""
 
     if value.secret:
         return MASK
     text = value.value
-    return json.dumps(text)[1:-1] if any(c < " " for c in text) else text
+    return Shown(json.dumps(text)[1:-1] if any(c < " " for c in text) else text)
 
 
 def _where(value: EnvValue) -> str:
@@ -121,7 +121,7 @@ def show(
         f"env hash {layered.public_hash()[:12]}, mirroring {mirrors}"
     )
     if values:
-        out.line(table([[v.key, _shown(v), _where(v)] for v in values], ["KEY", "VALUE", "SOURCE"]))
+        out.table([[Shown(v.key), _shown(v), _where(v)] for v in values], ["KEY", "VALUE", "SOURCE"])
     for item in layered.unmirrorable.values():
         out.info(f"not mirrored: {item.key} ({item.source}): {item.reason}")
 
@@ -181,14 +181,14 @@ def diff(
         f"{a} → {b}: {len(result.added)} added, {len(result.removed)} removed, "
         f"{len(result.changed)} changed, {result.unchanged} the same"
     )
-    rows = [["+", v.key, "", _shown(v), _where(v)] for v in result.added]
-    rows += [["-", v.key, _shown(v), "", _where(v)] for v in result.removed]
+    rows = [["+", Shown(v.key), "", _shown(v), _where(v)] for v in result.added]
+    rows += [["-", Shown(v.key), _shown(v), "", _where(v)] for v in result.removed]
     for c in result.changed:
         note = f"{MASK} (secret; differs)" if c.secret else _shown(c.b)
-        rows.append(["~", c.key, _shown(c.a), note, _where(c.b)])
+        rows.append(["~", Shown(c.key), _shown(c.a), note, _where(c.b)])
     rows.sort(key=lambda r: r[1])
     if rows:
-        out.line(table(rows, ["", "KEY", a.upper(), b.upper(), "SOURCE"]))
+        out.table(rows, ["", "KEY", a.upper(), b.upper(), "SOURCE"])
 
 
 def _diff_between(app: AppContext, a: str, b: str, as_json: bool) -> None:
@@ -219,16 +219,14 @@ def _diff_between(app: AppContext, a: str, b: str, as_json: bool) -> None:
             f"{who}: {a} → {b}: {len(d.changed)} differ, {len(d.removed)} only in {a}, "
             f"{len(d.added)} only in {b}, {d.unchanged} the same"
         )
-        rows = [["-", v.key, _shown(v), _where(v), "", ""] for v in d.removed]
-        rows += [["+", v.key, "", "", _shown(v), _where(v)] for v in d.added]
+        rows = [["-", Shown(v.key), _shown(v), _where(v), "", ""] for v in d.removed]
+        rows += [["+", Shown(v.key), "", "", _shown(v), _where(v)] for v in d.added]
         for c in d.changed:
             note = f"{MASK} (secret; differs)" if c.secret else _shown(c.b)
-            rows.append(["~", c.key, _shown(c.a), _where(c.a), note, _where(c.b)])
+            rows.append(["~", Shown(c.key), _shown(c.a), _where(c.a), note, _where(c.b)])
         rows.sort(key=lambda r: r[1])
         if rows:
-            out.line(
-                table(rows, ["", "KEY", a.upper(), f"{a.upper()} SOURCE", b.upper(), f"{b.upper()} SOURCE"])
-            )
+            out.table(rows, ["", "KEY", a.upper(), f"{a.upper()} SOURCE", b.upper(), f"{b.upper()} SOURCE"])
     if not found:
         out.info(f"{a} → {b}: no service receives an env")
 

@@ -70,6 +70,15 @@ class Output:
     def line(self, text: str = "") -> None:
         click.echo(self._clean(text))
 
+    def table(self, rows: list[list[str]], headers: list[str]) -> None:
+        """A table on stdout, redacted cell by cell before it is laid out: a cell that is a
+        `Shown` (a name, a public variable's value) stays as it is even when it equals a secret;
+        any other cell is free text. Redacting the laid-out line instead would mask a public
+        value that happens to equal a secret, and misalign the columns."""
+        if self.redactor is not None:
+            rows = [[self.redactor.redact_doc(cell) for cell in row] for row in rows]
+        click.echo(table(rows, headers))
+
     def data(self, kind: str, payload: dict[str, Any]) -> None:
         """A schema-versioned JSON document on stdout; its values redacted before it is
         serialized (never the JSON text: a secret `true` would leave `"secret": ***`)."""

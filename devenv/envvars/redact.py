@@ -1,4 +1,19 @@
-"""The one redaction helper: every line devenv prints passes through it once secrets are known."""
+"""The one redaction helper: every line devenv prints passes through it once secrets are known.
+
+Structured output (a JSON document, a table of variables) masks a value by its own flag: a
+secret variable's value is `***` whatever its text, a public one is shown even when it equals a
+secret (`Shown`). Free text (log lines, messages, sources) is searched for the secrets' text,
+and how depends on the text (docs/env.md, "Secrets in free text"):
+
+- a value of 8 characters or more that is not a common word is masked wherever it occurs, even
+  inside a longer word — as before, nothing it could be part of is spared;
+- a shorter one (`x7Kq2`) is masked where it stands as a token: not inside a longer word, path
+  or name (`abc` stays in `abcdef`, `s3/` in a path);
+- a common word (`secret`, `postgres`, `password`, `admin`, ...: COMMON_WORDS) is masked only
+  where it stands as a value — `KEY=word`, `key: word` after a secret-looking key, `user:word@`
+  in a URL, a quoted `"word"`, or the whole text. Masking it everywhere mangles unrelated text
+  (`***s file`, `***-entrypoint`) and, worse, tells the reader the secret by where the masks fall.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +26,38 @@ MASK = "***"
 # Shorter values would mask digits and words all over the output (line numbers, "on", "1");
 # such values are still masked wherever devenv prints a value field, just not in free text.
 MIN_LENGTH = 3
+# From this length on, a value that is not a common word is masked even inside longer words.
+SUBSTRING_LENGTH = 8
+# Words (lower case) that default passwords, users and placeholders are made of: as a secret's
+# value they are masked only where they stand as a value.
+COMMON_WORDS = frozenset({
+    "admin", "administrator", "api", "app", "auth", "changeme", "changethis", "database", "db",
+    "default", "demo", "dev", "develop", "development", "devenv", "docker", "example", "false",
+    "guest", "key", "letmein", "local", "localhost", "main", "mariadb", "master", "mysql", "no",
+    "none", "null", "off", "on", "pass", "passwd", "password", "postgres", "postgresql", "prod",
+    "production", "qwerty", "redis", "root", "sample", "secret", "secrets", "staging", "test",
+    "testing", "token", "true", "user", "value", "welcome", "yes",
+})  # fmt: skip
+
+# A token ends where no name, path or word goes on (`abc.` ends a sentence; `abc.txt`, `abc:5432`
+# and `abc/` go on); it starts where none came before.
+_STARTS = r"(?<![\w/+.-])"
+_ENDS = r"(?![\w/+-]|[.:][\w/])"
+# Where a common word stands as a value: after `=` (and a quote), after a secret-looking key and
+# `:`/`=`, between `://user:` and `@`, or alone in quotes.
+_VALUE_BEFORE = (
+    r"(?:=[\"']?"
+    r"|(?i:pass(?:word|wd)?|pwd|secret|token|key|auth|credentials?)[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"|://[^\s/@:]*:"
+    r"|(?<![\w])[\"'])"
+)
+
+
+def tier(value: str) -> str:
+    """How free text is searched for `value`: "anywhere", "token" or "value" (see the module)."""
+    if value.lower() in COMMON_WORDS:
+        return "value"
+    return "anywhere" if len(value) >= SUBSTRING_LENGTH else "token"
 
 
 # `scheme://user:password@`: the password runs to the last `@` before the path (an unescaped
@@ -40,7 +87,8 @@ class Shown(str):
 
 
 class Redactor:
-    """Replaces every raw secret value in a text with `***` (longest first, so overlaps mask fully)."""
+    """Replaces the secret values in a text with `***` (longest first, so overlaps mask fully),
+    each where its `tier` says."""
 
     def __init__(self, secret_values: Iterable[str]):
         forms: set[str] = set()
@@ -51,7 +99,15 @@ class Redactor:
             if value and len(value) >= MIN_LENGTH:
                 forms |= _variants(value)
         ordered = sorted(forms, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(f) for f in ordered)) if ordered else None
+        self._words = {f for f in ordered if tier(f) == "value"}
+        loose = [
+            re.escape(f) if tier(f) == "anywhere" else _STARTS + re.escape(f) + _ENDS
+            for f in ordered
+            if f not in self._words
+        ]
+        self._pattern = re.compile("|".join(loose)) if loose else None
+        words = "|".join(re.escape(f) for f in ordered if f in self._words)
+        self._word_pattern = re.compile(f"({_VALUE_BEFORE})(?:{words}){_ENDS}") if words else None
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -59,9 +115,15 @@ class Redactor:
         return frozenset(self._raw)
 
     def redact(self, text: str) -> str:
-        if self._pattern is None or not text:
+        if not text:
             return text
-        return self._pattern.sub(MASK, text)
+        if text.strip() in self._words:
+            return text.replace(text.strip(), MASK)
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+        if self._word_pattern is not None:
+            text = self._word_pattern.sub(lambda m: m.group(1) + MASK, text)
+        return text
 
     def redact_doc(self, doc: Any) -> Any:
         """A JSON document with every string value redacted, before it is serialized: keys,
