@@ -21,6 +21,15 @@ CREATE TABLE IF NOT EXISTS products (
     price      numeric(10, 2) NOT NULL CHECK (price >= 0),
     created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE TABLE IF NOT EXISTS orders (
+    id         serial PRIMARY KEY,
+    product_id integer NOT NULL REFERENCES products (id),
+    quantity   integer NOT NULL CHECK (quantity BETWEEN 1 AND 100),
+    total      numeric(12, 2) NOT NULL,
+    email      text NOT NULL,
+    confirmed  boolean NOT NULL DEFAULT false,   -- the confirmation e-mail was accepted by notify
+    created_at timestamptz NOT NULL DEFAULT now()
+);
 CREATE TABLE IF NOT EXISTS seeded (
     source     text PRIMARY KEY,
     rows       integer NOT NULL,
@@ -81,6 +90,27 @@ class Database:
             cur.execute("INSERT INTO products (name, price) VALUES (%s, %s) RETURNING id", (name, price))
             (new_id,) = cur.fetchone()
         return {"id": new_id, "name": name, "price": float(price)}
+
+    def add_order(self, product_id: int, quantity: int, email: str) -> dict[str, object] | None:
+        """The order, priced from the products table; None when there is no such product."""
+        with self.transaction() as cur:
+            cur.execute("SELECT name, price FROM products WHERE id = %s", (product_id,))
+            found = cur.fetchone()
+            if found is None:
+                return None
+            name, price = found
+            total = price * quantity
+            cur.execute(
+                "INSERT INTO orders (product_id, quantity, total, email) VALUES (%s, %s, %s, %s) RETURNING id",
+                (product_id, quantity, total, email),
+            )
+            (new_id,) = cur.fetchone()
+        return {"id": new_id, "product_id": product_id, "product": name, "quantity": quantity,
+                "total": float(total), "email": email}  # fmt: skip
+
+    def confirm_order(self, order_id: int) -> None:
+        with self.transaction() as cur:
+            cur.execute("UPDATE orders SET confirmed = true WHERE id = %s", (order_id,))
 
     def ping(self) -> None:
         with self.transaction() as cur:

@@ -1,4 +1,5 @@
-"""The shop against its real database: seeded catalog, adding products, the page, health."""
+"""The shop against its real database and the included notify: seeded catalog, adding products,
+orders confirmed by e-mail, the page, health."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 import json
 import os
 import urllib.request
+import uuid
 from pathlib import Path
 
 import psycopg2
@@ -64,3 +66,41 @@ def test_the_running_server_serves_the_same_database() -> None:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/products", timeout=5) as answer:
         served = json.load(answer)
     assert [p["name"] for p in served][: len(catalog_names())] == catalog_names()
+
+
+def notify_messages(to: str) -> list[dict]:
+    """What notify (the included e-mail service, `mail` on this stack's network) received for `to`."""
+    url = f"http://{os.environ.get('MAIL_HOST', 'mail')}:8025/messages?to={to}"
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return json.load(answer)
+
+
+def test_an_order_is_stored_and_its_confirmation_arrives_at_notify(client) -> None:
+    product = client.get("/products").get_json()[0]
+    address = f"buyer-{uuid.uuid4().hex[:12]}@example.com"
+    placed = client.post("/orders", json={"product_id": product["id"], "quantity": 2, "email": address})
+    assert placed.status_code == 201, placed.get_json()
+    order = placed.get_json()
+    assert order["confirmation"] == "sent"
+    assert (order["product"], order["quantity"], order["total"]) == (product["name"], 2, product["price"] * 2)
+    with psycopg2.connect(os.environ["DATABASE_URL"]) as conn, conn.cursor() as cur:
+        cur.execute("SELECT email, quantity, confirmed FROM orders WHERE id = %s", (order["id"],))
+        assert cur.fetchone() == (address, 2, True)
+    # notify accepted it over SMTP only once stored: it is listed already.
+    [mail] = notify_messages(address)
+    assert mail["subject"] == f"Your order {order['id']}: {product['name']}"
+    assert f"2 × {product['name']}" in mail["body"]
+
+
+def test_bad_orders_are_refused_and_nothing_is_mailed(client) -> None:
+    address = f"refused-{uuid.uuid4().hex[:12]}@example.com"
+    for body, field, status in [
+        ({"quantity": 1, "email": address}, "product_id", 400),
+        ({"product_id": 1, "quantity": 0, "email": address}, "quantity", 400),
+        ({"product_id": 1, "email": "not an address"}, "email", 400),
+        ({"product_id": 999999, "email": address}, "product_id", 404),
+    ]:
+        answer = client.post("/orders", json=body)
+        assert answer.status_code == status
+        assert answer.get_json()["error"].startswith(field)
+    assert notify_messages(address) == []
