@@ -2,9 +2,10 @@
 # The main job, on a fresh Debian/Ubuntu machine (as root): install what devenv needs, start a
 # private Docker engine and a registry, bootstrap the team's upstream Debian image, build, push
 # and lock the standard images (images/) from the committed sources, and bring up examples/shop
-# — a Python web app on PostgreSQL — until it is healthy. Prints the URL.
+# — a Python web app on PostgreSQL, with the team's e-mail service examples/notify included
+# beside it — until it is healthy. Prints the URLs.
 # A second run builds nothing that did not change. Each step says what it does and how long it
-# took, on stderr; the last lines (stdout) say where the shop is.
+# took, on stderr; the last lines (stdout) say where the shop and notify's API are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shop=examples/shop
@@ -59,8 +60,8 @@ status, fresh = json.load(sys.stdin), sys.argv[1] == "1"
 name, other = status["instance"], status["created_from"]
 if other and other["live"]:
     print(f"{name} belongs to another checkout, {other['path']}")
-elif fresh and status["volumes"]:
-    print(f"{name} keeps a database made with other credentials: {', '.join(status['volumes'])}")
+elif fresh and (kept := [v for v in status["volumes"] if v.endswith("-dbdata")]):  # not notify's mail
+    print(f"{name} keeps a database made with other credentials: {', '.join(kept)}")
 PY
 )" "$fresh")
   if [[ -n $why ]]; then
@@ -69,15 +70,20 @@ PY
     echo "quickstart: shop ($why): this folder runs its own, instance $instance (pinned in $shop/.devenv/instance)" >&2
   fi
 fi
-step "bringing up examples/shop (PostgreSQL, then the web app) until healthy"
+# The shop's devenv.toml includes ../notify: its `mail` service (its own image, env and volume)
+# is built beside the web app's image and runs on the shop's network under its own name.
+step "bringing up examples/shop (PostgreSQL and notify's mail, then the web app) until healthy"
 devenv --project-dir "$shop" up -d
 took
 
-url=$(devenv --project-dir "$shop" status --json | python3 -c \
-  'import json, sys; print(next(s["urls"][0] for s in json.load(sys.stdin)["services"] if s["service"] == "web"))')
+urls=$(devenv --project-dir "$shop" status --json | python3 -c \
+  'import json, sys; urls = {s["service"]: s["urls"][0] for s in json.load(sys.stdin)["services"] if s.get("urls")}; print(urls["web"], urls["mail"])')
+read -r url mail_url <<<"$urls"
 cat <<DONE
 
 examples/shop is up: $url   (try: curl $url/products)
+examples/notify's API (included as notify): $mail_url/messages   (each order's confirmation e-mail)
+  curl -H 'Content-Type: application/json' -d '{"product_id": 1, "email": "you@example.com"}' $url/orders
   export DOCKER_HOST=$DOCKER_HOST    # to use devenv in this shell
   cd $shop && devenv up              # watch and reload: a save in shop/ is served at once
   devenv test -s web -- python3 -m pytest -q    # the example's tests, on a fresh stack
