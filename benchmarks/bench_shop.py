@@ -1,16 +1,18 @@
-"""The real stack: examples/shop (Flask on PostgreSQL 15, the catalog's images), each measure
-against raw docker doing the same work, in the same run (median of N rounds).
+"""The real stack: examples/shop (Flask on PostgreSQL 15, the catalog's images, with
+examples/notify's `mail` included), each measure against raw docker doing the same work, in the
+same run (median of N rounds).
 
     DOCKER_HOST=... DEVENV_TEST_REGISTRY=127.0.0.1:5555 python3 benchmarks/bench_shop.py [--rounds 5]
 
-  cold up         `devenv up -d` of web+db from nothing to healthy, vs the docker CLI: network,
-                  volume, `docker run` db, wait for its health check, `docker run` web, wait for
-                  its health (same images, env, mounts, health commands) — target <= 1.05x
+  cold up         `devenv up -d` of web+db+mail from nothing to healthy, vs the docker CLI:
+                  network, volumes, `docker run` db and mail, wait for their health checks,
+                  `docker run` web, wait for its health (same images, env, mounts, health
+                  commands) — target <= 1.05x
   edit -> served  a save of shop/page.py until GET / serves it, under `devenv watch` (restart
                   in place), vs `docker restart -t 0` of the same container until it serves
                   the edit — target <= 0.3x
   test round trip `devenv test -s web -- true` vs the docker sequence it stands for (network,
-                  volume, db, health, web, health, exec, remove all) — target <= 1.2x
+                  volumes, db and mail, health, web, health, exec, remove all) — target <= 1.2x
   quickstart      `bash scripts/quickstart.sh` run again on this machine (nothing to build)
 
     python3 benchmarks/bench_shop.py --edit-only [--rounds 7] [--instance speedbench]
@@ -46,6 +48,7 @@ from installed import installed_devenv
 
 REPO = Path(__file__).resolve().parent.parent
 SHOP = REPO / "examples" / "shop"
+NOTIFY = REPO / "examples" / "notify"  # the shop includes ../notify: copied beside each shop copy
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -90,7 +93,11 @@ def ensure_catalog(env: dict[str, str], registry: str) -> None:
 
 
 def make_project(root: Path, name: str, registry: str, env: dict[str, str], devenv: list[str]) -> None:
-    shutil.copytree(SHOP, root, ignore=shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__"))
+    ignore = shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__")
+    shutil.copytree(SHOP, root, ignore=ignore)
+    shutil.copytree(NOTIFY, root.parent / "notify", ignore=ignore)
+    notify = root.parent / "notify" / "devenv.toml"
+    notify.write_text(notify.read_text().replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"'))
     toml = root / "devenv.toml"
     toml.write_text(toml.read_text().replace('name = "shop"', f'name = "{name}"')
                     .replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"'))  # fmt: skip
@@ -117,23 +124,30 @@ def raw_scripts(client: Any, devenv_ids: dict[str, str], root: Path, raw: str, w
         env_file.chmod(0o600)
         parts[service] = (info, env_file)
     db, db_env = parts["db"]
+    mail, mail_env = parts["mail"]
     web, web_env = parts["web"]
     wait = "until [ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {0})\" = healthy ]; do sleep 0.1; done"
     up = "; ".join([
         f"docker network create {raw} >/dev/null",
         f"docker volume create {raw}-dbdata >/dev/null",
+        f"docker volume create {raw}-notify-mail >/dev/null",
         shlex.join(["docker", "run", "-d", "--name", f"{raw}-db", "--network", raw, "--network-alias", "db",
                     "--init", "--env-file", str(db_env), "-v", f"{raw}-dbdata:/var/lib/postgresql/data",
                     *health_flags(db["Config"]), db["Image"]]) + " >/dev/null",
+        shlex.join(["docker", "run", "-d", "--name", f"{raw}-mail", "--network", raw, "--network-alias", "mail",
+                    "--init", "--env-file", str(mail_env), "-w", "/app", "-v", f"{root.parent / 'notify'}:/app",
+                    "-v", f"{raw}-notify-mail:/var/lib/notify", "-p", "127.0.0.1::8025",
+                    *health_flags(mail["Config"]), mail["Image"], "python3", "-m", "notify"]) + " >/dev/null",
         wait.format(f"{raw}-db"),
+        wait.format(f"{raw}-mail"),
         shlex.join(["docker", "run", "-d", "--name", f"{raw}-web", "--network", raw, "--network-alias", "web",
                     "--init", "--env-file", str(web_env), "--user", web["Config"]["User"], "-w", "/app",
                     "-v", f"{root}:/app", "-v", f"{root / 'data'}:/data:ro", "-p", "127.0.0.1::8000",
                     *health_flags(web["Config"]), web["Image"], "python3", "-m", "shop"]) + " >/dev/null",
         wait.format(f"{raw}-web"),
     ])  # fmt: skip
-    down = (f"docker rm -f {raw}-web {raw}-db >/dev/null; docker network rm {raw} >/dev/null; "
-            f"docker volume rm {raw}-dbdata >/dev/null")  # fmt: skip
+    down = (f"docker rm -f {raw}-web {raw}-db {raw}-mail >/dev/null; docker network rm {raw} >/dev/null; "
+            f"docker volume rm {raw}-dbdata {raw}-notify-mail >/dev/null")  # fmt: skip
     return up, down
 
 
@@ -210,7 +224,7 @@ def main() -> int:
         env["DEVENV_STATE_DIR"] = str(work / "state")
         make_project(root, name, registry, env, devenv)
         run([*devenv, "up", "-d"], root, env, timeout=900)  # builds the web image once
-        ids = {s: c.id for s in ("web", "db") for c in client.containers.list(
+        ids = {s: c.id for s in ("web", "db", "mail") for c in client.containers.list(
             filters={"label": [f"dev.devenv.project={name}", f"dev.devenv.service={s}"]})}  # fmt: skip
         raw = "rs" + uuid.uuid4().hex[:6]
         raw_up, raw_down = raw_scripts(client, ids, root, raw, work)

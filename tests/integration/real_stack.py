@@ -1,5 +1,6 @@
 """The real stack for integration tests: the catalog (Debian base, Python, PostgreSQL) built and
-pushed exactly as the quick start does, and copies of examples/shop with their own project name."""
+pushed exactly as the quick start does, and copies of examples/shop (with examples/notify beside
+them, which they include) with their own project name."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.conftest import IN_CI, DevenvProject, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP = REPO / "examples" / "shop"
+NOTIFY = REPO / "examples" / "notify"
 CATALOG_CSV = SHOP / "data" / "catalog.csv"
 
 
@@ -72,15 +74,25 @@ def catalog_names() -> list[str]:
 
 
 class ShopProject(DevenvProject):
-    """A copy of examples/shop under its own project name, with its own local secrets."""
+    """A copy of examples/shop under its own project name, with its own local secrets, and a
+    copy of examples/notify beside it (the shop includes `../notify`)."""
 
     password: str
 
+    @property
+    def notify(self) -> Path:
+        return self.root.parent / "notify"
+
     def setup(self, registry: str) -> ShopProject:
-        shutil.copytree(
-            SHOP, self.root, dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__", ".pytest_cache"),
-        )  # fmt: skip
+        ignore = shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__", ".pytest_cache")
+        shutil.copytree(SHOP, self.root, dirs_exist_ok=True, ignore=ignore)
+        shutil.copytree(NOTIFY, self.notify, ignore=ignore)
+        notify = self.notify / "devenv.toml"
+        notify.write_text(
+            notify.read_text()
+            .replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"')
+            .replace('ports = ["8025:8025"]', f'ports = ["{free_port()}:8025"]')
+        )
         toml = self.root / "devenv.toml"
         toml.write_text(
             toml.read_text()
@@ -105,6 +117,23 @@ class ShopProject(DevenvProject):
 
     def url(self, instance: str = "default") -> str:
         return str(self.service("web", instance)["urls"][0])
+
+    def mails(self, to: str, instance: str = "default") -> list[dict[str, Any]]:
+        """What notify's API lists for `to` (the included `mail` service's published port)."""
+        url = self.service("mail", instance)["urls"][0]
+        with urllib.request.urlopen(f"{url}/messages?to={to}", timeout=10) as answer:
+            return list(json.load(answer))
+
+    def order(self, product_id: int, email: str, quantity: int = 1, instance: str = "default") -> dict[str, Any]:
+        request = urllib.request.Request(
+            self.url(instance) + "/orders",
+            data=json.dumps({"product_id": product_id, "quantity": quantity, "email": email}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 201
+            return dict(json.load(answer))
 
     def get(self, path: str, instance: str = "default") -> Any:
         with urllib.request.urlopen(self.url(instance) + path, timeout=10) as answer:

@@ -1,5 +1,6 @@
 """examples/shop on the real engine and registry, with the real catalog: a Flask app on
-PostgreSQL 15, production's env from Kubernetes manifests, a data disk, code reloaded in place."""
+PostgreSQL 15, production's env from Kubernetes manifests, a data disk, code reloaded in place,
+and the team's e-mail service (examples/notify) included beside it."""
 
 from __future__ import annotations
 
@@ -86,11 +87,11 @@ def test_devenv_test_passes_the_example_tests_exit_code_through_and_leaves_nothi
 ) -> None:
     passed = shop.run("test", "-s", "web", "--", "python3", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert passed.code == 0, str(passed)
-    assert "6 passed" in passed.out
+    assert "8 passed" in passed.out  # two of them read an order's e-mail back from notify's API
     (shop.root / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 1 == 2\n")
     failed = shop.run("test", "-s", "web", "--", "python3", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert failed.code == 1, str(failed)
-    assert "1 failed, 6 passed" in failed.out
+    assert "1 failed, 8 passed" in failed.out
     label = f"dev.devenv.project={shop.name}"
     assert docker_client.containers.list(all=True, filters={"label": label}) == []
     assert docker_client.networks.list(filters={"label": label}) == []
@@ -135,3 +136,37 @@ def test_env_show_and_the_container_env_agree_with_the_url_kubernetes_would_buil
         "shop",
     )
     assert shop.password not in shop.ok("env", "show", "db").out
+
+
+@pytest.mark.podman
+def test_an_order_is_mailed_through_the_included_notify_whose_volume_down_keeps(shop, docker_client) -> None:
+    shop.ok("up", "-d")
+    services = {s["service"]: s for s in shop.status()["services"]}
+    assert sorted(services) == ["db", "mail", "web"]
+    assert (services["mail"]["include"], services["mail"]["source"]) == ("notify", "path")
+    assert "include" not in services["web"]
+
+    product = shop.get("/products")[0]
+    placed = shop.order(product["id"], "ann@example.com", quantity=3)
+    assert placed["confirmation"] == "sent"
+    [mail] = shop.mails("ann@example.com")
+    assert mail["subject"] == f"Your order {placed['id']}: {product['name']}"
+    assert mail["from"] == "orders@shop.example.com" and mail["to"] == ["ann@example.com"]
+    # notify runs with its own prod env (its ConfigMap), under the shop's labels and network.
+    env = dict(line.split("=", 1) for line in shop.ok("exec", "mail", "--", "env").out.splitlines() if "=" in line)
+    assert (env["SMTP_PORT"], env["MAIL_DB"]) == ("25", "/var/lib/notify/mail.sqlite3")
+    assert "DATABASE_URL" not in env
+
+    label = f"dev.devenv.project={shop.name}"
+    volumes = sorted(v.name for v in docker_client.volumes.list(filters={"label": label}))
+    assert volumes == [f"{shop.name}-default-dbdata", f"{shop.name}-default-notify-mail"]
+    down = shop.ok("down")
+    assert "notify-mail" in down.err and "kept" in down.err
+    assert docker_client.containers.list(all=True, filters={"label": label}) == []
+    shop.ok("up", "-d")
+    assert [m["id"] for m in shop.mails("ann@example.com")] == [mail["id"]]  # kept on notify's volume
+
+    shop.ok("down", "--volumes")
+    assert docker_client.containers.list(all=True, filters={"label": label}) == []
+    assert docker_client.networks.list(filters={"label": label}) == []
+    assert docker_client.volumes.list(filters={"label": label}) == []
