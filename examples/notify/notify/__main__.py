@@ -15,7 +15,10 @@ from notify.store import Store
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "info").upper(), format="%(levelname)s %(message)s")
+    level = os.environ.get("LOG_LEVEL", "info").upper()
+    logging.basicConfig(level=level, format="%(levelname)s %(message)s")
+    if level != "DEBUG":  # aiosmtpd logs every connection's steps at info
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
     store = Store(Path(os.environ.get("MAIL_DB", "/var/lib/notify/mail.sqlite3")))
     smtp_port = int(os.environ.get("SMTP_PORT", "25"))
     smtp = start_smtp(store, smtp_port, int(os.environ.get("MAX_MESSAGE_BYTES", "1048576")))
