@@ -136,34 +136,65 @@ def resolve_services(
     build: bool = False,
     progress: Optional[Transfer] = None,
 ) -> Resolution:
-    """Each service's image made present (pulled or built as the policy says) and its env."""
+    """Each service's image made present (pulled or built as the policy says) and its env.
+    Pulls (and the bases builds start from) one after another, then the builds side by side."""
 
-    def image(service: Service, lock: Optional[LockFile]) -> _Image:
-        if service.build is not None:
+    def ensure(ref: ImageRef, digest: Optional[str]) -> EnsuredImage:
+        return ensure_image(engine, ref, locked_digest=digest, policy=pull, progress=progress)
 
-            def ensure(ref: ImageRef, digest: Optional[str]) -> EnsuredImage:
-                return ensure_image(engine, ref, locked_digest=digest, policy=pull, progress=progress)
+    lock = load_lock(project)
+    found: dict[str, _Image] = {}
+    builds: list[_Build] = []
+    for service in services:
+        if service.build is None:
+            found[service.name] = _pulled(service, project, ensure(_ref(project, service), _locked(lock, service)))
+            continue
+        base = _base(project, service, lock, ensure)
+        inputs = build_inputs(service, base.image_id if base else None)
+        present = None if build else engine.inspect_image(service_image_tag(project, service))
+        if present is not None and present.labels.get(INPUTS_LABEL) == inputs:
+            found[service.name] = _built(project, service, present.id, base)
+        else:
+            builds.append(_Build(service, base, inputs))
+    for job, image_id in zip(builds, _build_all(engine, project, builds, progress)):
+        found[job.service.name] = _built(project, job.service, image_id, job.base)
+    return _resolve(project, services, envs, lambda service, _lock: found[service.name])
 
-            base = _base(project, service, lock, ensure)
-            inputs = build_inputs(service, base.image_id if base else None)
-            present = None if build else engine.inspect_image(service_image_tag(project, service))
-            if present is not None and present.labels.get(INPUTS_LABEL) == inputs:
-                return _built(project, service, present.id, base)
-            base_ref = str(base.ref) if base else None
-            image_id = build_service_image(
-                engine, project, service, base=base_ref, inputs=inputs, progress=progress
-            )
-            return _built(project, service, image_id, base)
-        ensured = ensure_image(
-            engine,
-            _ref(project, service),
-            locked_digest=_locked(lock, service),
-            policy=pull,
-            progress=progress,
-        )
-        return _pulled(service, project, ensured)
 
-    return _resolve(project, services, envs, image)
+class _Build(NamedTuple):
+    service: Service
+    base: Optional[EnsuredImage]
+    inputs: str
+
+
+def _build_all(
+    engine: Engine, project: Project, builds: list[_Build], progress: Optional[Transfer]
+) -> list[str]:
+    """The image id of each build. Two or more run at the same time (a stack's images on a fresh
+    machine are ready in the time of the slowest, not of their sum), their output lines marked
+    with the service; the first failure, in service order, is raised once every build ended."""
+
+    def one(job: _Build, say: Optional[Callable[[str], None]]) -> str:
+        base = str(job.base.ref) if job.base else None
+        return build_service_image(engine, project, job.service, base=base, inputs=job.inputs, progress=say)
+
+    if len(builds) < 2:
+        return [one(job, progress) for job in builds]
+    from concurrent.futures import ThreadPoolExecutor  # here: only a build loads it
+
+    with ThreadPoolExecutor(max_workers=min(4, len(builds)), thread_name_prefix="devenv-build") as pool:
+        futures = [pool.submit(one, job, _marked(progress, job.service.name)) for job in builds]
+    for future in futures:
+        error = future.exception()
+        if error is not None:
+            raise error
+    return [future.result() for future in futures]
+
+
+def _marked(progress: Optional[Transfer], service: str) -> Optional[Callable[[str], None]]:
+    if progress is None:
+        return None
+    return lambda line: progress(f"{service}: {line}")
 
 
 def preview_services(
