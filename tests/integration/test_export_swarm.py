@@ -1,6 +1,6 @@
 """examples/shop exported with `devenv export compose --for swarm --push` and deployed with
-`docker stack deploy` on a real single-node Swarm: the release image (the committed code inside)
-is pushed and pinned, the secrets are Swarm secrets the file only names, and the published port
+`docker stack deploy` on a real single-node Swarm: the release images (the committed code inside:
+the shop's, and the included notify's from its own repository) are pushed and pinned, the secrets are Swarm secrets the file only names, and the published port
 serves /products from PostgreSQL. The swarm runs on a private engine of its own
 (tests/integration/swarm.py): joining one resets the DNS of every container already on an engine,
 so a stack running on the suite's engine meanwhile must still resolve its names afterwards."""
@@ -42,6 +42,7 @@ def resolves(container: str, name: str) -> bool:
 def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image):
     port = web_port(shop)  # each shop copy publishes a free port of its own
     commit(shop.root)
+    commit(shop.notify)  # the included e-mail service: a repository of its own
     exported = shop.ok("export", "compose", "--for", "swarm", "--push", "-o", ".", timeout=900)
     stack_file = shop.root / "docker-stack.yml"
     text = stack_file.read_text()
@@ -49,6 +50,7 @@ def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image
     doc = yaml.safe_load(text)
     web, db = doc["services"]["web"], doc["services"]["db"]
     assert web["image"].startswith(f"{real_catalog}/{shop.name}-web@sha256:")  # the release image
+    assert doc["services"]["mail"]["image"].startswith(f"{real_catalog}/notify-mail@sha256:")  # its own project
     assert "@sha256:" in db["image"]
     assert "pushed" in exported.err
     assert web["ports"] == [{"target": 8000, "published": port, "protocol": "tcp", "mode": "host"}]
@@ -79,11 +81,17 @@ def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image
                 name = f"swarm order {uuid.uuid4().hex[:6]}"
                 post_product(f"http://127.0.0.1:{port}", name, 9.5)
                 assert products(port)[-1] == name  # written to the database and read back
+                order = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/orders", method="POST", headers={"Content-Type": "application/json"},
+                    data=b'{"product_id": 1, "email": "swarm@example.com"}',
+                )  # fmt: skip
+                with urllib.request.urlopen(order, timeout=10) as answer:
+                    assert yaml.safe_load(answer.read())["confirmation"] == "sent"  # web reached notify's mail
                 for service in ("web", "db"):
                     env = service_env(swarm, f"{stack}_{service}")
                     assert not [e for e in env if shop.password in e], "a secret value in the service spec"
             finally:
-                remove_stack(swarm, stack, volumes=[f"{stack}_dbdata"], secrets=secrets)
+                remove_stack(swarm, stack, volumes=[f"{stack}_dbdata", f"{stack}_notify-mail"], secrets=secrets)
         print(f"swarm: its private engine ran {time.monotonic() - window:.1f} s (start to stop)")
         # The suite's engine never joined: no swarm there, and its containers still find each other.
         assert docker("info", "--format", "{{.Swarm.LocalNodeState}}").strip() == "inactive"
@@ -98,6 +106,7 @@ def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image
 def test_the_k8s_export_of_a_service_that_builds_needs_its_release_image(shop, real_catalog, tmp_path):
     kubernetes_validate = pytest.importorskip("kubernetes_validate")
     commit(shop.root)
+    commit(shop.notify)
     refused = shop.run("export", "k8s")
     assert refused.code == 1 and "service web builds its image" in refused.err and "--push" in refused.err
     out = tmp_path / "k8s"
