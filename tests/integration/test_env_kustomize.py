@@ -229,6 +229,7 @@ def test_cli_a_base_outside_the_project_needs_trust(offline_project, kustomize: 
 
 
 SHOP_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shop"
+NOTIFY_EXAMPLE = SHOP_EXAMPLE.parent / "notify"  # the shop includes ../notify
 
 
 def test_the_shop_example_mirrors_its_prod_overlay_and_diffs_staging(offline_project, kustomize: list[str]) -> None:
@@ -236,9 +237,9 @@ def test_the_shop_example_mirrors_its_prod_overlay_and_diffs_staging(offline_pro
     by hand, with each value's file; `env diff --between staging prod` lists exactly what the
     overlays change (a secret built from a changed value: "differs", never its value)."""
     root = offline_project.root
-    shutil.copytree(
-        SHOP_EXAMPLE, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__")
-    )
+    ignore = shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__")
+    shutil.copytree(SHOP_EXAMPLE, root, dirs_exist_ok=True, ignore=ignore)
+    shutil.copytree(NOTIFY_EXAMPLE, root.parent / "notify", ignore=ignore)
     (root / ".devenv").mkdir()
     (root / ".devenv" / "secrets.env").write_text("DB_USER=shop_dev\nDB_PASSWORD=local-pw-31\n")
     for overlay in ("deploy/overlays/prod", "deploy/overlays/staging"):
