@@ -31,6 +31,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Callable
 
@@ -56,8 +57,8 @@ class Quiet:
     def __init__(self) -> None:
         self.batches: list[tuple[str, int, str]] = []
 
-    def reloaded(self, service: str, ms: float, nfiles: int, action: str) -> None:
-        self.batches.append((service, nfiles, action))
+    def reloaded(self, service: str, ms: float, files: Collection[str], action: str) -> None:
+        self.batches.append((service, len(files), action))
 
     def failed(self, service: str, message: str, last_logs: list[str]) -> None:
         print(f"  ! {service}: {message}", file=sys.stderr)

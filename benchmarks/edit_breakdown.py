@@ -102,7 +102,7 @@ def measure(
     class Quiet:
         reloads = 0
 
-        def reloaded(self, service: str, ms: float, nfiles: int, action: Any) -> None:
+        def reloaded(self, service: str, ms: float, files: Any, action: Any) -> None:
             Quiet.reloads += 1
 
         def failed(self, service: str, message: str, last_logs: list[str]) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Optional
 
 import click
@@ -40,11 +40,11 @@ class CliReporter:
             service.ljust(self.width), fg=self.colours.get(service), bold=True, stream=stream
         )
 
-    def reloaded(self, service: str, ms: float, nfiles: int, action: WatchAction) -> None:
-        files = f"{nfiles} file{'s' if nfiles != 1 else ''}"
+    def reloaded(self, service: str, ms: float, files: Collection[str], action: WatchAction) -> None:
+        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
         verb = {RESTART: "reloaded", NONE: "changed"}.get(action, f"reloaded ({action})")
         with self._lock:
-            self.out.info(f"{self._name(service)}  {verb} in {ms:.0f} ms ({files})")
+            self.out.info(f"{self._name(service)}  {verb} in {ms:.0f} ms ({count})")
 
     def failed(self, service: str, message: str, last_logs: list[str]) -> None:
         with self._lock:

@@ -2,8 +2,9 @@
 reload or failed reload, in a small per-instance file of the state folder (`devenv ui` tails
 it). Bounded: past `MAX_BYTES` the file moves to `.1` (the one before is dropped).
 
-Only what the watcher reports: service, action, files changed, milliseconds until served, the
-failure message. No log lines (they may quote a secret; the dashboard has the logs itself)."""
+Only what the watcher reports: service, action, the files that triggered it (their count, and
+the first `PATHS_KEPT` names, relative to the service's folder: a 5,000-file checkout stays one
+small line), milliseconds until served, the failure message. No log lines (they may quote a secret; the dashboard has the logs itself)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import threading
 import time
 import zlib
 from pathlib import Path
+from collections.abc import Collection
 from typing import Any, NamedTuple
 
 from devenv import paths
@@ -20,6 +22,7 @@ from devenv.config.watch_actions import WatchAction
 from devenv.watch.loop import Reporter
 
 MAX_BYTES = 256 * 1024
+PATHS_KEPT = 20  # names of the files of one reload
 
 
 def journal_path(project_root: Path, project_name: str, instance: str) -> Path:
@@ -103,9 +106,12 @@ class JournaledReporter:
         self.inner = inner
         self.journal = journal
 
-    def reloaded(self, service: str, ms: float, nfiles: int, action: WatchAction) -> None:
-        self.journal.write({"kind": "reload", "service": service, "action": action, "files": nfiles, "ms": round(ms, 1)})
-        self.inner.reloaded(service, ms, nfiles, action)
+    def reloaded(self, service: str, ms: float, files: Collection[str], action: WatchAction) -> None:
+        paths = sorted(files)[:PATHS_KEPT]
+        self.journal.write(
+            {"kind": "reload", "service": service, "action": action, "files": len(files), "paths": paths, "ms": round(ms, 1)}
+        )
+        self.inner.reloaded(service, ms, files, action)
 
     def failed(self, service: str, message: str, last_logs: list[str]) -> None:
         self.journal.write({"kind": "failed", "service": service, "message": message})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Protocol, Union
@@ -42,7 +42,9 @@ SETTLE_MS = 15
 
 
 class Reporter(Protocol):
-    def reloaded(self, service: str, ms: float, nfiles: int, action: WatchAction) -> None: ...
+    def reloaded(self, service: str, ms: float, files: Collection[str], action: WatchAction) -> None:
+        """`files`: the batch that triggered it, relative to the service's project folder."""
+        ...
 
     def failed(self, service: str, message: str, last_logs: list[str]) -> None: ...
 
@@ -282,7 +284,7 @@ class WatchLoop:
         if self._guard(w, lambda: self._execute(w, plan), plan.action, len(batch)):
             self.reloads += 1
             ms = (time.monotonic() - started) * 1000.0
-            self.reporter.reloaded(w.service.name, ms, len(batch), plan.action)
+            self.reporter.reloaded(w.service.name, ms, batch, plan.action)
 
     def _guard(self, w: _Watched, work: Callable[[], None], action: Union[WatchAction, Step], nfiles: int) -> bool:
         try:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,9 +35,9 @@ class Recorder:
     notes: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def reloaded(self, service: str, ms: float, nfiles: int, action: str) -> None:
+    def reloaded(self, service: str, ms: float, files: Collection[str], action: str) -> None:
         with self.lock:
-            self.reloads.append((service, nfiles, action))
+            self.reloads.append((service, len(files), action))
 
     def failed(self, service: str, message: str, last_logs: list[str]) -> None:
         with self.lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from typing import NamedTuple
 
 import pytest
 
-from tests.conftest import DevenvProject, remove_project_objects
+from tests.conftest import IN_CI, DevenvProject, remove_project_objects
 
 SECRET = "hunter2-" + uuid.uuid4().hex[:12]  # never in any answer of the dashboard
 STACK = """
@@ -136,6 +137,31 @@ def dashboard(tmp_path_factory, docker_client, busybox_image) -> Iterator[Dashbo
             stop_ui(board)
     finally:
         remove_project_objects(docker_client, project.name)
+
+
+def headless_chromium():  # type: ignore[no-untyped-def]
+    """Debian's Chromium through chromium-driver, its network answers kept in the performance
+    log. Skips when either is missing, fails under CI=true."""
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        missing = "selenium is not installed (pip install -e '.[test]')"
+    else:
+        missing = "" if chromium and driver else "chromium and chromium-driver are not installed (scripts/install.sh)"
+    if missing:
+        if IN_CI:
+            pytest.fail(f"CI=true but {missing}", pytrace=False)
+        pytest.skip(missing)
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    chrome = webdriver.Chrome(service=Service(driver), options=options)
+    chrome.execute_cdp_cmd("Network.enable", {})
+    return chrome
 
 
 def wait_for(check, what: str, timeout: float = 30.0):  # type: ignore[no-untyped-def]

@@ -3,17 +3,18 @@ rotated past its bound (the reader starts again), never holding log lines."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
-from devenv.ops.reload_journal import Cursor, Journal, JournaledReporter, last_entries, read_entries
+from devenv.ops.reload_journal import PATHS_KEPT, Cursor, Journal, JournaledReporter, last_entries, read_entries
 
 
 class Quiet:
     def __init__(self) -> None:
         self.calls: list[tuple] = []
 
-    def reloaded(self, service: str, ms: float, nfiles: int, action: str) -> None:
-        self.calls.append(("reloaded", service, ms, nfiles, action))
+    def reloaded(self, service: str, ms: float, files: Collection[str], action: str) -> None:
+        self.calls.append(("reloaded", service, ms, sorted(files), action))
 
     def failed(self, service: str, message: str, last_logs: list[str]) -> None:
         self.calls.append(("failed", service, message, last_logs))
@@ -29,17 +30,34 @@ def test_the_reporter_writes_reloads_and_failures_and_passes_everything_on(tmp_p
     path = tmp_path / "reloads" / "p-1-default.jsonl"
     inner = Quiet()
     reporter = JournaledReporter(inner, Journal(path))
-    reporter.reloaded("web", 123.456, 2, "restart")
+    reporter.reloaded("web", 123.456, frozenset({"shop/page.py", "shop/app.py"}), "restart")
     reporter.failed("web", "exited with code 1", ["Traceback", "password=hunter2"])
     reporter.log("web", "a line")
     entries, cursor = read_entries(path)
     assert [{k: v for k, v in e.items() if k != "time"} for e in entries] == [
-        {"kind": "reload", "service": "web", "action": "restart", "files": 2, "ms": 123.5},
+        {
+            "kind": "reload",
+            "service": "web",
+            "action": "restart",
+            "files": 2,
+            "paths": ["shop/app.py", "shop/page.py"],  # which files triggered it, not only how many
+            "ms": 123.5,
+        },
         {"kind": "failed", "service": "web", "message": "exited with code 1"},
     ]
     assert "hunter2" not in path.read_text()  # log lines stay out of the file
     assert cursor.offset == path.stat().st_size
     assert [c[0] for c in inner.calls] == ["reloaded", "failed", "log"]
+
+
+def test_a_burst_of_thousands_of_files_is_one_small_line_with_its_count(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    reporter = JournaledReporter(Quiet(), Journal(path))
+    reporter.reloaded("web", 900.0, frozenset(f"node_modules/p{n:04d}/index.js" for n in range(5000)), "rebuild")
+    (entry,) = read_entries(path)[0]
+    assert entry["files"] == 5000
+    assert entry["paths"] == [f"node_modules/p{n:04d}/index.js" for n in range(PATHS_KEPT)]
+    assert len(path.read_bytes()) < 2000
 
 
 def test_a_reader_gets_only_whole_new_lines(tmp_path: Path) -> None:

@@ -64,8 +64,19 @@
       logs.addEventListener("click", () => { $("log-service").value = svc.service; renderLogs(true); $("logs").scrollIntoView(); });
       actions.append(env, " ", logs);
     }
+    const name = el("td", { class: "name" }, el("strong", { textContent: svc.service }));
+    if (svc.include) {
+      // From an included stack: which one, and whether it runs from a local folder (a link or a
+      // path: watched, reloaded on save) or as released (a pinned commit).
+      const fromSource = svc.source !== "git";
+      name.append(el("br"), el("span", {
+        class: "include " + (fromSource ? "from-source" : "released"), "data-include": svc.include, "data-source": svc.source || "",
+        title: fromSource ? "runs from a local checkout (" + svc.source + "): edits reload it" : "runs the pinned commit of the include",
+        textContent: "include " + svc.include + " · " + (fromSource ? "from source (" + svc.source + ")" : "released (pinned)"),
+      }));
+    }
     const row = el("tr", { class: svc.verdict, "data-service": svc.service, "data-instance": inst.instance },
-      el("td", { class: "name" }, el("strong", { textContent: svc.service })),
+      name,
       el("td", {}, el("span", { class: "pill state", textContent: stateText(svc) })),
       el("td", { class: "health", textContent: svc.health || "—" }),
       image, ports,
@@ -172,6 +183,18 @@
     if (!wasDirty) schedule();
   }
 
+  // The files that triggered a reload: the first few by name, the rest counted (the journal
+  // keeps at most 20 names; a 5,000-file checkout is one reload of 5,000 files).
+  const FILES_SHOWN = 3;
+  function reloadFiles(r) {
+    const paths = r.paths || [];
+    const cell = el("td", { class: "files", title: paths.join("\n") + (r.files > paths.length ? "\n…" : "") });
+    paths.slice(0, FILES_SHOWN).forEach((p, i) => { if (i) cell.append(el("br")); cell.append(el("code", { textContent: p })); });
+    const more = r.files - Math.min(paths.length, FILES_SHOWN);
+    if (more > 0) { if (paths.length) cell.append(el("br")); cell.append(el("small", { textContent: (paths.length ? "+ " + more + " more" : r.files + " files") })); }
+    return cell;
+  }
+
   let reloads = [];
   function onReloads(msg) {
     reloads = (msg.all ? msg.entries : reloads.concat(msg.entries)).slice(-50);
@@ -183,7 +206,7 @@
       }
       return el("tr", { class: "ok", "data-reload": r.service }, el("td", { textContent: when }),
         el("td", { textContent: r.service }), el("td", { textContent: r.action }),
-        el("td", { textContent: String(r.files) }), el("td", { class: "ms", textContent: Math.round(r.ms) + " ms" }));
+        reloadFiles(r), el("td", { class: "ms", textContent: Math.round(r.ms) + " ms" }));
     });
     $("reload-rows").replaceChildren(...(rows.length ? rows : [el("tr", { class: "none" }, el("td", { colSpan: 5, textContent: "no reload yet" }))]));
   }
