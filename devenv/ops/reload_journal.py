@@ -13,8 +13,8 @@ import os
 import threading
 import time
 import zlib
-from pathlib import Path
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from devenv import paths

@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from devenv.ops.reload_journal import PATHS_KEPT, Cursor, Journal, JournaledReporter, last_entries, read_entries
+from devenv.ops.reload_journal import (
+    PATHS_KEPT,
+    Cursor,
+    Journal,
+    JournaledReporter,
+    last_entries,
+    read_entries,
+)
 
 
 class Quiet:
