@@ -176,18 +176,25 @@ SETTLE_S = 1.0  # how long a service without a health check is watched after its
 def settle(
     engine: EngineStack,
     started: Sequence[tuple[str, str]],
+    labels: Sequence[str],
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = _interruptible_sleep,
 ) -> None:
     """Watch just-started containers without a health check (`(container id, service)`) for
     SETTLE_S, all at once: an app that dies a moment after its start is reported (HealthError
-    with its exit code and last log lines) instead of `up` saying it runs."""
+    with its exit code and last log lines) instead of `up` saying it runs. Each look is one list
+    of the instance's containers (`labels`), not an inspect per container: fifty services cost
+    one call a look; only a container the list shows stopped (or not at all) is inspected."""
     if not started:
         return
     deadline = clock() + SETTLE_S
     while True:
+        listed = {c.id: c for c in engine.containers(labels)}
         for container_id, service in started:
+            seen = listed.get(container_id)
+            if seen is not None and (seen.running or seen.state == "created"):
+                continue
             state = engine.inspect_container(container_id).state
             if not state.running and state.status != "created":
                 raise died(engine, container_id, service, state)

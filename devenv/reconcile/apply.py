@@ -22,6 +22,11 @@ from devenv.reconcile.settle import settle_started
 from devenv.reconcile.teardown import Progress, remove_container, silent
 from devenv.stack.ports import port_is_free
 
+# Containers created and started at once. The engine does the work (network endpoints, the
+# runtime's start); with 4 in flight a 50-service stack waited on this pool, not on dockerd
+# (benchmarks/bench_scale.py). Threads start only as jobs come: a small stack makes few.
+UP_WORKERS = 16
+
 
 class Applied(NamedTuple):
     """One service's outcome. A NamedTuple: cheaper to create at import than a dataclass."""
@@ -96,7 +101,7 @@ def apply_plan(
     # Here, not at import: concurrent.futures loads logging, which a no-op `up` never needs.
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="devenv-up") as pool:
+    with ThreadPoolExecutor(max_workers=UP_WORKERS, thread_name_prefix="devenv-up") as pool:
         ahead: dict[str, Future[str]] = {}  # containers of later waves, created while this one starts
         for index, wave in enumerate(plan.waves):
             # Recreated containers release their host ports before anything allocates new ones.
@@ -134,7 +139,11 @@ def apply_plan(
                 for waited in waits:
                     waited.result()
     if wait:  # did a service die a moment after its start, or its supervisor never run?
-        settle_started(engine, [(a.container_id, by_service[a.service]) for a in applied if a.action != KEEP])
+        settle_started(
+            engine,
+            [(a.container_id, by_service[a.service]) for a in applied if a.action != KEEP],
+            L.selector(project.name, instance),
+        )
     return applied
 
 

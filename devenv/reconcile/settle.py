@@ -21,9 +21,12 @@ SUPERVISOR_WAIT_S = 5.0  # an ENTRYPOINT may do some set-up before it runs its c
 POLL_S = 0.1
 
 
-def settle_started(engine: EngineStack, started: Sequence[tuple[str, ContainerSpec]]) -> None:
-    """`started`: (container id, spec) of each container this `up` (re)started."""
-    settle(engine, [(cid, spec.service) for cid, spec in started if not spec.health])
+def settle_started(
+    engine: EngineStack, started: Sequence[tuple[str, ContainerSpec]], labels: Sequence[str]
+) -> None:
+    """`started`: (container id, spec) of each container this `up` (re)started; `labels`: the
+    instance's selector (one list of its containers a look)."""
+    settle(engine, [(cid, spec.service) for cid, spec in started if not spec.health], labels)
     check_supervisors(engine, [(cid, spec) for cid, spec in started if _status_file(spec)])
 
 
