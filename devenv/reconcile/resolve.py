@@ -105,13 +105,19 @@ def load_lock(project: Project) -> Optional[LockFile]:
 
 def local_services(reads: EngineReads, project: Project, services: list[Service], envs: Envs) -> Resolution:
     """The resolution from images already on the engine, by reads alone (the no-op check of
-    `up` runs it over the lite client); a DevenvError says an image must be pulled or built."""
+    `up` runs it over the lite client); a DevenvError says an image must be pulled or built.
+    Each image is asked for once: fifty services of one image are one inspect, not fifty."""
+    found: dict[tuple[str, Optional[str]], EnsuredImage] = {}
+
+    def present(ref: ImageRef, digest: Optional[str]) -> EnsuredImage:
+        key = (str(ref), digest)
+        if key not in found:
+            found[key] = local_image(reads, ref, locked_digest=digest)
+        return found[key]
 
     def image(service: Service, lock: Optional[LockFile]) -> _Image:
         if service.build is not None:
-            base = _base(
-                project, service, lock, lambda ref, digest: local_image(reads, ref, locked_digest=digest)
-            )
+            base = _base(project, service, lock, present)
             built = reads.inspect_image(service_image_tag(project, service))
             inputs = build_inputs(service, base.image_id if base else None)
             if built is None or built.labels.get(INPUTS_LABEL) != inputs:
@@ -119,9 +125,7 @@ def local_services(reads: EngineReads, project: Project, services: list[Service]
                     f"{service.name}: its image is not built (or not current)", "`devenv up` builds it"
                 )
             return _built(project, service, built.id, base)
-        return _pulled(
-            service, project, local_image(reads, _ref(project, service), locked_digest=_locked(lock, service))
-        )
+        return _pulled(service, project, present(_ref(project, service), _locked(lock, service)))
 
     return _resolve(project, services, envs, image)
 
