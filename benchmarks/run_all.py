@@ -15,7 +15,16 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_stack.py", "bench_pull.py", "bench_watch.py", "bench_shop.py", "bench_config_load.py", "bench_ui.py", "bench_publish.py"]
+BENCHES = [
+    "bench_stack.py",
+    "bench_scale.py",
+    "bench_pull.py",
+    "bench_watch.py",
+    "bench_shop.py",
+    "bench_config_load.py",
+    "bench_ui.py",
+    "bench_publish.py",
+]
 
 
 def main() -> int:
