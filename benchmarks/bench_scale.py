@@ -28,6 +28,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Optional
 
 from installed import installed_devenv
 
@@ -36,13 +37,19 @@ OPS = ("cold_up", "noop_up", "status", "down")
 PEERS = ("devenv", "raw", "compose")
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+FAILED: list[str] = []  # a peer's command that failed (a loaded engine may refuse one): not timed
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> Optional[float]:
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        FAILED.append(f"{' '.join(cmd)[:80]}: {done.stderr.strip()[-200:]}")
+        return None
     return time.perf_counter() - start
 
 
-def sh(script: str, env: dict[str, str]) -> float:
+def sh(script: str, env: dict[str, str]) -> Optional[float]:
     return run(["bash", "-ec", script], Path.cwd(), env)
 
 
@@ -82,6 +89,9 @@ class Raw:
     def ps(self) -> str:
         return f"docker ps -a --filter label=bench={self.prefix} >/dev/null"
 
+    def force_down(self) -> str:
+        return f"docker rm -f {self.names}; docker network rm {self.prefix}"
+
     def down(self) -> str:
         return (
             f"docker stop -t 1 {self.names} >/dev/null; docker rm {self.names} >/dev/null; "
@@ -99,8 +109,15 @@ def measure(count: int, rounds: int, image: str, devenv: list[str], env: dict[st
     have_compose = os.access(COMPOSE, os.X_OK)
     times: dict[str, list[float]] = {}
 
-    def keep(peer: str, op: str, seconds: float) -> None:
-        times.setdefault(f"{peer}_{op}", []).append(seconds)
+    def keep(peer: str, op: str, seconds: Optional[float]) -> None:
+        if seconds is not None:
+            times.setdefault(f"{peer}_{op}", []).append(seconds)
+
+    def clean() -> None:  # after a failed command: the next cold up meets an empty engine
+        subprocess.run([*devenv, "down"], cwd=root, env=denv, capture_output=True)
+        subprocess.run(["bash", "-c", raw.force_down()], env=env, capture_output=True)
+        if have_compose:
+            subprocess.run([COMPOSE, "down", "-t", "1"], cwd=root, env=cenv, capture_output=True)
 
     def settle() -> None:  # each peer meets a settled engine, not one still wiring the last
         time.sleep(1.0)
@@ -140,13 +157,13 @@ def measure(count: int, rounds: int, image: str, devenv: list[str], env: dict[st
         for r in range(rounds):
             turned = order[r % len(order) :] + order[: r % len(order)]
             for one in turned:
+                failed = len(FAILED)
                 one()
+                if len(FAILED) > failed:
+                    clean()
                 settle()
     finally:  # an interrupted run leaves nothing behind
-        subprocess.run([*devenv, "down"], cwd=root, env=denv, capture_output=True)
-        subprocess.run(["bash", "-c", raw.down()], env=env, capture_output=True)
-        if have_compose:
-            subprocess.run([COMPOSE, "down", "-t", "1"], cwd=root, env=cenv, capture_output=True)
+        clean()
     return {key: {"ms": round(statistics.median(v) * 1000, 1), "n": len(v)} for key, v in times.items()}
 
 
@@ -157,8 +174,8 @@ def table(results: dict[int, dict[str, dict[str, float]]]) -> list[str]:
     keys = [k for k in order if any(k in r for r in results.values())]
     for key in keys:
         row = [results[n].get(key, {}).get("ms") for n in sizes]
-        first, last = (sizes[0], row[0]), (sizes[-1], row[-1])
-        per = (last[1] - first[1]) / (last[0] - first[0]) if None not in (first[1], last[1]) and last[0] > first[0] else None
+        low, high = row[0], row[-1]  # the cost of each service more, from the smallest stack to the largest
+        per = (high - low) / (sizes[-1] - sizes[0]) if low is not None and high is not None and len(sizes) > 1 else None
         lines.append(
             f"{key:<18}" + "".join(f"{v:>12.1f}" if v is not None else f"{'-':>12}" for v in row)
             + (f"{per:>9.1f}" if per is not None else f"{'-':>9}")
@@ -198,6 +215,9 @@ def main() -> int:
     print("\n".join(table(results)))
     doc = {"bench": "scale", "devenv": installed, "rounds": args.rounds, "load": round(load, 1),
            "median_ms": {str(n): {k: v["ms"] for k, v in r.items()} for n, r in results.items()}}
+    for failure in FAILED:
+        print(f"failed (not timed): {failure}")
+    doc["failed"] = len(FAILED)
     print(json.dumps(doc))
     return 0
 
