@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -13,6 +15,7 @@ from devenv.engine.connect import connect
 from devenv.engine.errors import EngineNotFound
 from devenv.engine.lite import lite_engine
 from devenv.errors import EngineError
+from tests.conftest import DevenvProject, remove_project_objects
 
 pytestmark = pytest.mark.engine
 
@@ -160,11 +163,11 @@ def test_down_and_status_never_load_docker_py(running) -> None:
     assert running.ok("status").out.count("not created") == 1
 
 
+@pytest.mark.podman
 def test_both_clients_follow_the_engine_events(running, docker_client) -> None:
     """`events` waits on the engine's stream: a restart arrives as die then start, with the
-    service and instance from the labels, on the lite client as on docker-py."""
-    import threading
-
+    service and instance from the labels, on the lite client as on docker-py (on Podman's
+    Docker-compatible service too: `devenv ui` follows the stack with it)."""
     lite, full = lite_engine(), connect()
     assert lite is not None
     selector = labels.selector(running.name)
@@ -191,3 +194,46 @@ def test_both_clients_follow_the_engine_events(running, docker_client) -> None:
         assert "die" in actions and actions[-1] == "start", actions
         assert {(e.container, e.service) for e in events} == {(container.id, "web")}
     assert [e.action for e in seen["lite"]] == [e.action for e in seen["full"]]
+
+
+
+@pytest.mark.podman
+def test_lite_events_carry_only_the_selected_project_and_end_on_close(
+    running, docker_client, busybox_image, tmp_path
+) -> None:
+    """The lite client's stream (the one `devenv ui` follows on the no-op paths' client): the
+    events of another project's container never arrive, each event names its container,
+    service and instance, and `close()` from another thread ends the reader at once (the
+    dashboard's Ctrl-C)."""
+    other = DevenvProject(tmp_path / "other", tmp_path / "other-state")
+    other.root.mkdir()
+    other.write(f'[services.web]\nimage = "{busybox_image}"\ncommand = ["sleep", "100000"]\nsupervise = false\n')
+    try:
+        other.ok("up", "-d")
+        lite = lite_engine()
+        assert lite is not None
+        stream = lite.events(labels.selector(running.name))
+        seen: list = []
+        ended = threading.Event()
+
+        def read() -> None:
+            for event in stream:
+                seen.append(event)
+            ended.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        (theirs,) = docker_client.containers.list(filters={"label": labels.selector(other.name)})
+        (ours,) = docker_client.containers.list(filters={"label": labels.selector(running.name)})
+        theirs.restart(timeout=0)  # another project's: never delivered
+        ours.restart(timeout=0)
+        deadline = time.monotonic() + 60
+        while not any(e.action == "start" for e in seen) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stream.close()
+        assert ended.wait(10), "close() did not end the reader"
+        actions = [e.action for e in seen]
+        assert "die" in actions and "start" in actions, actions
+        assert {(e.container, e.service, e.instance) for e in seen} == {(ours.id, "web", "default")}
+        assert all(e.time > 0 for e in seen)
+    finally:
+        remove_project_objects(docker_client, other.name)
