@@ -34,7 +34,7 @@ def test_included_services_show_their_include_and_whether_they_run_from_source(
     try:
         driver.get(board.url)
         wait_for(lambda: mark(driver, "mail")[0], "the include mark of mail")
-        assert mark(driver, "mail") == ("notify", "git", "include notify · released (pinned)")
+        assert mark(driver, "mail") == ("notify", "git", "include notify · released (pinned commit)")
         assert mark(driver, "web") == ("", "", "")  # the product's own service has none
 
         project.ok("link", "notify", str(src))

@@ -66,13 +66,13 @@
     }
     const name = el("td", { class: "name" }, el("strong", { textContent: svc.service }));
     if (svc.include) {
-      // From an included stack: which one, and whether it runs from a local folder (a link or a
-      // path: watched, reloaded on save) or as released (a pinned commit).
-      const fromSource = svc.source !== "git";
+      // From an included stack: which one, and whether it runs as released (a pinned commit, a
+      // published stack) or from a local folder (a link or a path: watched, reloaded on save).
+      const released = { git: "released (pinned commit)", image: "released (published stack)" }[svc.source];
       name.append(el("br"), el("span", {
-        class: "include " + (fromSource ? "from-source" : "released"), "data-include": svc.include, "data-source": svc.source || "",
-        title: fromSource ? "runs from a local checkout (" + svc.source + "): edits reload it" : "runs the pinned commit of the include",
-        textContent: "include " + svc.include + " · " + (fromSource ? "from source (" + svc.source + ")" : "released (pinned)"),
+        class: "include " + (released ? "released" : "from-source"), "data-include": svc.include, "data-source": svc.source || "",
+        title: released ? "runs the include as released: not watched" : "runs from a local checkout (" + svc.source + "): edits reload it",
+        textContent: "include " + svc.include + " · " + (released || "from source (" + svc.source + ")"),
       }));
     }
     const row = el("tr", { class: svc.verdict, "data-service": svc.service, "data-instance": inst.instance },
