@@ -28,6 +28,7 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _stop = threading.Event()
 _count = 0
 _installed: Optional[dict[int, Handler]] = None  # the handlers ours replaced, while installed
+_unraisable_before = sys.unraisablehook  # the hook ours replaced (restored with the handlers)
 
 
 def _handler(signum: int, frame: Optional[FrameType]) -> None:
@@ -44,14 +45,32 @@ def _handler(signum: int, frame: Optional[FrameType]) -> None:
     raise KeyboardInterrupt
 
 
+def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """A KeyboardInterrupt our handler raised in a finalizer or `__del__` (a garbage collection
+    the signal happened to land in, such as a closed HTTP pool's) is swallowed there, and Python
+    would print it with a traceback. Print nothing and deliver it again, to the main code."""
+    global _count
+    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        import _thread
+
+        _count = max(0, _count - 1)  # the same interrupt once more, not a second one
+        # From another thread, a moment later: tripped here, it would run in this hook at once.
+        redeliver = threading.Timer(0.005, _thread.interrupt_main)
+        redeliver.daemon = True
+        redeliver.start()
+        return
+    _unraisable_before(unraisable)
+
+
 def install() -> bool:
     """Our handler for SIGINT and SIGTERM; True when this call installed it (False: it was)."""
-    global _installed
+    global _installed, _unraisable_before
     if _installed is not None:
         return False
     _installed = {sig: signal.getsignal(sig) for sig in SIGNALS}
     for sig in SIGNALS:
         signal.signal(sig, _handler)
+    _unraisable_before, sys.unraisablehook = sys.unraisablehook, _unraisable
     return True
 
 
@@ -63,6 +82,7 @@ def restore() -> None:
     for sig, handler in _installed.items():
         if handler is not None:
             signal.signal(sig, handler)
+    sys.unraisablehook = _unraisable_before
     _installed, _count = None, 0
     _stop.clear()
 
