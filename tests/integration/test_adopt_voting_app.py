@@ -138,6 +138,16 @@ def engine_volumes(docker_client, project) -> set[str]:
     }
 
 
+def assert_down_volumes_leaves_none(docker_client, project) -> None:
+    """`down --volumes` removes the stack's volumes, named and anonymous (the database's)."""
+    volumes = engine_volumes(docker_client, project)
+    assert volumes, "the database keeps its data in a volume"
+    project.ok("down", "--volumes")
+    left = {v.name for v in docker_client.volumes.list()} & volumes
+    assert not left, f"down --volumes left {left}"
+    assert not docker_client.volumes.list(filters={"label": f"dev.devenv.project={project.name}"})
+
+
 def test_a_voting_app_compose_file_becomes_a_reloading_stack(project, docker_client, trial_catalog) -> None:
     vote_url, result_url, password = voting_app(project.root)
 
@@ -173,9 +183,4 @@ def test_a_voting_app_compose_file_becomes_a_reloading_stack(project, docker_cli
         watch.interrupt()
     served(vote_url, "vote v2 redis=PONG")  # the save reached vote alone, and stays
 
-    volumes = engine_volumes(docker_client, project)
-    assert volumes, "the database keeps its data in a volume"
-    project.ok("down", "--volumes")
-    left = {v.name for v in docker_client.volumes.list()} & volumes
-    assert not left, f"down --volumes left {left}"
-    assert not docker_client.volumes.list(filters={"label": f"dev.devenv.project={project.name}"})
+    assert_down_volumes_leaves_none(docker_client, project)

