@@ -28,19 +28,22 @@ class AppContext:
 
     def project(self) -> Project:
         if self._project is None:
-            # Not at import: `devenv --help` loads neither the config layer nor pathlib.
-            from pathlib import Path
-
-            from devenv.config.loader import load_project
-
-            start = self.project_dir or Path.cwd()
-            project = load_project(start, explicit=self.project_dir is not None)
+            project = self._own_project()
             if project.include_specs:  # only then: a project without includes imports none of it
                 from devenv.include.expand import expand
 
                 project = expand(project)
             self._project = project
         return self._project
+
+    def _own_project(self) -> Project:
+        """devenv.toml as written, its includes not resolved."""
+        # Not at import: `devenv --help` loads neither the config layer nor pathlib.
+        from pathlib import Path
+
+        from devenv.config.loader import load_project
+
+        return load_project(self.project_dir or Path.cwd(), explicit=self.project_dir is not None)
 
     def project_as_running(self) -> Project:
         """The project for a command that reads or removes what runs (`status`, `down`): an
@@ -52,12 +55,7 @@ class AppContext:
         try:
             return self.project()
         except DevenvError as err:
-            from pathlib import Path
-
-            from devenv.config.loader import load_project
-
-            start = self.project_dir or Path.cwd()
-            own = load_project(start, explicit=self.project_dir is not None)
+            own = self._own_project()
             if not own.include_specs:
                 raise
             self.output.warn(f"{err} — acting on what runs under {own.name}'s labels without it")
