@@ -10,13 +10,12 @@ from devenv.config.includes import IncludeSpec
 from devenv.config.model import Project
 from devenv.include.links import read_links
 from devenv.include.resolve import Fetched, resolve_includes
-from devenv.registry.lockfile import LOCK_NAME, LockFile
+from devenv.registry.lockfile import LOCK_NAME, LockFile, locked_digest
 
 
 class RealFetch:
     """Folders from disk, from a link, from the git cache, or from the stack cache (pinned by
-    devenv.lock when it says: the including project's, else the lock published with the
-    stack that includes it)."""
+    devenv.lock when it says: the including project's, else the included stack's own)."""
 
     def __init__(self, root: Project, *, refresh: bool = False, use_lock: bool = True) -> None:
         self.root = root
@@ -26,13 +25,13 @@ class RealFetch:
         self.commits: dict[str, tuple[str, str, str]] = {}  # include name → (url, ref, commit)
         self.stacks: dict[str, tuple[str, str, str]] = {}  # include name → (stack, reference, digest)
         self.released: dict[Path, dict[str, str]] = {}  # a stack's folder → service → pinned image
-        self.pinned_roots: set[Path] = set()  # folders of stacks included pinned (git, image)
+        self.included_roots: set[Path] = set()  # folders of included stacks (their own lock applies)
 
     def _locks(self, includer: Project) -> list[LockFile]:
         """The pins to follow: the root's lock (none while `devenv lock` re-resolves), then, for
-        a stack included pinned (git, released), the lock it was committed or published with."""
+        an included stack, its own lock (as committed, published, or in its folder)."""
         locks = [self.lock] if self.lock is not None else []
-        if includer.root.resolve() in self.pinned_roots:
+        if includer.root.resolve() in self.included_roots:
             own = LockFile.load(includer.root / LOCK_NAME)
             locks += [own] if own is not None else []
         return locks
@@ -42,7 +41,7 @@ class RealFetch:
 
         images = self.released.get(folder)
         if images is None:
-            return load_project(folder, explicit=True)
+            return pinned_by_own_lock(load_project(folder, explicit=True), self.root.registry)
         config = folder / "devenv.toml"
         # Its build folders are not published (the release images hold the code): not looked for.
         return as_released(
@@ -62,12 +61,14 @@ class RealFetch:
             commit = resolve_commit(spec.git, spec.ref, where, pinned=pinned, refresh=self.refresh)
             self.commits[spec.name] = (spec.git, spec.ref, commit)
             if linked is not None:
+                self.included_roots.add(linked.resolve())
                 return Fetched(linked, "link", f"git:{spec.git}", f"link:{linked}", commit)
             tree = export_tree(spec.git, commit, where)
-            self.pinned_roots.add(tree.resolve())
+            self.included_roots.add(tree.resolve())
             return Fetched(tree, "git", f"git:{spec.git}", commit, commit, mirror_of(spec.git))
         assert spec.path is not None
         folder = linked if linked is not None else (includer.root / spec.path).resolve()
+        self.included_roots.add(folder)
         return Fetched(folder, "link" if linked is not None else "path", f"path:{folder}", str(folder))
 
     def _stack(
@@ -82,10 +83,39 @@ class RealFetch:
         fetched = fetch_stack(ref, where, pinned=ref.digest or pinned)
         self.stacks[spec.name] = (stack, str(ref), fetched.digest)
         if linked is not None:
+            self.included_roots.add(linked.resolve())
             return Fetched(linked, "link", identity, f"link:{linked}", fetched.digest)
         self.released[fetched.folder] = fetched.config.images
-        self.pinned_roots.add(fetched.folder.resolve())
+        self.included_roots.add(fetched.folder.resolve())
         return Fetched(fetched.folder, "image", identity, fetched.digest, fetched.digest)
+
+
+def pinned_by_own_lock(project: Project, includer_registry: Optional[str]) -> Project:
+    """An included stack runs the images its own devenv.lock pins, as it does on its own: each
+    service's image (or `build.from`) resolved against its own registry and pinned to its own
+    lock's digest, written as that reference, so the including project's `up` runs it and its
+    `lock` records it (and `lock --check` sees it move). An image its lock does not pin stays a
+    tag, resolved against its own registry (the including project's lock pins it)."""
+    from devenv.registry.reference import effective_registry, is_full_reference, resolve_image
+
+    lock = LockFile.load(project.root / LOCK_NAME)
+    own_registry = effective_registry(project.registry) != effective_registry(includer_registry)
+
+    def pinned(service: str, image: str) -> str:
+        digest = locked_digest(lock, service, image)
+        if digest is None and (is_full_reference(image) or not own_registry):
+            return image  # the same reference wherever it is resolved
+        ref = resolve_image(image, project.registry)
+        return ref.pinned(digest).display if digest else str(ref)
+
+    services = []
+    for svc in project.services:
+        if svc.build is not None and svc.build.base:
+            svc = svc._replace(build=svc.build._replace(base=pinned(svc.name, svc.build.base)))
+        elif svc.build is None and svc.image:
+            svc = svc._replace(image=pinned(svc.name, svc.image))
+        services.append(svc)
+    return project._replace(services=tuple(services))
 
 
 def as_released(project: Project, images: dict[str, str]) -> Project:

@@ -32,24 +32,26 @@ def lock_path(project: Project) -> Path:
 
 def write_lock(project: Project) -> LockFile:
     """Pin every image tag to its digest, and the env part: the hash of production's env (no
-    secret values in it) and of every source file, which `devenv env check` compares."""
-    for service in project.services:
-        check_from_used(project, service)  # a `from` the build never uses must not be pinned
-    fresh = lock_images(project)
-    fresh.includes = include_pins(project)
+    secret values in it) and of every source file, which `devenv env check` compares. Includes
+    are resolved afresh: each pinned, and their services' images as their own locks pin them."""
+    fresh, pins = resolved_afresh(project)
+    for service in fresh.services:
+        check_from_used(fresh, service)  # a `from` the build never uses must not be pinned
+    lock = lock_images(fresh)
+    lock.includes = pins
     if project.env.prod:
-        fresh.env_hash = resolve_env(project.root, project.env, "prod").public_hash()
-        fresh.env_sources = source_hashes(project.root, project.env)
-    fresh.save(lock_path(project))
-    return fresh
+        lock.env_hash = resolve_env(project.root, project.env, "prod").public_hash()
+        lock.env_sources = source_hashes(project.root, project.env)
+    lock.save(lock_path(project))
+    return lock
 
 
-def include_pins(project: Project) -> dict[str, Union[LockedInclude, LockedStack]]:
-    """Every git include's commit, its ref fetched afresh, and every stack include's artifact
-    digest, its tag asked afresh (the lock in force is not consulted; a stack's own nested
-    includes stay as it was published with them)."""
+def resolved_afresh(project: Project) -> tuple[Project, dict[str, Union[LockedInclude, LockedStack]]]:
+    """`project` with its includes resolved as they are now — every git include's ref fetched
+    afresh, every stack include's tag asked afresh (the lock in force is not consulted; an
+    included stack's own lock still pins what it includes and its images) — and their pins."""
     if not project.include_specs:
-        return {}
+        return project, {}
     from devenv.config.loader import load_project
     from devenv.include.expand import RealFetch, expand_with
 
@@ -64,15 +66,16 @@ def include_pins(project: Project) -> dict[str, Union[LockedInclude, LockedStack
     for stack in fresh.includes:
         if stack.spec is not None and stack.spec.stack and stack.spec.name in fetch.stacks:
             pins[stack.name] = LockedStack(*fetch.stacks[stack.spec.name])
-    return pins
+    return fresh, pins
 
 
 def check(project: Project) -> LockCheck:
     existing = LockFile.load(lock_path(project))
     if existing is None:
         return LockCheck(None, [])
-    drifts = check_lock(project, existing)
-    for name, pin in sorted(include_pins(project).items()):
+    fresh, pins = resolved_afresh(project)
+    drifts = check_lock(fresh, existing)
+    for name, pin in sorted(pins.items()):
         if isinstance(pin, LockedStack):
             locked = existing.pinned_stack(pin.stack)
             now, shown = pin.digest, pin.reference

@@ -20,8 +20,14 @@ class LockDrift:
     problem: str  # "not locked" | "image changed" | "tag moved" | "stale entry"
     locked: Optional[str] = None  # digest or image in the lock
     current: Optional[str] = None  # digest or image now
+    include: Optional[str] = None  # the include a service came from (None: this project's own)
 
     def describe(self) -> str:
+        if self.problem == "image changed" and self.include:
+            return (
+                f"{self.service} (include {self.include}): the included stack now runs '{self.current}' "
+                f"(its devenv.toml and devenv.lock) but this devenv.lock has '{self.locked}'"
+            )
         if self.problem == "tag moved":
             return f"{self.service}: tag moved from {self.locked} to {self.current}"
         if self.problem == "image changed":
@@ -84,7 +90,8 @@ def check_lock(project: Any, lock: LockFile, *, environ: Mapping[str, str] = os.
         if entry is None:
             drifts.append(LockDrift(name, "not locked", current=image))
         elif entry.image != image:
-            drifts.append(LockDrift(name, "image changed", locked=entry.image, current=image))
+            include = project.service(name).include
+            drifts.append(LockDrift(name, "image changed", locked=entry.image, current=image, include=include))
         else:
             to_resolve[name] = ref
     drifts += [LockDrift(name, "stale entry") for name in sorted(set(lock.images) - set(services))]

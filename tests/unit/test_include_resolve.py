@@ -221,3 +221,58 @@ def test_an_included_stacks_grants_go_through_the_trust_gate(
     write(tmp_path / "notify", svc("mail", "privileged = true\ndocker_socket = true"))
     with pytest.raises(UntrustedError, match="mounts the engine socket"):
         require(resolve(tmp_path / "shop"))
+
+
+def test_an_included_stack_runs_the_images_its_own_lock_pins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its own devenv.lock pins its images (and `build.from`): the merged services name those
+    digests, resolved against its own registry; an image its lock does not pin stays a tag."""
+    from devenv.registry.lockfile import LockedImage, LockFile
+
+    monkeypatch.delenv("DEVENV_REGISTRY", raising=False)
+    d1, d2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+    write(
+        tmp_path / "notify",
+        '[project]\nname = "notify"\nregistry = "reg.team:5000"\n'
+        + svc("mail").replace('"busybox"', '"mailer:1"')
+        + svc("spare").replace('"busybox"', '"spare:2"')
+        + '[services.api]\nbuild = { context = ".", from = "python:3.12" }\ncommand = ["sleep", "1d"]\n',
+    )
+    (tmp_path / "notify" / "Dockerfile").write_text("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n")
+    LockFile(
+        images={
+            "mail": LockedImage("mailer:1", "reg.team:5000/mailer:1", d1),
+            "api": LockedImage("python:3.12", "reg.team:5000/python:3.12", d2),
+        }
+    ).save(tmp_path / "notify" / "devenv.lock")
+    write(tmp_path / "shop", '[project]\nname = "shop"\n[include.notify]\npath = "../notify"\n' + svc("web"))
+    project = resolve(tmp_path / "shop")
+    assert project.service("mail").image == f"reg.team:5000/mailer:1@{d1}"
+    assert project.service("api").build is not None
+    assert project.service("api").build.base == f"reg.team:5000/python:3.12@{d2}"
+    assert project.service("spare").image == "reg.team:5000/spare:2"  # its registry, not the includer's
+    assert project.service("web").image == "busybox"  # the including project's own: as written
+
+    # The same stack without a lock: its images as tags (the including project's lock pins them).
+    (tmp_path / "notify" / "devenv.lock").unlink()
+    assert resolve(tmp_path / "shop").service("mail").image == "reg.team:5000/mailer:1"
+
+
+def test_lock_check_names_the_include_whose_own_lock_moved(tmp_path: Path) -> None:
+    """`lock --check`'s image comparison runs on the expanded project: an included service whose
+    stack's own lock now pins another digest is a drift naming the include."""
+    from devenv.registry.lockfile import LockedImage, LockFile
+    from devenv.registry.locking import check_lock
+
+    d1, d2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+    write(tmp_path / "notify", '[project]\nname = "notify"\n' + svc("mail").replace('"busybox"', '"reg.team:5000/m:1"'))
+    write(tmp_path / "shop", '[project]\nname = "shop"\n[include.notify]\npath = "../notify"\n')
+    LockFile(images={"mail": LockedImage("reg.team:5000/m:1", "reg.team:5000/m:1", d2)}).save(
+        tmp_path / "notify" / "devenv.lock"
+    )
+    ours = LockFile(images={"mail": LockedImage(f"reg.team:5000/m:1@{d1}", f"reg.team:5000/m@{d1}", d1)})
+    drifts = check_lock(resolve(tmp_path / "shop"), ours)
+    assert [(d.service, d.problem, d.include) for d in drifts] == [("mail", "image changed", "notify")]
+    assert drifts[0].describe() == (
+        f"mail (include notify): the included stack now runs 'reg.team:5000/m:1@{d2}' "
+        f"(its devenv.toml and devenv.lock) but this devenv.lock has 'reg.team:5000/m:1@{d1}'"
+    )
