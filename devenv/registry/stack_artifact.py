@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import posixpath
-import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -77,6 +76,8 @@ def _descriptor(media_type: str, data: bytes) -> dict[str, Any]:
 def files_tar(files: Mapping[str, bytes], folders: tuple[str, ...] = ()) -> bytes:
     """A tar of `files` (relative POSIX path -> bytes) and empty `folders`, sorted, with no
     time, owner or mode of this machine in it."""
+    import tarfile  # here: a cached include's `up` reads the config alone (tarfile brings shutil, bz2, lzma)
+
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
         dirs = set(folders)
@@ -188,6 +189,8 @@ def parse_config(body: bytes, what: str) -> StackConfig:
 
 def unpack(layer: bytes, dest: Path, what: str) -> None:
     """Extract the files layer into `dest`: plain files and folders under it, nothing else."""
+    import tarfile
+
     try:
         with tarfile.open(fileobj=io.BytesIO(layer), mode="r:") as tar:
             for member in tar.getmembers():

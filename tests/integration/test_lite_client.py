@@ -28,10 +28,11 @@ pytestmark = pytest.mark.engine
 NO_REGISTRY_CLIENT = "HTTP []\nDATACLASSES False"
 PROBE = """
 import sys
-# What only a first run or a build needs (the shim folder, a Dockerfile): not on a no-op's path.
+# What only a first run or a build needs (the shim folder, a Dockerfile, a stack include's
+# files unpacked): not on a no-op's path.
 # An editable install's import hook loads shutil and tempfile before us: forget them, so an
 # import by devenv shows (the modules already holding them keep theirs).
-first_run_only = ("shutil", "tempfile", "devenv.images.dockerfile")
+first_run_only = ("shutil", "tempfile", "tarfile", "devenv.images.dockerfile")
 for name in first_run_only:
     sys.modules.pop(name, None)
 sys.argv = ["devenv", *sys.argv[1:]]
@@ -150,6 +151,44 @@ supervise = false
     again = _probe(project, "up", "-d")  # built already: nothing for docker-py to do
     assert again.returncode == 0, again.stderr
     assert "LOADED []" in again.stdout and NO_REGISTRY_CLIENT in again.stdout
+
+
+def test_a_cached_stack_include_loads_no_client_on_the_noop_paths(project, busybox_image, tmp_path, docker_client) -> None:
+    """A product including a published stack, pinned by devenv.lock and cached: its no-op `up`,
+    `status` and `down` read the cached stack (its config, its devenv.toml) and load neither an
+    HTTP client nor tarfile (which brings shutil, bz2 and lzma): only a fetch unpacks."""
+    from tests.integration.registry_helpers import PrivateRegistry, push, registry_addr
+
+    reg = PrivateRegistry(registry_addr(docker_client), tmp_path / "registry")
+    reg.root.mkdir()
+    reg.start()
+    try:
+        push(docker_client, busybox_image, f"{reg.addr}/busybox:test")
+        notify = DevenvProject(tmp_path / "notify", project.state_dir)
+        notify.root.mkdir()
+        notify.write(
+            f'[project]\nname = "notify"\nregistry = "{reg.addr}"\n\n'
+            '[services.mail]\nimage = "busybox:test"\ncommand = ["sleep", "100000"]\nsupervise = false\n'
+        )
+        git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+        subprocess.run([*git, "init", "-q", "-b", "main"], cwd=notify.root, check=True)
+        notify.ok("lock")
+        subprocess.run([*git, "add", "-A"], cwd=notify.root, check=True)
+        subprocess.run([*git, "commit", "-qm", "v1"], cwd=notify.root, check=True)
+        notify.ok("publish", "--tag", "1")
+        project.write(
+            f'registry = "{reg.addr}"\n\n[include.notify]\nstack = "notify:1"\n\n'
+            '[services.web]\nimage = "busybox:test"\ncommand = ["sleep", "100000"]\nsupervise = false\n'
+        )
+        project.ok("lock")
+        project.ok("up", "-d")
+        for args, said in ((("up", "-d"), "up to date"), (("status",), "running"), (("down",), "removed")):
+            probed = _probe(project, *args)
+            assert probed.returncode == 0 and said in probed.stdout + probed.stderr, probed.stderr
+            assert "LOADED []" in probed.stdout and NO_REGISTRY_CLIENT in probed.stdout, (args, probed.stdout)
+            assert "FIRST_RUN_ONLY []" in probed.stdout, (args, probed.stdout)
+    finally:
+        reg.stop()
 
 
 @pytest.mark.podman
