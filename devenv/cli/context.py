@@ -28,7 +28,7 @@ class AppContext:
 
     def project(self) -> Project:
         if self._project is None:
-            project = self._own_project()
+            project = self.own_project()
             if project.include_specs:  # only then: a project without includes imports none of it
                 from devenv.include.expand import expand
 
@@ -36,7 +36,7 @@ class AppContext:
             self._project = project
         return self._project
 
-    def _own_project(self) -> Project:
+    def own_project(self) -> Project:
         """devenv.toml as written, its includes not resolved."""
         # Not at import: `devenv --help` loads neither the config layer nor pathlib.
         from pathlib import Path
@@ -55,19 +55,22 @@ class AppContext:
         try:
             return self.project()
         except DevenvError as err:
-            own = self._own_project()
+            own = self.own_project()
             if not own.include_specs:
                 raise
             self.output.warn(f"{err} — acting on what runs under {own.name}'s labels without it")
             self._project = own  # the rest of the command (its instance) sees the same project
             return own
 
-    def acting_project(self, scope: str, trust: bool = False) -> Project:
+    def acting_project(self, scope: str, trust: bool = False, resolved: Optional[Project] = None) -> Project:
         """The project, for a command that acts on it: refused (exit 7, with the list) while
         devenv.toml grants what the user has not trusted. `scope`: "containers" for commands
-        that create containers, "reads" for those that only read the env."""
+        that create containers, "reads" for those that only read the env. `resolved`: the
+        project as the command resolved it itself (`lock`: its includes afresh), used from then on."""
         from devenv.ops.trust import require
 
+        if resolved is not None:
+            self._project = resolved
         project = self.project()
         assumed = self.trust or trust
         found = require(project, scope, assume=assumed)

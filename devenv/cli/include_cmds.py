@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from devenv.cli.context import AppContext, pass_app
 from devenv.cli.output import Output
-
-
-def _own_project(obj: AppContext) -> Any:
-    """devenv.toml itself, includes not resolved: a link must work while a git server is down."""
-    from devenv.config.loader import load_project
-
-    start = obj.project_dir or Path.cwd()
-    return load_project(start, explicit=obj.project_dir is not None)
 
 
 @click.command(short_help="Run one include from a local checkout (watched, reloaded on save).")
@@ -31,7 +22,7 @@ def link(obj: AppContext, name: str, path: Path) -> None:
     from devenv.include.links import read_links, write_links
 
     out: Output = obj.output
-    project = _own_project(obj)
+    project = obj.own_project()  # includes not resolved: a link must work while a git server is down
     names = [s.name for s in project.include_specs]
     if name not in names:
         raise ConfigError(
@@ -60,7 +51,7 @@ def unlink(obj: AppContext, name: str) -> None:
     from devenv.include.links import read_links, write_links
 
     out: Output = obj.output
-    project = _own_project(obj)
+    project = obj.own_project()
     links = read_links(project.root)
     if name not in links:
         raise ConfigError(

@@ -15,7 +15,7 @@ from devenv.cli.output import table
 from devenv.cli.progress import TransferProgress
 from devenv.errors import DriftError
 from devenv.ops.lock import check as check_lock
-from devenv.ops.lock import lock_path, write_lock
+from devenv.ops.lock import lock_path, resolved_afresh, write_lock
 from devenv.ops.pull import pull as run_pull
 from devenv.registry.lockfile import LOCK_NAME, LockedStack, LockFile
 from devenv.registry.login import login as do_login
@@ -98,10 +98,13 @@ def lock(app: AppContext, check: bool, as_json: bool) -> None:
     """Resolve each service's image tag to its manifest digest and write devenv.lock (commit it).
     With --check, change nothing and fail (exit 6) when a tag moved or an image is not locked."""
 
-    project = app.acting_project("reads")  # it hashes the env sources
+    own = app.own_project()
+    # Includes are resolved once, as they are now (not first with the lock in force).
+    afresh = resolved_afresh(own) if own.include_specs else None
+    project = app.acting_project("reads", resolved=afresh.project if afresh else own)  # it hashes the env sources
     path = lock_path(project)
     if check:
-        checked = check_lock(project)
+        checked = check_lock(project, afresh)
         if checked.lock is None:
             if as_json:
                 app.output.data("lock-check", {"ok": False, "missing": True, "drift": []})
@@ -119,7 +122,7 @@ def lock(app: AppContext, check: bool, as_json: bool) -> None:
         if not as_json:
             app.output.info(f"{LOCK_NAME} is up to date ({len(checked.lock.images)} images{_includes(checked.lock)})")
         return
-    fresh = write_lock(project)
+    fresh = write_lock(project, afresh)
     if as_json:
         app.output.data("lock", {"path": str(path), "images": {n: i._asdict() for n, i in sorted(fresh.images.items())},
                                  "includes": {n: i._asdict() for n, i in sorted(fresh.includes.items())},

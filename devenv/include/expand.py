@@ -4,13 +4,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 from devenv.config.includes import IncludeSpec
 from devenv.config.model import Project
+from devenv.errors import DevenvError
 from devenv.include.links import read_links
 from devenv.include.resolve import Fetched, resolve_includes
+from devenv.include.resolve import where as where_of
 from devenv.registry.lockfile import LOCK_NAME, LockFile, locked_digest
+
+if TYPE_CHECKING:
+    from devenv.registry.reference import ImageRef
+    from devenv.registry.stack_fetch import FetchedStack
 
 
 class RealFetch:
@@ -26,15 +32,67 @@ class RealFetch:
         self.stacks: dict[str, tuple[str, str, str]] = {}  # include name → (stack, reference, digest)
         self.released: dict[Path, dict[str, str]] = {}  # a stack's folder → service → pinned image
         self.included_roots: set[Path] = set()  # folders of included stacks (their own lock applies)
+        self.own_locks: dict[Path, Optional[LockFile]] = {}  # an included stack's folder → its lock
+        # A file's stack includes fetched side by side, before the walk reaches them one by one.
+        self.ahead: dict[tuple[Path, str], Union[FetchedStack, DevenvError]] = {}
+        self.looked_ahead: set[Path] = set()
 
     def _locks(self, includer: Project) -> list[LockFile]:
         """The pins to follow: the root's lock (none while `devenv lock` re-resolves), then, for
         an included stack, its own lock (as committed, published, or in its folder)."""
         locks = [self.lock] if self.lock is not None else []
-        if includer.root.resolve() in self.included_roots:
-            own = LockFile.load(includer.root / LOCK_NAME)
+        folder = includer.root.resolve()
+        if folder in self.included_roots:
+            if folder not in self.own_locks:
+                self.own_locks[folder] = LockFile.load(folder / LOCK_NAME)
+            own = self.own_locks[folder]
             locks += [own] if own is not None else []
         return locks
+
+    def _stack_ref(self, stack: str, includer: Project) -> tuple[ImageRef, Optional[str]]:
+        """The reference a `stack =` names, and the digest it is pinned to (None: its tag's now)."""
+        from devenv.registry.reference import resolve_image
+
+        ref = resolve_image(stack, includer.registry or self.root.registry)
+        pinned = next((d for lock in self._locks(includer) if (d := lock.pinned_stack(stack))), None)
+        return ref, ref.digest or pinned
+
+    def _look_ahead(self, includer: Project) -> None:
+        """The stack includes of one file that need the registry (asked afresh, or pinned but not
+        cached) are fetched side by side, once: `devenv lock` of a product with three of them
+        waits for the slowest answer, not for the sum. Errors wait for the walk to reach them."""
+        if includer.root in self.looked_ahead:
+            return
+        self.looked_ahead.add(includer.root)
+        from devenv.registry.stack_fetch import cached, fetch_stack
+
+        todo = []
+        for spec in includer.include_specs:
+            if spec.stack:
+                ref, pinned = self._stack_ref(spec.stack, includer)
+                hit: Union[FetchedStack, DevenvError, None]
+                try:
+                    hit = cached(pinned) if pinned else None
+                except DevenvError as err:  # raised when the walk reaches it, in the file's order
+                    hit = err
+                if hit is not None:
+                    self.ahead[(includer.root, spec.name)] = hit
+                else:
+                    todo.append((spec.name, ref, pinned, where_of(includer, spec)))
+        if len(todo) < 2:
+            return
+        from concurrent.futures import ThreadPoolExecutor  # only then: never on a cached include's `up`
+
+        def one(ref: ImageRef, pinned: Optional[str], here: str) -> Union[FetchedStack, DevenvError]:
+            try:
+                return fetch_stack(ref, here, pinned=pinned)
+            except DevenvError as err:
+                return err
+
+        with ThreadPoolExecutor(max_workers=min(8, len(todo)), thread_name_prefix="devenv-include") as pool:
+            futures = {name: pool.submit(one, ref, pinned, here) for name, ref, pinned, here in todo}
+        for name, future in futures.items():
+            self.ahead[(includer.root, name)] = future.result()
 
     def load(self, folder: Path) -> Project:
         from devenv.config.loader import load_project, parse_project
@@ -74,13 +132,15 @@ class RealFetch:
     def _stack(
         self, spec: IncludeSpec, stack: str, includer: Project, where: str, linked: Optional[Path]
     ) -> Fetched:
-        from devenv.registry.reference import resolve_image
         from devenv.registry.stack_fetch import fetch_stack
 
-        ref = resolve_image(stack, includer.registry or self.root.registry)
+        self._look_ahead(includer)
+        ref, pinned = self._stack_ref(stack, includer)
         identity = f"stack:{ref.name}"
-        pinned = next((d for lock in self._locks(includer) if (d := lock.pinned_stack(stack))), None)
-        fetched = fetch_stack(ref, where, pinned=ref.digest or pinned)
+        found = self.ahead.pop((includer.root, spec.name), None)
+        if isinstance(found, DevenvError):
+            raise found
+        fetched = found if found is not None else fetch_stack(ref, where, pinned=pinned)
         self.stacks[spec.name] = (stack, str(ref), fetched.digest)
         if linked is not None:
             self.included_roots.add(linked.resolve())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import NamedTuple, Optional, Union
 
 from devenv.config import bounded
 from devenv.config import toml as tomllib
@@ -30,11 +30,19 @@ def lock_path(project: Project) -> Path:
     return project.root / LOCK_NAME
 
 
-def write_lock(project: Project) -> LockFile:
+class Afresh(NamedTuple):
+    """A project with its includes resolved as they are now, and their pins."""
+
+    project: Project
+    pins: dict[str, Union[LockedInclude, LockedStack]]
+
+
+def write_lock(project: Project, afresh: Optional[Afresh] = None) -> LockFile:
     """Pin every image tag to its digest, and the env part: the hash of production's env (no
     secret values in it) and of every source file, which `devenv env check` compares. Includes
-    are resolved afresh: each pinned, and their services' images as their own locks pin them."""
-    fresh, pins = resolved_afresh(project)
+    are resolved afresh (`afresh`, when the caller did): each pinned, and their services'
+    images as their own locks pin them."""
+    fresh, pins = afresh or resolved_afresh(project)
     for service in fresh.services:
         check_from_used(fresh, service)  # a `from` the build never uses must not be pinned
     lock = lock_images(fresh)
@@ -46,16 +54,17 @@ def write_lock(project: Project) -> LockFile:
     return lock
 
 
-def resolved_afresh(project: Project) -> tuple[Project, dict[str, Union[LockedInclude, LockedStack]]]:
-    """`project` with its includes resolved as they are now — every git include's ref fetched
-    afresh, every stack include's tag asked afresh (the lock in force is not consulted; an
-    included stack's own lock still pins what it includes and its images) — and their pins."""
+def resolved_afresh(project: Project) -> Afresh:
+    """`project` (as written, or as resolved with the lock in force) with its includes resolved
+    as they are now — every git include's ref fetched afresh, every stack include's tag asked
+    afresh (the lock in force is not consulted; an included stack's own lock still pins what it
+    includes and its images) — and their pins."""
     if not project.include_specs:
-        return project, {}
+        return Afresh(project, {})
     from devenv.config.loader import load_project
     from devenv.include.expand import RealFetch, expand_with
 
-    own = load_project(project.root, explicit=True)
+    own = load_project(project.root, explicit=True) if project.includes else project
     fetch = RealFetch(own, refresh=True, use_lock=False)
     fresh = expand_with(own, fetch)
     pins: dict[str, Union[LockedInclude, LockedStack]] = {
@@ -66,14 +75,14 @@ def resolved_afresh(project: Project) -> tuple[Project, dict[str, Union[LockedIn
     for stack in fresh.includes:
         if stack.spec is not None and stack.spec.stack and stack.spec.name in fetch.stacks:
             pins[stack.name] = LockedStack(*fetch.stacks[stack.spec.name])
-    return fresh, pins
+    return Afresh(fresh, pins)
 
 
-def check(project: Project) -> LockCheck:
+def check(project: Project, afresh: Optional[Afresh] = None) -> LockCheck:
     existing = LockFile.load(lock_path(project))
     if existing is None:
         return LockCheck(None, [])
-    fresh, pins = resolved_afresh(project)
+    fresh, pins = afresh or resolved_afresh(project)
     drifts = check_lock(fresh, existing)
     for name, pin in sorted(pins.items()):
         if isinstance(pin, LockedStack):
