@@ -24,6 +24,7 @@ BENCHES = [
     "bench_config_load.py",
     "bench_ui.py",
     "bench_publish.py",
+    "bench_includes.py",
 ]
 
 

@@ -41,6 +41,8 @@ class RealFetch:
         """The pins to follow: the root's lock (none while `devenv lock` re-resolves), then, for
         an included stack, its own lock (as committed, published, or in its folder)."""
         locks = [self.lock] if self.lock is not None else []
+        if includer is self.root:
+            return locks
         folder = includer.root.resolve()
         if folder in self.included_roots:
             if folder not in self.own_locks:
