@@ -91,8 +91,8 @@ def measure(
         marks.setdefault("decision", time.time())
         act(self, w, batch)
 
-    def kill_traced(container: str, signal: str) -> None:
-        kill(container, signal)
+    def kill_traced(container: str, signal: str, **how: Any) -> None:
+        kill(container, signal, **how)
         marks.setdefault("signal", time.time())
 
     debounce.Debouncer.add = add_traced  # type: ignore[method-assign]

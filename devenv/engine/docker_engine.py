@@ -14,7 +14,7 @@ from typing import IO, Any, Callable, Optional, TypeVar, Union
 import docker
 import docker.types
 
-from devenv.engine import podman, records
+from devenv.engine import local_signal, podman, records
 from devenv.engine.bodies import check_bind_sources, container_body
 from devenv.engine.errors import translated, unreachable
 from devenv.engine.host import API_VERSION, DEFAULT_TIMEOUT, engine_host
@@ -260,7 +260,9 @@ class DockerEngine:
             "restarting the container", lambda: self.api.restart(container_id, timeout=max(0, round(timeout)))
         )
 
-    def kill(self, container_id: str, signal: str) -> None:
+    def kill(self, container_id: str, signal: str, *, pid: int = 0) -> None:
+        if pid and local_signal.send(pid, container_id, signal):
+            return
         self._do(f"sending {signal}", lambda: self.api.kill(container_id, signal=signal))
 
     def run_health_check(self, container_id: str) -> Optional[str]:

@@ -140,7 +140,10 @@ class Engine(EngineStack, Protocol):
 
     def restart(self, container_id: str, timeout: float) -> None: ...
 
-    def kill(self, container_id: str, signal: str) -> None: ...
+    def kill(self, container_id: str, signal: str, *, pid: int = 0) -> None:
+        """Send `signal` to the container's main process; `pid` (inspect's, when known) lets it
+        go straight from this kernel when the container runs here."""
+        ...
 
     def run_health_check(self, container_id: str) -> Optional[str]:
         """Run the container's health check once, now, and have the engine record it (Podman's

@@ -111,6 +111,7 @@ class ContainerDetails(NamedTuple):
     env: tuple[str, ...] = ()  # "KEY=value", the image's and devenv's together (never printed)
     started_at: str = ""  # RFC 3339, the engine's; "" if never started
     restart_count: int = 0  # restarts by the engine's restart policy
+    pid: int = 0  # the main process, as the engine's host sees it; 0 when not running
 
     @property
     def service(self) -> str:
@@ -256,6 +257,7 @@ def container_details(raw: JSON) -> ContainerDetails:
         env=tuple(config.get("Env") or ()),
         started_at=(raw.get("State") or {}).get("StartedAt") or "",
         restart_count=int(raw.get("RestartCount") or 0),
+        pid=int((raw.get("State") or {}).get("Pid") or 0),
     )
 
 

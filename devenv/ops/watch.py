@@ -10,6 +10,7 @@ from typing import Callable, Optional
 
 from devenv.config.model import Project
 from devenv.engine import labels as L
+from devenv.engine import local_signal
 from devenv.engine.connect import connect
 from devenv.engine.port import Engine
 from devenv.engine.records import ContainerDetails, ContainerInfo
@@ -25,13 +26,16 @@ from devenv.watch.observer import WatchReport
 
 
 class ContainerFinder:
-    """Finds a service's container by its labels (inspected once); forgets it after a rebuild."""
+    """Finds a service's container by its labels (inspected once); forgets it after a rebuild,
+    and when a container seen running in this kernel has a new main process (it was restarted:
+    the PID the direct restart signal goes to is stale)."""
 
     def __init__(self, engine: Engine, project: str, instance: str):
         self.engine = engine
         self.project = project
         self.instance = instance
         self._cache: dict[str, ContainerDetails] = {}
+        self._local: set[str] = set()  # containers whose main process this kernel was seen to run
         self._lock = threading.Lock()
 
     def running(self) -> dict[str, ContainerInfo]:
@@ -41,7 +45,7 @@ class ContainerFinder:
     def __call__(self, service: str) -> ContainerDetails:
         with self._lock:
             cached = self._cache.get(service)
-        if cached is not None:
+        if cached is not None and not self._restarted(cached):
             return cached
         found = self.engine.containers(L.selector(self.project, self.instance, service))
         if not found:
@@ -52,7 +56,12 @@ class ContainerFinder:
         details = self.engine.inspect_container(found[0].id)
         with self._lock:
             self._cache[service] = details
+            if local_signal.is_container_init(details.pid, details.id):
+                self._local.add(details.id)
         return details
+
+    def _restarted(self, details: ContainerDetails) -> bool:
+        return details.id in self._local and not local_signal.is_container_init(details.pid, details.id)
 
     def forget(self, service: str) -> None:
         with self._lock:

@@ -126,7 +126,7 @@ def restart(
         )
     fast = after is not None and signal_reaches_supervisor(container.args)
     if not wait or fast:
-        _api(RESTART, engine, container, lambda: engine.kill(container.id, "SIGHUP"))
+        _api(RESTART, engine, container, lambda: engine.kill(container.id, "SIGHUP", pid=container.pid))
         if not wait:
             return None
     command = restart_command(after=f"{after.shim_pid}:{after.generation}" if fast and after else None)

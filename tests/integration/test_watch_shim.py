@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from devenv.watch.supervisor import EXIT_MARKER, STATUS_FILE, parse_status, restart_command
@@ -140,3 +143,70 @@ def test_crash_keeps_the_container_and_a_restart_recovers(docker_client, busybox
     assert code == 0, out
     served(url, "fixed")
     assert status(container)["state"] == "running"
+
+
+def _kill_events(docker_client, container_id: str, since: float) -> list[dict]:
+    until = time.time() + 0.5
+    stream = docker_client.events(since=since, until=until, decode=True, filters={"container": container_id})
+    return [e for e in stream if e.get("Action", e.get("status")) == "kill"]
+
+
+def test_a_watch_restart_signals_the_supervisor_from_this_kernel(docker_client, busybox_image, proj, tmp_path):
+    # The watcher's restart after the first one is a SIGHUP: sent straight to the container's
+    # PID 1 when it runs here (~0.01 ms), not through the engine's kill call (~18 ms).
+    from devenv.engine.connect import connect
+    from devenv.watch.actions import Supervised, restart
+
+    src = tmp_path / "src"
+    write_app(src, "v1")
+    container = run_app(docker_client, busybox_image, proj, src)
+    url = app_url(container)
+    served(url, "v1")
+    engine = connect()
+    details = engine.inspect_container(container.id)
+    assert details.pid > 0
+    before = status(container)
+    since = time.time() - 1
+
+    (src / "content").write_text("v2\n")
+    left = restart(engine, details, after=Supervised(before["shim_pid"], before["generation"]))
+    served(url, "v2")
+    assert left is not None and int(left.generation) == int(before["generation"]) + 1
+    assert _kill_events(docker_client, container.id, since) == []
+
+    # A PID that is not this container's PID 1 (here: the test's own) is never signalled: the
+    # engine's kill call goes instead, and the process restarts all the same.
+    (src / "content").write_text("v3\n")
+    elsewhere = details._replace(pid=os.getpid())
+    restart(engine, elsewhere, after=left)
+    served(url, "v3")
+    assert len(_kill_events(docker_client, container.id, since)) == 1
+
+
+def test_after_a_container_restart_the_watcher_signals_its_new_main_process(
+    docker_client, busybox_image, proj, tmp_path
+):
+    from devenv.engine.connect import connect
+    from devenv.ops.watch import ContainerFinder
+    from devenv.watch.actions import Supervised, restart
+
+    src = tmp_path / "src"
+    write_app(src, "v1")
+    container = run_app(docker_client, busybox_image, proj, src)
+    served(app_url(container), "v1")
+    finder = ContainerFinder(connect(), proj, "default")
+    first = finder("web")
+    container.restart(timeout=0)  # e.g. `docker restart`, or the engine's restart policy
+    container.reload()
+    url = app_url(container)
+    served(url, "v1")
+    wait_for(lambda: status(container).get("state") == "running", 30, "the new supervisor")
+    now = finder("web")
+    assert now.pid != first.pid  # inspected again: the cached PID is the old process's
+
+    before = status(container)
+    since = time.time() - 1
+    (src / "content").write_text("v2\n")
+    restart(finder.engine, now, after=Supervised(before["shim_pid"], before["generation"]))
+    served(url, "v2")
+    assert _kill_events(docker_client, container.id, since) == []
