@@ -6,11 +6,13 @@ writes still reloads now and then).
 
 A save is usually known to be complete sooner: the file was closed after writing
 (IN_CLOSE_WRITE) or renamed into place (IN_MOVED_TO). A small batch (at most `FAST_PATHS`
-paths) in which every written path was completed that way is due `settle_s` after its last
-event instead: the settle covers an editor's next step (temp file closed → renamed over the
-original). A path still open for writing, or a batch past `FAST_PATHS` paths (a checkout, an
-`npm install`), waits for the full quiet window, so a burst is still one batch. The clock is
-injected so tests need no sleeps.
+paths) in which every written path was completed that way is due a settle after its last
+event instead. The settle covers an editor's next step: when the last file completed is one
+this batch created (a temp file, which an editor renames over the original next, or the first
+of a checkout's new files), `settle_s`; when it is a file written in place or renamed into
+place — the save itself — the shorter `in_place_settle_s`. A path still open for writing, or a
+batch past `FAST_PATHS` paths (a checkout, an `npm install`), waits for the full quiet window,
+so a burst is still one batch. The clock is injected so tests need no sleeps.
 """
 
 from __future__ import annotations
@@ -29,22 +31,29 @@ class Debouncer:
         max_wait_s: float,
         clock: Callable[[], float] = time.monotonic,
         settle_s: Optional[float] = None,
+        in_place_settle_s: Optional[float] = None,
     ):
-        if quiet_s < 0 or max_wait_s < 0 or (settle_s is not None and settle_s < 0):
+        windows = (quiet_s, max_wait_s, settle_s or 0.0, in_place_settle_s or 0.0)
+        if any(w < 0 for w in windows):
             raise ValueError("debounce windows must not be negative")
         self.quiet_s = quiet_s
         self.max_wait_s = max(max_wait_s, quiet_s)
         self.settle_s = None if settle_s is None else min(settle_s, quiet_s)
+        # Without a window of its own, a save in place settles as any complete write does.
+        self.in_place_settle_s = self.settle_s if in_place_settle_s is None else min(in_place_settle_s, quiet_s)
         self._clock = clock
         self._lock = threading.Lock()
         self._paths: set[str] = set()
         self._open: set[str] = set()  # written, not yet closed or renamed into place
         self._completed = False  # a close-after-write or rename in this batch
+        self._created: set[str] = set()  # paths this batch created (not renamed into place)
+        self._last_created = False  # the last path completed is one of those
         self._first: Optional[float] = None
         self._last: Optional[float] = None
 
-    def add(self, path: str) -> None:
-        """A change to `path`; until `done(path)` it counts as still being written."""
+    def add(self, path: str, created: bool = False) -> None:
+        """A change to `path` (`created`: a new file, not one renamed into place); until
+        `done(path)` it counts as still being written."""
         now = self._clock()
         with self._lock:
             if self._first is None:
@@ -52,6 +61,8 @@ class Debouncer:
             self._last = now
             self._paths.add(path)
             self._open.add(path)
+            if created:
+                self._created.add(path)
 
     def done(self, path: str, complete: bool) -> None:
         """`path` is finished: `complete` when it was closed after writing or renamed into
@@ -63,6 +74,8 @@ class Debouncer:
             self._last = now
             self._open.discard(path)
             self._completed = self._completed or complete
+            if complete:
+                self._last_created = path in self._created
 
     def pending(self) -> int:
         with self._lock:
@@ -73,7 +86,7 @@ class Debouncer:
             return None
         quiet = self.quiet_s
         if self.settle_s is not None and self._settled():
-            quiet = self.settle_s
+            quiet = self.settle_s if self._last_created else (self.in_place_settle_s or 0.0)
         return min(self._last + quiet, self._first + self.max_wait_s)
 
     def _settled(self) -> bool:
@@ -98,5 +111,7 @@ class Debouncer:
             self._paths = set()
             self._open = set()
             self._completed = False
+            self._created = set()
+            self._last_created = False
             self._first = self._last = None
         return batch

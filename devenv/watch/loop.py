@@ -37,8 +37,11 @@ from devenv.watch.rules import Plan, RuleSet, RuleSync
 from devenv.watch.sync_agent import SyncAgent
 
 # After a save is complete (closed after writing, renamed into place) a small batch waits this
-# long for the editor's next step, instead of the whole quiet window (docs/watch.md).
+# long for the editor's next step, instead of the whole quiet window (docs/watch.md): 15 ms when
+# the last file completed is a new one (an editor's temp file, renamed over the original next),
+# 5 ms when it is the save itself (a file written in place, or renamed into place).
 SETTLE_MS = 15
+IN_PLACE_SETTLE_MS = 5
 
 
 class Reporter(Protocol):
@@ -184,8 +187,14 @@ class WatchLoop:
             (files.add(path) if path.is_file() else roots.append(path))
         matcher = IgnoreMatcher(root, spec.ignore, include_ignored=spec.include_ignored)
         # A `debounce_ms` of the project's own is a window it chose: it is kept whole.
-        settle = SETTLE_MS / 1000.0 if spec.debounce_ms is None else None
-        debouncer = Debouncer(spec.quiet_ms / 1000.0, spec.max_wait_ms / 1000.0, clock=clock, settle_s=settle)
+        own = spec.debounce_ms is not None
+        debouncer = Debouncer(
+            spec.quiet_ms / 1000.0,
+            spec.max_wait_ms / 1000.0,
+            clock=clock,
+            settle_s=None if own else SETTLE_MS / 1000.0,
+            in_place_settle_s=None if own else IN_PLACE_SETTLE_MS / 1000.0,
+        )
         supervised = runs_supervised(svc.command, svc.restart)
         return _Watched(
             svc, spec, roots, files, matcher, RuleSet(spec, supervised=supervised), debouncer, root
@@ -208,7 +217,7 @@ class WatchLoop:
         return all(_ignored_folder(w, text) for w in covering)
 
     # --- events ---
-    def _on_change(self, abs_path: str, is_dir: bool) -> None:
+    def _on_change(self, abs_path: str, is_dir: bool, created: bool = False) -> None:
         path = Path(abs_path)
         for w in self.watched:
             rel = w.rel(str(path))
@@ -220,7 +229,7 @@ class WatchLoop:
                 continue  # a new folder: the files in it come as their own events
             if w.matcher.ignored(rel, is_dir):
                 continue
-            w.debouncer.add(rel)
+            w.debouncer.add(rel, created)
             self._wake.set()
 
     def _on_done(self, abs_path: str, complete: bool) -> None:

@@ -32,7 +32,7 @@ NO_EVENT_FILESYSTEMS = frozenset(
 NO_EVENT_FUSE = ("sshfs", "rclone", "vmhgfs", "glusterfs", "gcsfuse", "s3fs")
 POLL_GROUPS_LIMIT = 32  # more separate polled subtrees than this: poll the whole roots instead
 
-OnChange = Callable[[str, bool], None]  # (absolute path, is_dir)
+OnChange = Callable[[str, bool, bool], None]  # (absolute path, is_dir, created: new, not renamed in)
 # (absolute path, complete): a file closed after writing or renamed into place (complete), or
 # deleted / renamed away (not complete): its change is over, the debouncer may act sooner.
 OnDone = Callable[[str, bool], None]
@@ -159,7 +159,7 @@ def _top_most(paths: Sequence[Path]) -> list[Path]:
 
 
 class TreeWatcher:
-    """Watches `roots` (folders), calling `on_change(path, is_dir)` from a watcher thread."""
+    """Watches `roots` (folders), calling `on_change(path, is_dir, created)` from a watcher thread."""
 
     def __init__(
         self,
@@ -223,17 +223,17 @@ class TreeWatcher:
                 if event.event_type in ("deleted", "moved"):
                     watcher._done(src, False)
                 if dest:
-                    watcher._dispatch(os.fsdecode(dest), event.is_directory, "created")
+                    watcher._dispatch(os.fsdecode(dest), event.is_directory, "moved_in")
                     watcher._done(os.fsdecode(dest), True)
 
         return Handler()
 
     def _dispatch(self, path: str, is_dir: bool, kind: str) -> None:
-        if is_dir and kind == "created" and self._native is not None:
+        if is_dir and kind in ("created", "moved_in") and self._native is not None:
             folder = Path(path)
             if folder.parent in self._nonrecursive and not self.prune(folder):
                 self._watch_tree(folder)  # a new folder where watches are not recursive
-        self.on_change(path, is_dir)
+        self.on_change(path, is_dir, kind == "created")
 
     def _done(self, path: str, complete: bool) -> None:
         if self.on_done is not None:

@@ -24,7 +24,7 @@ def _watcher(root: Path, seen: set[str], **kw) -> TreeWatcher:
     matcher = IgnoreMatcher(root, [])
     lock = threading.Lock()
 
-    def on_change(path: str, is_dir: bool) -> None:
+    def on_change(path: str, is_dir: bool, created: bool = False) -> None:
         with lock:
             seen.add(os.path.relpath(path, root))
 
@@ -83,7 +83,7 @@ SHORTFALL = textwrap.dedent(
     from devenv.watch.observer import TreeWatcher
     root = Path(sys.argv[1])
     seen = set()
-    watcher = TreeWatcher([root], lambda p: False, lambda p, d: seen.add(os.path.relpath(p, root)),
+    watcher = TreeWatcher([root], lambda p: False, lambda p, d, c: seen.add(os.path.relpath(p, root)),
                           poll_interval_s=0.1)
     report = watcher.start()
     for i in range(120):
@@ -170,3 +170,23 @@ def test_no_inotify_instance_left_polls_everything(tmp_path):
     assert "no inotify instance is left" in note
     assert "sudo sysctl fs.inotify.max_user_instances=1024" in note
     assert result["seen"] == 120
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux only")
+def test_a_new_file_is_told_apart_from_a_file_saved_in_place_or_renamed_into_place(tmp_path):
+    # The watcher settles sooner after the save itself than after a new (temp) file's close.
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "page.py").write_text("v1\n")
+    events: list[tuple[str, bool]] = []
+    watcher = TreeWatcher([root], lambda p: False, lambda p, d, c: events.append((os.path.relpath(p, root), c)))
+    try:
+        watcher.start()
+        (root / "page.py").write_text("v2\n")  # in place
+        (root / ".page.py.tmp").write_text("v3\n")  # a new file...
+        (root / ".page.py.tmp").replace(root / "page.py")  # ...renamed into place
+        wait_for(lambda: events.count(("page.py", False)) >= 2, what="the in-place save and the rename")
+        assert (".page.py.tmp", True) in events
+        assert ("page.py", True) not in events
+    finally:
+        watcher.stop()

@@ -27,7 +27,7 @@ def test_burst_becomes_one_batch_after_the_quiet_window():
     clock = FakeClock()
     debouncer = Debouncer(0.125, 2.0, clock=clock)  # binary fractions: exact float arithmetic
     for i in range(5000):
-        debouncer.add(f"src/f{i}.py")
+        debouncer.add(f"src/f{i}.py", created=i % 2 == 0)  # new files, and files rewritten in place
         clock.advance(1 / 16384)  # 5,000 files in 0.3 s
         assert not debouncer.due()
     assert debouncer.time_until_due() == 0.125 - 1 / 16384
@@ -82,8 +82,11 @@ def test_max_wait_never_shorter_than_quiet():
 # --- a complete save settles sooner (settle window), a burst still waits for quiet ---
 
 
+SETTLE, IN_PLACE = 0.015625, 0.00390625  # binary fractions: exact float arithmetic
+
+
 def _settling(clock: FakeClock) -> Debouncer:
-    return Debouncer(0.125, 2.0, clock=clock, settle_s=0.015625)
+    return Debouncer(0.125, 2.0, clock=clock, settle_s=SETTLE, in_place_settle_s=IN_PLACE)
 
 
 def test_a_save_closed_after_writing_is_due_after_the_settle_window():
@@ -93,9 +96,9 @@ def test_a_save_closed_after_writing_is_due_after_the_settle_window():
     clock.advance(0.001)
     debouncer.add("shop/page.py")  # write: modified
     assert debouncer.time_until_due() == 0.125  # still open for writing: the quiet window
-    debouncer.done("shop/page.py", True)  # IN_CLOSE_WRITE
-    assert debouncer.time_until_due() == 0.015625
-    clock.advance(0.015625)
+    debouncer.done("shop/page.py", True)  # IN_CLOSE_WRITE of a file written in place
+    assert debouncer.time_until_due() == IN_PLACE
+    clock.advance(IN_PLACE)
     assert debouncer.flush() == {"shop/page.py"}
 
 
@@ -107,7 +110,7 @@ def test_truncate_then_write_never_acts_on_the_empty_file():
     assert not debouncer.due()  # open for writing: only the quiet window (or a close) ends it
     debouncer.add("shop/page.py")
     debouncer.done("shop/page.py", True)
-    clock.advance(0.015625)
+    clock.advance(IN_PLACE)
     assert debouncer.flush() == {"shop/page.py"}
     assert debouncer.pending() == 0  # one batch, one reload
 
@@ -115,19 +118,44 @@ def test_truncate_then_write_never_acts_on_the_empty_file():
 def test_write_temp_then_rename_is_one_batch():
     clock = FakeClock()
     debouncer = _settling(clock)
-    debouncer.add("shop/.page.py.tmp")  # created
+    debouncer.add("shop/.page.py.tmp", created=True)  # created
     debouncer.add("shop/.page.py.tmp")  # written
     clock.advance(0.001)
-    debouncer.done("shop/.page.py.tmp", True)  # closed
-    clock.advance(0.005)  # the editor renames within the settle window
+    debouncer.done("shop/.page.py.tmp", True)  # closed: a new file, the editor's next step may follow
+    assert debouncer.time_until_due() == SETTLE
+    clock.advance(0.0078125)  # the editor renames within the settle window (past the in-place one)
     assert not debouncer.due()
     debouncer.add("shop/.page.py.tmp")  # moved away (src)
     debouncer.done("shop/.page.py.tmp", False)
-    debouncer.add("shop/page.py")  # moved into place (dest)
+    debouncer.add("shop/page.py")  # moved into place (dest): the save itself
     debouncer.done("shop/page.py", True)
-    assert not debouncer.due()
-    clock.advance(0.015625)
+    assert debouncer.time_until_due() == IN_PLACE
+    clock.advance(IN_PLACE)
     assert debouncer.flush() == {"shop/.page.py.tmp", "shop/page.py"}
+
+
+def test_a_new_file_closed_waits_the_longer_settle_a_rewrite_of_it_too():
+    clock = FakeClock()
+    debouncer = _settling(clock)
+    debouncer.add("shop/new.py", created=True)
+    debouncer.done("shop/new.py", True)
+    assert debouncer.time_until_due() == SETTLE
+    debouncer.add("shop/new.py")  # written again in place, still in the batch that created it
+    debouncer.done("shop/new.py", True)
+    assert debouncer.time_until_due() == SETTLE
+    clock.advance(SETTLE)
+    assert debouncer.flush() == {"shop/new.py"}
+    debouncer.add("shop/new.py")  # a later save of it, in place: the short settle
+    debouncer.done("shop/new.py", True)
+    assert debouncer.time_until_due() == IN_PLACE
+
+
+def test_without_an_in_place_window_every_complete_write_settles_alike():
+    clock = FakeClock()
+    debouncer = Debouncer(0.125, 2.0, clock=clock, settle_s=SETTLE)
+    debouncer.add("shop/page.py")
+    debouncer.done("shop/page.py", True)
+    assert debouncer.time_until_due() == SETTLE
 
 
 def test_a_deleted_file_alone_waits_for_quiet():
@@ -150,7 +178,7 @@ def test_a_checkout_of_5000_closed_files_is_one_batch():
     debouncer = _settling(clock)
     batches = []
     for i in range(5000):
-        debouncer.add(f"src/f{i}.py")
+        debouncer.add(f"src/f{i}.py", created=i % 2 == 0)  # new files, and files rewritten in place
         debouncer.done(f"src/f{i}.py", True)  # each file written and closed
         clock.advance(1 / 8192)  # a checkout writes a file in well under a millisecond
         if debouncer.due():
