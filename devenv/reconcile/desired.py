@@ -202,11 +202,19 @@ def desired_state(
 
         shim_dir, wrap = str(shim_host_dir()), wrap_command
     extra = {**(extra_labels or {}), **({L.PROFILE: profile} if profile else {})}
-    if project.env.target != "prod":  # `up --target staging`: in the config hash, shown by status
-        extra[L.TARGET] = project.env.target
+    # `up --target staging`: on the services that mirror the target's env (in their config hash,
+    # shown by status); a service with an env of its own, or an included stack's, is not recreated
+    # for it — what it takes from the layered env is in its env hash either way.
+    target = {L.TARGET: project.env.target} if project.env.target != "prod" else {}
     specs = tuple(
         container_spec(
-            project, s, instance, resolved[s.name], shim_dir=shim_dir, wrap=wrap, extra_labels=extra
+            project,
+            s,
+            instance,
+            resolved[s.name],
+            shim_dir=shim_dir,
+            wrap=wrap,
+            extra_labels={**extra, **target} if s.env == "prod" and s.include is None else extra,
         )
         for s in services
     )

@@ -200,3 +200,18 @@ def test_up_target_staging_mirrors_staging(project, busybox_image) -> None:
     assert "CANARY" not in inside and inside["REGION"] == "eu-west-1"
     status = json.loads(project.ok("status", "--json").out)["services"]
     assert [(s["service"], s["target"]) for s in status] == [("web", "prod")]
+
+
+def test_up_target_recreates_only_the_services_that_mirror_it(project, busybox_image) -> None:
+    write_shop(project, image=busybox_image)
+    with open(project.root / "devenv.toml", "a") as toml:
+        toml.write(
+            f'\n[services.cache]\nimage = "{busybox_image}"\ncommand = ["sleep", "100000"]\n'
+            'environment = { MODE = "memory" }\n'
+        )
+    project.ok("up", "-d")
+    before = {s["service"]: s["container"] for s in json.loads(project.ok("status", "--json").out)["services"]}
+    project.ok("up", "-d", "--target", "staging")
+    after = {s["service"]: s["container"] for s in json.loads(project.ok("status", "--json").out)["services"]}
+    assert after["web"] != before["web"]  # staging's env
+    assert after["cache"] == before["cache"]  # its own env: nothing of staging's reaches it
