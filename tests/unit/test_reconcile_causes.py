@@ -169,7 +169,7 @@ def test_a_target_change_is_said_and_prod_has_no_label() -> None:
     from devenv.envvars.targets import for_target
 
     def mirroring(target: str) -> Desired:
-        proj = project(DB, WEB, volumes=(VolumeDecl("pgdata"),))
+        proj = project(DB, WEB._replace(env="prod"), volumes=(VolumeDecl("pgdata"),))
         spec = proj.env._replace(targets=(("staging", ("staging.env",)),))
         proj = proj._replace(env=for_target(spec, target))
         found = {"db": resolved(), "web": resolved()}
@@ -178,6 +178,7 @@ def test_a_target_change_is_said_and_prod_has_no_label() -> None:
     prod, staging = mirroring("prod"), mirroring("staging")
     assert L.TARGET not in prod.specs[1].labels  # `up` and `up --target prod`: one stack
     assert staging.specs[1].labels[L.TARGET] == "staging"
+    assert L.TARGET not in staging.specs[0].labels  # db: an env of its own, not the target's
     assert "target changed prod→staging" in _web(plan(staging, snapshot(*prod.specs))).cause
     assert "target changed staging→prod" in _web(plan(prod, snapshot(*staging.specs))).cause
 
