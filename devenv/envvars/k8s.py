@@ -1,8 +1,10 @@
 """Kubernetes manifests as env sources: their ConfigMaps, Secrets and workload containers.
 
 Every kind with a pod template is read (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
-ReplicationController, Job, CronJob); any other kind holds no container env and is named as
-ignored. Which container's env is mirrored is chosen across all sources (`select_target`); the
+ReplicationController, Job, CronJob). The kinds that never hold a container (a Service, an
+Ingress, RBAC, ...) are passed over in silence: every app's manifests have them. Any other kind
+(a custom resource such as an Argo Rollout or a Knative Service may hold a pod template devenv
+does not read) is named as ignored. Which container's env is mirrored is chosen across all sources (`select_target`); the
 env itself is built as the kubelet builds it, in `k8s_env`.
 """
 
@@ -97,11 +99,26 @@ class Manifest:
         return [*self.containers, *self.init_containers]
 
     def ignored_note(self) -> Optional[str]:
-        """One line naming what this file holds that has no container env (Services, ...)."""
+        """One line naming what this file holds that devenv does not read (a kind it does not
+        know: a custom resource may hold containers whose env is then not mirrored)."""
         if not self.ignored:
             return None
         shown = ", ".join(f"{i.kind} {i.name}".rstrip() for i in self.ignored)
-        return f"{self.label}: ignored (no container env): {shown}"
+        return f"{self.label}: not read (not a kind devenv mirrors env from): {shown}"
+
+
+# Kinds without containers: in every app's manifests, so naming them on every `env show` is noise.
+CONTAINERLESS_KINDS = frozenset(
+    {
+        "Service", "Endpoints", "EndpointSlice", "Ingress", "IngressClass", "NetworkPolicy",
+        "Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute", "ReferenceGrant",
+        "HorizontalPodAutoscaler", "VerticalPodAutoscaler", "PodDisruptionBudget", "PriorityClass",
+        "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "Namespace",
+        "PersistentVolume", "PersistentVolumeClaim", "StorageClass", "LimitRange", "ResourceQuota",
+        "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+        "ServiceMonitor", "PodMonitor", "PrometheusRule", "Certificate", "Issuer", "ClusterIssuer",
+    }
+)  # fmt: skip
 
 
 def _documents(nodes: list[Any]) -> list[Any]:
@@ -141,7 +158,7 @@ def parse_manifest(nodes: list[Any], label: str) -> Manifest:
                     into.append(
                         Container(kind, name, namespace, cname, label, yn.line(c), c, pod, meta, key != "containers")
                     )
-        else:
+        elif kind not in CONTAINERLESS_KINDS:
             manifest.ignored.append(Ignored(kind or "(no kind)", name, yn.line(doc)))
     return manifest
 

@@ -262,13 +262,18 @@ def test_other_kinds_are_named_as_ignored(tmp_path: Path) -> None:
         kind: Ingress
         metadata: {name: web}
         ---
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata: {name: web}
+        ---
         kind: Pod
         metadata: {name: web}
         spec: {containers: [{name: web, env: [{name: A, value: "1"}]}]}
         """,
     )
     prod = load_prod(tmp_path, ("all.yaml",))
-    assert prod.warnings == ["all.yaml: ignored (no container env): Service web, Ingress web"]
+    # A Service and an Ingress never hold containers: no warning; a kind devenv does not know may.
+    assert prod.warnings == ["all.yaml: not read (not a kind devenv mirrors env from): Rollout web"]
 
 
 # --- defect 1: env leaks across workloads ---
