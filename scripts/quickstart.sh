@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The main job, on a fresh Debian/Ubuntu machine (as root): install what devenv needs, start a
 # private Docker engine and a registry, bootstrap the team's upstream Debian image, build, push
-# and lock the standard images (images/) from the committed sources, and bring up examples/shop
-# — a Python web app on PostgreSQL, with the team's e-mail service examples/notify included
-# beside it — until it is healthy. Prints the URLs.
+# and lock the standard images (images/) from the committed sources, publish the team's e-mail
+# service (examples/notify) to the registry, and bring up examples/shop — a Python web app on
+# PostgreSQL, with notify included from the registry as released — until it is healthy. Prints
+# the URLs.
 # A second run builds nothing that did not change. Each step says what it does and how long it
 # took, on stderr; the last lines (stdout) say where the shop and notify's API are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shop=examples/shop
 
-steps=6 n=0 started=0
+steps=7 n=0 started=0
 now() { date +%s%N; }
 step() { n=$((n + 1)) started=$(now); echo "[$n/$steps] $*" >&2; }
 took() { local ms=$((($(now) - started) / 1000000)); echo "[$n/$steps] ✔ $((ms / 1000)).$((ms % 1000 / 100)) s" >&2; }
@@ -36,6 +37,14 @@ step "building catalog images: base, then python and postgres side by side"
 DEVENV_DEFAULT_BRANCH=$branch devenv images build python postgres --push >/dev/null
 took
 
+# The team's e-mail service, published as its own repository's CI would (notify:latest, its
+# release image built from the commit): the shop includes it from the registry, as released.
+# An unchanged notify is not built or pushed again; uncommitted edits in examples/notify are not
+# published (the script says so; `devenv link notify ../notify` in examples/shop runs them).
+step "publishing examples/notify to the team registry (notify:latest)"
+DEVENV_DEFAULT_BRANCH=$branch bash scripts/release-notify.sh >/dev/null
+took
+
 # The Secret's local values: written once (the database keeps the password it was made with).
 fresh=0
 if [[ ! -s $shop/.devenv/secrets.env ]]; then
@@ -45,7 +54,7 @@ if [[ ! -s $shop/.devenv/secrets.env ]]; then
   echo "quickstart: wrote $shop/.devenv/secrets.env (your local database credentials; never commit it)" >&2
   fresh=1
 fi
-step "locking the shop's images by digest"
+step "locking the shop's images and its notify include by digest"
 devenv -q --project-dir "$shop" lock >/dev/null
 took
 
@@ -70,8 +79,8 @@ PY
     echo "quickstart: shop ($why): this folder runs its own, instance $instance (pinned in $shop/.devenv/instance)" >&2
   fi
 fi
-# The shop's devenv.toml includes ../notify: its `mail` service (its own image, env and volume)
-# is built beside the web app's image and runs on the shop's network under its own name.
+# The shop's devenv.toml includes notify:latest, pinned by devenv.lock: its `mail` service runs
+# from the published release image (its own env and volume) on the shop's network, by its name.
 step "bringing up examples/shop (PostgreSQL and notify's mail, then the web app) until healthy"
 devenv --project-dir "$shop" up -d
 took
@@ -86,5 +95,6 @@ examples/notify's API (included as notify): $mail_url/messages   (each order's c
   curl -H 'Content-Type: application/json' -d '{"product_id": 1, "email": "you@example.com"}' $url/orders
   export DOCKER_HOST=$DOCKER_HOST    # to use devenv in this shell
   cd $shop && devenv up              # watch and reload: a save in shop/ is served at once
+  devenv link notify ../notify       # notify from source (watched) beside it; devenv unlink notify: back
   devenv test -s web -- python3 -m pytest -q    # the example's tests, on a fresh stack
 DONE

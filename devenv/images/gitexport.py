@@ -84,6 +84,17 @@ def source_url(root: Path, environ: Mapping[str, str] = os.environ) -> Optional[
     return re.sub(r"//[^/@]+@", "//", url) if url else None  # never leak a token in a label
 
 
+def commit_time(root: Path, sha: str) -> str:
+    """When `sha` was committed, UTC (RFC 3339): a build of one commit is labelled the same each time."""
+    import datetime
+
+    stamp = _out(root, "show", "-s", "--format=%ct", sha)
+    if stamp is None:
+        raise DevenvError(f"{root}: no commit {sha[:12]}", hint="fetch it, or build from a commit the repository has")
+    when = datetime.datetime.fromtimestamp(int(stamp), datetime.timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def dirty_paths(root: Path, relpath: str) -> list[str]:
     """Uncommitted changes (tracked or untracked, not ignored) under `relpath`."""
     out = _git(root, "status", "--porcelain", "--untracked-files=all", "--", relpath).stdout.decode()

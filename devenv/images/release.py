@@ -10,7 +10,6 @@ Uncommitted changes are not in it, and the tag says which commit is.
 
 from __future__ import annotations
 
-import datetime
 import io
 import os
 import posixpath
@@ -171,7 +170,9 @@ def release_context(project_tar: bytes, dockerfile: str) -> bytes:
 def labels_for(project: Project, plan: ReleasePlan, source: Optional[str]) -> dict[str, str]:
     labels = {
         f"{L.OCI}.revision": plan.revision,
-        f"{L.OCI}.created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # The commit's time, not the build's: the same commit gives the same image (a cached
+        # build, nothing pushed again), and a publish of an unchanged stack the same artifact.
+        f"{L.OCI}.created": gitexport.commit_time(plan.repo_root, plan.revision),
         f"{L.OCI}.title": f"{project.name}-{plan.service}",
         L.RELEASE: f"{project.name}/{plan.service}",
     }
