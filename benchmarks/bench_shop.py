@@ -1,6 +1,7 @@
 """The real stack: examples/shop (Flask on PostgreSQL 15, the catalog's images, with
-examples/notify's `mail` included), each measure against raw docker doing the same work, in the
-same run (median of N rounds).
+examples/notify's `mail` included as released: notify is published once to the registry, as the
+quick start publishes it), each measure against raw docker doing the same work, in the same run
+(median of N rounds).
 
     DOCKER_HOST=... DEVENV_TEST_REGISTRY=127.0.0.1:5555 python3 benchmarks/bench_shop.py [--rounds 5]
 
@@ -47,8 +48,8 @@ from typing import Any, Optional
 from installed import installed_devenv
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 SHOP = REPO / "examples" / "shop"
-NOTIFY = REPO / "examples" / "notify"  # the shop includes ../notify: copied beside each shop copy
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -93,14 +94,15 @@ def ensure_catalog(env: dict[str, str], registry: str) -> None:
 
 
 def make_project(root: Path, name: str, registry: str, env: dict[str, str], devenv: list[str]) -> None:
-    ignore = shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__")
-    shutil.copytree(SHOP, root, ignore=ignore)
-    shutil.copytree(NOTIFY, root.parent / "notify", ignore=ignore)
-    notify = root.parent / "notify" / "devenv.toml"
-    notify.write_text(notify.read_text().replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"'))
+    """A copy of the shop including a notify published for this run (as the quick start does)."""
+    from tests.integration.real_stack import publish_notify
+
+    notify = publish_notify(root.parent / "notify-release", registry, root.parent / "notify-state")
+    shutil.copytree(SHOP, root, ignore=shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__"))
     toml = root / "devenv.toml"
     toml.write_text(toml.read_text().replace('name = "shop"', f'name = "{name}"')
-                    .replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"'))  # fmt: skip
+                    .replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"')
+                    .replace('stack = "notify:latest"', f'stack = "{notify}"'))  # fmt: skip
     (root / ".devenv").mkdir()
     (root / ".devenv" / "secrets.env").write_text(f"DB_USER=bench\nDB_PASSWORD={uuid.uuid4().hex}\n")
     run([*devenv, "lock"], root, env)
@@ -135,7 +137,7 @@ def raw_scripts(client: Any, devenv_ids: dict[str, str], root: Path, raw: str, w
                     "--init", "--env-file", str(db_env), "-v", f"{raw}-dbdata:/var/lib/postgresql/data",
                     *health_flags(db["Config"]), db["Image"]]) + " >/dev/null",
         shlex.join(["docker", "run", "-d", "--name", f"{raw}-mail", "--network", raw, "--network-alias", "mail",
-                    "--init", "--env-file", str(mail_env), "-w", "/app", "-v", f"{root.parent / 'notify'}:/app",
+                    "--init", "--env-file", str(mail_env), "-w", "/app",  # its release image holds the code
                     "-v", f"{raw}-notify-mail:/var/lib/notify", "-p", "127.0.0.1::8025",
                     *health_flags(mail["Config"]), mail["Image"], "python3", "-m", "notify"]) + " >/dev/null",
         wait.format(f"{raw}-db"),

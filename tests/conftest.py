@@ -257,14 +257,25 @@ def real_catalog(docker_client, registry) -> str:
     return registry
 
 
+@pytest.fixture(scope="session")
+def published_notify(real_catalog, tmp_path_factory) -> str:
+    """examples/notify published once per run to the test registry, as the quick start publishes
+    it: the `stack =` reference (`notify:<tag of this run>`) every shop copy includes."""
+    from tests.integration.real_stack import publish_notify
+
+    tmp = tmp_path_factory.mktemp("published-notify")
+    return publish_notify(tmp / "notify", real_catalog, tmp / "state")
+
+
 @pytest.fixture
-def shop(tmp_path: Path, docker_client, real_catalog):
-    """A copy of examples/shop under its own project name, locked against the real catalog."""
+def shop(tmp_path: Path, docker_client, real_catalog, published_notify):
+    """A copy of examples/shop under its own project name, including the notify this run
+    published, locked against the real catalog."""
     from tests.integration.real_stack import ShopProject
 
     root = tmp_path / "shop"
     root.mkdir()
-    project = ShopProject(root, tmp_path / "state").setup(real_catalog)
+    project = ShopProject(root, tmp_path / "state").setup(real_catalog, published_notify)
     yield project
     remove_project_objects(docker_client, project.name)
 

@@ -1,6 +1,7 @@
 """The real stack for integration tests: the catalog (Debian base, Python, PostgreSQL) built and
-pushed exactly as the quick start does, and copies of examples/shop (with examples/notify beside
-them, which they include) with their own project name."""
+pushed exactly as the quick start does, examples/notify published to the test registry as the
+quick start publishes it, and copies of examples/shop (which include it from there) with their
+own project name."""
 
 from __future__ import annotations
 
@@ -73,31 +74,64 @@ def catalog_names() -> list[str]:
         return [row["name"] for row in csv.DictReader(handle)]
 
 
+_IGNORE = shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__", ".pytest_cache")
+
+
+def notify_checkout(folder: Path, registry: str) -> Path:
+    """A copy of examples/notify as in the work tree, for `registry`, its API on a port of its own."""
+    shutil.copytree(NOTIFY, folder, ignore=_IGNORE)
+    toml = folder / "devenv.toml"
+    toml.write_text(
+        toml.read_text()
+        .replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"')
+        .replace('ports = ["8025:8025"]', f'ports = ["{free_port()}:8025"]')
+    )
+    return folder
+
+
+def publish_notify(folder: Path, registry: str, state: Path) -> str:
+    """examples/notify published to `registry` as scripts/release-notify.sh publishes it — a
+    repository of its own with its devenv.lock committed — under a tag of this run's own (runs
+    side by side never move one another's); the `stack =` reference a shop copy includes."""
+    notify_checkout(folder, registry)
+    ignore = folder / ".gitignore"
+    ignore.write_text(ignore.read_text().replace("\ndevenv.lock\n", "\n"))  # its own repository commits it
+    project = DevenvProject(folder, state)
+    tag = f"test-{uuid.uuid4().hex[:12]}"
+    project.ok("lock")
+    commit(folder)
+    project.ok("publish", "--tag", tag, timeout=900)
+    return f"notify:{tag}"
+
+
 class ShopProject(DevenvProject):
-    """A copy of examples/shop under its own project name, with its own local secrets, and a
-    copy of examples/notify beside it (the shop includes `../notify`)."""
+    """A copy of examples/shop under its own project name, with its own local secrets, including
+    the notify this test run published (`notify_stack`), or a checkout of it when linked."""
 
     password: str
+    registry_addr: str
 
     @property
     def notify(self) -> Path:
+        """Where `link_notify` puts a checkout of examples/notify: beside the shop, as ../notify."""
         return self.root.parent / "notify"
 
-    def setup(self, registry: str) -> ShopProject:
-        ignore = shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__", ".pytest_cache")
-        shutil.copytree(SHOP, self.root, dirs_exist_ok=True, ignore=ignore)
-        shutil.copytree(NOTIFY, self.notify, ignore=ignore)
-        notify = self.notify / "devenv.toml"
-        notify.write_text(
-            notify.read_text()
-            .replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"')
-            .replace('ports = ["8025:8025"]', f'ports = ["{free_port()}:8025"]')
-        )
+    def link_notify(self) -> Path:
+        """`devenv link notify ../notify`: notify run from a checkout, as a developer working on it does."""
+        notify_checkout(self.notify, self.registry_addr)
+        self.ok("link", "notify", "../notify")
+        return self.notify
+
+    def setup(self, registry: str, notify_stack: str) -> ShopProject:
+        shutil.copytree(SHOP, self.root, dirs_exist_ok=True, ignore=_IGNORE)
+        self.registry_addr = registry
         toml = self.root / "devenv.toml"
+        text = toml.read_text()
+        assert 'stack = "notify:latest"' in text, "examples/shop includes notify from the registry"
         toml.write_text(
-            toml.read_text()
-            .replace('name = "shop"', f'name = "{self.name}"')
+            text.replace('name = "shop"', f'name = "{self.name}"')
             .replace('registry = "127.0.0.1:5555"', f'registry = "{registry}"')
+            .replace('stack = "notify:latest"', f'stack = "{notify_stack}"')
             # A port of its own: copies started side by side (other tests, other checkouts) all
             # asking for 8000 would take it from one another between a `down` and an `up`.
             .replace('ports = ["8000:8000"]', f'ports = ["{free_port()}:8000"]')

@@ -217,7 +217,7 @@ def test_cli_a_base_outside_the_project_needs_trust(offline_project, kustomize: 
 
 
 SHOP_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shop"
-NOTIFY_EXAMPLE = SHOP_EXAMPLE.parent / "notify"  # the shop includes ../notify
+NOTIFY_EXAMPLE = SHOP_EXAMPLE.parent / "notify"
 
 
 def test_the_shop_example_mirrors_its_prod_overlay_and_diffs_staging(offline_project, kustomize: list[str]) -> None:
@@ -228,6 +228,10 @@ def test_the_shop_example_mirrors_its_prod_overlay_and_diffs_staging(offline_pro
     ignore = shutil.ignore_patterns(".devenv", "devenv.lock", "__pycache__")
     shutil.copytree(SHOP_EXAMPLE, root, dirs_exist_ok=True, ignore=ignore)
     shutil.copytree(NOTIFY_EXAMPLE, root.parent / "notify", ignore=ignore)
+    # The shop includes notify from the team registry; offline, a checkout of it beside the shop.
+    toml = root / "devenv.toml"
+    assert 'stack = "notify:latest"' in toml.read_text()
+    toml.write_text(toml.read_text().replace('stack = "notify:latest"', 'path = "../notify"'))
     (root / ".devenv").mkdir()
     (root / ".devenv" / "secrets.env").write_text("DB_USER=shop_dev\nDB_PASSWORD=local-pw-31\n")
     for overlay in ("deploy/overlays/prod", "deploy/overlays/staging"):

@@ -1,7 +1,8 @@
 """examples/shop exported with `devenv export compose --for swarm --push` and deployed with
 `docker stack deploy` on a real single-node Swarm: the release images (the committed code inside:
-the shop's, and the included notify's from its own repository) are pushed and pinned, the secrets are Swarm secrets the file only names, and the published port
-serves /products from PostgreSQL. The swarm runs on a private engine of its own
+the shop's built and pushed, the included notify's as its published stack pins it) are pinned,
+the secrets are Swarm secrets the file only names, and the published port serves /products from
+PostgreSQL. The swarm runs on a private engine of its own
 (tests/integration/swarm.py): joining one resets the DNS of every container already on an engine,
 so a stack running on the suite's engine meanwhile must still resolve its names afterwards."""
 
@@ -42,7 +43,6 @@ def resolves(container: str, name: str) -> bool:
 def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image):
     port = web_port(shop)  # each shop copy publishes a free port of its own
     commit(shop.root)
-    commit(shop.notify)  # the included e-mail service: a repository of its own
     exported = shop.ok("export", "compose", "--for", "swarm", "--push", "-o", ".", timeout=900)
     stack_file = shop.root / "docker-stack.yml"
     text = stack_file.read_text()
@@ -50,7 +50,7 @@ def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image
     doc = yaml.safe_load(text)
     web, db = doc["services"]["web"], doc["services"]["db"]
     assert web["image"].startswith(f"{real_catalog}/{shop.name}-web@sha256:")  # the release image
-    assert doc["services"]["mail"]["image"].startswith(f"{real_catalog}/notify-mail@sha256:")  # its own project
+    assert doc["services"]["mail"]["image"].startswith(f"{real_catalog}/notify-mail@sha256:")  # as published
     assert "@sha256:" in db["image"]
     assert "pushed" in exported.err
     assert web["ports"] == [{"target": 8000, "published": port, "protocol": "tcp", "mode": "host"}]
@@ -106,7 +106,6 @@ def test_the_exported_shop_serves_from_a_swarm(shop, real_catalog, busybox_image
 def test_the_k8s_export_of_a_service_that_builds_needs_its_release_image(shop, real_catalog, tmp_path):
     kubernetes_validate = pytest.importorskip("kubernetes_validate")
     commit(shop.root)
-    commit(shop.notify)
     refused = shop.run("export", "k8s")
     assert refused.code == 1 and "service web builds its image" in refused.err and "--push" in refused.err
     out = tmp_path / "k8s"

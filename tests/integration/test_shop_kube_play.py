@@ -49,7 +49,6 @@ def with_data_and_port(deployment: dict[str, Any], data: Path, port: int) -> dic
 
 def test_kube_play_of_the_exported_shop_serves_from_postgresql_with_env_shows_env(shop, podman, tmp_path):
     commit(shop.root)
-    commit(shop.notify)  # the included e-mail service: a repository of its own, released from its HEAD
     shown = {v["key"]: v for v in json.loads(shop.ok("env", "show", "web", "--json").out)["variables"]}
     assert shown["WEB_CONCURRENCY"]["source"] == "deploy/overlays/prod/deployment-patch.yaml:14"
     out = tmp_path / "k8s"

@@ -1,11 +1,13 @@
 """examples/shop on the real engine and registry, with the real catalog: a Flask app on
 PostgreSQL 15, production's env from Kubernetes manifests, a data disk, code reloaded in place,
-and the team's e-mail service (examples/notify) included beside it."""
+and the team's e-mail service (examples/notify) included beside it: as published to the team
+registry, or linked to a checkout of it (`devenv link`) whose edits are served."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -143,7 +145,7 @@ def test_an_order_is_mailed_through_the_included_notify_whose_volume_down_keeps(
     shop.ok("up", "-d")
     services = {s["service"]: s for s in shop.status()["services"]}
     assert sorted(services) == ["db", "mail", "web"]
-    assert (services["mail"]["include"], services["mail"]["source"]) == ("notify", "path")
+    assert (services["mail"]["include"], services["mail"]["source"]) == ("notify", "image")  # as released
     assert "include" not in services["web"]
 
     product = shop.get("/products")[0]
@@ -170,3 +172,35 @@ def test_an_order_is_mailed_through_the_included_notify_whose_volume_down_keeps(
     assert docker_client.containers.list(all=True, filters={"label": label}) == []
     assert docker_client.networks.list(filters={"label": label}) == []
     assert docker_client.volumes.list(filters={"label": label}) == []
+
+
+def health(shop) -> dict:  # type: ignore[no-untyped-def]
+    with urllib.request.urlopen(shop.service("mail")["urls"][0] + "/health", timeout=5) as answer:
+        return dict(json.load(answer))
+
+
+def test_notify_linked_to_a_checkout_runs_from_source_an_edit_is_served_and_unlink_goes_back(shop) -> None:
+    """A developer working on notify beside the shop: `devenv link notify ../notify` runs it from
+    the checkout (mounted and watched: a save is served), the shop still reaches it as `mail`;
+    `devenv unlink notify` puts the published one back."""
+    checkout = shop.link_notify()
+    shop.ok("up", "-d")
+    assert shop.service("mail")["source"] == "link"
+    product = shop.get("/products")[0]
+    placed = shop.order(product["id"], "bo@example.com")
+    [mail] = shop.mails("bo@example.com")  # the shop reaches the linked notify as `mail`
+    assert mail["subject"] == f"Your order {placed['id']}: {product['name']}"
+
+    api = checkout / "notify" / "api.py"
+    assert 'self.reply(200, {"status": "ok"})' in api.read_text()
+    with Watcher(shop.root, shop.env(), service="mail"):
+        edited = api.read_text().replace('{"status": "ok"}', '{"status": "ok", "from": "the checkout"}')
+        api.write_text(edited)
+        wait_for(lambda: health(shop).get("from") == "the checkout", "notify's edit is served")
+    assert "from source" in shop.ok("status").out
+
+    shop.ok("unlink", "notify")
+    shop.ok("up", "-d")
+    assert shop.service("mail")["source"] == "image"
+    assert health(shop) == {"status": "ok"}  # the published notify, not the checkout's edit
+    shop.ok("down", "--volumes")
