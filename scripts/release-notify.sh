@@ -36,16 +36,18 @@ git add -A
 GIT_AUTHOR_DATE=$when GIT_COMMITTER_DATE=$when git -c user.name=devenv -c user.email=quickstart@localhost \
   -c commit.gpgsign=false commit -q -m "examples/notify at ${source:0:12}, locked"
 
-registry=${DEVENV_REGISTRY:-$(sed -n 's/^registry = "\([^"]*\)".*/\1/p' devenv.toml)}
+# Where `devenv publish` puts it: <registry>/<project name> (DEVENV_REGISTRY wins, as there).
+key() { sed -n "s/^$1 = \"\\([^\"]*\\)\".*/\\1/p" devenv.toml | head -1; }
+stack=${DEVENV_REGISTRY:-$(key registry)}/$(key name)
 tag=$(git rev-parse --short=12 HEAD)
 published() {  # the artifact digest the registry has under tag $1 (empty: none, or no answer)
   curl -fsI --max-time 5 -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
-    "http://$registry/v2/notify/manifests/$1" 2>/dev/null | tr -d '\r' | sed -n 's/^docker-content-digest: //Ip'
+    "http://${stack%%/*}/v2/${stack#*/}/manifests/$1" 2>/dev/null | tr -d '\r' | sed -n 's/^docker-content-digest: //Ip' || true
 }
 have=$(published "$tag")
 if [[ -n $have && $have == "$(published latest)" ]]; then
-  echo "release-notify: $registry/notify:$tag is published already, as latest: nothing to build or push" >&2
-  echo "$registry/notify:$tag@$have"
+  echo "release-notify: $stack:$tag is published already, as latest: nothing to build or push" >&2
+  echo "$stack:$tag@$have"
   exit 0
 fi
 devenv publish
