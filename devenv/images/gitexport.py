@@ -90,7 +90,9 @@ def commit_time(root: Path, sha: str) -> str:
 
     stamp = _out(root, "show", "-s", "--format=%ct", sha)
     if stamp is None:
-        raise DevenvError(f"{root}: no commit {sha[:12]}", hint="fetch it, or build from a commit the repository has")
+        raise DevenvError(
+            f"{root}: no commit {sha[:12]}", hint="fetch it, or build from a commit the repository has"
+        )
     when = datetime.datetime.fromtimestamp(int(stamp), datetime.timezone.utc)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
