@@ -101,10 +101,13 @@ def collect_files(project: Project, repo_root: Path, revision: str, relpath: str
         norm = posixpath.normpath(name)
         if norm == secrets_file or path in ignored:
             why = "the secrets file" if norm == secrets_file else "named by .gitignore"
-            raise ConfigError(
-                f"{name}: the stack reads it, but it is {why}: publish never ships it",
-                "read secrets from [env] secrets (never published), and commit the prod sources",
-            )
+            if norm == LOCK_NAME:
+                fix = f"commit the lock: take {LOCK_NAME} out of .gitignore, run `devenv lock`, then git add {LOCK_NAME}"
+            elif norm == secrets_file:
+                fix = "list it only as [env] secrets (read locally, never published), not among the prod sources"
+            else:
+                fix = f"commit it (take it out of .gitignore; secret values belong in [env] secrets): git add {name}"
+            raise ConfigError(f"{name}: the stack reads it, but it is {why}: publish never ships it", fix)
         text = gitexport.committed_file(repo_root, path, revision)
         if text is None:
             raise ConfigError(
