@@ -38,6 +38,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,8 +105,8 @@ def clean_pip_env() -> dict[str, str]:
 
 
 def wheelhouse() -> Path:
-    """What pip would fetch from PyPI for install.sh, downloaded once per pyproject/install.sh."""
-    inputs = (ROOT / "pyproject.toml").read_bytes() + (ROOT / "scripts" / "install.sh").read_bytes()
+    """What pip would fetch from PyPI for install.sh, downloaded once for the same requirements."""
+    inputs = (ROOT / "pyproject.toml").read_bytes() + repr(compose_commands()).encode()
     house = CACHE / f"wheels-{hashlib.sha256(inputs).hexdigest()[:12]}"
     if (house / ".complete").exists():
         return house
@@ -171,6 +172,7 @@ def run_quickstart(container: str, log: Path) -> dict[str, object]:
         assert proc.stdout is not None
         for line in proc.stdout:
             sink.write(line)
+            sink.flush()
             m = STEP.match(line.rstrip("\n"))
             if not m:
                 continue
@@ -234,6 +236,7 @@ def main() -> int:
         if not opts.keep:
             subprocess.run(["docker", "rm", "-f", "-v", name], capture_output=True)
             subprocess.run(["docker", "volume", "rm", name], capture_output=True)
+        shutil.rmtree(logs / "devenv.git", ignore_errors=True)
     print(f"README's first command on a fresh Debian {SUITE} container ({image}, checkout {head}); logs: {logs}")
     print_run("fresh run", first)
     print_run("second run", second)

@@ -17,32 +17,39 @@ if [[ -x $venv/bin/python3 ]] || ! python3 -m pip --version >/dev/null 2>&1 || p
   own_venv=1
 fi
 if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-  missing=()
+  missing=() missing_test=()
   # By package, not by command: images may ship a docker CLI without the engine (dockerd).
-  # What the quick start runs: the engine, the registry, mmdebstrap (the Debian base image),
-  # curl (the scripts ask the engine and registry), git.
-  want=(docker.io docker-registry mmdebstrap curl git util-linux)
+  # What the quick start runs, without what they only recommend (needrestart, fakechroot,
+  # uidmap, …: nothing here uses them): the engine with its AppArmor profile,
+  # the registry, mmdebstrap (the Debian base image) with gpg (it reads the archive keys with
+  # it), curl (the scripts ask the engine and registry), git.
+  for pkg in docker.io apparmor docker-registry mmdebstrap gpg curl git util-linux; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
   # The test suite's: a static busybox (the offline test images); htpasswd (a registry with
   # auth); podman + catatonit (its containers' init, only recommended by Debian's podman): the
   # engine of the suite's Podman part (scripts/test-podman.sh); zsh and fish: the completion
   # tests run `devenv completion SHELL` in the real shells; iproute2: the Swarm test's private
   # engine gets bridges of its own; chromium + chromium-driver: the `devenv ui` tests drive the
   # real page headless through Selenium.
-  ((test_too)) && want+=(busybox-static apache2-utils podman catatonit zsh fish iproute2 chromium chromium-driver)
-  for pkg in "${want[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-  done
+  # With their recommends (podman's).
+  if ((test_too)); then
+    for pkg in busybox-static apache2-utils podman catatonit zsh fish iproute2 chromium chromium-driver; do
+      dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing_test+=("$pkg")
+    done
+  fi
   # A venv needs Debian's python3-venv (ensurepip): devenv's own, and docker-compose's below.
   if ((own_venv || test_too)) && ! python3 -c 'import ensurepip' 2>/dev/null; then
     missing+=(python3-venv)
   fi
   # Debian's python3 with devenv's dependencies: the tests run devenv as an unprivileged user
   # with it (a venv under /root is not readable by other users).
-  ((test_too)) && { /usr/bin/python3 -c "import click, docker, watchdog, platformdirs, pathspec, yaml" 2>/dev/null || missing+=(
+  ((test_too)) && { /usr/bin/python3 -c "import click, docker, watchdog, platformdirs, pathspec, yaml" 2>/dev/null || missing_test+=(
     python3-click python3-docker python3-watchdog python3-platformdirs python3-pathspec python3-yaml); }
-  if ((${#missing[@]})); then
+  if ((${#missing[@]} + ${#missing_test[@]})); then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    ((${#missing[@]} == 0)) || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    ((${#missing_test[@]} == 0)) || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_test[@]}" >/dev/null
   fi
 fi
 py=python3
