@@ -1,4 +1,5 @@
-"""Carrying out a plan on the engine: removals, network, volumes, containers in dependency waves.
+"""Carrying out a plan on the engine: removals, network, volumes, then each container as soon
+as its own dependencies are ready.
 
 Each step is one engine object created with its labels, so an interrupt at any point leaves
 a state the next `up` converges from (a created-but-stopped container is simply started).
@@ -6,8 +7,9 @@ a state the next `up` converges from (a created-but-stopped container is simply 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from devenv.config.model import Project
 from devenv.engine import labels as L
@@ -21,6 +23,9 @@ from devenv.reconcile.ports import PortAllocator
 from devenv.reconcile.settle import settle_started
 from devenv.reconcile.teardown import Progress, remove_container, silent
 from devenv.stack.ports import port_is_free
+
+if TYPE_CHECKING:  # loaded when a plan is carried out (see _Schedule.run)
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 # Containers created and started at once. The engine does the work (network endpoints, the
 # runtime's start); with 4 in flight a 50-service stack waited on this pool, not on dockerd
@@ -85,7 +90,8 @@ def apply_plan(
     progress: Progress = silent,
     wait: bool = True,
 ) -> list[Applied]:
-    """Execute `plan`. Independent services in a wave start in parallel; health is awaited per wave."""
+    """Execute `plan`. Each service starts the moment its own dependencies are ready (healthy,
+    or running when they have no health check), not when the slowest of an earlier wave is."""
     say = progress
     by_service = {s.service: s for s in desired.specs}
     for action in plan.removals:
@@ -94,57 +100,121 @@ def apply_plan(
     create_missing(engine, project, instance, plan, desired, owner_labels(desired.specs))
     if not any(a.kind != KEEP for wave in plan.waves for a in wave):
         return [Applied(a.service, a.kind, a.container_id or "") for wave in plan.waves for a in wave]
+    return _Schedule(engine, plan, by_service, desired.network, say, wait).run(project, instance)
 
-    network = desired.network
-    allocator = PortAllocator(port_is_free)
-    applied: list[Applied] = []
-    # Here, not at import: concurrent.futures loads logging, which a no-op `up` never needs.
-    from concurrent.futures import Future, ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=UP_WORKERS, thread_name_prefix="devenv-up") as pool:
-        ahead: dict[str, Future[str]] = {}  # containers of later waves, created while this one starts
-        for index, wave in enumerate(plan.waves):
-            # Recreated containers release their host ports before anything allocates new ones.
-            for action in wave:
-                if action.kind == RECREATE:
-                    say(action.service, f"recreating ({action.cause})")
-                    remove_container(
-                        engine,
-                        action.container_id or "",
-                        by_service[action.service].stop_timeout_s,
-                        action.service,
-                    )
-            jobs = [
-                (a, pool.submit(_start_created, engine, ahead[a.service].result(), a.service))
-                if a.service in ahead
-                else (a, pool.submit(_bring_up, engine, a, by_service[a.service], network, allocator, say))
-                for a in wave
-            ]
-            for action, job in jobs:
-                applied.append(Applied(action.service, action.kind, job.result()))
-            if wait:
-                # As compose does, what a later wave creates is created now, while this wave's
-                # health checks run: only its start waits for them (a dependency that fails
-                # leaves it created, and the next `up` starts it).
-                for later in plan.waves[index + 1 :]:
-                    for a in later:
-                        if a.kind == CREATE and a.service not in ahead:
-                            say(a.service, "creating")
-                            spec = by_service[a.service]
-                            ahead[a.service] = pool.submit(_create, engine, spec, network, allocator)
-                waits = [
-                    pool.submit(_wait, engine, one.container_id, by_service[one.service])
-                    for one in applied[-len(wave) :]
-                ]
-                for waited in waits:
-                    waited.result()
-    if wait:  # did a service die a moment after its start, or its supervisor never run?
-        settle_started(
-            engine,
-            [(a.container_id, by_service[a.service]) for a in applied if a.action != KEEP],
-            L.selector(project.name, instance),
-        )
-    return applied
+class _Schedule:
+    """One `up`'s containers, each brought up as soon as what it depends on is ready. A job is
+    a service's whole turn (create or start, then its wait), so a dependant is released by its
+    own dependencies' jobs alone."""
+
+    def __init__(
+        self,
+        engine: EngineStack,
+        plan: Plan,
+        by_service: dict[str, ContainerSpec],
+        network: str,
+        say: Progress,
+        wait: bool,
+    ) -> None:
+        self.engine, self.by_service, self.network = engine, by_service, network
+        self.say, self.wait = say, wait
+        # Engine work (create, start) UP_WORKERS at a time; a health wait holds a thread, not a slot.
+        self.slots = threading.BoundedSemaphore(UP_WORKERS)
+        self.actions = [a for wave in plan.waves for a in wave]
+        planned = {a.service for a in self.actions}
+        # Dependencies outside the plan (not selected) are not waited for, as before.
+        self.deps = {a.service: set(by_service[a.service].depends_on) & planned for a in self.actions}
+        self.allocator = PortAllocator(port_is_free)
+        self.ahead: dict[str, Future[str]] = {}  # containers created while their dependencies start
+        self.ids: dict[str, str] = {}
+        self.pool: ThreadPoolExecutor
+
+    def run(self, project: Project, instance: str) -> list[Applied]:
+        # Here, not at import: concurrent.futures loads logging, which a no-op `up` never needs.
+        from concurrent.futures import ThreadPoolExecutor
+
+        # A thread per job at most (turns and early creations): started only as jobs come.
+        with ThreadPoolExecutor(max_workers=2 * len(self.actions), thread_name_prefix="devenv-up") as pool:
+            self.pool = pool
+            applied = self._run()
+        if self.wait:  # did a service die a moment after its start, or its supervisor never run?
+            settle_started(
+                self.engine,
+                [(a.container_id, self.by_service[a.service]) for a in applied if a.action != KEEP],
+                L.selector(project.name, instance),
+            )
+        return applied
+
+    def _run(self) -> list[Applied]:
+        from concurrent.futures import FIRST_COMPLETED
+        from concurrent.futures import wait as wait_any
+
+        todo = {a.service: a for a in self.actions}
+        running: dict[Future[str], str] = {}
+        ready: set[str] = set()
+        failure: Optional[BaseException] = None
+        while todo or running:
+            if failure is None:
+                batch = [a for name, a in todo.items() if self.deps[name] <= ready]
+                for action in batch:
+                    del todo[action.service]
+                self._release_ports(batch)
+                running.update((self.pool.submit(self._turn, a), a.service) for a in batch)
+                if self.wait and not any(a.kind == RECREATE for a in todo.values()):
+                    self._create_ahead(todo.values())
+            if not running:
+                break
+            done, _ = wait_any(list(running), return_when=FIRST_COMPLETED)
+            for job in done:
+                service = running.pop(job)
+                try:
+                    self.ids[service] = job.result()
+                    ready.add(service)
+                except BaseException as err:  # the others in flight finish; nothing new starts
+                    failure = failure or err
+        for job in self.ahead.values():  # a failure leaves some created: the next `up` starts them
+            if job.done() and job.exception() is not None and failure is None:
+                failure = job.exception()
+        if failure is not None:
+            raise failure
+        return [Applied(a.service, a.kind, self.ids[a.service]) for a in self.actions]
+
+    def _release_ports(self, batch: Sequence[Action]) -> None:
+        """Recreated containers release their host ports before anything allocates new ones."""
+        for action in batch:
+            if action.kind == RECREATE:
+                self.say(action.service, f"recreating ({action.cause})")
+                spec = self.by_service[action.service]
+                remove_container(self.engine, action.container_id or "", spec.stop_timeout_s, action.service)
+
+    def _create_ahead(self, waiting: Iterable[Action]) -> None:
+        """As compose does, what waits on a dependency is created now, while that dependency
+        starts: only its start waits. Not while a recreated container may still hold a port."""
+        for action in waiting:
+            if action.kind == CREATE and action.service not in self.ahead:
+                self.say(action.service, "creating")
+                spec = self.by_service[action.service]
+                self.ahead[action.service] = self.pool.submit(self._gated, _create, spec)
+
+    def _gated(
+        self, step: Callable[[EngineStack, ContainerSpec, str, PortAllocator], str], spec: ContainerSpec
+    ) -> str:
+        with self.slots:
+            return step(self.engine, spec, self.network, self.allocator)
+
+    def _turn(self, action: Action) -> str:
+        spec = self.by_service[action.service]
+        if action.service in self.ahead:
+            created = self.ahead[action.service].result()
+            with self.slots:
+                container_id = _start_created(self.engine, created, action.service)
+        else:
+            with self.slots:
+                container_id = _bring_up(self.engine, action, spec, self.network, self.allocator, self.say)
+        if self.wait:
+            _wait(self.engine, container_id, spec)
+        return container_id
 
 
 def _create(engine: EngineStack, spec: ContainerSpec, network: str, allocator: PortAllocator) -> str:
