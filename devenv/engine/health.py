@@ -16,11 +16,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional, Protocol, runtime_checkable
 
 from devenv.engine.port import EngineStack
-from devenv.engine.records import ContainerState, ExecResult, Probe
+from devenv.engine.records import ContainerInfo, ContainerState, ExecResult, Probe
 from devenv.errors import DevenvError, HealthError
 from devenv.interrupts import interruptible_sleep
 
 POLL_S = 0.1
+# While the instance's list (a `look`) shows a container running and still starting, one poll in
+# this many inspects it: its probes (a hopeless check) and its end are read each second.
+INSPECT_EVERY = 10
+
+Look = Callable[[], Mapping[str, ContainerInfo]]  # the instance's containers by id, at most POLL_S old
 
 
 @runtime_checkable
@@ -61,14 +66,26 @@ def wait_healthy(
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = _interruptible_sleep,
+    look: Optional[Look] = None,
 ) -> None:
     """Until the engine says healthy; raise HealthError on exit, unhealthy or timeout.
-    `health`: the engine's Healthcheck document the container was created with."""
+    `health`: the engine's Healthcheck document the container was created with. `look`: a list
+    shared by every wait of one `up`, read instead of most inspects (fifty services waiting at
+    once make one call a poll, not fifty)."""
     timeout_s = health_timeout(health)
     deadline = clock() + timeout_s
     # Both clients run checks (the lite one hands an exec to docker-py, loaded then).
     checks = ChecksRun(engine, container_id, health) if isinstance(engine, RunsChecks) and engine.is_podman() else None
+    polls = 0
     while True:
+        polls += 1
+        if checks is None and look is not None and polls % INSPECT_EVERY != 1 and clock() < deadline:
+            seen = look().get(container_id)
+            if seen is not None and seen.running and seen.health == "healthy":
+                return
+            if seen is not None and seen.running and seen.health == "starting":
+                sleep(POLL_S)
+                continue
         if checks is not None:
             checks.due(clock())
         state = engine.inspect_container(container_id).state

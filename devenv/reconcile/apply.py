@@ -8,14 +8,15 @@ a state the next `up` converges from (a created-but-stopped container is simply 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from devenv.config.model import Project
 from devenv.engine import labels as L
-from devenv.engine.health import died, wait_healthy
+from devenv.engine.health import POLL_S, Look, died, wait_healthy
 from devenv.engine.port import EngineStack
-from devenv.engine.records import ContainerSpec, PortBindings
+from devenv.engine.records import ContainerInfo, ContainerSpec, PortBindings
 from devenv.errors import DevenvError, EngineError, about
 from devenv.reconcile.desired import Desired
 from devenv.reconcile.plan import CREATE, KEEP, RECREATE, START, Action, Plan
@@ -100,7 +101,8 @@ def apply_plan(
     create_missing(engine, project, instance, plan, desired, owner_labels(desired.specs))
     if not any(a.kind != KEEP for wave in plan.waves for a in wave):
         return [Applied(a.service, a.kind, a.container_id or "") for wave in plan.waves for a in wave]
-    return _Schedule(engine, plan, by_service, desired.network, say, wait).run(project, instance)
+    look = _Looks(engine, L.selector(project.name, instance))
+    return _Schedule(engine, plan, by_service, desired.network, say, wait, look).run(project, instance)
 
 
 class _Schedule:
@@ -116,9 +118,10 @@ class _Schedule:
         network: str,
         say: Progress,
         wait: bool,
+        look: Look,
     ) -> None:
         self.engine, self.by_service, self.network = engine, by_service, network
-        self.say, self.wait = say, wait
+        self.say, self.wait, self.look = say, wait, look
         # Engine work (create, start) UP_WORKERS at a time; a health wait holds a thread, not a slot.
         self.slots = threading.BoundedSemaphore(UP_WORKERS)
         self.actions = [a for wave in plan.waves for a in wave]
@@ -213,8 +216,26 @@ class _Schedule:
             with self.slots:
                 container_id = _bring_up(self.engine, action, spec, self.network, self.allocator, self.say)
         if self.wait:
-            _wait(self.engine, container_id, spec)
+            _wait(self.engine, container_id, spec, self.look)
         return container_id
+
+
+class _Looks:
+    """The instance's containers by id, listed again only when the last list is POLL_S old:
+    every health wait of one `up` reads the same list."""
+
+    def __init__(self, engine: EngineStack, labels: Sequence[str]) -> None:
+        self.engine, self.labels = engine, labels
+        self.lock = threading.Lock()
+        self.at = -POLL_S
+        self.seen: dict[str, ContainerInfo] = {}
+
+    def __call__(self) -> dict[str, ContainerInfo]:
+        with self.lock:
+            if time.monotonic() - self.at >= POLL_S:
+                self.seen = {c.id: c for c in self.engine.containers(self.labels)}
+                self.at = time.monotonic()
+            return self.seen
 
 
 def _create(engine: EngineStack, spec: ContainerSpec, network: str, allocator: PortAllocator) -> str:
@@ -257,9 +278,9 @@ def _bring_up(
     return _start_created(engine, _create(engine, spec, network, allocator), spec.service)
 
 
-def _wait(engine: EngineStack, container_id: str, spec: ContainerSpec) -> None:
+def _wait(engine: EngineStack, container_id: str, spec: ContainerSpec, look: Optional[Look] = None) -> None:
     if spec.health:
-        wait_healthy(engine, container_id, spec.service, spec.health)
+        wait_healthy(engine, container_id, spec.service, spec.health, look=look)
         return
     with about(spec.service):
         state = engine.inspect_container(container_id).state
