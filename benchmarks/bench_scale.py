@@ -309,6 +309,8 @@ def measure(
                 if len(FAILED) > failed:
                     clean()
                 settle()
+            so_far = {key: round(statistics.median(t.wall for t in v) * 1000) for key, v in times.items()}
+            print(f"{count} services, after round {r + 1}: {json.dumps(so_far)}", file=sys.stderr, flush=True)
     finally:  # an interrupted run leaves nothing behind
         clean()
     return {
