@@ -5,14 +5,21 @@ teardown plan (`down`). Only reads and removals: the lite client does it all, wi
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from typing import Callable, Optional
 
 from devenv.engine.port import EngineTeardown
-from devenv.errors import about
+from devenv.errors import EngineError, about
+from devenv.interrupts import interruptible_sleep
 from devenv.reconcile.plan import CONTAINER, NETWORK, REMOVE, VOLUME, Action, Plan
 
 Progress = Callable[[str, str], None]  # (subject, message), as ops.progress renders it
+
+# Docker lets go of a removed container's endpoint a moment after the removal answers: a
+# network emptied by twenty removals at once may still say "has active endpoints" for a while.
+ENDPOINTS_GONE_S = 10.0
+POLL_S = 0.1
 
 
 def silent(subject: str, message: str) -> None:
@@ -34,17 +41,41 @@ def apply_teardown(
     plan: Plan,
     timeout_of: Callable[[str], Optional[float]],
     progress: Progress = silent,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = lambda s: interruptible_sleep(s, "removing the network"),
 ) -> None:
     """Containers in parallel, then networks, then the volumes the plan removes."""
     _remove_all(engine, [a for a in plan.removals if a.target == CONTAINER], timeout_of, progress)
     for action in plan.network:
         if action.kind == REMOVE and action.target == NETWORK:
-            engine.remove_network(action.id or action.name)
+            remove_network(engine, action.id or action.name, clock=clock, sleep=sleep)
             progress(action.name, "network removed")
     for action in plan.volumes:
         if action.kind == REMOVE and action.target == VOLUME:
             engine.remove_volume(action.name)
             progress(action.name, "volume removed")
+
+
+def remove_network(
+    engine: EngineTeardown,
+    network: str,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = lambda s: interruptible_sleep(s, "removing the network"),
+) -> None:
+    """Remove `network`; while the engine still holds endpoints of containers just removed,
+    ask again (an endpoint that stays, e.g. a container attached by hand, fails after
+    ENDPOINTS_GONE_S with the engine's message)."""
+    deadline = clock() + ENDPOINTS_GONE_S
+    while True:
+        try:
+            engine.remove_network(network)
+            return
+        except EngineError as err:
+            if "active endpoints" not in err.message or clock() >= deadline:
+                raise
+        sleep(POLL_S)
 
 
 def _remove_all(
