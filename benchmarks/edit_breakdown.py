@@ -80,12 +80,12 @@ def measure(
     settle = {"s": loop.SETTLE_MS / 1000.0}  # None: the quiet window only (as before the settle)
     add, act, kill = debounce.Debouncer.add, loop.WatchLoop._act, engine.kill
 
-    def add_traced(self: Any, path: str) -> None:
+    def add_traced(self: Any, path: str, created: bool = False) -> None:
         if paused.is_set():
             return  # the docker rounds: the watcher sits them out
         marks.setdefault("event", time.time())
         self.settle_s = settle["s"]
-        add(self, path)
+        add(self, path, created)
 
     def act_traced(self: Any, w: Any, batch: frozenset[str]) -> None:
         marks.setdefault("decision", time.time())

@@ -159,3 +159,49 @@ preload = true
         'error: devenv.toml:9 services.web.watch.preload: preload needs a Python command, and the service has command ["node", "server.js"]'
     ), result.err
     assert Path(project.root / "devenv.toml").exists()
+
+
+# An app that takes its time to stop (a graceful shutdown) and writes when it started and when
+# it finished stopping, on the project folder.
+GRACEFUL = '''
+import http.server, os, signal, sys, time
+def mark(what):
+    with open("/app/lifecycle.log", "a") as log:
+        log.write(f"{what} {os.getpid()} {time.time():.6f}\\n")
+def stop(*_):
+    time.sleep(0.4)  # closing connections, flushing...
+    mark("stopped")
+    os._exit(0)
+signal.signal(signal.SIGTERM, stop)
+mark("started")
+from app import page
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(page.TEXT.encode())
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
+'''
+
+
+def test_the_next_process_runs_nothing_before_the_old_one_has_stopped(app) -> None:
+    # The next process starts only once the old one has finished its graceful stop: never two
+    # of the app at once (a fork held at a gate while the old one stops was measured: no faster).
+    project, port = app
+    (project.root / "app" / "__main__.py").write_text(GRACEFUL)
+    project.ok("up", "-d")
+    assert get(port) == "one"
+    time.sleep(1.5)  # the parent preloads: later processes are forked
+    with Watcher(project.root, project.env()):
+        for text in ("two", "three"):
+            save(project, f'TEXT = "{text}"\n')
+            wait_for(lambda t=text: get(port) == t, f"the edit {text!r} is served")
+    project.ok("down")
+    events = [line.split() for line in (project.root / "lifecycle.log").read_text().splitlines()]
+    starts = [(float(t), pid) for what, pid, t in events if what == "started"]
+    stops = {pid: float(t) for what, pid, t in events if what == "stopped"}
+    assert len(starts) == 3, events
+    for (_, old), (new_start, _) in zip(starts, starts[1:]):
+        assert stops[old] <= new_start, events  # the old one had finished stopping
