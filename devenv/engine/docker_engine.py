@@ -14,7 +14,7 @@ from typing import IO, Any, Callable, Optional, TypeVar, Union
 import docker
 import docker.types
 
-from devenv.engine import local_signal, podman, records
+from devenv.engine import local_process, podman, records
 from devenv.engine.bodies import check_bind_sources, container_body
 from devenv.engine.errors import translated, unreachable
 from devenv.engine.host import API_VERSION, DEFAULT_TIMEOUT, engine_host
@@ -261,7 +261,7 @@ class DockerEngine:
         )
 
     def kill(self, container_id: str, signal: str, *, pid: int = 0) -> None:
-        if pid and local_signal.send(pid, container_id, signal):
+        if pid and local_process.send(pid, container_id, signal):
             return
         self._do(f"sending {signal}", lambda: self.api.kill(container_id, signal=signal))
 

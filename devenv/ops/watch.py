@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 from devenv.config.model import Project
 from devenv.engine import labels as L
-from devenv.engine import local_signal
+from devenv.engine import local_process
 from devenv.engine.connect import connect
 from devenv.engine.port import Engine
 from devenv.engine.records import ContainerDetails, ContainerInfo
@@ -56,12 +56,12 @@ class ContainerFinder:
         details = self.engine.inspect_container(found[0].id)
         with self._lock:
             self._cache[service] = details
-            if local_signal.is_container_init(details.pid, details.id):
+            if local_process.is_container_init(details.pid, details.id):
                 self._local.add(details.id)
         return details
 
     def _restarted(self, details: ContainerDetails) -> bool:
-        return details.id in self._local and not local_signal.is_container_init(details.pid, details.id)
+        return details.id in self._local and not local_process.is_container_init(details.pid, details.id)
 
     def forget(self, service: str) -> None:
         with self._lock:

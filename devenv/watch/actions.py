@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, NamedTuple, Optional, TypeVar
 
+from devenv import settings
 from devenv.config.watch_actions import EXEC, RESTART, RESTART_CONTAINER, SYNC, Step
+from devenv.engine import local_process
 from devenv.engine.errors import EngineNotFound, EngineUnreachable
 from devenv.engine.port import Engine
 from devenv.engine.records import ContainerDetails, ExecResult
@@ -129,14 +131,27 @@ def restart(
         _api(RESTART, engine, container, lambda: engine.kill(container.id, "SIGHUP", pid=container.pid))
         if not wait:
             return None
+    if fast and after is not None:
+        # The wait read from this kernel when it can: no exec taking CPU from the restarting app.
+        seen = _next_status_here(container, after)
+        if seen is not None:
+            return _restarted(engine, container, 0 if seen[0] == "running" else 1, seen, " ".join(seen))
     command = restart_command(after=f"{after.shim_pid}:{after.generation}" if fast and after else None)
     result = _api(RESTART, engine, container, lambda: engine.exec_run(container.id, command, user="0"))
     output = result.output.decode(errors="replace").strip()
-    fields = output.split()  # "<state> <generation> <pid> <code> <supervisor pid>"
+    # "<state> <generation> <pid> <code> <supervisor pid>"
+    return _restarted(engine, container, result.exit_code, output.split(), output)
+
+
+def _restarted(
+    engine: Engine, container: ContainerDetails, code: int, fields: list[str], output: str
+) -> Optional[Supervised]:
+    """What restart.sh's answer (exit code, "<state> <generation> <pid> <code> <supervisor
+    pid>") says: the process that runs now, or the error."""
     known = len(fields) == 5
-    if result.exit_code == 0:
+    if code == 0:
         return Supervised(fields[4], fields[1]) if known else None
-    if result.exit_code == 1:
+    if code == 1:
         raise ExitedAtOnce(
             f"the process exited right after the restart ({f'exit code {fields[3]}' if known else output})",
             "fix the error shown in its log and save again",
@@ -144,6 +159,28 @@ def restart(
             container,
         )
     raise ActionError(f"restart {_name(container)}: {output or 'the supervisor did not answer'}")
+
+
+def _next_status_here(container: ContainerDetails, after: Supervised, timeout_s: float = 10.0) -> Optional[list[str]]:
+    """restart.sh's wait, from this kernel: the status fields (as restart.sh prints them) once
+    the supervisor left `after` behind; None when its file cannot be read from here, or the
+    wait ran out (the exec then says why)."""
+    path = next((e.split("=", 1)[1] for e in container.env if e.startswith(f"{settings.SUPERVISOR_STATUS.env}=")), None)
+    path = path or settings.SUPERVISOR_STATUS.default
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        text = local_process.read_file(container.pid, container.id, path)
+        if text is None:
+            return None
+        fields = text.split()  # "<supervisor pid> <generation> <state> <pid> <code>"
+        if len(fields) == 5:
+            shim_pid, generation, state, pid, code = fields
+            # Another supervisor (the container restarted) started its process anew: any counts.
+            moved = shim_pid != after.shim_pid or generation != after.generation
+            if moved and state != "stopping":
+                return [state, generation, pid, code, shim_pid]
+        time.sleep(0.005)
+    return None
 
 
 def restart_container(engine: Engine, container: ContainerDetails, timeout: float = 1.0) -> None:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from devenv.watch.supervisor import EXIT_MARKER, STATUS_FILE, parse_status, restart_command
+from devenv.watch.supervisor import EXIT_MARKER, RESTART, STATUS_FILE, parse_status, restart_command
 from tests.integration.test_watch_support import (
     app_url,
     exec_out,
@@ -145,10 +145,17 @@ def test_crash_keeps_the_container_and_a_restart_recovers(docker_client, busybox
     assert status(container)["state"] == "running"
 
 
-def _kill_events(docker_client, container_id: str, since: float) -> list[dict]:
+def _events(docker_client, container_id: str, since: float, action: str) -> list[dict]:
+    """The container's events whose action starts with `action`, from `since` on."""
     until = time.time() + 0.5
-    stream = docker_client.events(since=since, until=until, decode=True, filters={"container": container_id})
-    return [e for e in stream if e.get("Action", e.get("status")) == "kill"]
+    stream = docker_client.events(since=int(since), until=until, decode=True, filters={"container": container_id})
+    return [
+        e for e in stream if e.get("Action", "").startswith(action) and e.get("timeNano", 0) >= since * 1e9
+    ]
+
+
+def _kill_events(docker_client, container_id: str, since: float) -> list[dict]:
+    return _events(docker_client, container_id, since, "kill")
 
 
 def test_a_watch_restart_signals_the_supervisor_from_this_kernel(docker_client, busybox_image, proj, tmp_path):
@@ -166,13 +173,15 @@ def test_a_watch_restart_signals_the_supervisor_from_this_kernel(docker_client, 
     details = engine.inspect_container(container.id)
     assert details.pid > 0
     before = status(container)
-    since = time.time() - 1
+    since = time.time()
 
     (src / "content").write_text("v2\n")
     left = restart(engine, details, after=Supervised(before["shim_pid"], before["generation"]))
     served(url, "v2")
     assert left is not None and int(left.generation) == int(before["generation"]) + 1
     assert _kill_events(docker_client, container.id, since) == []
+    # ...and its wait for the next process read the status file from here: no exec either.
+    assert _events(docker_client, container.id, since, f"exec_start: /bin/sh {RESTART}") == []
 
     # A PID that is not this container's PID 1 (here: the test's own) is never signalled: the
     # engine's kill call goes instead, and the process restarts all the same.
@@ -205,8 +214,27 @@ def test_after_a_container_restart_the_watcher_signals_its_new_main_process(
     assert now.pid != first.pid  # inspected again: the cached PID is the old process's
 
     before = status(container)
-    since = time.time() - 1
+    since = time.time()
     (src / "content").write_text("v2\n")
     restart(finder.engine, now, after=Supervised(before["shim_pid"], before["generation"]))
     served(url, "v2")
     assert _kill_events(docker_client, container.id, since) == []
+
+
+def test_a_watch_restart_that_crashes_at_once_is_told_from_this_kernel_too(
+    docker_client, busybox_image, proj, tmp_path
+):
+    from devenv.engine.connect import connect
+    from devenv.watch.actions import ExitedAtOnce, Supervised, restart
+
+    src = tmp_path / "src"
+    write_app(src, "v1")
+    container = run_app(docker_client, busybox_image, proj, src)
+    served(app_url(container), "v1")
+    engine = connect()
+    details = engine.inspect_container(container.id)
+    before = status(container)
+    (src / "crash").write_text("")
+    with pytest.raises(ExitedAtOnce) as err:
+        restart(engine, details, after=Supervised(before["shim_pid"], before["generation"]))
+    assert "exit code 3" in err.value.message
