@@ -72,6 +72,8 @@ class RealFetch:
         for spec in includer.include_specs:
             if spec.stack:
                 ref, pinned = self._stack_ref(spec.stack, includer)
+                if pinned and spec.name in self.links:
+                    continue  # linked and pinned: runs from the checkout, the artifact is not needed
                 hit: Union[FetchedStack, DevenvError, None]
                 try:
                     hit = cached(pinned) if pinned else None
@@ -139,6 +141,12 @@ class RealFetch:
         self._look_ahead(includer)
         ref, pinned = self._stack_ref(stack, includer)
         identity = f"stack:{ref.name}"
+        if linked is not None and pinned:
+            # Run from the checkout; the lock keeps the released pin for `unlink` (a developer
+            # working on it offline has no registry to ask, and needs none).
+            self.stacks[spec.name] = (stack, str(ref), pinned)
+            self.included_roots.add(linked.resolve())
+            return Fetched(linked, "link", identity, f"link:{linked}", pinned)
         found = self.ahead.pop((includer.root, spec.name), None)
         if isinstance(found, DevenvError):
             raise found

@@ -70,3 +70,36 @@ def test_a_failure_is_raised_in_the_files_order(tmp_path: Path, monkeypatch: pyt
     own = load_project(product(tmp_path), explicit=True)
     with pytest.raises(RegistryNotFound, match=r"devenv.toml:\d+ include\.b: not found"):
         expand_with(own, RealFetch(own, refresh=True, use_lock=False))
+
+
+def test_a_linked_include_the_lock_pins_needs_no_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """b is linked to a checkout and pinned (as devenv.lock pins it): it runs from the checkout
+    and nothing asks the registry for it (a developer offline on b); a and c are fetched."""
+    from devenv.include.links import write_links
+    from devenv.registry.reference import resolve_image
+
+    stacks = {n: published(tmp_path, n) for n in NAMES}
+    asked: list[str] = []
+
+    def fetch(ref, where, *, pinned=None, environ=None):  # type: ignore[no-untyped-def]
+        asked.append(ref.repository)
+        return stacks[ref.repository]
+
+    def stack_ref(self, stack, includer):  # type: ignore[no-untyped-def]
+        ref = resolve_image(stack, "reg.team:5000")
+        return ref, stacks[ref.repository].digest  # each pinned, as by the lock
+
+    monkeypatch.setattr(stack_fetch, "fetch_stack", fetch)
+    monkeypatch.setattr(stack_fetch, "cached", lambda digest: None)  # none cached: the registry
+    monkeypatch.setattr(RealFetch, "_stack_ref", stack_ref)
+    root = product(tmp_path)
+    checkout = tmp_path / "b-checkout"
+    checkout.mkdir()
+    (checkout / "devenv.toml").write_text('[project]\nname = "b"\n[services.b]\nimage = "y"\ncommand = ["sleep", "1d"]\n')
+    write_links(root, {"b": checkout})
+    own = load_project(root, explicit=True)
+    fetcher = RealFetch(own)
+    project = expand_with(own, fetcher)
+    assert sorted(asked) == ["a", "c"]
+    assert project.service("b").image.endswith("/y:latest")  # the checkout's own devenv.toml
+    assert fetcher.stacks["b"][2] == stacks["b"].digest  # the released pin, kept for unlink
