@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import IN_CI
+from tests.integration.registry_helpers import PrivateRegistry, push, registry_addr
 from tests.integration.test_watch_support import remove_project, unique_project
 
 
@@ -30,3 +32,14 @@ def kustomize() -> list[str]:
     if IN_CI:
         pytest.fail(f"CI=true but {message}", pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture
+def busybox_registry(tmp_path, docker_client, busybox_image) -> Iterator[PrivateRegistry]:
+    """A private registry of the test's own, with the test busybox pushed as busybox:test."""
+    registry = PrivateRegistry(registry_addr(docker_client), tmp_path / "registry")
+    registry.root.mkdir()
+    registry.start()
+    push(docker_client, busybox_image, f"{registry.addr}/busybox:test")
+    yield registry
+    registry.stop()

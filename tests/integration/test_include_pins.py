@@ -14,19 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DevenvProject
-from tests.integration.registry_helpers import PrivateRegistry, push, registry_addr, remove_image
+from tests.integration.registry_helpers import push, remove_image
 
 pytestmark = pytest.mark.engine
-
-
-@pytest.fixture
-def reg(tmp_path, docker_client, busybox_image) -> Iterator[PrivateRegistry]:
-    registry = PrivateRegistry(registry_addr(docker_client), tmp_path / "registry")
-    registry.root.mkdir()
-    registry.start()
-    push(docker_client, busybox_image, f"{registry.addr}/busybox:test")
-    yield registry
-    registry.stop()
 
 
 @pytest.fixture
@@ -57,10 +47,10 @@ def ran(project: DevenvProject, service: str) -> str:
 
 
 def test_a_path_include_runs_the_digest_its_own_lock_pins_not_the_tags_newest(
-    marked_image, project, reg, tmp_path, docker_client
+    marked_image, project, busybox_registry, tmp_path, docker_client
 ) -> None:  # marked_image first: its images go after the project's containers
     p = project
-    repo = f"{reg.addr}/mailer-{p.name}"
+    repo = f"{busybox_registry.addr}/mailer-{p.name}"
     old = push(docker_client, marked_image("old"), f"{repo}:1")
     notify = tmp_path / "notify"
     notify.mkdir()
@@ -79,7 +69,7 @@ def test_a_path_include_runs_the_digest_its_own_lock_pins_not_the_tags_newest(
 path = "../notify"
 
 [services.web]
-image = "{reg.addr}/busybox:test"
+image = "{busybox_registry.addr}/busybox:test"
 command = ["sleep", "1d"]
 depends_on = ["mail"]
 """

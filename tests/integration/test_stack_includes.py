@@ -10,12 +10,11 @@ import json
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.registry_helpers import PrivateRegistry, push, registry_addr
+from tests.integration.registry_helpers import PrivateRegistry
 
 pytestmark = pytest.mark.engine
 
@@ -81,16 +80,6 @@ def git(*args: str, cwd: Path) -> str:
     return done.stdout.strip()
 
 
-@pytest.fixture
-def reg(tmp_path, docker_client, busybox_image) -> Iterator[PrivateRegistry]:
-    registry = PrivateRegistry(registry_addr(docker_client), tmp_path / "registry")
-    registry.root.mkdir()
-    registry.start()
-    push(docker_client, busybox_image, f"{registry.addr}/busybox:test")
-    yield registry
-    registry.stop()
-
-
 def stack_repo(project, folder: Path, toml: str, files: dict[str, str]) -> Path:
     """A committed project folder of its own, sharing the test's state folder."""
     folder.mkdir(parents=True)
@@ -136,15 +125,15 @@ def _left(project) -> list[str]:
 
 
 def test_publish_include_by_stack_lock_offline_moved_tag_and_altered_content(
-    project, reg, tmp_path, docker_client
+    project, busybox_registry, tmp_path, docker_client
 ) -> None:
     p = project
-    smtp = stack_repo(p, tmp_path / "smtp", SMTP.format(registry=reg.addr), {})
+    smtp = stack_repo(p, tmp_path / "smtp", SMTP.format(registry=busybox_registry.addr), {})
     publish(p, smtp, "1")
     notify = stack_repo(
         p,
         tmp_path / "notify",
-        NOTIFY.format(registry=reg.addr),
+        NOTIFY.format(registry=busybox_registry.addr),
         {
             "www/index.html": "notify v1\n",
             "deploy/prod.env": "MAIL_FROM=notify@prod\nSMTP_PASSWORD=prod-only-value\n",
@@ -152,9 +141,9 @@ def test_publish_include_by_stack_lock_offline_moved_tag_and_altered_content(
     )
     # notify includes the smtp stack: published with it pinned (transitively), not copied.
     done = publish(p, notify, "1.4")
-    assert done["reference"] == f"{reg.addr}/notify:1.4" and done["digest"].startswith("sha256:")
-    manifest = json.loads(_blob(reg, done["digest"]).read_bytes())
-    layer = _blob(reg, manifest["layers"][0]["digest"]).read_bytes()
+    assert done["reference"] == f"{busybox_registry.addr}/notify:1.4" and done["digest"].startswith("sha256:")
+    manifest = json.loads(_blob(busybox_registry, done["digest"]).read_bytes())
+    layer = _blob(busybox_registry, manifest["layers"][0]["digest"]).read_bytes()
     with tarfile.open(fileobj=io.BytesIO(layer)) as tar:
         shipped = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
     assert sorted(shipped) == ["deploy/prod.env", "devenv.lock", "devenv.toml"]  # no code, no .gitignore
@@ -162,7 +151,7 @@ def test_publish_include_by_stack_lock_offline_moved_tag_and_altered_content(
         shipped["deploy/prod.env"] == b"MAIL_FROM=notify@prod\nSMTP_PASSWORD=\n"
     )  # the secret's value left out
 
-    p.write(SHOP.format(registry=reg.addr))
+    p.write(SHOP.format(registry=busybox_registry.addr))
     (p.root / "prod.env").write_text("MAIL_FROM=shop@prod\n")
     missing = p.run("up", "-d")  # notify's secret has no local value yet: one line, nothing started
     assert missing.code == 1 and "include notify: no local value for secret key SMTP_PASSWORD" in missing.err
@@ -190,10 +179,10 @@ def test_publish_include_by_stack_lock_offline_moved_tag_and_altered_content(
 
     # The registry stopped: the pinned, cached stack and its images still start.
     p.ok("down")
-    reg.stop()
+    busybox_registry.stop()
     p.ok("up", "-d")
     assert p.ok("exec", "web", "--", "wget", "-qO-", "http://mail:8080/").out == "notify v1\n"
-    reg.start()
+    busybox_registry.start()
 
     # The tag moved (notify republished as 1.4): lock --check names the include, exit 6.
     (notify / "www" / "index.html").write_text("notify v2\n")
@@ -205,7 +194,7 @@ def test_publish_include_by_stack_lock_offline_moved_tag_and_altered_content(
     # Altered content in the registry, nothing cached: refused (exit 4), nothing started.
     p.ok("down")
     shutil.rmtree(p.state_dir / "cache" / "stacks")
-    stored = _blob(reg, manifest["layers"][0]["digest"])
+    stored = _blob(busybox_registry, manifest["layers"][0]["digest"])
     stored.write_bytes(stored.read_bytes().replace(b"notify@prod", b"notify@evil"))
     bad = p.run("up", "-d")
     assert bad.code == 4 and "does not match its digest" in bad.err, str(bad)
@@ -213,19 +202,19 @@ def test_publish_include_by_stack_lock_offline_moved_tag_and_altered_content(
     assert moved["digest"] != done["digest"]
 
 
-def _blob(reg: PrivateRegistry, digest: str) -> Path:
+def _blob(busybox_registry: PrivateRegistry, digest: str) -> Path:
     hexa = digest.split(":", 1)[1]
-    return reg.root / "data" / "docker" / "registry" / "v2" / "blobs" / "sha256" / hexa[:2] / hexa / "data"
+    return busybox_registry.root / "data" / "docker" / "registry" / "v2" / "blobs" / "sha256" / hexa[:2] / hexa / "data"
 
 
-def test_bad_stack_includes_are_one_line_and_start_nothing(project, reg) -> None:
+def test_bad_stack_includes_are_one_line_and_start_nothing(project, busybox_registry) -> None:
     p = project
-    p.write(f'registry = "{reg.addr}"\n\n[include.notify]\nstack = "busybox:test"\n')
+    p.write(f'registry = "{busybox_registry.addr}"\n\n[include.notify]\nstack = "busybox:test"\n')
     image = p.run("up", "-d")
     assert image.code == 1 and "is not a devenv stack" in image.err and "Traceback" not in image.err, str(
         image
     )
-    p.write(f'registry = "{reg.addr}"\n\n[include.notify]\nstack = "nothing-here:1"\n')
+    p.write(f'registry = "{busybox_registry.addr}"\n\n[include.notify]\nstack = "nothing-here:1"\n')
     missing = p.run("up", "-d")
     assert missing.code == 4 and "include.notify" in missing.err and "not found" in missing.err, str(missing)
     assert _left(p) == []
