@@ -6,8 +6,14 @@
 # Cached: the inputs (suite, variant, mirror, packages, this script) name a tag
 # (<suite>-<hash>); when the registry holds it, nothing is built.
 # Prints the reference pinned by digest, e.g. 127.0.0.1:5555/upstream/debian@sha256:…
-# Usage: bash scripts/debian-base.sh [REGISTRY]   (root, DOCKER_HOST set, the mmdebstrap package)
+# Usage: bash scripts/debian-base.sh [--wait] [REGISTRY]   (root, DOCKER_HOST set, mmdebstrap)
+# --wait: the engine and registry may not be up yet (the quick start starts them while this runs
+# beside the rest of its installs): bootstrap the root filesystem first, then wait for them (5 min
+# at most) to import and push it. A registry installed but not answering yet is waited for first,
+# so that a second run finds its cached image.
 set -euo pipefail
+wait_up=0
+[[ ${1:-} == --wait ]] && { wait_up=1; shift; }
 registry=${1:-${DEVENV_TEST_REGISTRY:-127.0.0.1:5555}}
 suite=${DEBIAN_SUITE:-bookworm}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -24,6 +30,19 @@ registry_digest() {  # the digest the registry holds for $repo:$1, or nothing
   curl -fsS -I -H "Accept: $manifest_types" "http://$registry/v2/$repo/manifests/$1" 2>/dev/null \
     | tr -d '\r' | awk 'tolower($1) == "docker-content-digest:" {print $2}' || true
 }
+
+registry_up() { curl -fsS -o /dev/null --max-time 2 "http://$registry/v2/" 2>/dev/null; }
+engine_up() { docker info >/dev/null 2>&1; }
+wait_for() {  # wait_for WHAT SECONDS: until the function WHAT succeeds, or say so and fail
+  local deadline=$((SECONDS + $2))
+  until "$1"; do
+    ((SECONDS < deadline)) || { log "gave up waiting for the ${1%_up} after $2 s"; return 1; }
+    sleep 0.2
+  done
+}
+if ((wait_up)) && ! registry_up && command -v docker-registry >/dev/null; then
+  wait_for registry_up 60
+fi
 
 digest=$(registry_digest "$tag")
 if [[ -n $digest ]]; then
@@ -61,6 +80,10 @@ APT
     --customize-hook="cp $work/apt.conf.d/* \"\$1\"/etc/apt/apt.conf.d/" \
     "$suite" "$work/rootfs.tar" \
     "deb $mirror $suite main" "deb $mirror $suite-updates main" "deb $security $suite-security main"
+  if ((wait_up)); then
+    wait_for engine_up 300
+    wait_for registry_up 300
+  fi
   log "importing into the engine as $registry/$repo:$tag"
   docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

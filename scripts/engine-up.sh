@@ -3,6 +3,7 @@
 # Idempotent: anything already answering is left alone.
 # Usage:  eval "$(bash scripts/engine-up.sh)"      (REGISTRY_AUTH=1 for htpasswd auth)
 # Only the two `export` lines go to stdout; everything else goes to stderr.
+# --env: only print them (where the engine and registry will answer), start nothing.
 set -euo pipefail
 
 ROOT=${DEVENV_ENGINE_ROOT:-/tmp/devenv-engine}
@@ -10,6 +11,8 @@ SOCK=unix://$ROOT/docker.sock
 REG_ADDR=${DEVENV_REGISTRY_ADDR:-127.0.0.1:5555}
 REG_USER=${REGISTRY_USER:-devenv}
 REG_PASS=${REGISTRY_PASS:-devenv}
+exports() { echo "export DOCKER_HOST=$SOCK"; echo "export DEVENV_TEST_REGISTRY=$REG_ADDR"; }
+[[ ${1:-} == --env ]] && { exports; exit 0; }
 mkdir -p "$ROOT/registry"
 log() { echo "engine-up: $*" >&2; }
 
@@ -67,5 +70,4 @@ YML
   wait_for registry_ok registry $! || { tail -20 "$ROOT/registry.log" >&2; exit 1; }
 fi
 
-echo "export DOCKER_HOST=$SOCK"
-echo "export DEVENV_TEST_REGISTRY=$REG_ADDR"
+exports

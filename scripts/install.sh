@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Install what devenv needs on a fresh Debian/Ubuntu machine (as root), then devenv itself.
 # With --test (scripts/test.sh passes it), also what only its test suite needs (its packages and
-# devenv's [test] extra: pytest, ruff, mypy, …). --system: only the system packages (apt);
-# --devenv: only devenv (pip) — the quick start runs them apart, bootstrapping the Debian base
-# image while pip installs.
+# devenv's [test] extra: pytest, ruff, mypy, …). --system [PKG...]: only the system packages
+# (apt), or only those named of them; --devenv: only devenv (pip). The quick start runs them
+# apart: mmdebstrap first, then the Debian base image bootstraps while the rest installs.
 # Nothing is installed twice: a second run checks and returns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-test_too=0 system=1 devenv=1
+test_too=0 system=1 devenv=1 only=""
 case ${1:-} in
   --test) test_too=1 ;;
-  --system) devenv=0 ;;
+  --system) devenv=0 only=" ${*:2} " ;;
   --devenv) system=0 ;;
   "") ;;
   *) echo "install.sh: unknown option $1 (--test, --system or --devenv)" >&2; exit 2 ;;
@@ -33,6 +33,7 @@ if ((system)) && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
   # the registry, mmdebstrap (the Debian base image) with gpg (it reads the archive keys with
   # it), curl (the scripts ask the engine and registry), git.
   for pkg in docker.io apparmor docker-registry mmdebstrap gpg curl git util-linux; do
+    [[ -z ${only// /} || $only == *" $pkg "* ]] || continue
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   # The test suite's: a static busybox (the offline test images); htpasswd (a registry with
@@ -48,7 +49,7 @@ if ((system)) && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     done
   fi
   # A venv needs Debian's python3-venv (ensurepip): devenv's own, and docker-compose's below.
-  if ((own_venv || test_too)) && ! python3 -c 'import ensurepip' 2>/dev/null; then
+  if [[ -z ${only// /} ]] && ((own_venv || test_too)) && ! python3 -c 'import ensurepip' 2>/dev/null; then
     missing+=(python3-venv)
   fi
   # Debian's python3 with devenv's dependencies: the tests run devenv as an unprivileged user
@@ -56,7 +57,8 @@ if ((system)) && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
   ((test_too)) && { /usr/bin/python3 -c "import click, docker, watchdog, platformdirs, pathspec, yaml" 2>/dev/null || missing_test+=(
     python3-click python3-docker python3-watchdog python3-platformdirs python3-pathspec python3-yaml); }
   if ((${#missing[@]} + ${#missing_test[@]})); then
-    apt-get update -qq
+    # Package lists fetched in the last hour (the quick start's first call) are not fetched again.
+    find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null | grep -q . || apt-get update -qq
     ((${#missing[@]} == 0)) || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     ((${#missing_test[@]} == 0)) || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_test[@]}" >/dev/null
   fi
