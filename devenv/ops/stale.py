@@ -21,8 +21,8 @@ def stale_instances(engine: EngineReads, project_name: Optional[str] = None) -> 
     """(project, instance) of `devenv test` instances whose owning devenv process is gone.
     Networks and volumes count too: a run killed before its first container leaves only those."""
     here = socket.gethostname()
-    owned = [L.OWNER_PID]
-    labelled = [(c.labels, c.instance) for c in engine.containers([L.PROJECT])]
+    owned = [L.OWNER_PID]  # only test instances carry it: every `up` asks, in a list this short
+    labelled = [(c.labels, c.instance) for c in engine.containers(owned)]
     labelled += [(n.labels, "") for n in engine.networks(owned)]
     labelled += [(v.labels, "") for v in engine.volumes(owned)]
     stale = set()
