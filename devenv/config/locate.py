@@ -86,7 +86,24 @@ def _inline_keys(rest: str, path: Key, number: int, lines: dict[Key, int]) -> No
             lines.setdefault((*path, *_split(match.group(1))), number)
 
 
+# A quoted string: its brackets are text, not structure.
+_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'")
+
+
 def _bracket_balance(line: str) -> int:
+    """Open minus closed brackets outside strings and comments; 0 for a table header."""
+    if not any(b in line for b in "[]{}"):  # most lines: nothing to count
+        return 0
+    plain = _QUOTED.sub("", line)
+    if '"' not in plain and "'" not in plain:  # every string closed on the line: count at C speed
+        code = plain.split("#", 1)[0]
+        balance = code.count("[") + code.count("{") - code.count("]") - code.count("}")
+        return 0 if balance and _HEADER.match(line) else balance
+    return _scanned_balance(line)
+
+
+def _scanned_balance(line: str) -> int:
+    """Character by character: a string left open runs to the end of the line."""
     balance = 0
     quote = ""
     escaped = False
