@@ -130,20 +130,31 @@ def container_spec(
         labels=labels,
         depends_on=service.depends_on,
     )
-    doc = _hash_document(spec, resolved.env_full_hash)
-    digest = _digest(doc)[:16]
+    whole, parts = _digests(_hash_document(spec, resolved.env_full_hash))
     return spec._replace(
         labels={
             **spec.labels,
-            L.CONFIG_HASH: digest,
-            L.CONFIG_PARTS: format_parts({k: _digest(v)[:8] for k, v in doc.items() if k != "v"}),
+            L.CONFIG_HASH: whole[:16],
+            L.CONFIG_PARTS: format_parts({k: v[:8] for k, v in parts.items() if k != "v"}),
             L.ENV_KEYS: ",".join(sorted(resolved.environment)),
         }
     )
 
 
-def _digest(doc: Any) -> str:
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+def _dumped(doc: Any) -> str:
+    return json.dumps(doc, sort_keys=True, default=str)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _digests(doc: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The digest of the whole document and of each of its parts, each part dumped once: the
+    whole's JSON is its parts' JSON joined as `json.dumps(sort_keys=True)` joins them."""
+    dumped = {key: _dumped(doc[key]) for key in sorted(doc)}
+    whole = "{" + ", ".join(f"{json.dumps(key)}: {text}" for key, text in dumped.items()) + "}"
+    return _sha256(whole), {key: _sha256(text) for key, text in dumped.items()}
 
 
 def _hash_document(spec: ContainerSpec, env_full_hash: str) -> dict[str, Any]:
