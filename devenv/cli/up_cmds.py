@@ -13,6 +13,7 @@ from devenv.cli.options import instance_option, profile_option, pull_option
 from devenv.cli.output import Output, stack_title
 from devenv.cli.progress import TransferProgress, progress_printer
 from devenv.ops.secrets import known_secret_values
+from devenv.ops.status import service_rows
 from devenv.ops.status import status as get_status
 from devenv.ops.up import UpOptions, service_envs
 from devenv.ops.up import up as run_up
@@ -138,7 +139,13 @@ def _print_summary(obj: AppContext, project: Project, choice: InstanceChoice, re
     what = "up to date" if result.plan.is_noop else f"{changed} change{'s' if changed != 1 else ''}"
     title = stack_title(project.name, choice.name, choice.source, choice.worktree)
     out.info(f"{title}: {what} in {result.seconds * 1000:.0f} ms")
-    for row in get_status(project, choice.name).services:
+    unchanged = result.unchanged
+    rows = (
+        service_rows(project, unchanged)
+        if unchanged is not None
+        else get_status(project, choice.name).services
+    )
+    for row in rows:
         if row.state == "not created":
             continue
         health = f" ({row.health})" if row.health else ""

@@ -7,6 +7,7 @@ many times what these cost. `StackStatus.to_dict` is the `status --json` documen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Optional
 
 from devenv.config.model import Project
@@ -188,6 +189,26 @@ def status(
     engine = engine or light()  # read-only: the lite client is enough
     everything = engine.containers(L.selector(project.name))  # one call: this instance and the others
     mine = [c for c in everything if c.instance == instance]
+    rows = service_rows(project, mine)
+    automatic = choose_instance(project)
+    return StackStatus(
+        project.name,
+        instance,
+        rows,
+        project_dir=str(project.root),
+        instance_source=automatic.source if instance == automatic.name else OPTION,
+        worktree=automatic.worktree,
+        created_from=other_folder(mine, project),
+        others=_others(everything, instance),
+        volumes=sorted(v.name for v in engine.volumes(L.selector(project.name, instance)))
+        if with_volumes
+        else [],
+    )
+
+
+def service_rows(project: Project, mine: Sequence[ContainerInfo]) -> list[ServiceStatus]:
+    """A row per service of the project, then per container of the instance (`mine`) that no
+    service names any more."""
     containers = {c.service: c for c in mine}
     rows = []
     for name in [*project.service_names, *sorted(set(containers) - set(project.service_names))]:
@@ -227,20 +248,7 @@ def status(
                 source=c.labels.get(L.INCLUDE_SOURCE) or origin[1],
             )
         )
-    automatic = choose_instance(project)
-    return StackStatus(
-        project.name,
-        instance,
-        rows,
-        project_dir=str(project.root),
-        instance_source=automatic.source if instance == automatic.name else OPTION,
-        worktree=automatic.worktree,
-        created_from=other_folder(mine, project),
-        others=_others(everything, instance),
-        volumes=sorted(v.name for v in engine.volumes(L.selector(project.name, instance)))
-        if with_volumes
-        else [],
-    )
+    return rows
 
 
 def _others(containers: list[ContainerInfo], instance: str) -> list[OtherInstance]:

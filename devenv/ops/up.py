@@ -21,7 +21,7 @@ from devenv.config.model import Project, Service
 from devenv.engine.connect import connect
 from devenv.engine.lite import lite_engine
 from devenv.engine.port import Engine, EngineReads, EngineStack
-from devenv.engine.records import ContainerSpec
+from devenv.engine.records import ContainerInfo, ContainerSpec
 from devenv.errors import DevenvError
 from devenv.ops.instance import ensure_own
 from devenv.ops.instance_lock import instance_lock
@@ -89,12 +89,21 @@ class UpOptions:
 
 
 class UpResult:
-    __slots__ = ("plan", "seconds", "secret_values", "specs", "warnings")
+    __slots__ = ("plan", "seconds", "secret_values", "specs", "unchanged", "warnings")
 
     def __init__(
-        self, plan: Plan, desired: Desired, warnings: list[str], secret_values: set[str], started: float
+        self,
+        plan: Plan,
+        desired: Desired,
+        warnings: list[str],
+        secret_values: set[str],
+        started: float,
+        unchanged: Optional[Sequence[ContainerInfo]] = None,
     ) -> None:
         self.plan = plan
+        # A no-op's containers as it read them, which are as they are now: what its summary
+        # shows without asking the engine again. None after any change.
+        self.unchanged = unchanged
         self.specs: list[ContainerSpec] = list(desired.specs)
         self.warnings = warnings
         self.secret_values = secret_values
@@ -142,8 +151,9 @@ def up(
             desired = _desired(project, services, options, resolution)
             the_plan = _plan(desired, observed, options)
             if the_plan.is_noop and not _unhealthy(observed) and not stale_instances(reads, project.name):
+                warnings = [*notes, *resolution.warnings]
                 return UpResult(
-                    the_plan, desired, [*notes, *resolution.warnings], resolution.secret_values, started
+                    the_plan, desired, warnings, resolution.secret_values, started, observed.infos
                 )
         if resolution is None:  # something to pull or build: docker-py's part
             full = engine or connect(verify=False)  # the reads above just talked to the engine

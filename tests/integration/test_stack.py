@@ -82,6 +82,14 @@ def test_noop_up_recreates_nothing_and_one_change_recreates_only_it(stack, regis
     again = stack.ok("up", "-d")
     assert "up to date" in again.err
     assert ids(stack) == before
+    # The no-op's table comes from the containers it read, not a second list: the same rows
+    # `status` shows (state, health, URL).
+    rows = {s["service"]: s for s in status_of(stack)["services"]}
+    shown = [line.split() for line in again.out.splitlines()]
+    assert sorted(shown) == sorted(
+        [name, row["state"], *([f"({row['health']})"] if row["health"] else []), *row["urls"]]
+        for name, row in rows.items()
+    )
     text = (stack.root / "devenv.toml").read_text().replace('"-h", "/app/www"]', '"-h", "/app/www", "-v"]')
     (stack.root / "devenv.toml").write_text(text)
     changed = stack.ok("up", "-d")
