@@ -14,28 +14,32 @@ shop=examples/shop
 steps=9 n=0 started=0
 now() { date +%s%N; }
 step() { n=$((n + 1)) started=$(now); echo "[$n/$steps] $*" >&2; }
-took() { local ms=$((($(now) - ${1:-$started}) / 1000000)); echo "[$n/$steps] ✔ $((ms / 1000)).$((ms % 1000 / 100)) s${2:-}" >&2; }
+took() { say_took $((($(now) - started) / 1000000)) "${1:-}"; }
+say_took() { echo "[$n/$steps] ✔ $(($1 / 1000)).$(($1 % 1000 / 100)) s$2" >&2; }
 # Work that runs beside the next steps (on a fresh machine two cores do what one would do in
-# turn): its output goes to a log, shown if it fails; a step waits for it and says how long it
-# took from its start. Stopped if the quick start stops first.
+# turn): its output goes to a log, shown if it fails; the step that waits for it says how long
+# it ran. Stopped if the quick start stops first.
 background=() logs=$(mktemp -d)
 trap 'for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
 beside() {  # beside LOG COMMAND...: start COMMAND in the background, output to LOG
   local log=$1; shift
-  "$@" >"$log" 2>&1 &
+  now >"$log.start"
+  ("$@" && now >"$log.end") >"$log" 2>&1 &
   background+=($!)
 }
-finish() {  # finish LOG: wait for the last background command; its log's last lines if it failed
+finish() {  # finish LOG [PATTERN]: wait for the last background command (its log's last lines
+  # if it failed, else the lines matching PATTERN), then say how long it ran
   local pid=${background[-1]} log=$1
   unset 'background[-1]'
   if ! wait "$pid"; then tail -20 "$log" >&2; exit 1; fi
+  [[ -z ${2:-} ]] || grep -h -- "$2" "$log" >&2 || true
+  say_took $((($(cat "$log.end") - $(cat "$log.start")) / 1000000)) " (it ran beside the steps before)"
 }
 
 # mmdebstrap first: the Debian base image bootstraps (~35 s on a fresh machine) while the rest of
 # the packages and devenv install and the engine starts.
 step "installing the system packages (apt; nothing when already installed): mmdebstrap first, then the rest while the Debian base image bootstraps beside them"
 bash scripts/install.sh --system mmdebstrap gpg
-base_started=$(now)
 eval "$(bash scripts/engine-up.sh --env)"   # where the engine and registry will answer
 beside "$logs/debian-base" bash scripts/debian-base.sh --wait "$DEVENV_TEST_REGISTRY"
 bash scripts/install.sh --system
@@ -48,7 +52,6 @@ bash scripts/install.sh --devenv
 took
 step "bootstrapping the Debian base image (mmdebstrap; cached in the registry)"
 finish "$logs/debian-base"
-took "$base_started" " (from its start)"
 
 # This machine's registry is private to it, so the checkout in hand is the team's default
 # branch: its builds get the `latest` tags the example's services use.
@@ -60,7 +63,6 @@ export DEVENV_DEFAULT_BRANCH=$branch
 # starts from python). Progress on stderr; the references printed on stdout are not for the new hire.
 step "building catalog images: base, then python (postgres beside it)"
 devenv images build base --push >/dev/null
-pg_started=$(now)
 beside "$logs/postgres" devenv images build postgres --push
 devenv images build python --push >/dev/null
 took
@@ -73,9 +75,7 @@ step "publishing examples/notify to the team registry (notify:latest; postgres s
 bash scripts/release-notify.sh >/dev/null
 took
 step "building the postgres catalog image"
-finish "$logs/postgres"
-grep -h '✔' "$logs/postgres" >&2 || true
-took "$pg_started" " (from its start)"
+finish "$logs/postgres" '✔'
 
 # The Secret's local values: written once (the database keeps the password it was made with).
 fresh=0
