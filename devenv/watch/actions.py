@@ -165,8 +165,7 @@ def _next_status_here(container: ContainerDetails, after: Supervised, timeout_s:
     """restart.sh's wait, from this kernel: the status fields (as restart.sh prints them) once
     the supervisor left `after` behind; None when its file cannot be read from here, or the
     wait ran out (the exec then says why)."""
-    path = next((e.split("=", 1)[1] for e in container.env if e.startswith(f"{settings.SUPERVISOR_STATUS.env}=")), None)
-    path = path or settings.SUPERVISOR_STATUS.default
+    path = settings.SUPERVISOR_STATUS.get(dict(e.partition("=")[::2] for e in container.env))
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         text = local_process.read_file(container.pid, container.id, path)
