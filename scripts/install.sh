@@ -7,10 +7,10 @@
 # Nothing is installed twice: a second run checks and returns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-test_too=0 system=1 devenv=1 only=""
+test_too=0 system=1 devenv=1 only=""  # only: " PKG PKG " of --system, "" for every package
 case ${1:-} in
   --test) test_too=1 ;;
-  --system) devenv=0 only=" ${*:2} " ;;
+  --system) devenv=0; (($# == 1)) || only=" ${*:2} " ;;
   --devenv) system=0 ;;
   "") ;;
   *) echo "install.sh: unknown option $1 (--test, --system or --devenv)" >&2; exit 2 ;;
@@ -33,7 +33,7 @@ if ((system)) && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
   # the registry, mmdebstrap (the Debian base image) with gpg (it reads the archive keys with
   # it), curl (the scripts ask the engine and registry), git.
   for pkg in docker.io apparmor docker-registry mmdebstrap gpg curl git util-linux; do
-    [[ -z ${only// /} || $only == *" $pkg "* ]] || continue
+    [[ -z $only || $only == *" $pkg "* ]] || continue
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   # The test suite's: a static busybox (the offline test images); htpasswd (a registry with
@@ -49,7 +49,7 @@ if ((system)) && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     done
   fi
   # A venv needs Debian's python3-venv (ensurepip): devenv's own, and docker-compose's below.
-  if [[ -z ${only// /} ]] && ((own_venv || test_too)) && ! python3 -c 'import ensurepip' 2>/dev/null; then
+  if [[ -z $only ]] && ((own_venv || test_too)) && ! python3 -c 'import ensurepip' 2>/dev/null; then
     missing+=(python3-venv)
   fi
   # Debian's python3 with devenv's dependencies: the tests run devenv as an unprivileged user

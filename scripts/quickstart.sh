@@ -14,8 +14,8 @@ shop=examples/shop
 steps=9 n=0 started=0
 now() { date +%s%N; }
 step() { n=$((n + 1)) started=$(now); echo "[$n/$steps] $*" >&2; }
-took() { say_took $((($(now) - started) / 1000000)) "${1:-}"; }
-say_took() { echo "[$n/$steps] ✔ $(($1 / 1000)).$(($1 % 1000 / 100)) s$2" >&2; }
+took() { say_took $((($(now) - started) / 1000000)); }
+say_took() { echo "[$n/$steps] ✔ $(($1 / 1000)).$(($1 % 1000 / 100)) s${2:-}" >&2; }  # say_took MS [NOTE]
 # Work that runs beside the next steps (on a fresh machine two cores do what one would do in
 # turn): its output goes to a log, shown if it fails; the step that waits for it says how long
 # it ran. Stopped if the quick start stops first.
