@@ -68,7 +68,7 @@ def measure(
 ) -> dict[str, Any]:
     """Alternate `rounds` devenv saves and `rounds` docker restarts; medians per stage."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from devenv.config.loader import load_project
+    from devenv.config.load import load_project
     from devenv.engine.connect import connect
     from devenv.ops.watch import watch
     from devenv.watch import debounce, loop

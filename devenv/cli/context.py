@@ -41,7 +41,7 @@ class AppContext:
         # Not at import: `devenv --help` loads neither the config layer nor pathlib.
         from pathlib import Path
 
-        from devenv.config.loader import load_project
+        from devenv.config.load import load_project
 
         return load_project(self.project_dir or Path.cwd(), explicit=self.project_dir is not None)
 

@@ -25,7 +25,7 @@ def publish(app: AppContext, tags: tuple[str, ...], as_json: bool) -> None:
     secrets file, secret values, anything .gitignore names."""
     from pathlib import Path
 
-    from devenv.config.loader import load_project
+    from devenv.config.load import load_project
     from devenv.ops.publish import publish as run_publish
 
     app.acting_project("containers")  # it builds images: the project's grants are checked as for up

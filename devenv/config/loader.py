@@ -13,6 +13,8 @@ from typing import Any, Optional, Union
 
 from devenv.config import bounded, checks, model
 from devenv.config import toml as tomllib
+from devenv.config.find import shown as _shown
+from devenv.config.host_facts import HostFacts
 from devenv.config.includes import IncludeSpec
 from devenv.config.locate import dotted, line_of
 from devenv.config.order import CycleError, dependency_order, shown_cycle
@@ -29,48 +31,17 @@ from devenv.config.watch_actions import (
     runs_supervised,
 )
 from devenv.errors import ConfigError
-from devenv.paths import resolved
 
-CONFIG_NAME = "devenv.toml"
 _GLOB = re.compile(r"[*?\[]")
 
 
-def find_config(start: Path, explicit: bool = False) -> Path:
-    """`start/devenv.toml`, or (unless `explicit`) the nearest one in a parent folder."""
-    start = resolved(start, "project folder")
-    candidates = [start] if explicit else [start, *start.parents]
-    for folder in candidates:
-        path = folder / CONFIG_NAME
-        try:
-            if path.is_file():
-                return path
-        except PermissionError:
-            raise ConfigError(
-                f"cannot read {path}: permission denied",
-                "check the folder's permissions (or use --project-dir)",
-            ) from None
-    where = str(start) if explicit else f"{start} or any parent folder"
-    raise ConfigError(
-        f"no {CONFIG_NAME} in {where}",
-        "run `devenv init` to write one, or pass --project-dir to the folder that has it",
-    )
-
-
-def load_project(start: Path, explicit: bool = False) -> model.Project:
-    path = find_config(start, explicit)
-    try:
-        text = bounded.read_text(path, _shown(path))
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(
-            f"{_shown(path)}: cannot read: {err}", "check the file's permissions and encoding"
-        ) from None
-    return parse_project(text, path)
-
-
-def parse_project(text: str, path: Path, host_paths: bool = True) -> model.Project:
+def parse_project(
+    text: str, path: Path, host_paths: bool = True, facts: Optional[HostFacts] = None
+) -> model.Project:
     """Parse and validate the text of `path`; every problem is one ConfigError with file:line key.
     `host_paths=False` skips what depends on this machine (build contexts and data paths that
-    exist): `init` checks a file it just wrote from a source whose folders may come later."""
+    exist): `init` checks a file it just wrote from a source whose folders may come later.
+    `facts`: notes what the file system answered on the way (`config.project_cache` keeps them)."""
     try:
         raw = bounded.toml_loads(text, _shown(path))  # size and nesting bounded: one line past them
     except tomllib.TOMLDecodeError as err:
@@ -82,7 +53,7 @@ def parse_project(text: str, path: Path, host_paths: bool = True) -> model.Proje
         raise _error(path, text, err.where, err.message) from None
     except checks.Problem as err:
         raise _error(path, text, err.where, err.message, err.hint) from None
-    return _Builder(path, text, data, host_paths).build()
+    return _Builder(path, text, data, host_paths, facts or HostFacts()).build()
 
 
 def _syntax_message(path: Path, text: str, err: Exception) -> str:
@@ -96,13 +67,6 @@ def _syntax_message(path: Path, text: str, err: Exception) -> str:
         last = max(1, len(text.splitlines()))
         return f"{_shown(path)}:{last}: invalid TOML: {reason} (at the end of the file)"
     return f"{_shown(path)}: invalid TOML: {message}"
-
-
-def _shown(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
 
 
 def _error(
@@ -131,19 +95,20 @@ class _Builder:
     """Turns validated plain data into the frozen model: the declarations fill each record
     (`Record.build`); this computes the custom keys' fields and checks what spans several keys."""
 
-    def __init__(self, path: Path, text: str, data: dict[str, Any], host_paths: bool = True):
+    def __init__(self, path: Path, text: str, data: dict[str, Any], host_paths: bool, facts: HostFacts):
         self.host_paths = host_paths
         self.path = path
         self.text = text
         self.data = data
-        self.root = path.parent.resolve()
+        self.facts = facts  # every question to the file system goes through it
+        self.root = facts.resolve(path.parent)
 
     def fail(self, where: Sequence[Union[str, int]], message: str, hint: Optional[str] = None) -> ConfigError:
         return _error(self.path, self.text, where, message, hint)
 
     def resolved(self, where: Sequence[Union[str, int]], path: Path) -> Path:
         try:
-            return resolved(path, "path")
+            return self.facts.resolve(path)
         except ConfigError as err:
             raise self.fail(where, err.message, err.hint) from None
 
@@ -160,7 +125,7 @@ class _Builder:
             name=project["name"] or _folder_name(self.root),
             stop_timeout_s=stop_timeout,
             root=self.root,
-            config_file=self.path.resolve(),
+            config_file=self.facts.resolve(self.path),
             services=services,
             volumes=self.table("volumes", ()),
             env=self.env(),
@@ -234,14 +199,14 @@ class _Builder:
     def code_source(self, where: list[Any], source: str) -> str:
         """`code.source`: a folder of the project (a mount outside it would be `data`)."""
         rel = _project_rel(source)
-        folder = (self.root / rel).resolve()
-        if os.path.isabs(source) or not folder.is_relative_to(self.root.resolve()):
+        folder = self.resolved([*where, "code", "source"], self.root / rel)
+        if os.path.isabs(source) or not folder.is_relative_to(self.root):
             raise self.fail(
                 [*where, "code", "source"],
                 f'code folder "{source}" is outside the project',
                 "give a folder relative to devenv.toml (mount other host folders as `data`)",
             )
-        if not folder.is_dir():
+        if not self.facts.is_dir(folder):
             raise self.fail(
                 [*where, "code", "source"],
                 f'code folder "{source}" does not exist ({folder})',
@@ -255,7 +220,7 @@ class _Builder:
         if isinstance(raw, str):
             raw = BUILD.check({"context": raw})
         context = self.resolved([*where, "build", "context"], self.root / raw["context"])
-        if self.host_paths and not context.is_dir():
+        if self.host_paths and not self.facts.is_dir(context):
             raise self.fail(
                 [*where, "build", "context"],
                 f'folder "{raw["context"]}" does not exist',
@@ -264,11 +229,11 @@ class _Builder:
         return BUILD.build(raw, context=context)
 
     def data_mount(self, where: list[Any], index: int, raw: dict[str, Any]) -> model.DataMount:
-        source = Path(os.path.expanduser(raw["source"]))
+        source = Path(self.facts.expanduser(raw["source"]))
         if not source.is_absolute():
             source = self.root / source
         source = self.resolved([*where, "data", index, "source"], source)
-        if self.host_paths and not source.exists():
+        if self.host_paths and not self.facts.exists(source):
             raise self.fail(
                 [*where, "data", index, "source"],
                 f'data path "{raw["source"]}" does not exist ({source})',

@@ -99,7 +99,8 @@ class RealFetch:
             self.ahead[(includer.root, name)] = future.result()
 
     def load(self, folder: Path) -> Project:
-        from devenv.config.loader import load_project, parse_project
+        from devenv.config.load import load_project
+        from devenv.config.loader import parse_project
 
         images = self.released.get(folder)
         if images is None:

@@ -16,7 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, NamedTuple, Optional
 
-from devenv.config.loader import find_config, load_project
+from devenv.config.find import find_config
+from devenv.config.load import load_project
 from devenv.config.model import Project
 from devenv.engine import labels as L
 from devenv.engine.connect import connect

@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable
 from typing import Literal, NamedTuple, Optional
 
-from devenv.config.loader import CONFIG_NAME
+from devenv.config.find import CONFIG_NAME
 from devenv.config.model import Project
 from devenv.engine import labels as L
 from devenv.engine.records import ContainerInfo

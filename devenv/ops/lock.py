@@ -61,7 +61,7 @@ def resolved_afresh(project: Project) -> Afresh:
     includes and its images) — and their pins."""
     if not project.include_specs:
         return Afresh(project, {})
-    from devenv.config.loader import load_project
+    from devenv.config.load import load_project
     from devenv.include.expand import RealFetch, expand_with
 
     own = load_project(project.root, explicit=True) if project.includes else project

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, NamedTuple, Optional, Union
 
 from devenv.config import bounded
-from devenv.config import toml as tomllib
 from devenv.errors import ConfigError
 from devenv.fsutil import atomic_write
 
@@ -93,6 +92,8 @@ class LockFile:
             text = bounded.read_text(path, path.name)
         except FileNotFoundError:
             return None
+        from devenv.config import toml as tomllib  # the parser: only for a project that has a lock
+
         try:
             data = bounded.toml_loads(text, path.name)
         except tomllib.TOMLDecodeError as err:

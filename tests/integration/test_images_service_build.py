@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.images.service_build import build_service_image, service_image_tag
 from tests.conftest import harness_run_options
 from tests.integration.registry_helpers import remove_image

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.errors import ConfigError
 from devenv.images.dockerfile import FromLine, base_arg_change, outside_bases
 from devenv.images.service_build import check_from_used

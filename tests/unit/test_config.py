@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from devenv.config.loader import find_config, load_project, parse_project
+from devenv.config.find import find_config
+from devenv.config.load import load_project
+from devenv.config.loader import parse_project
 from devenv.errors import ConfigError
 
 

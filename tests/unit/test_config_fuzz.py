@@ -16,7 +16,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devenv.config.loader import load_project, parse_project
+from devenv.config.load import load_project
+from devenv.config.loader import parse_project
 from devenv.errors import ConfigError
 
 EXAMPLES = int(os.environ.get("DEVENV_FUZZ_EXAMPLES", "300"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.convert import convert_compose, convert_devcontainer
 from devenv.envvars import service_env
 from devenv.errors import ConfigError

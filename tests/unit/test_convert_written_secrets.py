@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.convert import convert_compose, write_local_secrets
 from devenv.convert.compose_secrets import SECRETS_FILE
 from devenv.envvars import service_env

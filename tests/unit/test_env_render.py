@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from devenv import reads
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.config.model import RenderSource
 from devenv.envvars.sources import load_prod
 from devenv.errors import ConfigError, UntrustedError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.export import export_compose
 from devenv.include.expand import expand
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.envvars import resolve_env, service_env
 from devenv.envvars.sources import load_prod
 from devenv.export import export_k8s

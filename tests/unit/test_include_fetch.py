@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.errors import RegistryNotFound
 from devenv.include.expand import RealFetch, expand_with
 from devenv.registry import stack_fetch

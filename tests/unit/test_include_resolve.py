@@ -9,7 +9,8 @@ from typing import Optional
 import pytest
 
 from devenv.config.includes import IncludeSpec
-from devenv.config.loader import load_project, parse_project
+from devenv.config.load import load_project
+from devenv.config.loader import parse_project
 from devenv.config.model import Project
 from devenv.errors import ConfigError
 from devenv.include.expand import expand

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.errors import ConfigError
 from devenv.ops.publish import collect_files
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.errors import DevenvError
 from devenv.ops import secrets as ops_secrets
 from devenv.reconcile.resolve import resolve_envs

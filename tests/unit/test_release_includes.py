@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.images.release import plan_releases
 from devenv.include.expand import expand
 

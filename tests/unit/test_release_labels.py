@@ -8,7 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.images.release import labels_for, plan_releases
 
 

@@ -12,7 +12,7 @@ from typing import Any, Optional
 import pytest
 
 import devenv.reconcile.resolve as resolve
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.errors import ConfigError
 
 PROJECT = """\

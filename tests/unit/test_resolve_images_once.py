@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.engine.records import ImageInfo
 from devenv.reconcile.resolve import local_services, resolve_envs
 

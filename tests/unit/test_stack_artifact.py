@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.config.model import EnvSpec
 from devenv.errors import ConfigError, ExitCode
 from devenv.include.expand import expand

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from devenv import reads
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.envvars import resolve_env
 from devenv.errors import DevenvError, ExitCode, UntrustedError
 from devenv.ops.trust import assess, require, trust, untrust

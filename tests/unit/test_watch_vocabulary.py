@@ -11,7 +11,7 @@ from typing import Optional, get_args
 import pytest
 
 from devenv.config import watch_actions as W
-from devenv.config.loader import load_project
+from devenv.config.load import load_project
 from devenv.config.reference import json_schema
 from devenv.reconcile.desired import ResolvedService, container_spec
 from devenv.watch.loop import WatchLoop
