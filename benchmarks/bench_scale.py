@@ -18,7 +18,8 @@ The peers, doing the same work:
 - raw: what a person scripts: per dependency level, one `docker run -d --init --health-*` after
   the other, then `docker inspect` of that level's containers every 100 ms until all are
   healthy, then the next level; `docker ps` for the no-op; `docker stop -t 1` and `docker rm` of
-  all in one call each, then `docker network rm`, for `down`. `raw_par` runs a level's `docker
+  all in one call each, then `docker network rm` (asked again while Docker still releases the
+  endpoints, as devenv does), for `down`. `raw_par` runs a level's `docker
   run`s all at once (`&` … `wait`), a reference for what parallel creation can reach.
 - compose: `up -d` (`depends_on: condition: service_healthy`, which 1.29 honours; it has no
   `--wait`), `up -d`, `ps`, `down -t 1`.
@@ -173,14 +174,22 @@ class Raw:
     def ps(self) -> str:
         return f"docker ps -a --filter label=bench={self.prefix} >/dev/null"
 
+    def network_rm(self) -> str:
+        """`docker network rm`, asked again while Docker still releases the endpoints of the
+        containers just removed ("has active endpoints", for a moment after `docker rm`
+        answers), as devenv's `down` does and as a script must: else the network stays, and
+        every later `docker network create` of the name fails. 10 s at most."""
+        return (
+            f"n=0; until docker network rm {self.prefix} >/dev/null 2>&1; do "
+            f"n=$((n+1)); if [ $n -ge 100 ]; then docker network rm {self.prefix} >/dev/null && break; exit 1; fi; "
+            "sleep 0.1; done"
+        )
+
     def force_down(self) -> str:
-        return f"docker rm -f {self.names}; docker network rm {self.prefix}"
+        return f"docker rm -f {self.names}; if docker network inspect {self.prefix} >/dev/null 2>&1; then {self.network_rm()}; fi"
 
     def down(self) -> str:
-        return (
-            f"docker stop -t 1 {self.names} >/dev/null; docker rm {self.names} >/dev/null; "
-            f"docker network rm {self.prefix} >/dev/null"
-        )
+        return f"docker stop -t 1 {self.names} >/dev/null; docker rm {self.names} >/dev/null; {self.network_rm()}"
 
 
 def all_healthy(name_filter: str, count: int, health_count: int) -> str:
