@@ -79,16 +79,23 @@ def down(
         "networks": result.networks,
         "volumes": result.volumes,
         "kept_volumes": result.kept_volumes,
+        "left_networks": result.left_networks,
     }
     if as_json:
         out.data("down", {"project": project.name, "instances": targets, **removed})
         return
-    if not (removed["containers"] or removed["networks"] or removed["volumes"]) and not all_stale:
+    if not any(removed[k] for k in ("containers", "networks", "volumes", "left_networks")) and not all_stale:
         out.info(f"{project.name} ({targets[0]}): nothing to remove")
     if removed["volumes"]:
         out.info("removed volumes: " + ", ".join(removed["volumes"]))
     if removed["kept_volumes"] and not all_stale:  # --all-stale named each instance's command
         out.info("kept volumes (remove with --volumes): " + ", ".join(removed["kept_volumes"]))
+    for network in result.left_networks:
+        out.warn(
+            f"network {network} is left: Docker still counts an endpoint on it though no container is "
+            "attached (its fault after many removals at once); the next `devenv up` reuses it, and "
+            "restarting the Docker daemon frees it"
+        )
 
 
 @click.command(short_help=SHORT_HELP["status"])

@@ -206,6 +206,9 @@ class DockerEngine:
     def remove_network(self, network_id: str) -> None:
         self._do("removing the network", lambda: self.api.remove_network(network_id))
 
+    def network_containers(self, network_id: str) -> list[str]:
+        return records.attached_names(self._do("inspecting the network", lambda: self.api.inspect_network(network_id)))
+
     def remove_volume(self, name: str) -> None:
         self._do(f"removing volume {name}", lambda: self.api.remove_volume(name))
 

@@ -223,6 +223,11 @@ class LiteEngine:
         with translated("removing the network"):
             self._call("DELETE", f"/networks/{self._quoted(network_id)}")
 
+    def network_containers(self, network_id: str) -> list[str]:
+        with translated("inspecting the network"):
+            raw = self._call("GET", f"/networks/{self._quoted(network_id)}")
+        return records.attached_names(raw)
+
     def remove_volume(self, name: str) -> None:
         with translated(f"removing volume {name}"):
             self._call("DELETE", f"/volumes/{self._quoted(name)}")

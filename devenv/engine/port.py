@@ -104,6 +104,10 @@ class EngineTeardown(EngineReads, Protocol):
 
     def remove_network(self, network_id: str) -> None: ...
 
+    def network_containers(self, network_id: str) -> list[str]:
+        """The names of the containers the engine lists as attached to the network."""
+        ...
+
     def remove_volume(self, name: str) -> None: ...
 
 

@@ -196,6 +196,12 @@ def network_list(raw: list[JSON], selector: Sequence[str]) -> list[NetworkInfo]:
     return [network_info(n) for n in raw if L.carries(n.get("Labels"), selector)]
 
 
+def attached_names(raw: Optional[JSON]) -> list[str]:
+    """A network inspect's containers, by name (Docker and Podman both key them by ID)."""
+    found = (raw or {}).get("Containers") or {}
+    return sorted(str(c.get("Name") or key) for key, c in found.items())
+
+
 def volume_list(raw: Optional[JSON], selector: Sequence[str]) -> list[VolumeInfo]:
     found = (raw or {}).get("Volumes") or []
     return [volume_info(v) for v in found if L.carries(v.get("Labels"), selector)]

@@ -10,7 +10,7 @@ lite client does it all, without loading docker-py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Optional
 
 from devenv.config.model import Project
@@ -31,13 +31,19 @@ class DownResult:
     A plain class: `down` is the one command of its path that would load `dataclasses` (and
     compile its methods) for it."""
 
-    def __init__(self, plan: Optional[Plan] = None, observed: Optional[Snapshot] = None) -> None:
+    def __init__(
+        self, plan: Optional[Plan] = None, observed: Optional[Snapshot] = None, left_networks: Sequence[str] = ()
+    ) -> None:
         self.plan = plan or Plan((), ())
         steps = self.plan.steps()
         removed = {a.id for a in steps if a.target == CONTAINER and a.kind == REMOVE}
         infos = observed.infos if observed is not None else ()
         self.containers: list[str] = sorted(c.name for c in infos if c.id in removed)
-        self.networks: list[str] = [a.name for a in steps if a.target == NETWORK and a.kind == REMOVE]
+        self.networks: list[str] = [
+            a.name for a in steps if a.target == NETWORK and a.kind == REMOVE and a.name not in left_networks
+        ]
+        # Planned for removal, kept by Docker: it holds an endpoint of a container long gone.
+        self.left_networks: list[str] = list(left_networks)
         self.volumes: list[str] = [a.name for a in steps if a.target == VOLUME and a.kind == REMOVE]
         self.kept_volumes: list[str] = [a.name for a in steps if a.target == VOLUME and a.kind == KEEP]
 
@@ -46,6 +52,7 @@ class DownResult:
         self.networks += other.networks
         self.volumes += other.volumes
         self.kept_volumes += other.kept_volumes
+        self.left_networks += other.left_networks
 
 
 def down(
@@ -97,5 +104,5 @@ def remove_instance(
     if observed is None:
         observed = observe(engine, project_name, instance, every_volume=False)
     the_plan = teardown_plan(observed, volumes=volumes)
-    apply_teardown(engine, the_plan, lambda service: timeouts.get(service, default_timeout), progress)
-    return DownResult(the_plan, observed)
+    left = apply_teardown(engine, the_plan, lambda service: timeouts.get(service, default_timeout), progress)
+    return DownResult(the_plan, observed, left)

@@ -44,37 +44,54 @@ def apply_teardown(
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = lambda s: interruptible_sleep(s, "removing the network"),
-) -> None:
-    """Containers in parallel, then networks, then the volumes the plan removes."""
+) -> list[str]:
+    """Containers in parallel, then networks, then the volumes the plan removes. Returns the
+    networks left behind because Docker holds an endpoint no container has (`remove_network`)."""
     _remove_all(engine, [a for a in plan.removals if a.target == CONTAINER], timeout_of, progress)
+    left = []
     for action in plan.network:
         if action.kind == REMOVE and action.target == NETWORK:
-            remove_network(engine, action.id or action.name, clock=clock, sleep=sleep)
-            progress(action.name, "network removed")
+            if remove_network(engine, action.id or action.name, action.name, clock=clock, sleep=sleep):
+                progress(action.name, "network removed")
+            else:
+                left.append(action.name)
     for action in plan.volumes:
         if action.kind == REMOVE and action.target == VOLUME:
             engine.remove_volume(action.name)
             progress(action.name, "volume removed")
+    return left
 
 
 def remove_network(
     engine: EngineTeardown,
     network: str,
+    name: str,
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = lambda s: interruptible_sleep(s, "removing the network"),
-) -> None:
-    """Remove `network`; while the engine still holds endpoints of containers just removed,
-    ask again (an endpoint that stays, e.g. a container attached by hand, fails after
-    ENDPOINTS_GONE_S with the engine's message)."""
+) -> bool:
+    """Remove `network` (shown as `name`); while the engine still holds endpoints of containers
+    just removed, ask again, for ENDPOINTS_GONE_S at most. Then: a container still attached (one
+    attached by hand) is an error naming it; none at all is Docker's own fault — it can keep an
+    endpoint of a container long gone after many removals at once, until the daemon restarts —
+    and the network is left (False): everything else is gone, and the next `up` reuses it."""
     deadline = clock() + ENDPOINTS_GONE_S
     while True:
         try:
             engine.remove_network(network)
-            return
+            return True
         except EngineError as err:
-            if "active endpoints" not in err.message or clock() >= deadline:
+            if "active endpoints" not in err.message:
                 raise
+            if clock() >= deadline:
+                attached = engine.network_containers(network)
+                if attached:
+                    raise EngineError(
+                        f"network {name} still has containers devenv did not create attached: {', '.join(attached)}",
+                        f"detach them (`docker network disconnect {name} CONTAINER`) or remove them, "
+                        "then run `devenv down` again",
+                    ) from None
+                return False
         sleep(POLL_S)
 
 

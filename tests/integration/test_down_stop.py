@@ -82,3 +82,42 @@ def test_down_waits_the_services_own_timeout_with_its_stop_signal(
     # granted: the project's 1 s would have SIGKILLed it before it wrote "clean".
     assert _shutdown_note(docker_client, volume, graceful_image) == "clean"
     docker_client.volumes.get(volume).remove()
+
+
+def test_a_container_attached_by_hand_keeps_the_network_and_is_named(
+    project, docker_client, busybox_image
+) -> None:
+    """`down` removes devenv's containers, then cannot remove the network while a container it
+    did not create is attached: it says which one and how to detach it (exit 3), touches it not,
+    and the next `down` finishes once it is gone."""
+    project.write(
+        f"""
+        [services.worker]
+        image = "{busybox_image}"
+        command = ["sleep", "3600"]
+        """
+    )
+    project.ok("up", "-d")
+    network = f"{project.name}-default"
+    debug = docker_client.containers.run(
+        busybox_image,
+        ["sleep", "3600"],
+        name=f"{project.name}-debug",
+        network=network,
+        detach=True,
+        **harness_run_options(docker_client),
+    )
+    try:
+        result = project.run("down")
+        assert result.code == 3, str(result)
+        assert f"network {network} still has containers devenv did not create attached: {debug.name}" in result.err
+        assert f"docker network disconnect {network} CONTAINER" in result.err
+        assert "Traceback" not in result.err
+        debug.reload()
+        assert debug.status == "running"  # not devenv's: untouched
+        assert not docker_client.containers.list(all=True, filters={"label": f"dev.devenv.project={project.name}"})
+        assert docker_client.networks.list(names=[network])
+    finally:
+        debug.remove(force=True)
+    project.ok("down")
+    assert not docker_client.networks.list(names=[network])

@@ -1,14 +1,16 @@
 """`down`'s network removal: Docker lets go of a removed container's endpoint a moment after the
 removal answers, so a network emptied by many removals at once may still have "active
-endpoints"; devenv asks again until they are gone, and gives the engine's error for one that
-stays. A stand-in engine and an injected clock (no sleeping)."""
+endpoints"; devenv asks again until they are gone. One that stays is a container attached by
+hand (an error naming it) or, with none attached, Docker's own stale endpoint (the network is
+left, said, and the rest of `down` still done). A stand-in engine and an injected clock."""
 
 from __future__ import annotations
 
 import pytest
 
 from devenv.errors import EngineError
-from devenv.reconcile.plan import NETWORK, REMOVE, Action, Plan
+from devenv.ops.down import DownResult
+from devenv.reconcile.plan import NETWORK, REMOVE, VOLUME, Action, Plan
 from devenv.reconcile.teardown import ENDPOINTS_GONE_S, apply_teardown
 from tests.unit.test_health_checks_run import Clock
 
@@ -16,10 +18,18 @@ BUSY = "removing the network: network p-default id 643b has active endpoints"
 
 
 class Engine:
-    def __init__(self, busy_answers: int) -> None:
+    def __init__(self, busy_answers: int, attached: tuple[str, ...] = ()) -> None:
         self.busy_answers = busy_answers
+        self.attached = list(attached)
         self.asked = 0
         self.removed: list[str] = []
+        self.volumes_removed: list[str] = []
+
+    def network_containers(self, network_id: str) -> list[str]:
+        return self.attached
+
+    def remove_volume(self, name: str) -> None:
+        self.volumes_removed.append(name)
 
     def remove_network(self, network_id: str) -> None:
         self.asked += 1
@@ -37,8 +47,33 @@ def test_a_network_whose_endpoints_are_still_going_is_removed_when_they_are_gone
     assert engine.removed == ["n1"] and engine.asked == 4
 
 
-def test_an_endpoint_that_stays_fails_with_the_engine_s_message() -> None:
-    engine, clock = Engine(busy_answers=10**6), Clock()
-    with pytest.raises(EngineError, match="has active endpoints"):
+def test_a_container_attached_by_hand_fails_naming_it() -> None:
+    engine, clock = Engine(busy_answers=10**6, attached=("debug-shell",)), Clock()
+    with pytest.raises(EngineError) as caught:
         apply_teardown(engine, PLAN, lambda service: None, clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
+    assert "network p-default still has containers devenv did not create attached: debug-shell" in caught.value.message
+    assert "docker network disconnect p-default CONTAINER" in (caught.value.hint or "")
     assert clock.now == pytest.approx(ENDPOINTS_GONE_S, abs=0.2)
+    assert engine.removed == []
+
+
+def test_an_endpoint_with_no_container_leaves_the_network_and_finishes_the_rest() -> None:
+    plan = Plan(
+        (),
+        (),
+        (Action(REMOVE, "p-default", "n1", "devenv down", NETWORK),),
+        (Action(REMOVE, "p-default-data", None, "devenv down --volumes", VOLUME),),
+    )
+    engine, clock = Engine(busy_answers=10**6), Clock()
+    said: list[tuple[str, str]] = []
+    left = apply_teardown(engine, plan, lambda s: None, lambda *m: said.append(m), clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
+    assert left == ["p-default"]
+    assert engine.volumes_removed == ["p-default-data"]  # the rest of the teardown still ran
+    assert ("p-default", "network removed") not in said
+    assert clock.now == pytest.approx(ENDPOINTS_GONE_S, abs=0.2)
+
+
+def test_down_result_lists_a_left_network_apart() -> None:
+    result = DownResult(PLAN, None, ["p-default"])
+    assert result.networks == [] and result.left_networks == ["p-default"]
+    assert DownResult(PLAN).networks == ["p-default"]
