@@ -117,6 +117,11 @@ class ContainerDetails(NamedTuple):
     def service(self) -> str:
         return self.labels.get(L.SERVICE) or self.name
 
+    @property
+    def env_map(self) -> dict[str, str]:
+        """`env` as a mapping (a later KEY wins, as in the process)."""
+        return dict(item.partition("=")[::2] for item in self.env)
+
 
 class EngineEvent(NamedTuple):
     """One container event of the engine's stream (start, die, health_status: healthy, ...)."""

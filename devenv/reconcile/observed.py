@@ -73,5 +73,5 @@ def with_env(reads: EngineReads, snapshot: Snapshot, specs: Sequence[ContainerSp
         if old is not None and old == parse_parts(spec.labels.get(L.CONFIG_PARTS, "")).get("env"):
             continue
         details = reads.inspect_container(info.id)
-        env[info.id] = dict(item.partition("=")[::2] for item in details.env)
+        env[info.id] = details.env_map
     return snapshot._replace(env=MappingProxyType(env))

@@ -107,6 +107,14 @@ class Supervised(NamedTuple):
 
     shim_pid: str
     generation: str
+    running_at: float = 0.0  # time.monotonic() when it was first seen running; 0.0 unknown
+
+
+# The supervisor writes "running" right after its fork, before the process has done anything: one
+# that fails on start (a syntax error, a missing module) still runs then. A restart looks again
+# this much later and calls it "exited at once" if it is gone; a later crash is the log
+# follower's to report. restart.sh's `at_once` is the same value.
+AT_ONCE_S = 0.05
 
 
 def restart(
@@ -135,12 +143,16 @@ def restart(
         # The wait read from this kernel when it can: no exec taking CPU from the restarting app.
         seen = _next_status_here(container, after)
         if seen is not None:
-            return _restarted(engine, container, 0 if seen[0] == "running" else 1, seen, " ".join(seen))
+            fields, running_at = seen
+            code = 0 if fields[0] == "running" else 1
+            left = _restarted(engine, container, code, fields, " ".join(fields))
+            return left._replace(running_at=running_at) if left else None
     command = restart_command(after=f"{after.shim_pid}:{after.generation}" if fast and after else None)
     result = _api(RESTART, engine, container, lambda: engine.exec_run(container.id, command, user="0"))
     output = result.output.decode(errors="replace").strip()
-    # "<state> <generation> <pid> <code> <supervisor pid>"
-    return _restarted(engine, container, result.exit_code, output.split(), output)
+    # "<state> <generation> <pid> <code> <supervisor pid>"; restart.sh saw it run AT_ONCE_S ago
+    left = _restarted(engine, container, result.exit_code, output.split(), output)
+    return left._replace(running_at=time.monotonic() - AT_ONCE_S) if left else None
 
 
 def _restarted(
@@ -161,12 +173,17 @@ def _restarted(
     raise ActionError(f"restart {_name(container)}: {output or 'the supervisor did not answer'}")
 
 
-def _next_status_here(container: ContainerDetails, after: Supervised, timeout_s: float = 10.0) -> Optional[list[str]]:
+def _next_status_here(
+    container: ContainerDetails, after: Supervised, timeout_s: float = 10.0
+) -> Optional[tuple[list[str], float]]:
     """restart.sh's wait, from this kernel: the status fields (as restart.sh prints them) once
-    the supervisor left `after` behind; None when its file cannot be read from here, or the
-    wait ran out (the exec then says why)."""
-    path = settings.SUPERVISOR_STATUS.get(dict(e.partition("=")[::2] for e in container.env))
+    the supervisor left `after` behind, and when that was seen. A new process that is gone
+    within AT_ONCE_S of being seen running is reported as exited. None when the file cannot be
+    read from here, or the wait ran out (the exec then says why)."""
+    path = settings.SUPERVISOR_STATUS.get(container.env_map)
     deadline = time.monotonic() + timeout_s
+    running: Optional[list[str]] = None  # the new process, once seen running
+    seen_at = 0.0
     while time.monotonic() < deadline:
         text = local_process.read_file(container.pid, container.id, path)
         if text is None:
@@ -174,12 +191,22 @@ def _next_status_here(container: ContainerDetails, after: Supervised, timeout_s:
         fields = text.split()  # "<supervisor pid> <generation> <state> <pid> <code>"
         if len(fields) == 5:
             shim_pid, generation, state, pid, code = fields
-            # Another supervisor (the container restarted) started its process anew: any counts.
-            moved = shim_pid != after.shim_pid or generation != after.generation
-            if moved and state != "stopping":
-                return [state, generation, pid, code, shim_pid]
+            now = [state, generation, pid, code, shim_pid]
+            if running is None:
+                # Another supervisor (the container restarted) started its process anew: any counts.
+                moved = shim_pid != after.shim_pid or generation != after.generation
+                if moved and state != "stopping":
+                    running, seen_at = now, time.monotonic()
+                    if state != "running":
+                        return now, seen_at
+            else:
+                same = (shim_pid, generation) == (running[4], running[1])
+                if same and state == "exited":
+                    return now, seen_at  # exited at once
+                if not same or time.monotonic() - seen_at >= AT_ONCE_S:
+                    return running, seen_at  # it ran AT_ONCE_S (or a later restart replaced it)
         time.sleep(0.005)
-    return None
+    return (running, seen_at) if running is not None else None
 
 
 def restart_container(engine: Engine, container: ContainerDetails, timeout: float = 1.0) -> None:

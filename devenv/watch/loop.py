@@ -158,6 +158,7 @@ class WatchLoop:
         # (the supervisor's exit line): a restart that finds its process dead says nothing more.
         self.crashes_in_logs = crashes_in_logs
         self._supervised: dict[str, actions.Supervised] = {}  # per container: what the last restart left
+        self._running_at = 0.0  # when the current action's restart saw its new process run
         self._wake = threading.Event()
         self._agents: dict[str, SyncAgent] = {}  # service -> copy helper in its container (sync)
         self._stop = threading.Event()
@@ -290,9 +291,11 @@ class WatchLoop:
         if not plan.steps:
             return
         started = time.monotonic()
+        self._running_at = 0.0
         if self._guard(w, lambda: self._execute(w, plan), plan.action, len(batch)):
             self.reloads += 1
-            ms = (time.monotonic() - started) * 1000.0
+            # A restart's time ends when its new process ran, not after the look that it stayed up.
+            ms = ((self._running_at or time.monotonic()) - started) * 1000.0
             self.reporter.reloaded(w.service.name, ms, batch, plan.action)
 
     def _guard(self, w: _Watched, work: Callable[[], None], action: Union[WatchAction, Step], nfiles: int) -> bool:
@@ -412,5 +415,6 @@ class WatchLoop:
                 left = actions.restart(self.engine, container, wait=self.restart_wait, after=after)
                 if left is not None:
                     self._supervised[container.id] = left
+                    self._running_at = left.running_at
             elif step == RESTART_CONTAINER:
                 actions.restart_container(self.engine, self.get_container(name), w.service.stop_timeout_s)
