@@ -90,12 +90,8 @@ def down(
         out.info("removed volumes: " + ", ".join(removed["volumes"]))
     if removed["kept_volumes"] and not all_stale:  # --all-stale named each instance's command
         out.info("kept volumes (remove with --volumes): " + ", ".join(removed["kept_volumes"]))
-    for network in result.left_networks:
-        out.warn(
-            f"network {network} is left: Docker still counts an endpoint on it though no container is "
-            "attached (its fault after many removals at once); the next `devenv up` reuses it, and "
-            "restarting the Docker daemon frees it"
-        )
+    for warning in result.left_network_warnings():
+        out.warn(warning)
 
 
 @click.command(short_help=SHORT_HELP["status"])

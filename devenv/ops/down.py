@@ -47,6 +47,14 @@ class DownResult:
         self.volumes: list[str] = [a.name for a in steps if a.target == VOLUME and a.kind == REMOVE]
         self.kept_volumes: list[str] = [a.name for a in steps if a.target == VOLUME and a.kind == KEEP]
 
+    def left_network_warnings(self) -> list[str]:
+        return [
+            f"network {network} is left: Docker still counts an endpoint on it though no container is "
+            "attached (its fault after many removals at once); the next `devenv up` reuses it, and "
+            "restarting the Docker daemon frees it"
+            for network in self.left_networks
+        ]
+
     def add(self, other: DownResult) -> None:
         self.containers += other.containers
         self.networks += other.networks

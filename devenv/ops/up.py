@@ -157,7 +157,7 @@ def up(
                 )
         if resolution is None:  # something to pull or build: docker-py's part
             full = engine or connect(verify=False)  # the reads above just talked to the engine
-            remove_stale(full, project.name, progress)  # leftovers of dead `devenv test` runs
+            _, stale = remove_stale(full, project.name, progress)  # leftovers of dead `devenv test` runs
             resolution = resolve_services(
                 full,
                 project,
@@ -170,14 +170,15 @@ def up(
             stack: EngineStack = full
         else:  # every image is here: the client that read can carry the plan out (no docker-py)
             stack = engine or reads
-            remove_stale(stack, project.name, progress)
+            _, stale = remove_stale(stack, project.name, progress)
         desired = _desired(project, services, options, resolution)
         the_plan = _plan(desired, with_env(stack, observed, desired.specs), options)
         # Carrying a plan out (health waits, port checks, removals) is not a no-op's: loaded here.
         from devenv.reconcile.apply import apply_plan
 
         apply_plan(stack, project, options.instance, the_plan, desired, progress=progress, wait=options.wait)
-    return UpResult(the_plan, desired, [*notes, *resolution.warnings], resolution.secret_values, started)
+    warnings = [*notes, *resolution.warnings, *stale.left_network_warnings()]
+    return UpResult(the_plan, desired, warnings, resolution.secret_values, started)
 
 
 def _clients(engine: Optional[Engine]) -> tuple[EngineStack, Optional[Engine]]:

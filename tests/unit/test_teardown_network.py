@@ -77,3 +77,13 @@ def test_down_result_lists_a_left_network_apart() -> None:
     result = DownResult(PLAN, None, ["p-default"])
     assert result.networks == [] and result.left_networks == ["p-default"]
     assert DownResult(PLAN).networks == ["p-default"]
+
+
+def test_a_left_network_is_said_the_same_by_down_and_by_up() -> None:
+    # `down` prints these; `up` adds them to its warnings when its cleanup of dead test runs left one.
+    result = DownResult(PLAN, left_networks=["p-default"])
+    assert result.networks == []
+    (warning,) = result.left_network_warnings()
+    assert warning.startswith("network p-default is left: Docker still counts an endpoint on it")
+    assert "restarting the Docker daemon frees it" in warning
+    assert DownResult(PLAN).left_network_warnings() == []
