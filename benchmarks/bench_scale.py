@@ -31,6 +31,10 @@ The one-service change: link 0 of chain 0 gets a new environment value. devenv r
 alone; compose 1.29 recreates it and what depends on it; raw: `docker rm -f` + `docker run` of
 that one, then its health. Timed to all healthy again.
 
+floor: the same interpreter devenv runs on, starting and importing click (`python -c "import
+click"`), timed beside each no-op `up` and `status`: what any click CLI pays on this machine
+under the same load, before it does anything.
+
 Targets (issue 22): cold up ≤ 0.7× raw at 20 and 50; no-op up ≤ 150 ms and status ≤ 150 ms
 whole process at 50; down ≤ 1.0× raw at 50. Prints a table (services → ms per operation, the
 cost per service, ratios), the client CPU time and the load average beside them, and a JSON
@@ -57,7 +61,7 @@ from installed import installed_devenv
 
 COMPOSE = os.environ.get("DEVENV_COMPOSE_BIN", "/opt/devenv-compose/bin/docker-compose")
 OPS = ("cold_up", "noop_up", "status", "change", "down")
-PEERS = ("devenv", "raw", "raw_par", "compose")
+PEERS = ("devenv", "raw", "raw_par", "compose", "floor")
 PORT = 8000
 # One string, run by /bin/sh in the container for every peer (CMD-SHELL).
 HEALTH = (
@@ -230,7 +234,13 @@ def sh(script: str, env: dict[str, str], then: str = "") -> Optional[Timed]:
 
 
 def measure(
-    count: int, rounds: int, images: tuple[str, str], devenv: list[str], env: dict[str, str], tmp: Path
+    count: int,
+    rounds: int,
+    images: tuple[str, str],
+    devenv: list[str],
+    env: dict[str, str],
+    tmp: Path,
+    python: str = sys.executable,
 ) -> dict[str, dict[str, float]]:
     root = tmp / f"s{count}"
     name = f"scale{count}x{uuid.uuid4().hex[:4]}"
@@ -274,6 +284,10 @@ def measure(
         for _ in range(repeats):  # short commands on a noisy machine: more samples
             keep("devenv", "noop_up", run([*devenv, "up", "-d"], root, denv))
             keep("devenv", "status", run([*devenv, "status"], root, denv))
+            # The floor of any click CLI on this interpreter, under the same load: start, import click.
+            floor = run([python, "-c", "import click"], root, denv)
+            keep("floor", "noop_up", floor)
+            keep("floor", "status", floor)
         settle()
         change()
         keep("devenv", "change", run([*devenv, "up", "-d"], root, denv, check["devenv"]))
@@ -379,12 +393,12 @@ def main() -> int:
             if pulled.returncode != 0:
                 print(f"error: {image} is missing: build the catalog first (`devenv images build python --push`)")
                 return 2
-    devenv, _python, installed = installed_devenv()
+    devenv, python_bin, installed = installed_devenv()
     results: dict[int, dict[str, dict[str, float]]] = {}
     start_load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for count in (int(s) for s in args.sizes.split(",")):
-            results[count] = measure(count, args.rounds, (python, busybox), devenv, env, Path(tmp))
+            results[count] = measure(count, args.rounds, (python, busybox), devenv, env, Path(tmp), python_bin)
     load = os.getloadavg()[0]
     print(
         f"devenv: {installed}; engine at {os.environ.get('DOCKER_HOST', 'the default socket')}; "
