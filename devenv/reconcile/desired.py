@@ -141,8 +141,9 @@ def container_spec(
     )
 
 
-def _dumped(doc: Any) -> str:
-    return json.dumps(doc, sort_keys=True, default=str)
+# What json.dumps(doc, sort_keys=True, default=str) builds on every call, built once: a no-op
+# `up` of 50 services dumps some 1,500 parts.
+_dumped = json.JSONEncoder(sort_keys=True, default=str).encode
 
 
 def _sha256(text: str) -> str:
