@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Optional
 
 from devenv.config.model import Project
 from devenv.engine.connect import light
+from devenv.ops import left_networks
 from devenv.ops.instance import ensure_own
 from devenv.ops.instance_lock import instance_lock
 from devenv.ops.progress import Progress, Waiting, silent
@@ -112,5 +113,12 @@ def remove_instance(
     if observed is None:
         observed = observe(engine, project_name, instance, every_volume=False)
     the_plan = teardown_plan(observed, volumes=volumes)
-    left = apply_teardown(engine, the_plan, lambda service: timeouts.get(service, default_timeout), progress)
-    return DownResult(the_plan, observed, left)
+    networks = [a.id for a in the_plan.network if a.kind == REMOVE and a.target == NETWORK and a.id]
+    stuck = left_networks.known() if networks else set()
+    left = apply_teardown(
+        engine, the_plan, lambda service: timeouts.get(service, default_timeout), progress, stuck=stuck
+    )
+    if networks:
+        left_ids = [a.id for a in left if a.id]
+        left_networks.note(left_ids, [i for i in networks if i not in left_ids])
+    return DownResult(the_plan, observed, [a.name for a in left])

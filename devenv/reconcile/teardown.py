@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Callable, Optional
 
 from devenv.engine.port import EngineTeardown
@@ -44,17 +44,21 @@ def apply_teardown(
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = lambda s: interruptible_sleep(s, "removing the network"),
-) -> list[str]:
+    stuck: Collection[str] = (),
+) -> list[Action]:
     """Containers in parallel, then networks, then the volumes the plan removes. Returns the
-    networks left behind because Docker holds an endpoint no container has (`remove_network`)."""
+    networks left behind because Docker holds an endpoint no container has (`remove_network`).
+    `stuck`: ids of networks an earlier teardown left so: asked once, not waited for again."""
     _remove_all(engine, [a for a in plan.removals if a.target == CONTAINER], timeout_of, progress)
     left = []
     for action in plan.network:
         if action.kind == REMOVE and action.target == NETWORK:
-            if remove_network(engine, action.id or action.name, action.name, clock=clock, sleep=sleep):
+            network = action.id or action.name
+            patience = 0.0 if network in stuck else ENDPOINTS_GONE_S
+            if remove_network(engine, network, action.name, clock=clock, sleep=sleep, patience=patience):
                 progress(action.name, "network removed")
             else:
-                left.append(action.name)
+                left.append(action)
     for action in plan.volumes:
         if action.kind == REMOVE and action.target == VOLUME:
             engine.remove_volume(action.name)
@@ -69,13 +73,14 @@ def remove_network(
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = lambda s: interruptible_sleep(s, "removing the network"),
+    patience: float = ENDPOINTS_GONE_S,
 ) -> bool:
     """Remove `network` (shown as `name`); while the engine still holds endpoints of containers
-    just removed, ask again, for ENDPOINTS_GONE_S at most. Then: a container still attached (one
+    just removed, ask again, for `patience` seconds at most. Then: a container still attached (one
     attached by hand) is an error naming it; none at all is Docker's own fault — it can keep an
     endpoint of a container long gone after many removals at once, until the daemon restarts —
     and the network is left (False): everything else is gone, and the next `up` reuses it."""
-    deadline = clock() + ENDPOINTS_GONE_S
+    deadline = clock() + patience
     while True:
         try:
             engine.remove_network(network)

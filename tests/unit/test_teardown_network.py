@@ -67,7 +67,7 @@ def test_an_endpoint_with_no_container_leaves_the_network_and_finishes_the_rest(
     engine, clock = Engine(busy_answers=10**6), Clock()
     said: list[tuple[str, str]] = []
     left = apply_teardown(engine, plan, lambda s: None, lambda *m: said.append(m), clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
-    assert left == ["p-default"]
+    assert [a.name for a in left] == ["p-default"]
     assert engine.volumes_removed == ["p-default-data"]  # the rest of the teardown still ran
     assert ("p-default", "network removed") not in said
     assert clock.now == pytest.approx(ENDPOINTS_GONE_S, abs=0.2)
@@ -87,3 +87,43 @@ def test_a_left_network_is_said_the_same_by_down_and_by_up() -> None:
     assert warning.startswith("network p-default is left: Docker still counts an endpoint on it")
     assert "restarting the Docker daemon frees it" in warning
     assert DownResult(PLAN).left_network_warnings() == []
+
+
+def test_a_network_left_before_is_asked_once_not_waited_for() -> None:
+    engine, clock = Engine(busy_answers=10**6), Clock()
+    left = apply_teardown(engine, PLAN, lambda s: None, clock=clock, sleep=clock.sleep, stuck={"n1"})  # type: ignore[arg-type]
+    assert [a.id for a in left] == ["n1"]
+    assert engine.asked == 1 and clock.now == 0
+
+
+def test_down_notes_the_network_it_left_and_forgets_it_once_removed(monkeypatch) -> None:
+    # remove_instance as `down` runs it, with a short wait: the first down waits and leaves the
+    # network, the second asks once; after a daemon restart the removal works and the note goes.
+    from devenv.engine.records import NetworkInfo
+    from devenv.ops import left_networks
+    from devenv.ops.down import remove_instance
+    from devenv.reconcile import teardown
+    from devenv.reconcile.observed import Snapshot
+
+    monkeypatch.setattr(teardown, "ENDPOINTS_GONE_S", 0.3)
+    monkeypatch.setattr(teardown, "POLL_S", 0.05)
+    observed = Snapshot((), (NetworkInfo("n1", "p-default", {}),), ())
+    engine = Engine(busy_answers=10**6)
+    first = remove_instance(engine, "p", "default", volumes=False, timeouts={}, observed=observed)  # type: ignore[arg-type]
+    assert first.left_networks == ["p-default"] and engine.asked > 2
+    assert left_networks.known() == {"n1"}
+    engine.asked = 0
+    again = remove_instance(engine, "p", "default", volumes=False, timeouts={}, observed=observed)  # type: ignore[arg-type]
+    assert again.left_networks == ["p-default"] and engine.asked == 1
+    engine.busy_answers = 0  # the daemon restarted: the endpoint is gone
+    last = remove_instance(engine, "p", "default", volumes=False, timeouts={}, observed=observed)  # type: ignore[arg-type]
+    assert last.networks == ["p-default"] and engine.removed == ["n1"]
+    assert left_networks.known() == set()
+
+
+def test_the_note_keeps_the_newest_ids_only() -> None:
+    from devenv.ops import left_networks
+
+    left_networks.note([f"n{i}" for i in range(left_networks.KEPT + 5)], [])
+    noted = left_networks.known()
+    assert len(noted) == left_networks.KEPT and "n0" not in noted and f"n{left_networks.KEPT + 4}" in noted
