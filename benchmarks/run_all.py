@@ -4,7 +4,8 @@
 
 Each benchmark measures devenv against raw docker (and peers) in the same run and prints its own
 table; the JSON lines go to benchmarks/results/<timestamp>.jsonl. `--slow` adds the opt-in ones
-(SLOW below). Run on a quiet machine: the
+(SLOW below). Not run here: restart_probe.py, which times a restart from inside the web
+container of a shop you already run. Run on a quiet machine: the
 figures are ratios, but a loaded CPU still widens their spread.
 """
 
