@@ -145,24 +145,22 @@ def restart(
         if seen is not None:
             fields, running_at = seen
             code = 0 if fields[0] == "running" else 1
-            left = _restarted(engine, container, code, fields, " ".join(fields))
-            return left._replace(running_at=running_at) if left else None
+            return _restarted(engine, container, code, fields, " ".join(fields), running_at)
     command = restart_command(after=f"{after.shim_pid}:{after.generation}" if fast and after else None)
     result = _api(RESTART, engine, container, lambda: engine.exec_run(container.id, command, user="0"))
     output = result.output.decode(errors="replace").strip()
     # "<state> <generation> <pid> <code> <supervisor pid>"; restart.sh saw it run AT_ONCE_S ago
-    left = _restarted(engine, container, result.exit_code, output.split(), output)
-    return left._replace(running_at=time.monotonic() - AT_ONCE_S) if left else None
+    return _restarted(engine, container, result.exit_code, output.split(), output, time.monotonic() - AT_ONCE_S)
 
 
 def _restarted(
-    engine: Engine, container: ContainerDetails, code: int, fields: list[str], output: str
+    engine: Engine, container: ContainerDetails, code: int, fields: list[str], output: str, running_at: float
 ) -> Optional[Supervised]:
     """What restart.sh's answer (exit code, "<state> <generation> <pid> <code> <supervisor
-    pid>") says: the process that runs now, or the error."""
+    pid>") says: the process that runs now (first seen running at `running_at`), or the error."""
     known = len(fields) == 5
     if code == 0:
-        return Supervised(fields[4], fields[1]) if known else None
+        return Supervised(fields[4], fields[1], running_at) if known else None
     if code == 1:
         raise ExitedAtOnce(
             f"the process exited right after the restart ({f'exit code {fields[3]}' if known else output})",
