@@ -69,6 +69,7 @@ HEALTH = (
 )
 # Every second: 34 checks a second at 50 services already keep a 2-core machine busy.
 INTERVAL, TIMEOUT, RETRIES = "1s", "5s", 60
+STEADY_INTERVAL = "30s"  # Docker's and Compose's default: a stack at rest (see `steady`)
 
 FAILED: list[str] = []  # a peer's command that failed (a loaded engine may refuse one): not timed
 
@@ -94,14 +95,14 @@ def stack(count: int, python: str, busybox: str) -> list[Service]:
     return out
 
 
-def health_toml() -> str:
-    timing = f'interval = "{INTERVAL}", timeout = "{TIMEOUT}", retries = {RETRIES}'
+def health_toml(interval: str = INTERVAL) -> str:
+    timing = f'interval = "{interval}", timeout = "{TIMEOUT}", retries = {RETRIES}'
     return f"health = {{ cmd = {json.dumps(HEALTH)}, {timing} }}\n"  # a JSON string is a TOML one
 
 
-def write_stack(root: Path, name: str, services: list[Service], value: str) -> None:
+def write_stack(root: Path, name: str, services: list[Service], value: str, interval: str = INTERVAL) -> None:
     """The same stack twice: devenv.toml and docker-compose.yml. `value`: link 0 of chain 0's
-    environment value (the one-service change)."""
+    environment value (the one-service change); `interval`: how often the health checks run."""
     root.mkdir(parents=True, exist_ok=True)
     parts = [f'[project]\nname = "{name}"\n']
     compose = ['version: "2.4"', "services:"]
@@ -111,7 +112,7 @@ def write_stack(root: Path, name: str, services: list[Service], value: str) -> N
             f'[services.{s.name}]\nimage = "{s.image}"\ncommand = {json.dumps(s.command)}\nsupervise = false\n'
             f'environment = {{ CHANGE = "{env}" }}\n'
             + (f'depends_on = ["{s.depends_on}"]\n' if s.depends_on else "")
-            + (health_toml() if s.health else "")
+            + (health_toml(interval) if s.health else "")
         )
         compose += [f"  {s.name}:", f"    image: {s.image}", f"    command: {json.dumps(s.command)}", "    init: true"]
         compose += ["    environment:", f'      CHANGE: "{env}"']
@@ -121,7 +122,7 @@ def write_stack(root: Path, name: str, services: list[Service], value: str) -> N
             compose += [
                 "    healthcheck:",
                 f"      test: {json.dumps(HEALTH)}",
-                f"      interval: {INTERVAL}",
+                f"      interval: {interval}",
                 f"      timeout: {TIMEOUT}",
                 f"      retries: {RETRIES}",
             ]
@@ -347,6 +348,54 @@ def measure(
     }
 
 
+def steady(
+    count: int,
+    rounds: int,
+    images: tuple[str, str],
+    devenv: list[str],
+    env: dict[str, str],
+    tmp: Path,
+    python: str = sys.executable,
+) -> dict[str, dict[str, float]]:
+    """No-op `up` and `status` of a stack of `count` at rest: its health checks every 30 s
+    (Docker's and Compose's default), as a team's stack runs, rather than the 1 s the cold-up
+    rounds need to see health at once, which keep two cores busy with checks alone. Beside each:
+    the floor and the raw CLI's `docker ps` of the same containers. The stack's own cold `up`
+    (one check interval per dependency level) is not timed."""
+    root = tmp / f"steady{count}"
+    name = f"steady{count}x{uuid.uuid4().hex[:4]}"
+    services = stack(count, *images)
+    write_stack(root, name, services, "0", interval=STEADY_INTERVAL)
+    denv = dict(env, DEVENV_STATE_DIR=str(tmp / "state"))
+    healthy = sum(1 for s in services if s.health)
+    times: dict[str, list[Timed]] = {}
+
+    def keep(key: str, timed: Optional[Timed]) -> None:
+        if timed is not None:
+            times.setdefault(key, []).append(timed)
+
+    try:
+        if run([*devenv, "up", "-d"], root, denv, all_healthy(f"^{name}-", count, healthy)) is None:
+            return {}
+        time.sleep(1.0)
+        for _ in range(rounds):
+            keep("devenv_noop_up", run([*devenv, "up", "-d"], root, denv))
+            keep("devenv_status", run([*devenv, "status"], root, denv))
+            keep("floor", run([python, "-c", "import click"], root, denv))
+            keep("raw_ps", sh(f"docker ps -a --filter name=^{name}- >/dev/null", env))
+    finally:
+        subprocess.run([*devenv, "down"], cwd=root, env=denv, capture_output=True)
+    return {
+        key: {
+            "ms": round(statistics.median(t.wall for t in v) * 1000, 1),
+            "cpu_ms": round(statistics.median(t.cpu for t in v) * 1000, 1),
+            "load": round(statistics.median(t.load for t in v), 1),
+            "n": len(v),
+        }
+        for key, v in times.items()
+    }
+
+
 def table(results: dict[int, dict[str, dict[str, float]]]) -> list[str]:
     sizes = sorted(results)
     head = "".join(f"{f'{n} svc ms':>12}" for n in sizes)
@@ -383,6 +432,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sizes", default="2,20,50")
+    parser.add_argument(
+        "--steady-rounds", type=int, default=11, help="no-op up/status of the largest stack at rest (0: skip)"
+    )
     args = parser.parse_args()
     registry = os.environ.get("DEVENV_TEST_REGISTRY", "127.0.0.1:5555")
     python, busybox = f"{registry}/python:latest", f"{registry}/busybox:test"
@@ -399,6 +451,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for count in (int(s) for s in args.sizes.split(",")):
             results[count] = measure(count, args.rounds, (python, busybox), devenv, env, Path(tmp), python_bin)
+        largest = max(results)
+        at_rest = (
+            steady(largest, args.steady_rounds, (python, busybox), devenv, env, Path(tmp), python_bin)
+            if args.steady_rounds
+            else {}
+        )
     load = os.getloadavg()[0]
     print(
         f"devenv: {installed}; engine at {os.environ.get('DOCKER_HOST', 'the default socket')}; "
@@ -406,6 +464,11 @@ def main() -> int:
         f"at the end {load:.1f}"
     )
     print("\n".join(table(results)))
+    if at_rest:
+        print(
+            f"at rest ({largest} services, health checks every {STEADY_INTERVAL}, median of {args.steady_rounds}): "
+            + ", ".join(f"{key} {v['ms']:.1f} ms (CPU {v['cpu_ms']:.0f}, load {v['load']:.1f})" for key, v in at_rest.items())
+        )
     doc = {
         "bench": "scale",
         "devenv": installed,
@@ -415,6 +478,7 @@ def main() -> int:
         "client_cpu_ms": {str(n): {k: v["cpu_ms"] for k, v in r.items()} for n, r in results.items()},
         "load_at": {str(n): {k: v["load"] for k, v in r.items()} for n, r in results.items()},
     }
+    doc["at_rest"] = {"services": largest, "interval": STEADY_INTERVAL, "median_ms": {k: v["ms"] for k, v in at_rest.items()}}
     for failure in FAILED:
         print(f"failed (not timed): {failure}")
     doc["failed"] = len(FAILED)
