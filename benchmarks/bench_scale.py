@@ -240,15 +240,31 @@ def sh(script: str, env: dict[str, str], then: str = "") -> Optional[Timed]:
     return run(["bash", "-ec", script], Path.cwd(), env, then)
 
 
-def measure(
-    count: int,
-    rounds: int,
-    images: tuple[str, str],
-    devenv: list[str],
-    env: dict[str, str],
-    tmp: Path,
-    python: str = sys.executable,
-) -> dict[str, dict[str, float]]:
+class Bench(NamedTuple):
+    """What every part of the run shares: the images, devenv's command, the environment, the
+    temporary folder and devenv's interpreter (the floor's)."""
+
+    images: tuple[str, str]
+    devenv: list[str]
+    env: dict[str, str]
+    tmp: Path
+    python: str
+
+
+def medians(times: dict[str, list[Timed]]) -> dict[str, dict[str, float]]:
+    return {
+        key: {
+            "ms": round(statistics.median(t.wall for t in v) * 1000, 1),
+            "cpu_ms": round(statistics.median(t.cpu for t in v) * 1000, 1),
+            "load": round(statistics.median(t.load for t in v), 1),
+            "n": len(v),
+        }
+        for key, v in times.items()
+    }
+
+
+def measure(count: int, rounds: int, bench: Bench) -> dict[str, dict[str, float]]:
+    images, devenv, env, tmp, python = bench
     root = tmp / f"s{count}"
     name = f"scale{count}x{uuid.uuid4().hex[:4]}"
     services = stack(count, *images)
@@ -343,15 +359,7 @@ def measure(
             print(f"{count} services, after round {r + 1}: {json.dumps(so_far)}", file=sys.stderr, flush=True)
     finally:  # an interrupted run leaves nothing behind
         clean()
-    return {
-        key: {
-            "ms": round(statistics.median(t.wall for t in v) * 1000, 1),
-            "cpu_ms": round(statistics.median(t.cpu for t in v) * 1000, 1),
-            "load": round(statistics.median(t.load for t in v), 1),
-            "n": len(v),
-        }
-        for key, v in times.items()
-    }
+    return medians(times)
 
 
 def settled(below: float, patience_s: float = 180.0) -> None:
@@ -362,20 +370,13 @@ def settled(below: float, patience_s: float = 180.0) -> None:
         time.sleep(2.0)
 
 
-def steady(
-    count: int,
-    rounds: int,
-    images: tuple[str, str],
-    devenv: list[str],
-    env: dict[str, str],
-    tmp: Path,
-    python: str = sys.executable,
-) -> dict[str, dict[str, float]]:
+def steady(count: int, rounds: int, bench: Bench) -> dict[str, dict[str, float]]:
     """No-op `up` and `status` of a stack of `count` at rest: its health checks every 30 s
     (Docker's and Compose's default), as a team's stack runs, rather than the 1 s the cold-up
     rounds need to see health at once, which keep two cores busy with checks alone. Beside each:
     the floor and the raw CLI's `docker ps` of the same containers. The stack's own cold `up`
     (one check interval per dependency level) is not timed."""
+    images, devenv, env, tmp, python = bench
     root = tmp / f"steady{count}"
     name = f"steady{count}x{uuid.uuid4().hex[:4]}"
     services = stack(count, *images)
@@ -399,15 +400,7 @@ def steady(
             keep("raw_ps", sh(f"docker ps -a --filter name=^{name}- >/dev/null", env))
     finally:
         subprocess.run([*devenv, "down"], cwd=root, env=denv, capture_output=True)
-    return {
-        key: {
-            "ms": round(statistics.median(t.wall for t in v) * 1000, 1),
-            "cpu_ms": round(statistics.median(t.cpu for t in v) * 1000, 1),
-            "load": round(statistics.median(t.load for t in v), 1),
-            "n": len(v),
-        }
-        for key, v in times.items()
-    }
+    return medians(times)
 
 
 def table(results: dict[int, dict[str, dict[str, float]]]) -> list[str]:
@@ -463,12 +456,13 @@ def main() -> int:
     results: dict[int, dict[str, dict[str, float]]] = {}
     start_load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
+        bench = Bench((python, busybox), devenv, env, Path(tmp), python_bin)
         sizes = [int(s) for s in args.sizes.split(",")]
         for count in sizes if args.rounds else []:
-            results[count] = measure(count, args.rounds, (python, busybox), devenv, env, Path(tmp), python_bin)
+            results[count] = measure(count, args.rounds, bench)
         largest = max(sizes)
         at_rest = (
-            steady(largest, args.steady_rounds, (python, busybox), devenv, env, Path(tmp), python_bin)
+            steady(largest, args.steady_rounds, bench)
             if args.steady_rounds
             else {}
         )
