@@ -5,6 +5,7 @@ reported running (exit 0). The same scripts run in containers in the integration
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -16,10 +17,16 @@ from devenv.watch import actions, supervisor
 SHIM = supervisor._SOURCE
 
 
+def hup_as_in_a_container() -> None:
+    """A container's first process starts with SIGHUP at its default; a test run may not (under
+    `nohup` it is ignored, and a shell cannot trap a signal ignored when it started)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def start_supervisor(tmp_path: Path, app: str) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     env = {"PATH": "/usr/bin:/bin", "DEVENV_STATUS": str(tmp_path / "status")}
     proc = subprocess.Popen(["/bin/sh", str(SHIM / "supervise.sh"), "/bin/sh", "-c", app], env=env, cwd=tmp_path,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+                            stderr=subprocess.DEVNULL, preexec_fn=hup_as_in_a_container)  # fmt: skip
     status = tmp_path / "status"
     deadline = time.monotonic() + 10
     while not (status.exists() and "running" in status.read_text()):
@@ -29,8 +36,10 @@ def start_supervisor(tmp_path: Path, app: str) -> tuple[subprocess.Popen[bytes],
 
 
 def restart(env: dict[str, str]) -> tuple[int, str]:
+    """restart.sh's exit code, and what it printed (its error line after a " | ", if any)."""
     done = subprocess.run(["/bin/sh", str(SHIM / "restart.sh"), "10"], env=env, capture_output=True, text=True)
-    return done.returncode, done.stdout.strip()
+    said = done.stdout.strip() + (f" | {done.stderr.strip()}" if done.stderr.strip() else "")
+    return done.returncode, said
 
 
 @pytest.fixture
