@@ -44,7 +44,7 @@ def local_image(reads: EngineReads, ref: ImageRef, *, locked_digest: Optional[st
     local = reads.inspect_image(str(wanted))
     if local is None:
         raise _absent(wanted)
-    return _ensured(wanted, local, digest or _repo_digest(local, ref), pulled=False)
+    return _ensured(wanted, local, digest or _repo_digest(local, ref, podman=reads.is_podman), pulled=False)
 
 
 def ensure_image(
@@ -84,14 +84,16 @@ def ensure_image(
 
     local = engine.inspect_image(str(ref))
     if local is not None and policy != "always":
-        return _ensured(ref, local, _repo_digest(local, ref), pulled=False)
+        return _ensured(ref, local, _repo_digest(local, ref, podman=engine.is_podman), pulled=False)
     from devenv.registry.resolve import resolve_digest  # the registry client: only when asked
 
     try:
         digest = resolve_digest(ref)
     except RegistryUnreachable as err:
         if local is not None:
-            return _ensured(ref, local, _repo_digest(local, ref), pulled=False, warning=_offline(err, ref))
+            return _ensured(
+                ref, local, _repo_digest(local, ref, podman=engine.is_podman), pulled=False, warning=_offline(err, ref)
+            )
         raise _unreachable_absent(err, ref) from err
     pinned = ref.pinned(digest)
     present = engine.inspect_image(str(pinned))
@@ -110,25 +112,37 @@ def _ensured(
 
 
 def _repo_digest(
-    info: ImageInfo, ref: ImageRef, ask: Optional[Callable[[ImageRef], str]] = None
+    info: ImageInfo,
+    ref: ImageRef,
+    ask: Optional[Callable[[ImageRef], str]] = None,
+    *,
+    podman: Callable[[], bool] = lambda: False,
+    holds: Optional[Callable[[ImageRef, str, str], bool]] = None,
 ) -> Optional[str]:
-    """The registry digest of a local image found by its tag. Docker keeps one per repository;
-    Podman keeps every manifest digest the image was pulled, built or pushed as (sorted, so the
-    first is no better than the others): then the registry says which one the tag names (and a
-    registry that cannot say leaves the first). Both `up` paths ask this one function, so the
-    no-op check and the full path agree on the digest, which the config hash covers."""
+    """The registry digest of a local image found by its tag. Docker keeps one per repository,
+    the one it pulled or pushed. Podman keeps every manifest digest the image was pulled or built
+    as (sorted, so the first is no better than the others), but not the one it pushed as: a
+    freshly built and pushed image lists only its local build's digest, which no registry names.
+    So, for several digests or on Podman, the registry says which digest the tag names; if this
+    image does not list it, the registry's manifest for it is asked whether its config is this
+    image's (then that digest is this image's, as pushed). A registry that cannot say leaves the
+    first digest. Both `up` paths ask this one function, so the no-op check and the full path
+    agree on the digest, which the config hash covers."""
     candidates = [d for n, _, d in (e.partition("@") for e in info.repo_digests) if n == ref.name]
-    if len(candidates) <= 1:
+    if not candidates or (len(candidates) == 1 and not podman()):
         return candidates[0] if candidates else None
-    if ask is None:
-        from devenv.registry.resolve import resolve_digest  # the registry client: only here
+    if ask is None or holds is None:
+        # The registry client: only here.
+        from devenv.registry.resolve import manifest_has_config, resolve_digest
 
-        ask = resolve_digest
+        ask, holds = ask or resolve_digest, holds or manifest_has_config
     try:
         named = ask(ref)
+        if named in candidates or holds(ref, named, info.id):
+            return named
     except DevenvError:
-        return candidates[0]
-    return named if named in candidates else candidates[0]
+        pass
+    return candidates[0]
 
 
 def _pull(

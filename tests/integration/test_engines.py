@@ -161,3 +161,38 @@ supervise = false
     assert "up to date" in after_lock.err, str(after_lock)
     after = json.loads(project.ok("status", "--json").out)["services"][0]
     assert after["container"] == before["container"] and after["digest"] == before["digest"]
+
+
+def test_an_image_built_and_pushed_just_now_keeps_its_container_after_lock(project, docker_client, registry) -> None:
+    """An image new to the engine, built and pushed right before `up`: Podman then lists only the
+    digest it built it as, not the one the registry holds (Docker lists the pushed one). `up`
+    must record the registry's, so that `lock` changes nothing."""
+    import io
+    import uuid
+
+    from tests.conftest import busybox_context
+
+    ref = f"{registry}/busybox:fresh-{uuid.uuid4().hex[:8]}"
+    dockerfile = f"FROM scratch\nCOPY busybox /bin/busybox\nLABEL fresh={ref}\n"  # an image no engine has yet
+    docker_client.images.build(
+        fileobj=io.BytesIO(busybox_context(dockerfile=dockerfile)), custom_context=True, tag=ref, rm=True
+    )
+    for line in docker_client.images.push(ref, stream=True, decode=True):
+        assert "error" not in line, line
+    project.write(f"""
+[services.app]
+image = "{ref}"
+command = ["/bin/busybox", "sleep", "100000"]
+supervise = false
+""")
+    try:
+        project.ok("up", "-d")
+        before = json.loads(project.ok("status", "--json").out)["services"][0]
+        project.ok("lock")
+        after_lock = project.ok("up", "-d")
+        assert "up to date" in after_lock.err, str(after_lock)
+        after = json.loads(project.ok("status", "--json").out)["services"][0]
+        assert after["container"] == before["container"] and after["digest"] == before["digest"]
+    finally:
+        project.run("down")
+        docker_client.images.remove(ref, force=True)

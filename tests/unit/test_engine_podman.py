@@ -196,6 +196,58 @@ def test_of_several_local_digests_the_one_the_registry_names_is_recorded() -> No
     assert _repo_digest(ImageInfo("sha256:ace0", (), {}), ref, offline) is None
 
 
+def test_a_podman_image_built_and_pushed_records_the_digest_the_registry_names() -> None:
+    """Podman 4 lists only the digest it built an image as, not the one it pushed it as (seen on
+    the CI's Podman 4.3: built, pushed, inspected at once). Its one digest is then checked with
+    the registry: the tag's manifest, if its config is this image's, gives the digest."""
+    from devenv.engine.records import ImageInfo
+    from devenv.errors import RegistryUnreachable
+    from devenv.registry.pull import _repo_digest
+    from devenv.registry.reference import ImageRef
+
+    built, pushed, newer = "sha256:" + "1c" * 32, "sha256:" + "8d" * 32, "sha256:" + "9e" * 32
+    ref = ImageRef("127.0.0.1:5555", "busybox", "test-podman", None)
+    image = ImageInfo("sha256:ace0", (f"{ref.name}@{built}",), {})
+    configs = {pushed: "sha256:ace0", newer: "sha256:beef"}  # the registry's manifests' configs
+
+    def holds(_: ImageRef, digest: str, config: str) -> bool:
+        return configs[digest] == config
+
+    assert _repo_digest(image, ref, lambda _: pushed, podman=lambda: True, holds=holds) == pushed
+    # The tag moved on to another image: this one's own digest stays (the tag is stale here).
+    assert _repo_digest(image, ref, lambda _: newer, podman=lambda: True, holds=holds) == built
+
+    def offline(_: ImageRef) -> str:
+        raise RegistryUnreachable("registry 127.0.0.1:5555 is unreachable")
+
+    assert _repo_digest(image, ref, offline, podman=lambda: True, holds=holds) == built
+    # Docker lists the digest it pushed as: its one digest is taken without a question.
+    assert _repo_digest(image, ref, offline, podman=lambda: False, holds=holds) == built
+
+
+def test_only_the_manifest_whose_config_is_the_image_holds_it() -> None:
+    import json
+
+    from devenv.registry.reference import ImageRef
+    from devenv.registry.resolve import manifest_has_config
+
+    class Registry:
+        def __init__(self, body: bytes) -> None:
+            self.body = body
+
+        def manifest(self, repository: str, reference: str) -> tuple[bytes, str, str]:
+            return self.body, "application/vnd.oci.image.manifest.v1+json", reference
+
+    ref = ImageRef("127.0.0.1:5555", "busybox", "test-podman", None)
+    image = json.dumps({"schemaVersion": 2, "config": {"digest": "sha256:ace0"}, "layers": []}).encode()
+    index = json.dumps({"schemaVersion": 2, "manifests": [{"digest": "sha256:ace0"}]}).encode()
+    assert manifest_has_config(ref, "sha256:8d", "sha256:ace0", Registry(image))  # type: ignore[arg-type]
+    assert manifest_has_config(ref, "sha256:8d", "ace0", Registry(image))  # type: ignore[arg-type]
+    assert not manifest_has_config(ref, "sha256:8d", "sha256:beef", Registry(image))  # type: ignore[arg-type]
+    assert not manifest_has_config(ref, "sha256:8d", "sha256:ace0", Registry(index))  # type: ignore[arg-type]
+    assert not manifest_has_config(ref, "sha256:8d", "sha256:ace0", Registry(b"[]"))  # type: ignore[arg-type]
+
+
 class _Api:
     """docker-py's create_network, failing as Podman does when a host interface goes away."""
 

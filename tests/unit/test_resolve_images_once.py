@@ -19,6 +19,9 @@ class Reads:
         self.asked.append(reference)
         return ImageInfo("sha256:" + "1" * 64, (f"{reference.split(':')[0]}@sha256:{'2' * 64}",), {})
 
+    def is_podman(self) -> bool:  # Docker: an image's one repository digest is the registry's
+        return False
+
 
 def test_fifty_services_of_one_image_are_one_inspect(tmp_path: Path) -> None:
     parts = ['[project]\nname = "p"\n']
