@@ -145,6 +145,17 @@ def test_a_missing_bind_source_is_refused_and_never_created(engine, busybox_imag
     assert not missing.exists()
 
 
+def up_lock_up_changes_nothing(project) -> None:
+    """`up`, `lock`, `up` again: the second `up` is a no-op (same container, same digest)."""
+    project.ok("up", "-d")
+    before = json.loads(project.ok("status", "--json").out)["services"][0]
+    project.ok("lock")
+    after_lock = project.ok("up", "-d")
+    assert "up to date" in after_lock.err, str(after_lock)
+    after = json.loads(project.ok("status", "--json").out)["services"][0]
+    assert after["container"] == before["container"] and after["digest"] == before["digest"]
+
+
 def test_lock_after_up_recreates_nothing(project, busybox_image) -> None:
     """Podman keeps every digest an image was built or pushed as (busybox:test-podman has two);
     the one devenv records must be the one the registry names, as `lock` will."""
@@ -154,13 +165,7 @@ image = "{busybox_image}"
 command = ["sleep", "100000"]
 supervise = false
 """)
-    project.ok("up", "-d")
-    before = json.loads(project.ok("status", "--json").out)["services"][0]
-    project.ok("lock")
-    after_lock = project.ok("up", "-d")
-    assert "up to date" in after_lock.err, str(after_lock)
-    after = json.loads(project.ok("status", "--json").out)["services"][0]
-    assert after["container"] == before["container"] and after["digest"] == before["digest"]
+    up_lock_up_changes_nothing(project)
 
 
 def test_an_image_built_and_pushed_just_now_keeps_its_container_after_lock(project, docker_client, registry) -> None:
@@ -186,13 +191,7 @@ command = ["/bin/busybox", "sleep", "100000"]
 supervise = false
 """)
     try:
-        project.ok("up", "-d")
-        before = json.loads(project.ok("status", "--json").out)["services"][0]
-        project.ok("lock")
-        after_lock = project.ok("up", "-d")
-        assert "up to date" in after_lock.err, str(after_lock)
-        after = json.loads(project.ok("status", "--json").out)["services"][0]
-        assert after["container"] == before["container"] and after["digest"] == before["digest"]
+        up_lock_up_changes_nothing(project)
     finally:
         project.run("down")
         docker_client.images.remove(ref, force=True)
