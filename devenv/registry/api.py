@@ -24,6 +24,7 @@ from devenv import settings
 from devenv.errors import RegistryError, RegistryNotFound, RegistryUnreachable
 from devenv.registry.auth import Credentials
 from devenv.registry.reference import CONTENT_TAG_PREFIX
+from devenv.registry.tag_hints import nearest_first, shown_tags
 
 MANIFEST_TYPES = ", ".join(
     [
@@ -116,10 +117,10 @@ class RegistryClient:
             return err  # the tag list is a courtesy: keep the first answer
         if not tags:
             return RegistryNotFound(f"{what}:{tag}: the repository exists but holds no tags", hint=err.hint)
-        shown = ", ".join(tags[:12]) + (f", … ({len(tags)} in all)" if len(tags) > 12 else "")
+        ranked = nearest_first(tag, tags)
         return RegistryNotFound(
-            f"{what}: no tag {tag!r} (the repository exists; its tags: {shown})",
-            hint=f"use one of those tags (e.g. `{repository.rsplit('/', 1)[-1]}:{tags[0] if 'latest' not in tags else 'latest'}`), "
+            f"{what}: no tag {tag!r} (the repository exists; its tags: {shown_tags(ranked)})",
+            hint=f"use one of those tags (e.g. `{repository.rsplit('/', 1)[-1]}:{ranked[0]}`), "
             "or build and push this one",
         )
 

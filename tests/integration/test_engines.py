@@ -177,7 +177,7 @@ def test_an_image_built_and_pushed_just_now_keeps_its_container_after_lock(proje
 
     from tests.conftest import busybox_context
 
-    ref = f"{registry}/busybox:fresh-{uuid.uuid4().hex[:8]}"
+    ref = f"{registry}/fresh-{uuid.uuid4().hex[:8]}:1"  # its own repository: others list busybox's tags
     dockerfile = f"FROM scratch\nCOPY busybox /bin/busybox\nLABEL fresh={ref}\n"  # an image no engine has yet
     docker_client.images.build(
         fileobj=io.BytesIO(busybox_context(dockerfile=dockerfile)), custom_context=True, tag=ref, rm=True

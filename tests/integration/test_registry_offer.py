@@ -5,11 +5,13 @@ each image was built from; a reference whose tag is missing names the tags that 
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
 from devenv.errors import RegistryNotFound
 from devenv.registry.resolve import client_for
+from tests.integration.registry_helpers import push, remove_image
 
 pytestmark = pytest.mark.engine
 
@@ -32,13 +34,29 @@ def test_images_list_names_the_commit_a_catalog_image_was_built_from(project, re
     assert postgres["revision"] and len(postgres["revision"]) >= 12
 
 
-def test_a_missing_tag_names_the_tags_that_exist(project, registry, busybox_image) -> None:
-    with pytest.raises(RegistryNotFound) as caught:
-        client_for(registry).manifest_digest("busybox", "15-alpine")
-    assert "no tag '15-alpine'" in caught.value.message and "test" in caught.value.message
+def test_a_missing_tag_names_the_tags_that_exist(project, registry, busybox_image, docker_client) -> None:
+    """A repository of its own (other tests push tags to busybox): more tags than the message
+    shows, and the ones that look like the tag asked for come first."""
+    repository = f"offer-{uuid.uuid4().hex[:8]}"
+    tags = ["14-alpine", "16-alpine", "latest"] + [f"build-{n:02d}" for n in range(13)]
+    for tag in tags:
+        push(docker_client, busybox_image, f"{registry}/{repository}:{tag}")
+    try:
+        with pytest.raises(RegistryNotFound) as caught:
+            client_for(registry).manifest_digest(repository, "15-alpine")
+        message = caught.value.message
+        assert f"{registry}/{repository}: no tag '15-alpine'" in message, message
+        assert "its tags: 14-alpine, 16-alpine, latest, build-00" in message and "(16 in all)" in message, message
+        assert f"`{repository}:14-alpine`" in (caught.value.hint or "")
+    finally:
+        for tag in tags:
+            remove_image(docker_client, f"{registry}/{repository}:{tag}")
     with pytest.raises(RegistryNotFound) as unknown:
         client_for(registry).manifest_digest("no-such-repository-here", "1")
     assert "has no repository no-such-repository-here" in unknown.value.message
-    project.write(f'[project]\nname = "{project.name}"\nregistry = "{registry}"\n[services.db]\nimage = "busybox:15-alpine"\n')
+    project.write(
+        f'[project]\nname = "{project.name}"\nregistry = "{registry}"\n'
+        f'[services.db]\nimage = "{repository}:15-alpine"\n'
+    )
     doctor = project.run("doctor")
     assert doctor.code != 0 and "no tag '15-alpine'" in doctor.out + doctor.err
