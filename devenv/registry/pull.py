@@ -91,9 +91,8 @@ def ensure_image(
         digest = resolve_digest(ref)
     except RegistryUnreachable as err:
         if local is not None:
-            return _ensured(
-                ref, local, _repo_digest(local, ref, podman=engine.is_podman), pulled=False, warning=_offline(err, ref)
-            )
+            digest = _repo_digest(local, ref, _fails_with(err), podman=engine.is_podman)
+            return _ensured(ref, local, digest, pulled=False, warning=_offline(err, ref))
         raise _unreachable_absent(err, ref) from err
     pinned = ref.pinned(digest)
     present = engine.inspect_image(str(pinned))
@@ -125,12 +124,17 @@ def _repo_digest(
     freshly built and pushed image lists only its local build's digest, which no registry names.
     So, for several digests or on Podman, the registry says which digest the tag names; if this
     image does not list it, the registry's manifest for it is asked whether its config is this
-    image's (then that digest is this image's, as pushed). A registry that cannot say leaves the
-    first digest. Both `up` paths ask this one function, so the no-op check and the full path
+    image's (then that digest is this image's, as pushed); a confirmed answer is kept, so the
+    registry is asked once per image. A registry that cannot say leaves the first digest. Both `up` paths ask this one function, so the no-op check and the full path
     agree on the digest, which the config hash covers."""
     candidates = [d for n, _, d in (e.partition("@") for e in info.repo_digests) if n == ref.name]
     if not candidates or (len(candidates) == 1 and not podman()):
         return candidates[0] if candidates else None
+    from devenv.registry import digest_memo
+
+    confirmed = digest_memo.recall(info.id, ref.name)
+    if confirmed is not None:
+        return confirmed
     if ask is None or holds is None:
         # The registry client: only here.
         from devenv.registry.resolve import manifest_has_config, resolve_digest
@@ -139,10 +143,20 @@ def _repo_digest(
     try:
         named = ask(ref)
         if named in candidates or holds(ref, named, info.id):
+            digest_memo.remember(info.id, ref.name, named)
             return named
     except DevenvError:
         pass
     return candidates[0]
+
+
+def _fails_with(err: DevenvError) -> Callable[[ImageRef], str]:
+    """A registry question answered by the failure just met: asking again would only wait again."""
+
+    def ask(_: ImageRef) -> str:
+        raise err
+
+    return ask
 
 
 def _pull(

@@ -70,3 +70,27 @@ def test_registry_down_with_the_image_absent_is_a_clear_error(project, reg, dock
     assert f"error: registry {reg.addr} is unreachable" in result.err
     assert f"{reg.addr}/{repo}:1@sha256:" in result.err
     assert "is not on this machine" in result.err
+
+
+@pytest.mark.podman
+def test_an_unlocked_image_keeps_its_container_when_the_registry_goes_away(project, reg, docker_client, image) -> None:
+    """Podman lists only the digest it built an image as, not the one it pushed it as, so the
+    first `up` asks the registry. With the registry gone, the next `up` must record the same
+    digest, or it would recreate the container of an image that did not change."""
+    repo = f"keep-{project.name}"
+    push(docker_client, image, f"{reg.addr}/{repo}:1", None)
+    project.write(
+        f'registry = "{reg.addr}"\n\n[services.app]\nimage = "{repo}:1"\n'
+        'command = ["sleep", "100000"]\nsupervise = false\n'
+    )
+    try:
+        project.ok("up", "-d")
+        before = json.loads(project.ok("status", "--json").out)["services"][0]
+        reg.stop()
+        again = project.ok("up", "-d")
+        assert "up to date" in again.err, str(again)
+        after = json.loads(project.ok("status", "--json").out)["services"][0]
+        assert (after["container"], after["digest"]) == (before["container"], before["digest"])
+    finally:
+        project.run("down")
+        remove_image(docker_client, f"{reg.addr}/{repo}:1")

@@ -279,3 +279,69 @@ def test_a_network_create_that_raced_an_interface_going_away_is_tried_again() ->
     with pytest.raises(EngineRefused, match="no such network interface"):
         DockerEngine(always, "unix:///x").create_network("p-default", {})  # type: ignore[arg-type]
     assert always.calls == NETWORK_TRIES
+
+
+def test_the_digest_the_registry_confirmed_is_asked_for_once_per_image_and_repository(own_state_dir) -> None:
+    """Podman's no-op `up` would ask the registry every time (and wait out an unreachable one's
+    connect deadline): a confirmed answer is kept under the cache folder."""
+    from devenv.engine.records import ImageInfo
+    from devenv.errors import RegistryUnreachable
+    from devenv.registry.pull import _repo_digest
+    from devenv.registry.reference import ImageRef
+
+    built, pushed = "sha256:" + "1c" * 32, "sha256:" + "8d" * 32
+    ref = ImageRef("127.0.0.1:5555", "busybox", "test-podman", None)
+    image = ImageInfo("sha256:" + "ac" * 32, (f"{ref.name}@{built}",), {})
+    asked: list[str] = []
+
+    def registry(asked_ref: ImageRef) -> str:
+        asked.append(asked_ref.name)
+        return pushed
+
+    def offline(asked_ref: ImageRef) -> str:
+        asked.append(asked_ref.name)
+        raise RegistryUnreachable("registry 127.0.0.1:5555 is unreachable")
+
+    def holds(_: ImageRef, digest: str, config: str) -> bool:
+        return digest == pushed and config == image.id
+
+    assert _repo_digest(image, ref, offline, podman=lambda: True, holds=holds) == built  # not kept
+    assert _repo_digest(image, ref, registry, podman=lambda: True, holds=holds) == pushed
+    assert _repo_digest(image, ref, offline, podman=lambda: True, holds=holds) == pushed  # kept
+    assert asked == [ref.name, ref.name]
+    other = ImageRef("127.0.0.1:5555", "mirror/busybox", "test-podman", None)
+    mirrored = ImageInfo(image.id, (f"{other.name}@{built}",), {})
+    assert _repo_digest(mirrored, other, offline, podman=lambda: True, holds=holds) == built  # its own question
+    assert asked[-1] == other.name
+    kept = list((own_state_dir / "cache" / "pushed-digests").iterdir())
+    assert len(kept) == 1 and kept[0].read_text() == pushed + "\n"
+    kept[0].write_text("not a digest")  # a damaged memo is a question again, not an answer
+    assert _repo_digest(image, ref, offline, podman=lambda: True, holds=holds) == built
+
+
+def test_an_unreachable_registry_is_not_asked_twice_for_the_local_image_s_digest(monkeypatch) -> None:
+    """`--pull always` with the registry down runs the local copy; which digest it has is not
+    asked of the registry again (that would wait out the connect deadline a second time)."""
+    from devenv.engine.records import ImageInfo
+    from devenv.errors import RegistryUnreachable
+    from devenv.registry import pull, resolve
+    from devenv.registry.reference import ImageRef
+
+    ref = ImageRef("127.0.0.1:5555", "busybox", "test-podman", None)
+    built = "sha256:" + "1c" * 32
+    asked: list[str] = []
+
+    def unreachable(asked_ref: ImageRef, *args: object, **kwargs: object) -> str:
+        asked.append(str(asked_ref))
+        raise RegistryUnreachable("registry 127.0.0.1:5555 is unreachable (connection timed out)")
+
+    class Podman:
+        def inspect_image(self, reference: str) -> ImageInfo:
+            return ImageInfo("sha256:" + "ac" * 32, (f"{ref.name}@{built}",), {})
+
+        def is_podman(self) -> bool:
+            return True
+
+    monkeypatch.setattr(resolve, "resolve_digest", unreachable)
+    ensured = pull.ensure_image(Podman(), ref, policy="always")  # type: ignore[arg-type]
+    assert ensured.digest == built and ensured.warning and len(asked) == 1
