@@ -263,14 +263,22 @@ def medians(times: dict[str, list[Timed]]) -> dict[str, dict[str, float]]:
     }
 
 
-def measure(count: int, rounds: int, bench: Bench) -> dict[str, dict[str, float]]:
-    images, devenv, env, tmp, python = bench
-    root = tmp / f"s{count}"
-    name = f"scale{count}x{uuid.uuid4().hex[:4]}"
-    services = stack(count, *images)
+def staged(
+    bench: Bench, count: int, label: str, interval: str
+) -> tuple[Path, str, list[Service], int, dict[str, str]]:
+    """A stack of `count` written to a folder of its own: its folder, project name, services,
+    how many of them have a health check, and devenv's environment."""
+    root = bench.tmp / f"{label}{count}"
+    name = f"{label}{count}x{uuid.uuid4().hex[:4]}"
+    services = stack(count, *bench.images)
+    write_stack(root, name, services, "0", interval=interval)
     healthy = sum(1 for s in services if s.health)
-    write_stack(root, name, services, "0")
-    denv = dict(env, DEVENV_STATE_DIR=str(tmp / "state"))
+    return root, name, services, healthy, dict(bench.env, DEVENV_STATE_DIR=str(bench.tmp / "state"))
+
+
+def measure(count: int, rounds: int, bench: Bench) -> dict[str, dict[str, float]]:
+    devenv, env, python = bench.devenv, bench.env, bench.python
+    root, name, services, healthy, denv = staged(bench, count, "scale", INTERVAL)
     cenv = dict(env, COMPOSE_PROJECT_NAME=name + "c")
     raw = Raw(services)
     have_compose = os.access(COMPOSE, os.X_OK)
@@ -376,13 +384,8 @@ def steady(count: int, rounds: int, bench: Bench) -> dict[str, dict[str, float]]
     rounds need to see health at once, which keep two cores busy with checks alone. Beside each:
     the floor and the raw CLI's `docker ps` of the same containers. The stack's own cold `up`
     (one check interval per dependency level) is not timed."""
-    images, devenv, env, tmp, python = bench
-    root = tmp / f"steady{count}"
-    name = f"steady{count}x{uuid.uuid4().hex[:4]}"
-    services = stack(count, *images)
-    write_stack(root, name, services, "0", interval=STEADY_INTERVAL)
-    denv = dict(env, DEVENV_STATE_DIR=str(tmp / "state"))
-    healthy = sum(1 for s in services if s.health)
+    devenv, env, python = bench.devenv, bench.env, bench.python
+    root, name, _, healthy, denv = staged(bench, count, "steady", STEADY_INTERVAL)
     times: dict[str, list[Timed]] = {}
 
     def keep(key: str, timed: Optional[Timed]) -> None:
