@@ -125,8 +125,9 @@ def _repo_digest(
     So, for several digests or on Podman, the registry says which digest the tag names; if this
     image does not list it, the registry's manifest for it is asked whether its config is this
     image's (then that digest is this image's, as pushed); a confirmed answer is kept, so the
-    registry is asked once per image. A registry that cannot say leaves the first digest. Both `up` paths ask this one function, so the no-op check and the full path
-    agree on the digest, which the config hash covers."""
+    registry is asked once per image. A registry that cannot say leaves the first digest. Both
+    `up` paths ask this one function, so the no-op check and the full path agree on the digest,
+    which the config hash covers."""
     candidates = [d for n, _, d in (e.partition("@") for e in info.repo_digests) if n == ref.name]
     if not candidates or (len(candidates) == 1 and not podman()):
         return candidates[0] if candidates else None
