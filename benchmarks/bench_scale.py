@@ -251,6 +251,12 @@ class Bench(NamedTuple):
     python: str
 
 
+def add_timed(times: dict[str, list[Timed]], key: str, timed: Optional[Timed]) -> None:
+    """One more sample of `key`; a command that failed (None) is not one."""
+    if timed is not None:
+        times.setdefault(key, []).append(timed)
+
+
 def medians(times: dict[str, list[Timed]]) -> dict[str, dict[str, float]]:
     return {
         key: {
@@ -293,8 +299,7 @@ def measure(count: int, rounds: int, bench: Bench) -> dict[str, dict[str, float]
     repeats = 3 if count < 20 else 1  # compose's no-op `up` of 50 takes tens of seconds under load
 
     def keep(peer: str, op: str, timed: Optional[Timed]) -> None:
-        if timed is not None:
-            times.setdefault(f"{peer}_{op}", []).append(timed)
+        add_timed(times, f"{peer}_{op}", timed)
 
     def clean() -> None:  # after a failed command: the next cold up meets an empty engine
         subprocess.run([*devenv, "down"], cwd=root, env=denv, capture_output=True)
@@ -387,20 +392,15 @@ def steady(count: int, rounds: int, bench: Bench) -> dict[str, dict[str, float]]
     devenv, env, python = bench.devenv, bench.env, bench.python
     root, name, _, healthy, denv = staged(bench, count, "steady", STEADY_INTERVAL)
     times: dict[str, list[Timed]] = {}
-
-    def keep(key: str, timed: Optional[Timed]) -> None:
-        if timed is not None:
-            times.setdefault(key, []).append(timed)
-
     try:
         if run([*devenv, "up", "-d"], root, denv, all_healthy(f"^{name}-", count, healthy)) is None:
             return {}
         settled(os.cpu_count() or 1)
         for _ in range(rounds):
-            keep("devenv_noop_up", run([*devenv, "up", "-d"], root, denv))
-            keep("devenv_status", run([*devenv, "status"], root, denv))
-            keep("floor", run([python, "-c", "import click"], root, denv))
-            keep("raw_ps", sh(f"docker ps -a --filter name=^{name}- >/dev/null", env))
+            add_timed(times, "devenv_noop_up", run([*devenv, "up", "-d"], root, denv))
+            add_timed(times, "devenv_status", run([*devenv, "status"], root, denv))
+            add_timed(times, "floor", run([python, "-c", "import click"], root, denv))
+            add_timed(times, "raw_ps", sh(f"docker ps -a --filter name=^{name}- >/dev/null", env))
     finally:
         subprocess.run([*devenv, "down"], cwd=root, env=denv, capture_output=True)
     return medians(times)
@@ -464,11 +464,7 @@ def main() -> int:
         for count in sizes if args.rounds else []:
             results[count] = measure(count, args.rounds, bench)
         largest = max(sizes)
-        at_rest = (
-            steady(largest, args.steady_rounds, bench)
-            if args.steady_rounds
-            else {}
-        )
+        at_rest = steady(largest, args.steady_rounds, bench) if args.steady_rounds else {}
     load = os.getloadavg()[0]
     print(
         f"devenv: {installed}; engine at {os.environ.get('DOCKER_HOST', 'the default socket')}; "
